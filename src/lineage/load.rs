@@ -1,0 +1,337 @@
+//! Turns the bytes of a dbt `manifest.json` into a [`Lineage`].
+
+use super::manifest::{BoolLike, RawManifest, RawNode};
+use super::{ExposureInfo, Group, Lineage, LineageSnapshot, Node, NodeKind, StewardMeta};
+use crate::error::InputError;
+use crate::schema_version::{self, ArtifactKind};
+use std::collections::HashMap;
+
+/// Manifest schema versions this build reads.
+pub const SUPPORTED_MANIFEST_VERSIONS: std::ops::RangeInclusive<u32> = 1..=12;
+
+/// Parses and builds the lineage of a manifest. `origin` names the file or request in errors.
+pub fn load_manifest(origin: &str, bytes: &[u8]) -> Result<Lineage, InputError> {
+    let sniffed = schema_version::check(origin, bytes, ArtifactKind::Manifest, *SUPPORTED_MANIFEST_VERSIONS.end())?;
+    let raw: RawManifest = serde_json::from_slice(bytes)
+        .map_err(|e| InputError::from_json::<RawManifest>(origin, bytes, e))?;
+    let version = sniffed
+        .or_else(|| {
+            raw.metadata
+                .dbt_schema_version
+                .as_deref()
+                .and_then(schema_version::parse_schema_url)
+                .map(|(_, v)| v)
+        })
+        .unwrap_or(0);
+    if raw.nodes.is_empty() && raw.sources.is_empty() && raw.metadata.dbt_schema_version.is_none() {
+        return Err(InputError::new(
+            origin,
+            "no `metadata.dbt_schema_version` and no `nodes`: this is not a dbt manifest",
+        ));
+    }
+    Ok(Lineage::build(snapshot_from_raw(raw, version)))
+}
+
+fn snapshot_from_raw(raw: RawManifest<'_>, version: u32) -> LineageSnapshot {
+    let RawManifest {
+        metadata,
+        nodes,
+        sources,
+        exposures,
+        metrics,
+        semantic_models,
+        saved_queries,
+        unit_tests,
+        groups,
+        parent_map,
+    } = raw;
+
+    let total = nodes.len()
+        + sources.len()
+        + exposures.len()
+        + metrics.len()
+        + semantic_models.len()
+        + saved_queries.len()
+        + unit_tests.len();
+    let mut out_nodes: Vec<Node> = Vec::with_capacity(total);
+    let mut deps: Vec<Vec<String>> = Vec::with_capacity(total);
+    let mut test_targets: Vec<(usize, Option<String>, Option<String>)> = Vec::new();
+
+    let all = nodes
+        .into_iter()
+        .map(|n| (n, None))
+        .chain(sources.into_iter().map(|n| (n, Some(NodeKind::Source))))
+        .chain(exposures.into_iter().map(|n| (n, Some(NodeKind::Exposure))))
+        .chain(metrics.into_iter().map(|n| (n, Some(NodeKind::Metric))))
+        .chain(semantic_models.into_iter().map(|n| (n, Some(NodeKind::SemanticModel))))
+        .chain(saved_queries.into_iter().map(|n| (n, Some(NodeKind::SavedQuery))))
+        .chain(unit_tests.into_iter().map(|n| (n, Some(NodeKind::UnitTest))));
+
+    for (raw_node, kind_hint) in all {
+        let kind = raw_node
+            .resource_type
+            .as_deref()
+            .map(NodeKind::from_resource_type)
+            .or(kind_hint)
+            .unwrap_or(NodeKind::Other);
+        let node_deps: Vec<String> = raw_node
+            .depends_on
+            .as_ref()
+            .map(|d| d.nodes.iter().map(|s| s.to_string()).collect())
+            .unwrap_or_default();
+        if kind == NodeKind::Test {
+            test_targets.push((
+                out_nodes.len(),
+                raw_node.attached_node.as_deref().map(str::to_owned),
+                raw_node
+                    .test_metadata
+                    .as_ref()
+                    .and_then(|t| t.kwargs.as_ref())
+                    .and_then(|k| k.model.as_deref())
+                    .and_then(referenced_name),
+            ));
+        }
+        deps.push(node_deps);
+        out_nodes.push(node_from_raw(raw_node, kind));
+    }
+
+    let index: HashMap<&str, u32> = out_nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.unique_id.as_str(), i as u32))
+        .collect();
+
+    // Edges: parent_map where the manifest has one, else each node's depends_on.nodes.
+    let mut edges: Vec<(u32, u32)> = Vec::new();
+    match &parent_map {
+        Some(pm) if !pm.is_empty() => {
+            for (child, parents) in pm {
+                let Some(&c) = index.get(child.as_ref()) else { continue };
+                for p in parents {
+                    if let Some(&p) = index.get(p.as_ref()) {
+                        edges.push((p, c));
+                    }
+                }
+            }
+        }
+        _ => {
+            for (c, parents) in deps.iter().enumerate() {
+                if out_nodes[c].kind == NodeKind::UnitTest {
+                    continue;
+                }
+                for p in parents {
+                    if let Some(&p) = index.get(p.as_str()) {
+                        edges.push((p, c as u32));
+                    }
+                }
+            }
+        }
+    }
+    edges.retain(|(p, c)| p != c);
+    edges.sort_unstable();
+    edges.dedup();
+
+    // Tests attach to their `attached_node`, else the node named in test_metadata's `model`
+    // kwarg, else (singular tests) every node they depend on.
+    let mut attached: Vec<(u32, Vec<u32>)> = Vec::with_capacity(test_targets.len());
+    for (t, attached_node, kwarg_name) in test_targets {
+        let dep_ids: Vec<u32> = deps[t]
+            .iter()
+            .filter_map(|d| index.get(d.as_str()).copied())
+            .filter(|i| out_nodes[*i as usize].kind != NodeKind::Test)
+            .collect();
+        let mut targets: Vec<u32> = Vec::new();
+        if let Some(&a) = attached_node.as_deref().and_then(|a| index.get(a)) {
+            targets.push(a);
+        } else if let Some(name) = kwarg_name
+            && let Some(&hit) = dep_ids.iter().find(|i| {
+                let n = &out_nodes[**i as usize];
+                n.name.eq_ignore_ascii_case(&name)
+                    || n.kind == NodeKind::Source
+                        && format!("{}.{}", source_name_of(n), n.name).eq_ignore_ascii_case(&name)
+            })
+        {
+            targets.push(hit);
+        }
+        for d in dep_ids {
+            if !targets.contains(&d) {
+                targets.push(d);
+            }
+        }
+        if !targets.is_empty() {
+            attached.push((t as u32, targets));
+        }
+    }
+
+    let groups = groups
+        .into_iter()
+        .filter_map(|g| {
+            let name = g.name?.to_string();
+            let (owner_name, owner_email) = match g.owner {
+                Some(o) => (
+                    o.name.map(|s| s.to_string()),
+                    o.email.and_then(|e| e.values().into_iter().next()),
+                ),
+                None => (None, None),
+            };
+            Some(Group { name, owner_name, owner_email })
+        })
+        .collect();
+
+    LineageSnapshot {
+        schema_version: version,
+        dbt_version: metadata.dbt_version.map(|s| s.to_string()),
+        project: metadata.project_name.map(|s| s.to_string()),
+        nodes: out_nodes,
+        edges,
+        groups,
+        attached,
+    }
+}
+
+fn source_name_of(node: &Node) -> &str {
+    node.fqn
+        .get(node.fqn.len().saturating_sub(2))
+        .map(String::as_str)
+        .unwrap_or("")
+}
+
+/// `{{ get_where_subquery(ref('customers')) }}` → `customers`;
+/// `source('shop', 'orders')` → `shop.orders`.
+fn referenced_name(expr: &str) -> Option<String> {
+    let args_of = |call: &str| -> Option<Vec<String>> {
+        let start = expr.find(call)? + call.len();
+        let end = expr[start..].find(')')? + start;
+        Some(
+            expr[start..end]
+                .split(',')
+                .map(|a| a.trim().trim_matches(|c| c == '\'' || c == '"').to_owned())
+                .filter(|a| !a.is_empty() && !a.contains('='))
+                .collect(),
+        )
+    };
+    if let Some(args) = args_of("source(") {
+        return (args.len() >= 2).then(|| format!("{}.{}", args[0], args[1]));
+    }
+    args_of("ref(").and_then(|args| args.last().cloned())
+}
+
+fn node_from_raw(raw: RawNode<'_>, kind: NodeKind) -> Node {
+    let config_meta = raw.config.as_ref().and_then(|c| c.meta.as_ref());
+    let metas = [config_meta, raw.meta.as_ref()];
+    let mut owners: Vec<String> = Vec::new();
+    let mut data_products: Vec<String> = Vec::new();
+    let mut steward = StewardMeta::default();
+    for meta in metas.into_iter().flatten() {
+        for o in meta.owner.iter().flat_map(|o| o.values()) {
+            if !owners.contains(&o) {
+                owners.push(o);
+            }
+        }
+        for p in meta.data_product.iter().flat_map(|p| p.values()) {
+            if !data_products.contains(&p) {
+                data_products.push(p);
+            }
+        }
+        if let Some(s) = &meta.steward {
+            if steward.channel.is_none() {
+                steward.channel = s.channel.as_ref().and_then(|c| c.values().into_iter().next());
+            }
+            if matches!(s.mute, Some(BoolLike::Bool(true))) {
+                steward.mute = true;
+            }
+            for o in s.owners.iter().flat_map(|o| o.values()) {
+                if !steward.owners.contains(&o) {
+                    steward.owners.push(o);
+                }
+            }
+        }
+    }
+    if kind == NodeKind::Exposure
+        && let Some(owner) = &raw.owner
+    {
+        let email = owner.email.as_ref().and_then(|e| e.values().into_iter().next());
+        if let Some(o) = email.or_else(|| owner.name.as_ref().map(|n| n.to_string()))
+            && !owners.contains(&o)
+        {
+            owners.push(o);
+        }
+    }
+    let relation = raw.relation_name.as_deref().map(str::to_owned).or_else(|| {
+        let ident = raw.identifier.as_deref().or(raw.alias.as_deref()).or(raw.name.as_deref())?;
+        match kind {
+            NodeKind::Model | NodeKind::Seed | NodeKind::Snapshot | NodeKind::Source => {
+                let parts: Vec<&str> = [raw.database.as_deref(), raw.schema.as_deref(), Some(ident)]
+                    .into_iter()
+                    .flatten()
+                    .filter(|p| !p.is_empty())
+                    .collect();
+                Some(parts.join("."))
+            }
+            _ => None,
+        }
+    });
+    let group = raw
+        .group
+        .as_deref()
+        .or(raw.config.as_ref().and_then(|c| c.group.as_deref()))
+        .map(str::to_owned);
+    let mut fqn: Vec<String> = raw.fqn.iter().map(|s| s.to_string()).collect();
+    if kind == NodeKind::Source && fqn.len() < 2 {
+        if let Some(sn) = raw.source_name.as_deref() {
+            fqn = vec![sn.to_owned(), raw.name.as_deref().unwrap_or_default().to_owned()];
+        }
+    }
+    let exposure = (kind == NodeKind::Exposure).then(|| ExposureInfo {
+        kind: match &raw.exposure_type {
+            Some(super::manifest::TypeName::Name(n)) => Some(n.to_string()),
+            _ => None,
+        },
+        label: raw.label.as_deref().map(str::to_owned),
+        url: raw.url.as_deref().map(str::to_owned),
+        maturity: raw.maturity.as_deref().map(str::to_owned),
+    });
+    let severity = (kind == NodeKind::Test)
+        .then(|| raw.config.as_ref().and_then(|c| c.severity.as_deref()).map(|s| s.to_ascii_lowercase()))
+        .flatten();
+    let name = raw
+        .name
+        .as_deref()
+        .map(str::to_owned)
+        .unwrap_or_else(|| raw.unique_id.rsplit('.').next().unwrap_or_default().to_owned());
+    Node {
+        unique_id: raw.unique_id.into_owned(),
+        kind,
+        name,
+        package: raw.package_name.map(|s| s.into_owned()),
+        relation,
+        path: raw.original_file_path.map(|s| s.into_owned()),
+        fqn,
+        tags: raw.tags.iter().map(|s| s.to_string()).collect(),
+        group,
+        owners,
+        data_products,
+        checksum: raw.checksum.and_then(|c| c.checksum).map(|s| s.into_owned()),
+        severity,
+        steward,
+        exposure,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_model_a_generic_test_checks() {
+        assert_eq!(
+            referenced_name("{{ get_where_subquery(ref('customers')) }}").as_deref(),
+            Some("customers")
+        );
+        assert_eq!(
+            referenced_name("{{ get_where_subquery(source('shop', 'orders')) }}").as_deref(),
+            Some("shop.orders")
+        );
+        assert_eq!(referenced_name("select 1"), None);
+    }
+}

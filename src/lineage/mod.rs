@@ -1,0 +1,740 @@
+//! The lineage graph: dbt nodes and their dependencies in a `petgraph` graph, with the queries that
+//! triage needs (closures, impact, paths, owners, root-cause candidates).
+//!
+//! A [`Lineage`] is immutable once built; [`LineageHandle`] swaps in a new one atomically, so a
+//! reader holds a consistent graph for as long as it needs and never blocks a writer.
+
+pub mod manifest;
+mod load;
+
+use arc_swap::ArcSwap;
+use petgraph::Direction;
+use petgraph::graph::{DiGraph, NodeIndex};
+use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::Arc;
+
+pub use load::{SUPPORTED_MANIFEST_VERSIONS, load_manifest};
+
+/// What a node is, by dbt `resource_type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum NodeKind {
+    Model,
+    Seed,
+    Snapshot,
+    Source,
+    Exposure,
+    Analysis,
+    Metric,
+    SemanticModel,
+    SavedQuery,
+    Test,
+    UnitTest,
+    /// Hooks, RPC and SQL operations and anything newer dbt adds.
+    Other,
+}
+
+impl NodeKind {
+    pub const COUNTED: [NodeKind; 11] = [
+        NodeKind::Model,
+        NodeKind::Test,
+        NodeKind::Seed,
+        NodeKind::Snapshot,
+        NodeKind::Source,
+        NodeKind::Exposure,
+        NodeKind::Metric,
+        NodeKind::SemanticModel,
+        NodeKind::SavedQuery,
+        NodeKind::UnitTest,
+        NodeKind::Analysis,
+    ];
+
+    pub fn from_resource_type(s: &str) -> NodeKind {
+        match s {
+            "model" => NodeKind::Model,
+            "seed" => NodeKind::Seed,
+            "snapshot" => NodeKind::Snapshot,
+            "source" => NodeKind::Source,
+            "exposure" => NodeKind::Exposure,
+            "analysis" => NodeKind::Analysis,
+            "metric" => NodeKind::Metric,
+            "semantic_model" => NodeKind::SemanticModel,
+            "saved_query" => NodeKind::SavedQuery,
+            "test" | "data_test" => NodeKind::Test,
+            "unit_test" => NodeKind::UnitTest,
+            _ => NodeKind::Other,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NodeKind::Model => "model",
+            NodeKind::Seed => "seed",
+            NodeKind::Snapshot => "snapshot",
+            NodeKind::Source => "source",
+            NodeKind::Exposure => "exposure",
+            NodeKind::Analysis => "analysis",
+            NodeKind::Metric => "metric",
+            NodeKind::SemanticModel => "semantic_model",
+            NodeKind::SavedQuery => "saved_query",
+            NodeKind::Test => "test",
+            NodeKind::UnitTest => "unit_test",
+            NodeKind::Other => "other",
+        }
+    }
+
+    /// Nodes that hold data and can be "impacted": what `downstream_count` counts.
+    pub fn is_data_asset(self) -> bool {
+        matches!(
+            self,
+            NodeKind::Model | NodeKind::Seed | NodeKind::Snapshot | NodeKind::Exposure
+        )
+    }
+}
+
+/// Steward settings a dbt user writes in `meta.steward`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StewardMeta {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub mute: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub owners: Vec<String>,
+}
+
+/// Exposure details worth showing when one is impacted.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ExposureInfo {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maturity: Option<String>,
+}
+
+/// One dbt node, reduced to what Steward uses.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Node {
+    pub unique_id: String,
+    pub kind: NodeKind,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub package: Option<String>,
+    /// The relation as dbt wrote it, e.g. `"analytics"."marts"."orders"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relation: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fqn: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// The node's own owners: `config.meta.owner`, `meta.owner`, or an exposure's owner.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub owners: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub data_products: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checksum: Option<String>,
+    /// Configured severity of a test (`error` or `warn`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity: Option<String>,
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub steward: StewardMeta,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exposure: Option<ExposureInfo>,
+}
+
+fn is_default<T: Default + PartialEq>(t: &T) -> bool {
+    *t == T::default()
+}
+
+/// A dbt group and its owner.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Group {
+    pub name: String,
+    #[serde(default)]
+    pub owner_name: Option<String>,
+    #[serde(default)]
+    pub owner_email: Option<String>,
+}
+
+impl Group {
+    /// The owner as Steward shows it: the email when there is one, else the name.
+    pub fn owner(&self) -> Option<&str> {
+        self.owner_email.as_deref().or(self.owner_name.as_deref())
+    }
+}
+
+/// Node counts and edges, as `steward lineage stats` prints them.
+#[derive(Debug, Clone, Serialize)]
+pub struct Stats {
+    pub schema_version: u32,
+    pub nodes: serde_json::Map<String, serde_json::Value>,
+    pub edges: usize,
+}
+
+/// What a failure on a set of nodes affects downstream.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Impact {
+    pub data_products: Vec<String>,
+    pub exposures: Vec<String>,
+    pub owners: Vec<String>,
+    pub downstream_count: usize,
+    pub models: usize,
+}
+
+/// A root-cause candidate among failing nodes: a failing node with no failing ancestor.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct RootCandidate {
+    pub unique_id: String,
+    /// How many of the failing nodes it explains (itself and failing descendants).
+    pub explains: usize,
+}
+
+/// The lineage of one manifest: graph, indexes and cached orderings.
+pub struct Lineage {
+    pub schema_version: u32,
+    pub dbt_version: Option<String>,
+    pub project: Option<String>,
+    graph: DiGraph<Node, ()>,
+    by_id: HashMap<String, NodeIndex>,
+    by_relation: HashMap<String, Vec<NodeIndex>>,
+    by_name: HashMap<String, Vec<NodeIndex>>,
+    groups: HashMap<String, Group>,
+    /// For each test, the node(s) it checks.
+    attached: HashMap<NodeIndex, Vec<NodeIndex>>,
+    /// Each node's position in a topological order; empty if the graph has a cycle.
+    topo_pos: Vec<u32>,
+}
+
+/// The serialised form of a [`Lineage`], stored in SQLite so that a restart or a later CLI call
+/// can answer lineage questions without the original manifest file.
+#[derive(Serialize, Deserialize)]
+pub struct LineageSnapshot {
+    pub schema_version: u32,
+    pub dbt_version: Option<String>,
+    pub project: Option<String>,
+    pub nodes: Vec<Node>,
+    pub edges: Vec<(u32, u32)>,
+    pub groups: Vec<Group>,
+    pub attached: Vec<(u32, Vec<u32>)>,
+}
+
+impl Lineage {
+    /// An empty graph: every asset resolves to nothing.
+    pub fn empty() -> Lineage {
+        Lineage::build(LineageSnapshot {
+            schema_version: 0,
+            dbt_version: None,
+            project: None,
+            nodes: Vec::new(),
+            edges: Vec::new(),
+            groups: Vec::new(),
+            attached: Vec::new(),
+        })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.graph.node_count() == 0
+    }
+
+    /// Builds indexes and orderings around nodes and edges.
+    pub fn build(snapshot: LineageSnapshot) -> Lineage {
+        let mut graph = DiGraph::with_capacity(snapshot.nodes.len(), snapshot.edges.len());
+        for node in snapshot.nodes {
+            graph.add_node(node);
+        }
+        for (a, b) in &snapshot.edges {
+            graph.add_edge(NodeIndex::new(*a as usize), NodeIndex::new(*b as usize), ());
+        }
+        let mut by_id = HashMap::with_capacity(graph.node_count());
+        let mut by_relation: HashMap<String, Vec<NodeIndex>> = HashMap::new();
+        let mut by_name: HashMap<String, Vec<NodeIndex>> = HashMap::new();
+        for idx in graph.node_indices() {
+            let node = &graph[idx];
+            by_id.insert(node.unique_id.clone(), idx);
+            if matches!(node.kind, NodeKind::Test | NodeKind::UnitTest | NodeKind::Other) {
+                continue;
+            }
+            if let Some(rel) = &node.relation {
+                let full = normalize_relation(rel);
+                let parts: Vec<&str> = full.split('.').collect();
+                if parts.len() >= 2 {
+                    let short = parts[parts.len() - 2..].join(".");
+                    if short != full {
+                        by_relation.entry(short).or_default().push(idx);
+                    }
+                }
+                by_relation.entry(full).or_default().push(idx);
+            }
+            by_name.entry(node.name.to_ascii_lowercase()).or_default().push(idx);
+            if node.kind == NodeKind::Source
+                && let Some(source_name) = node.fqn.get(node.fqn.len().saturating_sub(2))
+            {
+                by_name
+                    .entry(format!("{}.{}", source_name, node.name).to_ascii_lowercase())
+                    .or_default()
+                    .push(idx);
+            }
+        }
+        for list in by_relation.values_mut().chain(by_name.values_mut()) {
+            list.sort_by_key(|i| (kind_rank(graph[*i].kind), *i));
+            list.dedup();
+        }
+        let attached = snapshot
+            .attached
+            .into_iter()
+            .map(|(t, v)| {
+                (
+                    NodeIndex::new(t as usize),
+                    v.into_iter().map(|i| NodeIndex::new(i as usize)).collect(),
+                )
+            })
+            .collect();
+        let mut topo_pos = Vec::new();
+        if let Ok(order) = petgraph::algo::toposort(&graph, None) {
+            topo_pos = vec![0u32; graph.node_count()];
+            for (pos, idx) in order.into_iter().enumerate() {
+                topo_pos[idx.index()] = pos as u32;
+            }
+        }
+        let groups = snapshot
+            .groups
+            .into_iter()
+            .map(|g| (g.name.clone(), g))
+            .collect();
+        Lineage {
+            schema_version: snapshot.schema_version,
+            dbt_version: snapshot.dbt_version,
+            project: snapshot.project,
+            graph,
+            by_id,
+            by_relation,
+            by_name,
+            groups,
+            attached,
+            topo_pos,
+        }
+    }
+
+    pub fn to_snapshot(&self) -> LineageSnapshot {
+        let mut groups: Vec<Group> = self.groups.values().cloned().collect();
+        groups.sort_by(|a, b| a.name.cmp(&b.name));
+        let mut attached: Vec<(u32, Vec<u32>)> = self
+            .attached
+            .iter()
+            .map(|(t, v)| (t.index() as u32, v.iter().map(|i| i.index() as u32).collect()))
+            .collect();
+        attached.sort();
+        LineageSnapshot {
+            schema_version: self.schema_version,
+            dbt_version: self.dbt_version.clone(),
+            project: self.project.clone(),
+            nodes: self.graph.node_weights().cloned().collect(),
+            edges: self
+                .graph
+                .raw_edges()
+                .iter()
+                .map(|e| (e.source().index() as u32, e.target().index() as u32))
+                .collect(),
+            groups,
+            attached,
+        }
+    }
+
+    pub fn node_count(&self) -> usize {
+        self.graph.node_count()
+    }
+
+    pub fn edge_count(&self) -> usize {
+        self.graph.edge_count()
+    }
+
+    pub fn node(&self, idx: NodeIndex) -> &Node {
+        &self.graph[idx]
+    }
+
+    pub fn nodes(&self) -> impl Iterator<Item = (NodeIndex, &Node)> {
+        self.graph.node_indices().map(move |i| (i, &self.graph[i]))
+    }
+
+    pub fn get(&self, unique_id: &str) -> Option<NodeIndex> {
+        self.by_id.get(unique_id).copied()
+    }
+
+    pub fn group(&self, name: &str) -> Option<&Group> {
+        self.groups.get(name)
+    }
+
+    pub fn groups(&self) -> impl Iterator<Item = &Group> {
+        self.groups.values()
+    }
+
+    /// Resolves an asset reference: a `unique_id`, a relation name (`db.schema.table` or
+    /// `schema.table`, any case, quoted or not), a model/seed/snapshot name, or `source.table`.
+    /// An ambiguous reference prefers models, then the project's own package.
+    pub fn resolve(&self, reference: &str) -> Option<NodeIndex> {
+        let reference = reference.trim();
+        if reference.is_empty() {
+            return None;
+        }
+        if let Some(idx) = self.by_id.get(reference) {
+            return Some(*idx);
+        }
+        let normalized = normalize_relation(reference);
+        let pick = |list: &Vec<NodeIndex>| -> Option<NodeIndex> {
+            let best = kind_rank(self.graph[list[0]].kind);
+            let same_rank: Vec<&NodeIndex> = list
+                .iter()
+                .filter(|i| kind_rank(self.graph[**i].kind) == best)
+                .collect();
+            if same_rank.len() == 1 {
+                return Some(*same_rank[0]);
+            }
+            same_rank
+                .iter()
+                .find(|i| {
+                    self.project.is_some() && self.graph[***i].package == self.project
+                })
+                .map(|i| **i)
+                .or(Some(*same_rank[0]))
+        };
+        if let Some(list) = self.by_relation.get(&normalized) {
+            return pick(list);
+        }
+        self.by_name.get(&normalized).and_then(pick)
+    }
+
+    /// The nodes a test checks (its attached node, or what a singular test depends on).
+    pub fn tested_nodes(&self, test: NodeIndex) -> &[NodeIndex] {
+        self.attached.get(&test).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// The asset a check is about: a test's first attached node, or the node itself.
+    pub fn asset_of(&self, idx: NodeIndex) -> NodeIndex {
+        match self.graph[idx].kind {
+            NodeKind::Test | NodeKind::UnitTest => {
+                self.tested_nodes(idx).first().copied().unwrap_or(idx)
+            }
+            _ => idx,
+        }
+    }
+
+    pub fn parents(&self, idx: NodeIndex) -> impl Iterator<Item = NodeIndex> + '_ {
+        self.graph.neighbors_directed(idx, Direction::Incoming)
+    }
+
+    pub fn children(&self, idx: NodeIndex) -> impl Iterator<Item = NodeIndex> + '_ {
+        self.graph.neighbors_directed(idx, Direction::Outgoing)
+    }
+
+    /// Every node strictly above `idx`, nearest first.
+    pub fn upstream(&self, idx: NodeIndex) -> Vec<NodeIndex> {
+        self.closure(&[idx], Direction::Incoming)
+    }
+
+    /// Every node strictly below `idx`, nearest first.
+    pub fn downstream(&self, idx: NodeIndex) -> Vec<NodeIndex> {
+        self.closure(&[idx], Direction::Outgoing)
+    }
+
+    /// Breadth-first closure from `starts` (which are not included unless reached again).
+    pub fn closure(&self, starts: &[NodeIndex], dir: Direction) -> Vec<NodeIndex> {
+        let mut seen = vec![false; self.graph.node_count()];
+        for s in starts {
+            seen[s.index()] = true;
+        }
+        let mut queue: VecDeque<NodeIndex> = starts.iter().copied().collect();
+        let mut out = Vec::new();
+        while let Some(n) = queue.pop_front() {
+            for m in self.graph.neighbors_directed(n, dir) {
+                if !seen[m.index()] {
+                    seen[m.index()] = true;
+                    out.push(m);
+                    queue.push_back(m);
+                }
+            }
+        }
+        out
+    }
+
+    /// The shortest dependency path from `from` down to `to`, or up if `to` is an ancestor.
+    pub fn path(&self, from: NodeIndex, to: NodeIndex) -> Option<Vec<NodeIndex>> {
+        self.directed_path(from, to, Direction::Outgoing)
+            .or_else(|| self.directed_path(from, to, Direction::Incoming))
+    }
+
+    fn directed_path(&self, from: NodeIndex, to: NodeIndex, dir: Direction) -> Option<Vec<NodeIndex>> {
+        if from == to {
+            return Some(vec![from]);
+        }
+        let mut prev: HashMap<NodeIndex, NodeIndex> = HashMap::new();
+        let mut queue = VecDeque::from([from]);
+        while let Some(n) = queue.pop_front() {
+            for m in self.graph.neighbors_directed(n, dir) {
+                if m == from || prev.contains_key(&m) {
+                    continue;
+                }
+                prev.insert(m, n);
+                if m == to {
+                    let mut path = vec![to];
+                    let mut cur = to;
+                    while let Some(p) = prev.get(&cur) {
+                        path.push(*p);
+                        cur = *p;
+                    }
+                    path.reverse();
+                    return Some(path);
+                }
+                queue.push_back(m);
+            }
+        }
+        None
+    }
+
+    /// Owners of a check, through the fallback chain, every owner found kept in order:
+    /// the test's own owners, the asset's owners, the asset's group owner, then the owners of
+    /// the exposures downstream. `meta.steward.owners` are added after each level's owners.
+    pub fn owners(&self, test: Option<NodeIndex>, asset: NodeIndex) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let mut push = |o: &str| {
+            if !o.is_empty() && !out.iter().any(|x| x.eq_ignore_ascii_case(o)) {
+                out.push(o.to_owned());
+            }
+        };
+        for idx in test.into_iter().chain(std::iter::once(asset)) {
+            let node = &self.graph[idx];
+            node.owners.iter().for_each(|o| push(o));
+            node.steward.owners.iter().for_each(|o| push(o));
+        }
+        for idx in test.into_iter().chain(std::iter::once(asset)) {
+            if let Some(owner) = self.graph[idx].group.as_deref().and_then(|g| self.group(g)).and_then(Group::owner) {
+                push(owner);
+            }
+        }
+        for idx in self.downstream(asset) {
+            if self.graph[idx].kind == NodeKind::Exposure {
+                self.graph[idx].owners.iter().for_each(|o| push(o));
+            }
+        }
+        out
+    }
+
+    /// The direct owners of a node: its own, else its group's.
+    pub fn direct_owners(&self, idx: NodeIndex) -> Vec<String> {
+        let node = &self.graph[idx];
+        if !node.owners.is_empty() {
+            return node.owners.clone();
+        }
+        node.group
+            .as_deref()
+            .and_then(|g| self.group(g))
+            .and_then(Group::owner)
+            .map(|o| vec![o.to_owned()])
+            .unwrap_or_default()
+    }
+
+    /// What failures on `assets` affect: the data products of the assets and everything below
+    /// them, the exposures below, the owners of those products and exposures, and how many
+    /// models, seeds, snapshots and exposures lie below.
+    pub fn impact(&self, assets: &[NodeIndex]) -> Impact {
+        let below = self.closure(assets, Direction::Outgoing);
+        let mut impact = Impact::default();
+        let mut products: HashSet<&str> = HashSet::new();
+        let mut owners: Vec<String> = Vec::new();
+        let mut add_owner = |o: String| {
+            if !owners.iter().any(|x| x.eq_ignore_ascii_case(&o)) {
+                owners.push(o);
+            }
+        };
+        for idx in assets.iter().copied().chain(below.iter().copied()) {
+            let node = &self.graph[idx];
+            for p in &node.data_products {
+                if products.insert(p) {
+                    impact.data_products.push(p.clone());
+                }
+            }
+        }
+        for idx in below.iter().copied() {
+            let node = &self.graph[idx];
+            if node.kind.is_data_asset() {
+                impact.downstream_count += 1;
+            }
+            if node.kind == NodeKind::Model {
+                impact.models += 1;
+            }
+            if node.kind == NodeKind::Exposure {
+                impact.exposures.push(node.unique_id.clone());
+                self.direct_owners(idx).into_iter().for_each(&mut add_owner);
+            } else if !node.data_products.is_empty() {
+                self.direct_owners(idx).into_iter().for_each(&mut add_owner);
+            }
+        }
+        impact.owners = owners;
+        impact
+    }
+
+    /// Ranks failing nodes as root-cause candidates: nodes with no failing strict ancestor,
+    /// ordered by how many failing nodes each explains (itself included), then by id.
+    pub fn root_candidates(&self, failing: &[NodeIndex]) -> Vec<RootCandidate> {
+        let failing_set: HashSet<NodeIndex> = failing.iter().copied().collect();
+        let origins = self.failing_origins(&failing_set);
+        let mut explains: HashMap<NodeIndex, usize> = HashMap::new();
+        for n in &failing_set {
+            match origins.get(n) {
+                Some(roots) if !roots.is_empty() => {
+                    for r in roots {
+                        *explains.entry(*r).or_default() += 1;
+                    }
+                }
+                _ => *explains.entry(*n).or_default() += 1,
+            }
+        }
+        let mut out: Vec<RootCandidate> = explains
+            .into_iter()
+            .map(|(idx, n)| RootCandidate {
+                unique_id: self.graph[idx].unique_id.clone(),
+                explains: n,
+            })
+            .collect();
+        out.sort_by(|a, b| b.explains.cmp(&a.explains).then_with(|| a.unique_id.cmp(&b.unique_id)));
+        out
+    }
+
+    /// For every node below a failing node, the topmost failing ancestors ("origins") it
+    /// descends from. Nodes with no failing ancestor are absent. Only the part of the graph
+    /// below the failing nodes is visited, in topological order.
+    pub fn failing_origins(&self, failing: &HashSet<NodeIndex>) -> HashMap<NodeIndex, Vec<NodeIndex>> {
+        let mut origins: HashMap<NodeIndex, Vec<NodeIndex>> = HashMap::new();
+        if failing.is_empty() {
+            return origins;
+        }
+        let mut below = self.strict_descendants(failing.iter().copied());
+        if self.topo_pos.is_empty() {
+            // A cycle (never in a valid manifest): no order to trust, so iterate to a fixpoint.
+            loop {
+                let before = origins.clone();
+                self.propagate_origins(&below, failing, &mut origins);
+                if before == origins {
+                    return origins;
+                }
+            }
+        }
+        below.sort_by_key(|n| self.topo_pos[n.index()]);
+        self.propagate_origins(&below, failing, &mut origins);
+        origins
+    }
+
+    fn propagate_origins(
+        &self,
+        ordered: &[NodeIndex],
+        failing: &HashSet<NodeIndex>,
+        origins: &mut HashMap<NodeIndex, Vec<NodeIndex>>,
+    ) {
+        for &n in ordered {
+            let mut found: Vec<NodeIndex> = Vec::new();
+            for p in self.graph.neighbors_directed(n, Direction::Incoming) {
+                match origins.get(&p) {
+                    Some(list) => {
+                        for r in list {
+                            if !found.contains(r) && *r != n {
+                                found.push(*r);
+                            }
+                        }
+                    }
+                    None if failing.contains(&p) && p != n => {
+                        if !found.contains(&p) {
+                            found.push(p);
+                        }
+                    }
+                    None => {}
+                }
+            }
+            if !found.is_empty() {
+                found.sort();
+                origins.insert(n, found);
+            }
+        }
+    }
+
+    /// Every node strictly below any of `starts`; a start below another start is included.
+    fn strict_descendants(&self, starts: impl Iterator<Item = NodeIndex>) -> Vec<NodeIndex> {
+        let mut seen = vec![false; self.graph.node_count()];
+        let mut queue: VecDeque<NodeIndex> = starts.collect();
+        let mut out = Vec::new();
+        while let Some(n) = queue.pop_front() {
+            for m in self.graph.neighbors_directed(n, Direction::Outgoing) {
+                if !seen[m.index()] {
+                    seen[m.index()] = true;
+                    out.push(m);
+                    queue.push_back(m);
+                }
+            }
+        }
+        out
+    }
+
+    pub fn stats(&self) -> Stats {
+        let mut counts: HashMap<NodeKind, usize> = HashMap::new();
+        for n in self.graph.node_weights() {
+            *counts.entry(n.kind).or_default() += 1;
+        }
+        let nodes = NodeKind::COUNTED
+            .iter()
+            .map(|k| (k.as_str().to_owned(), serde_json::json!(counts.get(k).copied().unwrap_or(0))))
+            .collect();
+        Stats {
+            schema_version: self.schema_version,
+            nodes,
+            edges: self.graph.edge_count(),
+        }
+    }
+}
+
+/// Lower ranks win when a name or relation matches several nodes.
+fn kind_rank(kind: NodeKind) -> u8 {
+    match kind {
+        NodeKind::Model => 0,
+        NodeKind::Source => 1,
+        NodeKind::Seed => 2,
+        NodeKind::Snapshot => 3,
+        NodeKind::Exposure => 4,
+        _ => 5,
+    }
+}
+
+/// `"Analytics".`marts`.[Orders]` → `analytics.marts.orders`.
+pub fn normalize_relation(s: &str) -> String {
+    s.chars()
+        .filter(|c| !matches!(c, '"' | '`' | '[' | ']'))
+        .collect::<String>()
+        .trim()
+        .to_lowercase()
+}
+
+/// The current lineage, replaced atomically when a new manifest arrives.
+#[derive(Clone)]
+pub struct LineageHandle(Arc<ArcSwap<Lineage>>);
+
+impl LineageHandle {
+    pub fn new(lineage: Lineage) -> Self {
+        LineageHandle(Arc::new(ArcSwap::from_pointee(lineage)))
+    }
+
+    /// A consistent graph for as long as the caller holds it.
+    pub fn current(&self) -> Arc<Lineage> {
+        self.0.load_full()
+    }
+
+    pub fn replace(&self, lineage: Arc<Lineage>) {
+        self.0.store(lineage);
+    }
+}
