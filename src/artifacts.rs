@@ -6,7 +6,6 @@ use crate::observation::{Observation, Origin, Outcome, Severity, parse_time};
 use crate::schema_version::{self, ArtifactKind};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
-use serde::de::IgnoredAny;
 use std::borrow::Cow;
 
 pub const MAX_RUN_RESULTS_VERSION: u32 = 6;
@@ -57,8 +56,6 @@ struct RawResult<'a> {
     max_loaded_at_time_ago_in_s: Option<f64>,
     #[serde(borrow, default)]
     error: Option<Cow<'a, str>>,
-    #[serde(default)]
-    criteria: Option<IgnoredAny>,
 }
 
 #[derive(Deserialize)]

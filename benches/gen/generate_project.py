@@ -37,7 +37,7 @@ try:
 except ImportError:  # pragma: no cover - dbt-core always brings PyYAML
     sys.exit("PyYAML is required (it is installed with dbt-core)")
 
-PROJECT = "acme_analytics"
+PROJECT = "analytics"
 COMPANY_DOMAIN = "acme.io"
 
 # --------------------------------------------------------------------------
@@ -556,8 +556,9 @@ class Generator:
         tss = [c for c in spine.columns if c.role == "ts"]
         date_col = tss[0].name if tss else "created_at"
         period = {"daily": "day", "weekly": "week", "monthly": "month"}.get(grain, "day")
-        dims = [c for c in spine.columns if c.role in ("fk", "status", "dim")][:2]
         key_name = f"{m.entity}_{grain}_key"
+        dims = [c for c in spine.columns if c.role in ("fk", "status", "dim")
+                and c.name not in (key_name, f"{period}_start")][:2]
         key_parts = [f"date_trunc('{period}', {sa}.{date_col})"] + [f"{sa}.{d.name}" for d in dims]
         cols.append(Column(key_name, "varchar", "key",
                            origin="md5(concat_ws('|', " + ", ".join(f"cast({k} as varchar)" for k in key_parts) + "))"))
@@ -582,7 +583,12 @@ class Generator:
                                "metric", origin=f"{fn}({sa}.{mt.name})"))
         for p, a in zip(m.parents[1:], aliases[1:]):
             cols.append(Column(f"{a}_count", "bigint", "metric", origin=f"count(distinct {a}.{p.pk.name})"))
-        m.columns = cols
+        uniq, seen = [], set()
+        for c in cols:  # first occurrence wins; grouping columns come first
+            if c.name not in seen:
+                seen.add(c.name)
+                uniq.append(c)
+        m.columns = uniq
         m.group_by = list(range(1, 3 + len(dims)))
         m.date_col = date_col
 
@@ -748,6 +754,12 @@ class Generator:
                 meta["source_system"] = m.source[0]
             m.meta = meta
             m.description = self.model_description(m)
+            # Column documentation coverage: staging is source-conformed and fully
+            # documented; marts mostly; intermediate rarely.  The rest document
+            # only the key and tested columns.  --doc-ratio is the main size knob.
+            r = self.args.doc_ratio
+            p_full = 1.0 if m.layer == "staging" else min(1.0, 1.6 * r) if m.layer == "marts" else 0.4 * r
+            m.full_docs = rng.random() < p_full
             if m.layer == "staging":
                 m.sql = self.staging_sql(m)
             else:
@@ -846,7 +858,10 @@ class Generator:
             cands.append((rng.random() ** (1 / 3.0), "seed", s.name, s.columns[0].name, "unique"))
         if len(cands) < self.args.tests:
             print(f"warning: only {len(cands)} candidate tests for --tests {self.args.tests}", file=sys.stderr)
-        cands.sort(key=lambda t: -t[0])
+        dedup = {}
+        for cand in cands:  # a column can carry each test only once
+            dedup.setdefault((cand[1], cand[2], cand[3], str(cand[4])), cand)
+        cands = sorted(dedup.values(), key=lambda t: -t[0])
         chosen = cands[: self.args.tests]
         # emit in a stable, per-target order
         chosen.sort(key=lambda t: (t[1], str(t[2]), t[3], str(t[4])))
@@ -990,7 +1005,14 @@ class Generator:
                 tests = self.tests_by_model.get(m.name, {})
                 cols = []
                 for c in m.columns:
-                    cd = {"name": c.name, "description": c.desc, "data_type": c.dtype}
+                    if m.full_docs:
+                        cd = {"name": c.name, "description": c.desc, "data_type": c.dtype}
+                    elif c.role in ("pk", "key"):
+                        cd = {"name": c.name, "description": c.desc}
+                    elif c.name in tests:
+                        cd = {"name": c.name}
+                    else:
+                        continue  # undocumented column, as in most real projects
                     if c.name in tests:
                         cd["data_tests"] = tests[c.name]
                     cols.append(cd)
@@ -1127,6 +1149,8 @@ def main(argv=None):
     ap.add_argument("--sources", type=int, default=200, help="number of source tables")
     ap.add_argument("--seeds", type=int, default=10)
     ap.add_argument("--seed", type=int, default=42, help="PRNG seed")
+    ap.add_argument("--doc-ratio", type=float, default=0.3,
+                    help="column-documentation coverage knob (0..1); main manifest-size lever")
     args = ap.parse_args(argv)
     Generator(args).run(args.out_dir)
 

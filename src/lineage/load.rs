@@ -311,7 +311,7 @@ fn node_from_raw(raw: RawNode<'_>, kind: NodeKind) -> Node {
         group,
         owners,
         data_products,
-        checksum: raw.checksum.and_then(|c| c.checksum).map(|s| s.into_owned()),
+        checksum: raw.checksum.and_then(|c| c.value()),
         severity,
         steward,
         exposure,

@@ -144,10 +144,26 @@ pub struct RawDependsOn<'a> {
     pub nodes: Vec<Str<'a>>,
 }
 
-#[derive(Deserialize, Default)]
-pub struct RawChecksum<'a> {
-    #[serde(borrow, default)]
-    pub checksum: Option<Str<'a>>,
+/// `{"name": "sha256", "checksum": "…"}` on most nodes; a bare string on unit tests.
+#[derive(Deserialize)]
+#[serde(untagged)]
+pub enum RawChecksum<'a> {
+    Object {
+        #[serde(borrow, default)]
+        checksum: Option<Str<'a>>,
+    },
+    Bare(#[serde(borrow)] Str<'a>),
+    Other(IgnoredAny),
+}
+
+impl RawChecksum<'_> {
+    pub fn value(self) -> Option<String> {
+        match self {
+            RawChecksum::Object { checksum } => checksum.map(|c| c.into_owned()),
+            RawChecksum::Bare(s) => Some(s.into_owned()),
+            RawChecksum::Other(_) => None,
+        }
+    }
 }
 
 #[derive(Deserialize, Default)]

@@ -1,0 +1,453 @@
+//! The command line: a thin face over [`crate::app::App`]. Human tables by default, `--json` on
+//! every read. Bad input exits with code 2 and a one-line error.
+
+use crate::app::{self, App};
+use crate::config::Config;
+use crate::error::{InputError, as_input_error};
+use crate::ingest::{DbtArtifacts, Input};
+use crate::issues::{IssueFilter, Resolution, Status};
+use crate::lineage::Lineage;
+use crate::render;
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+#[derive(Parser)]
+#[command(name = "steward", version, about = "Slack-first incident management for data teams (dbt, Airflow)")]
+pub struct Cli {
+    /// SQLite database file (default: `database` in steward.toml, else ./steward.db).
+    #[arg(long, global = true, env = "STEWARD_DB")]
+    pub db: Option<PathBuf>,
+    /// Config file (default: ./steward.toml when present).
+    #[arg(long, global = true, env = "STEWARD_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Tell the Steward story on the embedded demo project: no Slack, no tokens, no network.
+    Demo,
+    /// Ingest dbt artifacts, alerts or OpenLineage events.
+    #[command(subcommand)]
+    Ingest(IngestCommand),
+    /// List issues (all statuses unless filtered).
+    Issues {
+        #[arg(long)]
+        status: Option<String>,
+        /// A unique_id or a node name.
+        #[arg(long)]
+        asset: Option<String>,
+        /// Part of an owner's email or name.
+        #[arg(long)]
+        owner: Option<String>,
+        #[arg(long)]
+        env: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one issue with its timeline and comments.
+    Issue {
+        id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Assign an issue to someone (an open issue becomes acknowledged).
+    Assign {
+        id: i64,
+        who: String,
+        #[arg(long, default_value = "cli")]
+        actor: String,
+    },
+    /// Comment on an issue.
+    Comment {
+        id: i64,
+        text: String,
+        #[arg(long, default_value = "cli")]
+        author: String,
+    },
+    /// Set an issue's status: open, acknowledged or investigating.
+    Status {
+        id: i64,
+        status: String,
+        #[arg(long, default_value = "cli")]
+        actor: String,
+    },
+    /// Resolve an issue by hand: fixed, expected or false_positive.
+    Resolve {
+        id: i64,
+        resolution: String,
+        #[arg(long)]
+        reason: Option<String>,
+        #[arg(long, default_value = "cli")]
+        actor: String,
+    },
+    /// Ask the lineage graph.
+    #[command(subcommand)]
+    Lineage(LineageCommand),
+    /// Run the HTTP API (and, later, the Slack bot).
+    Serve {
+        /// Address to listen on (default from config: 127.0.0.1:8080).
+        #[arg(long)]
+        listen: Option<String>,
+    },
+    /// Send a dbt target/ folder's artifacts to a running Steward (token from STEWARD_TOKEN).
+    Push {
+        /// A dbt `target/` folder: manifest.json, run_results.json and sources.json are taken
+        /// from it when present.
+        dir: Option<PathBuf>,
+        #[arg(long)]
+        manifest: Option<PathBuf>,
+        #[arg(long)]
+        run_results: Option<PathBuf>,
+        #[arg(long)]
+        sources: Option<PathBuf>,
+        #[arg(long)]
+        env: Option<String>,
+        /// Steward's base URL, e.g. https://steward.example.com
+        #[arg(long, env = "STEWARD_URL")]
+        url: String,
+    },
+    /// Configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Subcommand)]
+pub enum IngestCommand {
+    /// dbt artifacts of one run.
+    Dbt {
+        #[arg(long)]
+        manifest: Option<PathBuf>,
+        #[arg(long)]
+        run_results: Option<PathBuf>,
+        #[arg(long)]
+        sources: Option<PathBuf>,
+        /// Environment (default: the dbt target in run_results, else `default`).
+        #[arg(long)]
+        env: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// A generic alert JSON file (one alert or an array).
+    Alert {
+        file: PathBuf,
+        #[arg(long)]
+        env: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// An OpenLineage RunEvent JSON file (one event or an array).
+    Openlineage {
+        file: PathBuf,
+        #[arg(long)]
+        env: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum LineageCommand {
+    /// Node counts by resource type, and edges.
+    Stats {
+        #[arg(long)]
+        manifest: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Everything upstream of a node.
+    Upstream {
+        node: String,
+        #[arg(long)]
+        manifest: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Everything downstream of a node.
+    Downstream {
+        node: String,
+        #[arg(long)]
+        manifest: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Data products, exposures and owners affected by a node.
+    Impact {
+        node: String,
+        #[arg(long)]
+        manifest: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The dependency path between two nodes.
+    Path {
+        from: String,
+        to: String,
+        #[arg(long)]
+        manifest: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum ConfigCommand {
+    /// Validate the config and print the effective settings.
+    Check {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Runs the CLI and returns the process exit code.
+pub fn main() -> i32 {
+    let cli = Cli::parse();
+    init_tracing();
+    match run(cli) {
+        Ok(()) => 0,
+        Err(e) => match as_input_error(&e) {
+            Some(input) => {
+                eprintln!("error: {input}");
+                2
+            }
+            None => {
+                eprintln!("error: {e:#}");
+                1
+            }
+        },
+    }
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("STEWARD_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,steward=info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+struct Context_ {
+    config: Config,
+    db: PathBuf,
+}
+
+impl Context_ {
+    fn app(&self) -> Result<App> {
+        App::open(self.config.clone(), &self.db)
+    }
+}
+
+fn print_json<T: Serialize>(value: &T) -> Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
+
+fn read_input(path: &Path) -> Result<Input> {
+    Ok(Input::read(path)?)
+}
+
+fn opt_input(path: &Option<PathBuf>) -> Result<Option<Input>> {
+    path.as_deref().map(read_input).transpose()
+}
+
+fn run(cli: Cli) -> Result<()> {
+    let config = Config::load(cli.config.as_deref())?;
+    let db = cli.db.clone().unwrap_or_else(|| config.database.clone());
+    let ctx = Context_ { config, db };
+    match cli.command {
+        Command::Demo => crate::demo::run(cli.db.as_deref()),
+        Command::Ingest(cmd) => ingest(&ctx, cmd),
+        Command::Issues { status, asset, owner, env, json } => {
+            let status = status
+                .map(|s| {
+                    Status::parse(&s).ok_or_else(|| {
+                        InputError::new("--status", format!("unknown status {s:?}; use open, acknowledged, investigating, recovering or resolved"))
+                    })
+                })
+                .transpose()?;
+            let issues = ctx.app()?.issues(&IssueFilter { status, asset, owner, env, ids: None })?;
+            if json { print_json(&issues) } else {
+                print!("{}", render::issues_table(&issues));
+                Ok(())
+            }
+        }
+        Command::Issue { id, json } => {
+            let detail = ctx.app()?.issue(id)?;
+            if json { print_json(&detail) } else {
+                print!("{}", render::issue_detail(&detail));
+                Ok(())
+            }
+        }
+        Command::Assign { id, who, actor } => {
+            let issue = ctx.app()?.assign(id, &who, &actor)?;
+            println!("issue #{} assigned to {} ({})", issue.id, who, issue.status);
+            Ok(())
+        }
+        Command::Comment { id, text, author } => {
+            let c = ctx.app()?.comment(id, &author, &text)?;
+            println!("comment {} added to issue #{id}", c.id);
+            Ok(())
+        }
+        Command::Status { id, status, actor } => {
+            let st = Status::parse(&status)
+                .ok_or_else(|| InputError::new("status", format!("unknown status {status:?}")))?;
+            let issue = ctx.app()?.set_status(id, st, &actor)?;
+            println!("issue #{} is {}", issue.id, issue.status);
+            Ok(())
+        }
+        Command::Resolve { id, resolution, reason, actor } => {
+            let r = Resolution::parse_manual(&resolution).ok_or_else(|| {
+                InputError::new("resolution", format!("{resolution:?} is not fixed, expected or false_positive"))
+            })?;
+            let issue = ctx.app()?.resolve(id, r, reason.as_deref(), &actor)?;
+            println!("issue #{} resolved ({})", issue.id, resolution);
+            Ok(())
+        }
+        Command::Lineage(cmd) => lineage(&ctx, cmd),
+        Command::Serve { listen } => {
+            let listen = listen.unwrap_or_else(|| ctx.config.http.listen.clone());
+            let app = ctx.app()?;
+            let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+            runtime.block_on(crate::http::serve_until_signal(app, &listen))
+        }
+        Command::Push { dir, manifest, run_results, sources, env, url } => {
+            let pick = |explicit: Option<PathBuf>, name: &str| -> Option<PathBuf> {
+                explicit.or_else(|| dir.as_ref().map(|d| d.join(name)).filter(|p| p.exists()))
+            };
+            let artifacts = DbtArtifacts {
+                manifest: opt_input(&pick(manifest, "manifest.json"))?,
+                run_results: opt_input(&pick(run_results, "run_results.json"))?,
+                sources: opt_input(&pick(sources, "sources.json"))?,
+                env,
+            };
+            let token = std::env::var("STEWARD_TOKEN").ok().filter(|t| !t.is_empty());
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            let reply = runtime.block_on(crate::push::push(&url, token.as_deref(), artifacts))?;
+            println!("{reply}");
+            Ok(())
+        }
+        Command::Config(ConfigCommand::Check { json }) => {
+            if json {
+                print_json(&ctx.config)
+            } else {
+                println!("config OK");
+                print!("{}", toml::to_string_pretty(&ctx.config).context("printing the config")?);
+                println!("# database in use: {}", ctx.db.display());
+                println!(
+                    "# STEWARD_TOKEN is {}",
+                    if std::env::var("STEWARD_TOKEN").map(|t| !t.is_empty()).unwrap_or(false) { "set" } else { "not set" }
+                );
+                Ok(())
+            }
+        }
+    }
+}
+
+fn ingest(ctx: &Context_, cmd: IngestCommand) -> Result<()> {
+    let (summary, json) = match cmd {
+        IngestCommand::Dbt { manifest, run_results, sources, env, json } => {
+            let artifacts = DbtArtifacts {
+                manifest: opt_input(&manifest)?,
+                run_results: opt_input(&run_results)?,
+                sources: opt_input(&sources)?,
+                env,
+            };
+            (ctx.app()?.ingest_dbt(artifacts)?, json)
+        }
+        IngestCommand::Alert { file, env, json } => (ctx.app()?.ingest_alerts(read_input(&file)?, env)?, json),
+        IngestCommand::Openlineage { file, env, json } => (ctx.app()?.ingest_openlineage(read_input(&file)?, env)?, json),
+    };
+    if json { print_json(&summary) } else {
+        println!("{summary}");
+        Ok(())
+    }
+}
+
+/// The lineage a command asks about: from `--manifest` (no database touched) or the stored one.
+fn lineage_for(ctx: &Context_, manifest: &Option<PathBuf>) -> Result<std::sync::Arc<Lineage>> {
+    match manifest {
+        Some(path) => {
+            let input = read_input(path)?;
+            Ok(std::sync::Arc::new(crate::lineage::load_manifest(&input.origin, &input.bytes)?))
+        }
+        None => Ok(ctx.app()?.lineage.current()),
+    }
+}
+
+#[derive(Serialize)]
+struct NodeList {
+    node: String,
+    nodes: Vec<NodeBrief>,
+}
+
+#[derive(Serialize)]
+struct NodeBrief {
+    unique_id: String,
+    resource_type: &'static str,
+}
+
+fn lineage(ctx: &Context_, cmd: LineageCommand) -> Result<()> {
+    match cmd {
+        LineageCommand::Stats { manifest, json } => {
+            let lineage = lineage_for(ctx, &manifest)?;
+            let stats = lineage.stats();
+            if json { print_json(&stats) } else {
+                println!("manifest schema v{}: {} edges", stats.schema_version, stats.edges);
+                for (k, v) in &stats.nodes {
+                    println!("  {k:15} {v}");
+                }
+                Ok(())
+            }
+        }
+        LineageCommand::Upstream { node, manifest, json } => closure(ctx, &node, &manifest, json, true),
+        LineageCommand::Downstream { node, manifest, json } => closure(ctx, &node, &manifest, json, false),
+        LineageCommand::Impact { node, manifest, json } => {
+            let lineage = lineage_for(ctx, &manifest)?;
+            let impact = app::node_impact(&lineage, &node)?;
+            if json { print_json(&impact) } else {
+                print!("{}", render::impact(&impact));
+                Ok(())
+            }
+        }
+        LineageCommand::Path { from, to, manifest, json } => {
+            let lineage = lineage_for(ctx, &manifest)?;
+            let a = app::resolve_node(&lineage, &from)?;
+            let b = app::resolve_node(&lineage, &to)?;
+            let path: Vec<String> = lineage
+                .path(a, b)
+                .ok_or_else(|| InputError::not_found(format!("{from} → {to}"), "no dependency path between these nodes"))?
+                .into_iter()
+                .map(|i| lineage.node(i).unique_id.clone())
+                .collect();
+            if json { print_json(&serde_json::json!({ "path": path })) } else {
+                println!("{}", path.join("\n  → "));
+                Ok(())
+            }
+        }
+    }
+}
+
+fn closure(ctx: &Context_, node: &str, manifest: &Option<PathBuf>, json: bool, upstream: bool) -> Result<()> {
+    let lineage = lineage_for(ctx, manifest)?;
+    let idx = app::resolve_node(&lineage, node)?;
+    let found = if upstream { lineage.upstream(idx) } else { lineage.downstream(idx) };
+    let list = NodeList {
+        node: lineage.node(idx).unique_id.clone(),
+        nodes: found
+            .into_iter()
+            .map(|i| {
+                let n = lineage.node(i);
+                NodeBrief { unique_id: n.unique_id.clone(), resource_type: n.kind.as_str() }
+            })
+            .collect(),
+    };
+    if json {
+        return print_json(&list);
+    }
+    println!("{} of {} ({} nodes)", if upstream { "upstream" } else { "downstream" }, list.node, list.nodes.len());
+    for n in &list.nodes {
+        println!("  {:14} {}", n.resource_type, n.unique_id);
+    }
+    Ok(())
+}

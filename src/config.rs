@@ -1,0 +1,237 @@
+//! `steward.toml`: where the database lives and how issues behave. Secrets never live here; they
+//! come from the environment (`STEWARD_TOKEN`, `SLACK_BOT_TOKEN`, `SLACK_APP_TOKEN`).
+
+use crate::error::InputError;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// SQLite database file. `--db` / `STEWARD_DB` override it.
+    pub database: PathBuf,
+    pub issues: IssuesConfig,
+    pub http: HttpConfig,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IssuesConfig {
+    /// A failure this soon after an issue resolved reopens it instead of opening a new one.
+    #[serde(with = "duration_text")]
+    pub reopen_window: Duration,
+    /// Consecutive passes that resolve an issue as `recovered`.
+    pub recover_after_passes: u32,
+    /// Observations older than this are pruned.
+    #[serde(with = "duration_text")]
+    pub retention: Duration,
+    /// Environments that raise issues; empty means all.
+    pub environments: Vec<String>,
+    /// The environment of an ingest that names none and has no dbt target.
+    pub default_environment: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpConfig {
+    pub listen: String,
+    /// Largest accepted request body, after decompression, e.g. "128MiB".
+    #[serde(with = "size_text")]
+    pub body_limit: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            database: PathBuf::from("steward.db"),
+            issues: IssuesConfig::default(),
+            http: HttpConfig::default(),
+        }
+    }
+}
+
+impl Default for IssuesConfig {
+    fn default() -> Self {
+        IssuesConfig {
+            reopen_window: Duration::from_secs(24 * 3600),
+            recover_after_passes: 1,
+            retention: Duration::from_secs(90 * 86_400),
+            environments: Vec::new(),
+            default_environment: "default".to_owned(),
+        }
+    }
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            listen: "127.0.0.1:8080".to_owned(),
+            body_limit: 128 * 1024 * 1024,
+        }
+    }
+}
+
+impl IssuesConfig {
+    pub fn raises_issues(&self, env: &str) -> bool {
+        self.environments.is_empty() || self.environments.iter().any(|e| e == env)
+    }
+}
+
+impl Config {
+    /// Parses and validates config text; errors name the file and line.
+    pub fn parse(origin: &str, text: &str) -> Result<Config, InputError> {
+        let config: Config = toml::from_str(text).map_err(|e| {
+            let location = e
+                .span()
+                .map(|s| {
+                    let line = text[..s.start.min(text.len())].matches('\n').count() + 1;
+                    format!("line {line}")
+                })
+                .unwrap_or_default();
+            InputError::new(origin, e.message().to_owned()).at(location)
+        })?;
+        config.validate(origin)?;
+        Ok(config)
+    }
+
+    /// Loads `path`; when `path` is None, `./steward.toml` if it exists, else the defaults.
+    pub fn load(path: Option<&Path>) -> Result<Config, InputError> {
+        let (path, required) = match path {
+            Some(p) => (p.to_owned(), true),
+            None => (PathBuf::from("steward.toml"), false),
+        };
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Config::parse(&path.display().to_string(), &text),
+            Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
+            Err(e) => Err(InputError::new(path.display().to_string(), format!("cannot read: {e}"))),
+        }
+    }
+
+    fn validate(&self, origin: &str) -> Result<(), InputError> {
+        if self.issues.recover_after_passes == 0 {
+            return Err(InputError::new(origin, "issues.recover_after_passes must be at least 1"));
+        }
+        if self.http.body_limit < 1024 {
+            return Err(InputError::new(origin, "http.body_limit must be at least 1KiB"));
+        }
+        if self.issues.default_environment.trim().is_empty() {
+            return Err(InputError::new(origin, "issues.default_environment must not be empty"));
+        }
+        Ok(())
+    }
+}
+
+/// Parses `90d`, `24h`, `30m`, `45s`, `2w`.
+pub fn parse_duration(s: &str) -> Option<Duration> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit())?;
+    let (n, unit) = s.split_at(split);
+    let n: u64 = n.parse().ok()?;
+    let secs = match unit.trim() {
+        "s" | "sec" | "secs" => 1,
+        "m" | "min" | "mins" => 60,
+        "h" | "hour" | "hours" => 3600,
+        "d" | "day" | "days" => 86_400,
+        "w" | "week" | "weeks" => 7 * 86_400,
+        _ => return None,
+    };
+    Some(Duration::from_secs(n.checked_mul(secs)?))
+}
+
+pub fn format_duration(d: Duration) -> String {
+    let s = d.as_secs();
+    for (unit, size) in [("w", 7 * 86_400), ("d", 86_400), ("h", 3600), ("m", 60)] {
+        if s >= size && s % size == 0 {
+            return format!("{}{unit}", s / size);
+        }
+    }
+    format!("{s}s")
+}
+
+/// Parses `128MiB`, `1GiB`, `512KiB`, `1000` (bytes).
+pub fn parse_size(s: &str) -> Option<u64> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (n, unit) = s.split_at(split);
+    let n: u64 = n.parse().ok()?;
+    let mult = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "kib" | "kb" | "k" => 1024,
+        "mib" | "mb" | "m" => 1024 * 1024,
+        "gib" | "gb" | "g" => 1024 * 1024 * 1024,
+        _ => return None,
+    };
+    n.checked_mul(mult)
+}
+
+mod duration_text {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use std::time::Duration;
+
+    pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&super::format_duration(*d))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        let text = String::deserialize(d)?;
+        super::parse_duration(&text).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "invalid duration {text:?}: use a number and a unit, e.g. 30m, 24h, 90d"
+            ))
+        })
+    }
+}
+
+mod size_text {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(n: &u64, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format!("{}MiB", n / (1024 * 1024)))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+        let text = String::deserialize(d)?;
+        super::parse_size(&text).ok_or_else(|| {
+            serde::de::Error::custom(format!("invalid size {text:?}: use e.g. 128MiB"))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_and_overrides() {
+        let c = Config::parse("s.toml", "").unwrap();
+        assert_eq!(c.issues.reopen_window, Duration::from_secs(86_400));
+        assert_eq!(c.issues.recover_after_passes, 1);
+        let c = Config::parse(
+            "s.toml",
+            "database = \"/data/s.db\"\n[issues]\nreopen_window = \"2h\"\nrecover_after_passes = 3\nenvironments = [\"prod\"]\n[http]\nbody_limit = \"1MiB\"\n",
+        )
+        .unwrap();
+        assert_eq!(c.issues.reopen_window, Duration::from_secs(7200));
+        assert_eq!(c.issues.recover_after_passes, 3);
+        assert!(c.issues.raises_issues("prod") && !c.issues.raises_issues("dev"));
+        assert_eq!(c.http.body_limit, 1024 * 1024);
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_name_the_line() {
+        let e = Config::parse("s.toml", "[issues]\nreopen_windw = \"2h\"\n").unwrap_err();
+        assert!(e.to_string().starts_with("s.toml: line 2"), "{e}");
+        let e = Config::parse("s.toml", "\n[issues]\nretention = \"soon\"\n").unwrap_err();
+        assert!(e.to_string().contains("line 3") && e.to_string().contains("soon"), "{e}");
+    }
+
+    #[test]
+    fn durations_and_sizes() {
+        assert_eq!(parse_duration("90d"), Some(Duration::from_secs(90 * 86_400)));
+        assert_eq!(parse_duration("15m"), Some(Duration::from_secs(900)));
+        assert_eq!(parse_duration("x"), None);
+        assert_eq!(parse_size("128MiB"), Some(128 * 1024 * 1024));
+        assert_eq!(format_duration(Duration::from_secs(86_400)), "1d");
+    }
+}

@@ -1,0 +1,313 @@
+//! One ingest, end to end: parse the inputs, then apply them in a single store transaction
+//! (observations, issues, root causes, lineage snapshot, checksums, pruning), then swap in the
+//! new lineage. Bad input is refused before anything is written.
+
+use crate::alerts;
+use crate::artifacts::{self, ParsedResults};
+use crate::config::Config;
+use crate::error::InputError;
+use crate::issues::{self, ApplySummary, Policy, ts};
+use crate::lineage::{Lineage, LineageHandle, LineageSnapshot};
+use crate::observation::{Observation, Outcome};
+use crate::store::Store;
+use anyhow::{Context, Result};
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, Transaction, params};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// One named input: where it came from (for errors) and its bytes.
+#[derive(Debug, Clone)]
+pub struct Input {
+    pub origin: String,
+    pub bytes: Vec<u8>,
+}
+
+impl Input {
+    pub fn new(origin: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Self {
+        Input {
+            origin: origin.into(),
+            bytes: bytes.into(),
+        }
+    }
+
+    /// Reads a file; a missing or unreadable file is an input error naming it.
+    pub fn read(path: &std::path::Path) -> Result<Input, InputError> {
+        let bytes = std::fs::read(path)
+            .map_err(|e| InputError::new(path.display().to_string(), format!("cannot read: {e}")))?;
+        Ok(Input::new(path.display().to_string(), bytes))
+    }
+}
+
+/// dbt artifacts of one run; any part may be absent.
+#[derive(Debug, Clone, Default)]
+pub struct DbtArtifacts {
+    pub manifest: Option<Input>,
+    pub run_results: Option<Input>,
+    pub sources: Option<Input>,
+    pub env: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ManifestSummary {
+    pub schema_version: u32,
+    pub nodes: usize,
+    pub edges: usize,
+    pub changed_checksums: usize,
+}
+
+/// What one ingest did.
+#[derive(Debug, Clone, Serialize)]
+pub struct IngestSummary {
+    pub ingest_id: i64,
+    pub kind: String,
+    pub env: String,
+    pub raises_issues: bool,
+    pub manifest: Option<ManifestSummary>,
+    pub ignored_results: usize,
+    #[serde(flatten)]
+    pub applied: ApplySummary,
+}
+
+impl std::fmt::Display for IngestSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let a = &self.applied;
+        write!(f, "ingest #{} ({}, env {}):", self.ingest_id, self.kind, self.env)?;
+        if let Some(m) = &self.manifest {
+            write!(f, " manifest v{} with {} nodes;", m.schema_version, m.nodes)?;
+        }
+        write!(
+            f,
+            " {} results ({} failing, {} passing, {} skipped",
+            a.results, a.failing, a.passing, a.skipped
+        )?;
+        if a.duplicates > 0 {
+            write!(f, ", {} already seen", a.duplicates)?;
+        }
+        write!(f, ")")?;
+        if self.raises_issues {
+            write!(
+                f,
+                "; issues: {} opened, {} updated, {} reopened, {} recovering, {} resolved",
+                a.opened.len(),
+                a.updated.len(),
+                a.reopened.len(),
+                a.recovering.len(),
+                a.recovered.len()
+            )?;
+        } else {
+            write!(f, "; env {} does not raise issues (see issues.environments)", self.env)?;
+        }
+        if a.unknown_assets > 0 {
+            write!(f, "; {} on assets not in the manifest", a.unknown_assets)?;
+        }
+        Ok(())
+    }
+}
+
+/// Parsed inputs ready to be written.
+struct Prepared {
+    kind: &'static str,
+    env: String,
+    invocation_id: Option<String>,
+    new_lineage: Option<(Arc<Lineage>, Vec<u8>)>,
+    lineage: Arc<Lineage>,
+    observations: Vec<Observation>,
+    has_run_results: bool,
+    ignored: usize,
+}
+
+/// Ingests dbt artifacts. A manifest, when given, is used to map this run's results and then
+/// becomes the current lineage.
+pub fn ingest_dbt(store: &Store, lineage: &LineageHandle, config: &Config, artifacts: DbtArtifacts, now: DateTime<Utc>) -> Result<IngestSummary> {
+    if artifacts.manifest.is_none() && artifacts.run_results.is_none() && artifacts.sources.is_none() {
+        return Err(InputError::new("dbt ingest", "nothing to ingest: give a manifest, run_results or sources").into());
+    }
+    let new_lineage = match &artifacts.manifest {
+        Some(m) => {
+            let built = Arc::new(crate::lineage::load_manifest(&m.origin, &m.bytes)?);
+            let snapshot = serde_json::to_vec(&built.to_snapshot()).context("serialising the lineage")?;
+            Some((built, snapshot))
+        }
+        None => None,
+    };
+    let current = new_lineage.as_ref().map(|(l, _)| l.clone()).unwrap_or_else(|| lineage.current());
+    let mut observations = Vec::new();
+    let mut ignored = 0;
+    let mut target = None;
+    let mut invocation_id = None;
+    let mut has_run_results = false;
+    if let Some(rr) = &artifacts.run_results {
+        let ParsedResults {
+            invocation_id: inv,
+            target: t,
+            observations: obs,
+            ignored: ig,
+            ..
+        } = artifacts::parse_run_results(&rr.origin, &rr.bytes, &current, now)?;
+        observations.extend(obs);
+        ignored += ig;
+        target = t;
+        invocation_id = inv;
+        has_run_results = true;
+    }
+    if let Some(src) = &artifacts.sources {
+        let parsed = artifacts::parse_sources(&src.origin, &src.bytes, &current, now)?;
+        observations.extend(parsed.observations);
+        ignored += parsed.ignored;
+        invocation_id = invocation_id.or(parsed.invocation_id);
+    }
+    let env = artifacts
+        .env
+        .clone()
+        .or(target)
+        .unwrap_or_else(|| config.issues.default_environment.clone());
+    let prepared = Prepared {
+        kind: "dbt",
+        env,
+        invocation_id,
+        new_lineage,
+        lineage: current,
+        observations,
+        has_run_results,
+        ignored,
+    };
+    commit(store, lineage, config, prepared, now)
+}
+
+/// Ingests one generic alert or an array of them.
+pub fn ingest_alerts(store: &Store, lineage: &LineageHandle, config: &Config, input: Input, env: Option<String>, now: DateTime<Utc>) -> Result<IngestSummary> {
+    let current = lineage.current();
+    let observations = alerts::parse_alerts(&input.origin, &input.bytes, &current, now)?;
+    let prepared = Prepared {
+        kind: "alert",
+        env: env.unwrap_or_else(|| config.issues.default_environment.clone()),
+        invocation_id: None,
+        new_lineage: None,
+        lineage: current,
+        observations,
+        has_run_results: false,
+        ignored: 0,
+    };
+    commit(store, lineage, config, prepared, now)
+}
+
+/// Ingests OpenLineage RunEvents.
+pub fn ingest_openlineage(store: &Store, lineage: &LineageHandle, config: &Config, input: Input, env: Option<String>, now: DateTime<Utc>) -> Result<IngestSummary> {
+    let current = lineage.current();
+    let observations = alerts::parse_openlineage(&input.origin, &input.bytes, &current, now)?;
+    let prepared = Prepared {
+        kind: "openlineage",
+        env: env.unwrap_or_else(|| config.issues.default_environment.clone()),
+        invocation_id: None,
+        new_lineage: None,
+        lineage: current,
+        observations,
+        has_run_results: false,
+        ignored: 0,
+    };
+    commit(store, lineage, config, prepared, now)
+}
+
+fn commit(store: &Store, handle: &LineageHandle, config: &Config, p: Prepared, now: DateTime<Utc>) -> Result<IngestSummary> {
+    let policy = Policy {
+        reopen_window: chrono::Duration::from_std(config.issues.reopen_window).unwrap_or(chrono::Duration::hours(24)),
+        recover_after_passes: config.issues.recover_after_passes,
+    };
+    let raises = config.issues.raises_issues(&p.env);
+    let retention = chrono::Duration::from_std(config.issues.retention).unwrap_or(chrono::Duration::days(90));
+    let swap_in = p.new_lineage.as_ref().map(|(l, _)| l.clone());
+    let summary = store.write(move |tx| {
+        tx.execute(
+            "INSERT INTO ingests (kind, env, invocation_id, received_at, raises_issues, summary) VALUES (?1, ?2, ?3, ?4, ?5, '{}')",
+            params![p.kind, p.env, p.invocation_id, ts(now), raises],
+        )?;
+        let ingest_id = tx.last_insert_rowid();
+        let manifest = match &p.new_lineage {
+            Some((lineage, snapshot)) => Some(store_lineage(tx, ingest_id, lineage, snapshot, now)?),
+            None => None,
+        };
+        let applied = issues::apply(tx, ingest_id, &p.env, raises, &p.observations, &p.lineage, &policy, now)?;
+        if raises {
+            let skipped: Vec<&Observation> = p.observations.iter().filter(|o| o.outcome == Outcome::Skipped).collect();
+            issues::recompute_roots(tx, &p.env, &p.lineage, p.has_run_results.then_some(skipped.as_slice()))?;
+        }
+        tx.execute("DELETE FROM observations WHERE received_at < ?1", [ts(now - retention)])?;
+        let summary = IngestSummary {
+            ingest_id,
+            kind: p.kind.to_owned(),
+            env: p.env.clone(),
+            raises_issues: raises,
+            manifest,
+            ignored_results: p.ignored,
+            applied,
+        };
+        tx.execute(
+            "UPDATE ingests SET summary = ?2 WHERE id = ?1",
+            params![ingest_id, serde_json::to_string(&summary)?],
+        )?;
+        Ok(summary)
+    })?;
+    if let Some(l) = swap_in {
+        handle.replace(l);
+    }
+    Ok(summary)
+}
+
+/// Stores the lineage snapshot and the node checksums that changed.
+fn store_lineage(tx: &Transaction, ingest_id: i64, lineage: &Lineage, snapshot: &[u8], now: DateTime<Utc>) -> Result<ManifestSummary> {
+    tx.execute(
+        "INSERT INTO lineage_snapshot (id, loaded_at, schema_version, node_count, data) VALUES (1, ?1, ?2, ?3, ?4)
+         ON CONFLICT(id) DO UPDATE SET loaded_at = excluded.loaded_at, schema_version = excluded.schema_version,
+             node_count = excluded.node_count, data = excluded.data",
+        params![ts(now), lineage.schema_version, lineage.node_count() as i64, snapshot],
+    )?;
+    let mut latest: HashMap<String, String> = HashMap::new();
+    {
+        let mut stmt = tx.prepare_cached("SELECT unique_id, checksum FROM node_checksum_latest")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        for row in rows {
+            let (k, v) = row?;
+            latest.insert(k, v);
+        }
+    }
+    let mut changed = 0;
+    let mut insert_history = tx.prepare_cached(
+        "INSERT OR REPLACE INTO node_checksums (unique_id, checksum, ingest_id, seen_at) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    let mut upsert_latest = tx.prepare_cached(
+        "INSERT INTO node_checksum_latest (unique_id, checksum) VALUES (?1, ?2)
+         ON CONFLICT(unique_id) DO UPDATE SET checksum = excluded.checksum",
+    )?;
+    let at = ts(now);
+    for (_, node) in lineage.nodes() {
+        let Some(sum) = &node.checksum else { continue };
+        if latest.get(&node.unique_id) != Some(sum) {
+            insert_history.execute(params![node.unique_id, sum, ingest_id, at])?;
+            upsert_latest.execute(params![node.unique_id, sum])?;
+            changed += 1;
+        }
+    }
+    Ok(ManifestSummary {
+        schema_version: lineage.schema_version,
+        nodes: lineage.node_count(),
+        edges: lineage.edge_count(),
+        changed_checksums: changed,
+    })
+}
+
+/// Loads the lineage stored by the last manifest ingest, or an empty one.
+pub fn load_stored_lineage(store: &Store) -> Result<Lineage> {
+    let data: Option<Vec<u8>> = store.read(|c| {
+        Ok(c.query_row("SELECT data FROM lineage_snapshot WHERE id = 1", [], |r| r.get(0))
+            .optional()?)
+    })?;
+    match data {
+        None => Ok(Lineage::empty()),
+        Some(bytes) => {
+            let snapshot: LineageSnapshot = serde_json::from_slice(&bytes).context("reading the stored lineage")?;
+            Ok(Lineage::build(snapshot))
+        }
+    }
+}
