@@ -178,33 +178,35 @@ pub fn ingest_dbt(store: &Store, lineage: &LineageHandle, config: &Config, artif
 
 /// Ingests one generic alert or an array of them.
 pub fn ingest_alerts(store: &Store, lineage: &LineageHandle, config: &Config, input: Input, env: Option<String>, now: DateTime<Utc>) -> Result<IngestSummary> {
-    let current = lineage.current();
-    let observations = alerts::parse_alerts(&input.origin, &input.bytes, &current, now)?;
-    let prepared = Prepared {
-        kind: "alert",
-        env: env.unwrap_or_else(|| config.issues.default_environment.clone()),
-        invocation_id: None,
-        new_lineage: None,
-        lineage: current,
-        observations,
-        has_run_results: false,
-        ignored: 0,
-    };
-    commit(store, lineage, config, prepared, now)
+    let observations = alerts::parse_alerts(&input.origin, &input.bytes, &lineage.current(), now)?;
+    ingest_observations(store, lineage, config, "alert", env, observations, now)
 }
 
 /// Ingests OpenLineage RunEvents.
 pub fn ingest_openlineage(store: &Store, lineage: &LineageHandle, config: &Config, input: Input, env: Option<String>, now: DateTime<Utc>) -> Result<IngestSummary> {
-    let current = lineage.current();
-    let observations = alerts::parse_openlineage(&input.origin, &input.bytes, &current, now)?;
+    let observations = alerts::parse_openlineage(&input.origin, &input.bytes, &lineage.current(), now)?;
+    ingest_observations(store, lineage, config, "openlineage", env, observations, now)
+}
+
+/// Ingests observations already mapped to assets (by a parser above, or by a test).
+pub fn ingest_observations(
+    store: &Store,
+    lineage: &LineageHandle,
+    config: &Config,
+    kind: &'static str,
+    env: Option<String>,
+    observations: Vec<Observation>,
+    now: DateTime<Utc>,
+) -> Result<IngestSummary> {
+    let has_run_results = observations.iter().any(|o| o.outcome == Outcome::Skipped);
     let prepared = Prepared {
-        kind: "openlineage",
+        kind,
         env: env.unwrap_or_else(|| config.issues.default_environment.clone()),
         invocation_id: None,
         new_lineage: None,
-        lineage: current,
+        lineage: lineage.current(),
         observations,
-        has_run_results: false,
+        has_run_results,
         ignored: 0,
     };
     commit(store, lineage, config, prepared, now)

@@ -507,21 +507,32 @@ pub fn recompute_roots(
             .min_by_key(|r| (r.severity != Severity::Error, r.check != "run", r.check != "freshness", r.id))
             .map(|r| r.id)
     };
+    // An error is explained only by errors above it. A warning is explained by the errors above
+    // it when there are any, else by the topmost failure of any kind (e.g. a stale source).
     let root_of = |node: NodeIndex, severity: Severity| -> Option<i64> {
-        let origins = if severity == Severity::Error { &origins_err } else { &origins_all };
-        origins
-            .get(&node)?
-            .iter()
-            .filter_map(|o| representative(*o, severity == Severity::Error))
-            .min()
+        let from_errors = origins_err
+            .get(&node)
+            .and_then(|list| list.iter().filter_map(|o| representative(*o, true)).min());
+        match severity {
+            Severity::Error => from_errors,
+            Severity::Warn => from_errors.or_else(|| {
+                origins_all
+                    .get(&node)?
+                    .iter()
+                    .filter_map(|o| representative(*o, false))
+                    .min()
+            }),
+        }
     };
 
     let mut update = tx.prepare_cached("UPDATE issues SET symptom_of = ?2 WHERE id = ?1")?;
+    let mut root_by_issue: HashMap<i64, i64> = HashMap::new();
     for row in &rows {
         let root = row.node.and_then(|n| root_of(n, row.severity)).filter(|r| *r != row.id);
         if root != row.symptom_of {
             update.execute(params![row.id, root])?;
         }
+        root_by_issue.insert(row.id, root.unwrap_or(row.id));
     }
 
     tx.execute(
@@ -559,7 +570,7 @@ pub fn recompute_roots(
                     .filter_map(|o| skipping_issue(*o))
                     .min_by_key(|id| skip_rank(*id))
             };
-            if let Some(root) = root {
+            if let Some(root) = root.map(|id| root_by_issue.get(&id).copied().unwrap_or(id)) {
                 insert.execute(params![root, env, node_id])?;
             }
         }

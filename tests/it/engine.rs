@@ -1,0 +1,276 @@
+//! The issue engine on a small hand-made lineage, with a manual clock: workflow, K passes,
+//! reopen window, root causes and symptoms, idempotence, environments and person actions.
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use std::sync::Arc;
+use steward::app::App;
+use steward::clock::ManualClock;
+use steward::config::Config;
+use steward::ingest::ingest_observations;
+use steward::issues::{Issue, IssueFilter, Resolution, Status};
+use steward::lineage::{Lineage, LineageSnapshot, Node, NodeKind};
+use steward::observation::{Observation, Origin, Outcome, Severity};
+
+fn node(uid: &str, kind: NodeKind) -> Node {
+    Node {
+        unique_id: uid.to_owned(),
+        kind,
+        name: uid.rsplit('.').next().unwrap().to_owned(),
+        package: Some("p".into()),
+        relation: None,
+        path: None,
+        fqn: Vec::new(),
+        tags: Vec::new(),
+        group: None,
+        owners: vec![format!("{}@example.com", uid.rsplit('.').next().unwrap())],
+        data_products: Vec::new(),
+        checksum: None,
+        severity: None,
+        steward: Default::default(),
+        exposure: None,
+    }
+}
+
+/// source.p.raw.s → model.p.a → model.p.b → exposure.p.e, test.p.t_b on b, model.p.c alone.
+fn lineage() -> Lineage {
+    Lineage::build(LineageSnapshot {
+        schema_version: 12,
+        dbt_version: None,
+        project: Some("p".into()),
+        nodes: vec![
+            node("source.p.raw.s", NodeKind::Source),
+            node("model.p.a", NodeKind::Model),
+            node("model.p.b", NodeKind::Model),
+            node("exposure.p.e", NodeKind::Exposure),
+            node("test.p.t_b", NodeKind::Test),
+            node("model.p.c", NodeKind::Model),
+        ],
+        edges: vec![(0, 1), (1, 2), (2, 3), (2, 4)],
+        groups: Vec::new(),
+        attached: vec![(4, vec![2])],
+    })
+}
+
+struct Harness {
+    app: App,
+    clock: Arc<ManualClock>,
+    _dir: tempfile::TempDir,
+    run: u32,
+}
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 1, 8, 0, 0).unwrap()
+}
+
+impl Harness {
+    fn new(config: Config) -> Harness {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Arc::new(ManualClock::new(t0()));
+        let app = App::open_with_clock(config, &dir.path().join("s.db"), clock.clone()).unwrap();
+        app.lineage.replace(Arc::new(lineage()));
+        Harness { app, clock, _dir: dir, run: 0 }
+    }
+
+    /// One "run": each (node, outcome) becomes an observation keyed by this run.
+    fn run(&mut self, env: &str, results: &[(&str, Outcome)]) -> steward::ingest::IngestSummary {
+        self.run += 1;
+        let lineage = self.app.lineage.current();
+        let now = self.clock.now_for_test();
+        let obs = results
+            .iter()
+            .map(|(uid, outcome)| {
+                let idx = lineage.get(uid);
+                let (asset, check, origin) = match uid.split('.').next().unwrap() {
+                    "test" => (lineage.node(lineage.asset_of(idx.unwrap())).unique_id.clone(), uid.to_string(), Origin::Dbt),
+                    "source" => (uid.to_string(), "freshness".to_owned(), Origin::Freshness),
+                    _ => (uid.to_string(), "run".to_owned(), Origin::Dbt),
+                };
+                Observation {
+                    key: Some(format!("run{}:{uid}", self.run)),
+                    origin,
+                    source_system: None,
+                    asset,
+                    asset_known: idx.is_some(),
+                    check,
+                    node: Some(uid.to_string()),
+                    outcome: *outcome,
+                    raw_status: match outcome {
+                        Outcome::Pass => "pass".into(),
+                        Outcome::Fail(Severity::Error) => "error".into(),
+                        Outcome::Fail(Severity::Warn) => "warn".into(),
+                        Outcome::Skipped => "skipped".into(),
+                    },
+                    message: None,
+                    failures: None,
+                    url: None,
+                    run_id: Some(format!("run{}", self.run)),
+                    occurred_at: now,
+                }
+            })
+            .collect();
+        ingest_observations(&self.app.store, &self.app.lineage, &self.app.config, "dbt", Some(env.to_owned()), obs, now).unwrap()
+    }
+
+    fn issues(&self) -> Vec<Issue> {
+        self.app.issues(&IssueFilter::default()).unwrap()
+    }
+
+    fn issue(&self, asset: &str, check: &str) -> Issue {
+        self.issues()
+            .into_iter()
+            .filter(|i| i.asset == asset && i.check == check)
+            .max_by_key(|i| i.id)
+            .unwrap_or_else(|| panic!("no issue on {asset} / {check}"))
+    }
+}
+
+trait NowForTest {
+    fn now_for_test(&self) -> DateTime<Utc>;
+}
+
+impl NowForTest for ManualClock {
+    fn now_for_test(&self) -> DateTime<Utc> {
+        steward::clock::Clock::now(self)
+    }
+}
+
+const FAIL: Outcome = Outcome::Fail(Severity::Error);
+const WARN: Outcome = Outcome::Fail(Severity::Warn);
+const PASS: Outcome = Outcome::Pass;
+
+#[test]
+fn repeat_failures_update_one_issue_and_k_passes_recover_it() {
+    let mut config = Config::default();
+    config.issues.recover_after_passes = 2;
+    let mut h = Harness::new(config);
+    h.run("prod", &[("model.p.c", FAIL)]);
+    h.clock.advance(Duration::minutes(10));
+    h.run("prod", &[("model.p.c", FAIL)]);
+    let i = h.issue("model.p.c", "run");
+    assert_eq!((i.status.as_str(), i.occurrences), ("open", 2));
+    assert_eq!(h.issues().len(), 1, "a repeat failure never opens a duplicate");
+
+    h.run("prod", &[("model.p.c", PASS)]);
+    assert_eq!(h.issue("model.p.c", "run").status, "recovering");
+    h.run("prod", &[("model.p.c", FAIL)]);
+    assert_eq!(h.issue("model.p.c", "run").status, "open", "a failure while recovering regresses");
+    h.run("prod", &[("model.p.c", PASS)]);
+    h.run("prod", &[("model.p.c", PASS)]);
+    let i = h.issue("model.p.c", "run");
+    assert_eq!(i.status, "resolved");
+    assert_eq!(i.resolution.as_deref(), Some("recovered"));
+    let kinds: Vec<String> = h.app.issue(i.id).unwrap().events.into_iter().map(|e| e.kind).collect();
+    assert_eq!(kinds, ["opened", "failed_again", "recovering", "regressed", "recovering", "recovered"]);
+}
+
+#[test]
+fn a_failure_within_the_reopen_window_reopens_and_later_opens_anew() {
+    let mut h = Harness::new(Config::default());
+    h.run("prod", &[("model.p.c", FAIL)]);
+    h.run("prod", &[("model.p.c", PASS)]);
+    let first = h.issue("model.p.c", "run");
+    assert_eq!(first.status, "resolved");
+    h.clock.advance(Duration::hours(23));
+    h.run("prod", &[("model.p.c", FAIL)]);
+    let again = h.issue("model.p.c", "run");
+    assert_eq!(again.id, first.id, "reopened, same issue");
+    assert_eq!((again.status.as_str(), again.occurrences, again.resolution.clone()), ("open", 2, None));
+    h.run("prod", &[("model.p.c", PASS)]);
+    h.clock.advance(Duration::hours(25));
+    h.run("prod", &[("model.p.c", FAIL)]);
+    let fresh = h.issue("model.p.c", "run");
+    assert_ne!(fresh.id, first.id, "outside the window a new issue opens");
+    assert_eq!(h.issues().len(), 2);
+}
+
+#[test]
+fn skipped_descendants_and_failing_ones_are_symptoms_of_the_root() {
+    let mut h = Harness::new(Config::default());
+    h.run("prod", &[("model.p.a", FAIL), ("model.p.b", FAIL), ("test.p.t_b", Outcome::Skipped), ("model.p.c", PASS)]);
+    let a = h.issue("model.p.a", "run");
+    let b = h.issue("model.p.b", "run");
+    assert_eq!(a.symptom_of, None);
+    assert_eq!(b.symptom_of, Some(a.id));
+    assert_eq!(a.root_cause_of, vec![b.id]);
+    let statuses: Vec<(&str, Option<i64>)> = a.symptoms.iter().map(|s| (s.status.as_str(), s.issue)).collect();
+    assert_eq!(statuses, [("error", Some(b.id)), ("skipped", None)]);
+    assert_eq!(a.symptoms[1].unique_id, "test.p.t_b");
+    assert!(h.issues().iter().all(|i| i.check != "test.p.t_b"), "a skipped result is no issue");
+}
+
+#[test]
+fn a_warning_is_never_the_root_of_an_error_and_stale_sources_explain_warnings() {
+    let mut h = Harness::new(Config::default());
+    // Freshness warn on the source, error on b, warn test on b.
+    h.run("prod", &[("source.p.raw.s", WARN), ("model.p.b", FAIL), ("test.p.t_b", WARN)]);
+    let s = h.issue("source.p.raw.s", "freshness");
+    let b = h.issue("model.p.b", "run");
+    let t = h.issue("model.p.b", "test.p.t_b");
+    assert_eq!(s.symptom_of, None);
+    assert_eq!(b.symptom_of, None, "an error is not explained by a warning above it");
+    // A warning on b has a failing strict ancestor (the stale source): it is that source's
+    // symptom, while b's own error stays a root.
+    assert_eq!(t.symptom_of, Some(s.id));
+    // A warning below only a stale source is that source's symptom.
+    h.run("prod", &[("model.p.b", PASS), ("model.p.a", WARN)]);
+    let a = h.issue("model.p.a", "run");
+    assert_eq!(a.symptom_of, Some(s.id));
+}
+
+#[test]
+fn the_same_results_twice_change_nothing() {
+    let mut h = Harness::new(Config::default());
+    h.run("prod", &[("model.p.a", FAIL)]);
+    let before = h.issues();
+    h.run -= 1; // replay the same run keys
+    let summary = h.run("prod", &[("model.p.a", FAIL)]);
+    assert_eq!(summary.applied.duplicates, 1);
+    let after = h.issues();
+    assert_eq!(before.len(), after.len());
+    assert_eq!(before[0].occurrences, after[0].occurrences);
+}
+
+#[test]
+fn environments_outside_the_list_raise_no_issues() {
+    let mut config = Config::default();
+    config.issues.environments = vec!["prod".into()];
+    let mut h = Harness::new(config);
+    let s = h.run("dev", &[("model.p.a", FAIL)]);
+    assert!(!s.raises_issues);
+    assert!(h.issues().is_empty());
+    h.run("prod", &[("model.p.a", FAIL)]);
+    assert_eq!(h.issues().len(), 1);
+    assert_eq!(h.issues()[0].env, "prod");
+}
+
+#[test]
+fn people_assign_comment_and_resolve_and_resolved_issues_refuse_changes() {
+    let mut h = Harness::new(Config::default());
+    h.run("prod", &[("model.p.a", FAIL)]);
+    let id = h.issue("model.p.a", "run").id;
+    let i = h.app.assign(id, "dana@example.com", "U1").unwrap();
+    assert_eq!((i.status.as_str(), i.assignee.as_deref()), ("acknowledged", Some("dana@example.com")));
+    let i = h.app.set_status(id, Status::Investigating, "U1").unwrap();
+    assert_eq!(i.status, "investigating");
+    h.app.comment(id, "U2", "looking at the upstream load").unwrap();
+    let i = h.app.resolve(id, Resolution::Fixed, Some("reverted the bad migration"), "U1").unwrap();
+    assert_eq!((i.status.as_str(), i.resolution.as_deref()), ("resolved", Some("fixed")));
+    assert_eq!(i.resolution_reason.as_deref(), Some("reverted the bad migration"));
+    let err = h.app.assign(id, "someone", "U3").unwrap_err();
+    assert!(steward::error::as_input_error(&err).unwrap().to_string().contains("already resolved"));
+    let detail = h.app.issue(id).unwrap();
+    assert_eq!(detail.comments.len(), 1);
+    let kinds: Vec<&str> = detail.events.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds, ["opened", "assigned", "status_changed", "commented", "resolved"]);
+    assert!(h.app.assign(9999, "x", "y").is_err());
+}
+
+#[test]
+fn owners_follow_the_fallback_chain() {
+    let h = Harness::new(Config::default());
+    let l = h.app.lineage.current();
+    let b = l.get("model.p.b").unwrap();
+    let t = l.get("test.p.t_b").unwrap();
+    // test owner, then model owner, then downstream exposure owner.
+    assert_eq!(l.owners(Some(t), b), ["t_b@example.com", "b@example.com", "e@example.com"]);
+}

@@ -1,0 +1,8 @@
+//! The one integration-test binary: each module drives the real app (CLI binary, HTTP server,
+//! store) against a fresh database.
+
+mod corpus;
+mod demo_project;
+mod engine;
+mod http_api;
+mod support;
