@@ -1,1 +1,283 @@
-fn main() {}
+//! Core benchmarks: manifest load, lineage queries and ingest on a generated ~20k-node dbt
+//! project, each reported as a ratio against a baseline measured in the same run.
+//!
+//! Prepare the data once (needs dbt 1.9, see benches/gen/prepare.sh), then:
+//!     bash benches/gen/prepare.sh && cargo bench --bench core
+//! `STEWARD_BENCH_DATA` overrides the data folder (default target/bench-data).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use petgraph::graph::NodeIndex;
+use steward::app::App;
+use steward::config::Config;
+use steward::ingest::{DbtArtifacts, Input};
+use steward::lineage::{Lineage, NodeKind};
+
+struct Run {
+    wall: Duration,
+    max_rss_kb: i64,
+}
+
+/// Runs a command to completion and reports wall time and the child's peak RSS (wait4).
+fn measure(cmd: &mut Command) -> Run {
+    let start = Instant::now();
+    let child = cmd
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: pid is our own child, status and usage are valid out-pointers.
+    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let wall = start.elapsed();
+    assert_eq!(r, pid, "wait4 failed");
+    assert!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "{cmd:?} failed"
+    );
+    std::mem::forget(child);
+    Run {
+        wall,
+        max_rss_kb: usage.ru_maxrss,
+    }
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    v[v.len() / 2]
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i]
+}
+
+fn python_load(files: &[&Path]) -> Command {
+    let mut c = Command::new("python3");
+    let list: Vec<String> = files
+        .iter()
+        .map(|f| format!("{:?}", f.display().to_string()))
+        .collect();
+    c.arg("-c").arg(format!(
+        "import json\nfor f in [{}]: json.load(open(f))",
+        list.join(", ")
+    ));
+    c
+}
+
+fn main() {
+    let data = std::env::var("STEWARD_BENCH_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-data"));
+    let manifest = data.join("manifest.json");
+    let run_results = data.join("run_results.json");
+    if !manifest.exists() || !run_results.exists() {
+        eprintln!(
+            "no benchmark data in {}: run `bash benches/gen/prepare.sh` first (needs dbt-core 1.9 and dbt-duckdb 1.9)",
+            data.display()
+        );
+        std::process::exit(1);
+    }
+    let steward_bin = env!("CARGO_BIN_EXE_steward");
+    let rounds: usize = std::env::var("STEWARD_BENCH_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(5);
+    let mb = std::fs::metadata(&manifest).unwrap().len() as f64 / 1e6;
+    let rr_mb = std::fs::metadata(&run_results).unwrap().len() as f64 / 1e6;
+    println!("# Steward core benchmarks\n");
+    println!(
+        "data: {} ({mb:.1} MB manifest, {rr_mb:.1} MB run_results); {rounds} rounds, medians\n",
+        data.display()
+    );
+
+    // 1. Manifest load + graph build vs python json.load, as separate processes.
+    let (mut ours_t, mut ours_m, mut py_t, mut py_m) = (vec![], vec![], vec![], vec![]);
+    for _ in 0..rounds {
+        let r = measure(
+            Command::new(steward_bin)
+                .args(["lineage", "stats", "--json", "--manifest"])
+                .arg(&manifest),
+        );
+        ours_t.push(r.wall.as_secs_f64());
+        ours_m.push(r.max_rss_kb as f64);
+        let r = measure(&mut python_load(&[&manifest]));
+        py_t.push(r.wall.as_secs_f64());
+        py_m.push(r.max_rss_kb as f64);
+    }
+    let (ot, om, pt, pm) = (median(ours_t), median(ours_m), median(py_t), median(py_m));
+    println!("## Manifest load + graph build (`steward lineage stats --manifest F --json`)\n");
+    println!("| | wall | peak RSS |\n|---|---|---|");
+    println!("| steward | {:.0} ms | {:.0} MB |", ot * 1e3, om / 1024.0);
+    println!(
+        "| python3 json.load (baseline) | {:.0} ms | {:.0} MB |",
+        pt * 1e3,
+        pm / 1024.0
+    );
+    println!(
+        "| **ratio** | **{:.1}× faster** (target ≥ 10×) | **{:.2}× the memory** (target ≤ 0.33) |\n",
+        pt / ot,
+        om / pm
+    );
+
+    // 2. Queries on the loaded graph.
+    let bytes = std::fs::read(&manifest).unwrap();
+    let t = Instant::now();
+    let lineage = Arc::new(steward::lineage::load_manifest("bench manifest", &bytes).unwrap());
+    let in_process_load = t.elapsed();
+    drop(bytes);
+    let stats = lineage.stats();
+    println!(
+        "in-process load: {:.0} ms; graph: {} nodes, {} edges\n",
+        in_process_load.as_secs_f64() * 1e3,
+        lineage.node_count(),
+        stats.edges
+    );
+    query_benchmarks(&lineage);
+
+    // 3. Ingest of manifest + run_results with commit, vs python reading the two files.
+    let (mut ours, mut py) = (vec![], vec![]);
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..rounds {
+        let db = dir.path().join(format!("ingest-{i}.db"));
+        let r = measure(
+            Command::new(steward_bin)
+                .arg("--db")
+                .arg(&db)
+                .args(["ingest", "dbt", "--manifest"])
+                .arg(&manifest)
+                .arg("--run-results")
+                .arg(&run_results),
+        );
+        ours.push(r.wall.as_secs_f64());
+        py.push(
+            measure(&mut python_load(&[&manifest, &run_results]))
+                .wall
+                .as_secs_f64(),
+        );
+    }
+    let (o, p) = (median(ours), median(py));
+    println!(
+        "## Ingest: manifest + 20k-result run_results, commit included (`steward ingest dbt`, fresh database)\n"
+    );
+    println!("| | wall |\n|---|---|");
+    println!("| steward ingest (whole process) | {:.0} ms |", o * 1e3);
+    println!(
+        "| python3 json.load of the two files (baseline) | {:.0} ms |",
+        p * 1e3
+    );
+    println!(
+        "| **ratio** | **{:.2}× the baseline** (target ≤ 0.5, and < 1 s) |\n",
+        o / p
+    );
+
+    // In process: results only, onto a store that already has the manifest.
+    let app = App::open(Config::default(), &dir.path().join("warm.db")).unwrap();
+    app.ingest_dbt(DbtArtifacts {
+        manifest: Some(Input::new("manifest", std::fs::read(&manifest).unwrap())),
+        ..Default::default()
+    })
+    .unwrap();
+    let rr = std::fs::read(&run_results).unwrap();
+    let t = Instant::now();
+    let s = app
+        .ingest_dbt(DbtArtifacts {
+            run_results: Some(Input::new("run_results", rr)),
+            ..Default::default()
+        })
+        .unwrap();
+    println!(
+        "in-process ingest of the run_results alone (lineage already loaded): {:.0} ms for {} results, {} issues opened\n",
+        t.elapsed().as_secs_f64() * 1e3,
+        s.applied.results,
+        s.applied.opened.len()
+    );
+}
+
+fn query_benchmarks(lineage: &Lineage) {
+    // Deterministic sample of data nodes.
+    let candidates: Vec<NodeIndex> = lineage
+        .nodes()
+        .filter(|(_, n)| matches!(n.kind, NodeKind::Model | NodeKind::Source | NodeKind::Seed))
+        .map(|(i, _)| i)
+        .collect();
+    let mut seed: u64 = 42;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let samples: Vec<NodeIndex> = (0..2000)
+        .map(|_| candidates[next() as usize % candidates.len()])
+        .collect();
+
+    // Baseline: one full traversal of the graph (every node and edge once).
+    let mut base = vec![];
+    for _ in 0..50 {
+        let t = Instant::now();
+        let roots: Vec<NodeIndex> = lineage
+            .nodes()
+            .filter(|(i, _)| lineage.parents(*i).next().is_none())
+            .map(|(i, _)| i)
+            .collect();
+        std::hint::black_box(lineage.closure(&roots, petgraph::Direction::Outgoing).len());
+        base.push(t.elapsed().as_secs_f64());
+    }
+    let base = median(base);
+
+    let mut impact_t: Vec<f64> = samples
+        .iter()
+        .map(|idx| {
+            let t = Instant::now();
+            std::hint::black_box(lineage.impact(&[*idx]));
+            t.elapsed().as_secs_f64()
+        })
+        .collect();
+    impact_t.sort_by(|a, b| a.partial_cmp(b).unwrap());
+
+    // Root-cause: 500 failing sets, each a random node plus 20 random nodes from its downstream
+    // and 10 unrelated nodes, as a broken run looks.
+    let mut rc_t = vec![];
+    for s in samples.iter().take(500) {
+        let below = lineage.downstream(*s);
+        let mut failing = vec![*s];
+        for _ in 0..20 {
+            if !below.is_empty() {
+                failing.push(below[next() as usize % below.len()]);
+            }
+        }
+        for _ in 0..10 {
+            failing.push(candidates[next() as usize % candidates.len()]);
+        }
+        let t = Instant::now();
+        std::hint::black_box(lineage.root_candidates(&failing));
+        rc_t.push(t.elapsed().as_secs_f64());
+    }
+    rc_t.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    println!(
+        "## Lineage queries (in process, {} impact samples, {} root-cause samples)\n",
+        impact_t.len(),
+        rc_t.len()
+    );
+    println!("| query | p50 | p99 | p99 / full-graph traversal |\n|---|---|---|---|");
+    for (name, v) in [
+        ("impact (one node)", &impact_t),
+        ("root-cause candidates (31 failing nodes)", &rc_t),
+    ] {
+        println!(
+            "| {name} | {:.1} µs | {:.1} µs (target < 1000 µs) | {:.2} |",
+            percentile(v, 0.5) * 1e6,
+            percentile(v, 0.99) * 1e6,
+            percentile(v, 0.99) / base
+        );
+    }
+    println!(
+        "| baseline: full-graph traversal | {:.1} µs | | 1.00 |\n",
+        base * 1e6
+    );
+}

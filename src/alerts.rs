@@ -37,7 +37,12 @@ pub struct Alert {
 
 /// Parses one alert or an array of them and maps each to an observation. An alert whose asset
 /// does not resolve stays an observation on the raw reference: it is never dropped.
-pub fn parse_alerts(origin: &str, bytes: &[u8], lineage: &Lineage, now: DateTime<Utc>) -> Result<Vec<Observation>, InputError> {
+pub fn parse_alerts(
+    origin: &str,
+    bytes: &[u8],
+    lineage: &Lineage,
+    now: DateTime<Utc>,
+) -> Result<Vec<Observation>, InputError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(InputError::new(origin, "the body is empty"));
     }
@@ -48,13 +53,22 @@ pub fn parse_alerts(origin: &str, bytes: &[u8], lineage: &Lineage, now: DateTime
             .iter()
             .enumerate()
             .map(|(i, item)| {
-                Alert::deserialize(item).map_err(|e| InputError::new(origin, e.to_string()).at(format!("at `[{i}]`")))
+                Alert::deserialize(item)
+                    .map_err(|e| InputError::new(origin, e.to_string()).at(format!("at `[{i}]`")))
             })
             .collect::<Result<_, _>>()?,
         serde_json::Value::Object(_) => {
-            vec![Alert::deserialize(&value).map_err(|e| InputError::new(origin, e.to_string()).at("at `.`"))?]
+            vec![
+                Alert::deserialize(&value)
+                    .map_err(|e| InputError::new(origin, e.to_string()).at("at `.`"))?,
+            ]
         }
-        _ => return Err(InputError::new(origin, "expected an alert object or an array of alerts").at("at `.`")),
+        _ => {
+            return Err(
+                InputError::new(origin, "expected an alert object or an array of alerts")
+                    .at("at `.`"),
+            );
+        }
     };
     alerts
         .into_iter()
@@ -63,18 +77,30 @@ pub fn parse_alerts(origin: &str, bytes: &[u8], lineage: &Lineage, now: DateTime
         .collect()
 }
 
-fn alert_observation(origin: &str, i: usize, a: Alert, lineage: &Lineage, now: DateTime<Utc>) -> Result<Observation, InputError> {
+fn alert_observation(
+    origin: &str,
+    i: usize,
+    a: Alert,
+    lineage: &Lineage,
+    now: DateTime<Utc>,
+) -> Result<Observation, InputError> {
     let at = |field: &str| format!("at `[{i}].{field}`");
     let severity = match a.severity.as_deref() {
         None => Severity::Error,
-        Some(s) => Severity::parse(s)
-            .ok_or_else(|| InputError::new(origin, format!("severity {s:?} is not `error` or `warn`")).at(at("severity")))?,
+        Some(s) => Severity::parse(s).ok_or_else(|| {
+            InputError::new(origin, format!("severity {s:?} is not `error` or `warn`"))
+                .at(at("severity"))
+        })?,
     };
     let outcome = match a.status.to_ascii_lowercase().as_str() {
         "fail" | "failed" | "failure" | "error" => Outcome::Fail(severity),
         "pass" | "passed" | "ok" | "success" => Outcome::Pass,
         other => {
-            return Err(InputError::new(origin, format!("status {other:?} is not `fail` or `pass`")).at(at("status")));
+            return Err(InputError::new(
+                origin,
+                format!("status {other:?} is not `fail` or `pass`"),
+            )
+            .at(at("status")));
         }
     };
     if a.asset.trim().is_empty() {
@@ -85,27 +111,32 @@ fn alert_observation(origin: &str, i: usize, a: Alert, lineage: &Lineage, now: D
     }
     let occurred_at = match a.occurred_at.as_deref() {
         None => now,
-        Some(t) => parse_time(t)
-            .ok_or_else(|| InputError::new(origin, format!("occurred_at {t:?} is not an RFC 3339 time")).at(at("occurred_at")))?,
+        Some(t) => parse_time(t).ok_or_else(|| {
+            InputError::new(origin, format!("occurred_at {t:?} is not an RFC 3339 time"))
+                .at(at("occurred_at"))
+        })?,
     };
     let resolved = lineage.resolve(&a.asset);
     let asset = resolved
         .map(|i| lineage.node(i).unique_id.clone())
         .unwrap_or_else(|| a.asset.trim().to_owned());
     let source = a.source.clone().unwrap_or_else(|| "alert".to_owned());
-    let key = a.id.as_ref().map(|id| format!("alert:{source}:{id}")).or_else(|| {
-        // Without an id, an alert that names its time or run is still the same alert when resent.
-        (a.occurred_at.is_some() || a.run_id.is_some()).then(|| {
-            format!(
-                "alert:{source}:{}:{}:{}:{}:{}",
-                asset,
-                a.check,
-                a.status.to_ascii_lowercase(),
-                a.run_id.as_deref().unwrap_or(""),
-                a.occurred_at.as_deref().unwrap_or("")
-            )
-        })
-    });
+    let key =
+        a.id.as_ref()
+            .map(|id| format!("alert:{source}:{id}"))
+            .or_else(|| {
+                // Without an id, an alert that names its time or run is still the same alert when resent.
+                (a.occurred_at.is_some() || a.run_id.is_some()).then(|| {
+                    format!(
+                        "alert:{source}:{}:{}:{}:{}:{}",
+                        asset,
+                        a.check,
+                        a.status.to_ascii_lowercase(),
+                        a.run_id.as_deref().unwrap_or(""),
+                        a.occurred_at.as_deref().unwrap_or("")
+                    )
+                })
+            });
     Ok(Observation {
         key,
         origin: Origin::Alert,
@@ -171,28 +202,53 @@ struct OlDataset {
 /// Parses one OpenLineage RunEvent (or an array of them). `FAIL` opens an issue on the job and
 /// on each output dataset (mapped to dbt relations where they resolve); `COMPLETE` recovers the
 /// same checks. Other event types carry no outcome and produce nothing.
-pub fn parse_openlineage(origin: &str, bytes: &[u8], lineage: &Lineage, now: DateTime<Utc>) -> Result<Vec<Observation>, InputError> {
+pub fn parse_openlineage(
+    origin: &str,
+    bytes: &[u8],
+    lineage: &Lineage,
+    now: DateTime<Utc>,
+) -> Result<Vec<Observation>, InputError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(InputError::new(origin, "the body is empty"));
     }
     let value: serde_json::Value = serde_json::from_slice(bytes)
         .map_err(|e| InputError::from_json::<serde_json::Value>(origin, bytes, e))?;
     let items: Vec<(String, &serde_json::Value)> = match &value {
-        serde_json::Value::Array(a) => a.iter().enumerate().map(|(i, v)| (format!("[{i}]"), v)).collect(),
+        serde_json::Value::Array(a) => a
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (format!("[{i}]"), v))
+            .collect(),
         v => vec![(String::new(), v)],
     };
     let mut out = Vec::new();
     for (prefix, item) in items {
         let event = RunEvent::deserialize(item).map_err(|e| {
-            InputError::new(origin, format!("not an OpenLineage RunEvent: {e}")).at(format!("at `{}`", if prefix.is_empty() { "." } else { &prefix }))
+            InputError::new(origin, format!("not an OpenLineage RunEvent: {e}")).at(format!(
+                "at `{}`",
+                if prefix.is_empty() { "." } else { &prefix }
+            ))
         })?;
-        let outcome = match event.event_type.as_deref().map(str::to_ascii_uppercase).as_deref() {
+        let outcome = match event
+            .event_type
+            .as_deref()
+            .map(str::to_ascii_uppercase)
+            .as_deref()
+        {
             Some("FAIL") => Outcome::Fail(Severity::Error),
             Some("COMPLETE") => Outcome::Pass,
             _ => continue,
         };
-        let event_type = event.event_type.clone().unwrap_or_default().to_ascii_uppercase();
-        let occurred_at = event.event_time.as_deref().and_then(parse_time).unwrap_or(now);
+        let event_type = event
+            .event_type
+            .clone()
+            .unwrap_or_default()
+            .to_ascii_uppercase();
+        let occurred_at = event
+            .event_time
+            .as_deref()
+            .and_then(parse_time)
+            .unwrap_or(now);
         let message = event
             .run
             .facets
@@ -203,7 +259,9 @@ pub fn parse_openlineage(origin: &str, bytes: &[u8], lineage: &Lineage, now: Dat
         let mut targets: Vec<(String, bool, String)> = Vec::new();
         let job_node = lineage.resolve(&event.job.name);
         targets.push((
-            job_node.map(|i| lineage.node(i).unique_id.clone()).unwrap_or_else(|| job_ref.clone()),
+            job_node
+                .map(|i| lineage.node(i).unique_id.clone())
+                .unwrap_or_else(|| job_ref.clone()),
             job_node.is_some(),
             "job".to_owned(),
         ));
@@ -216,7 +274,10 @@ pub fn parse_openlineage(origin: &str, bytes: &[u8], lineage: &Lineage, now: Dat
         }
         for (asset, known, check) in targets {
             out.push(Observation {
-                key: Some(format!("ol:{}:{}:{}:{}", event.run.run_id, event_type, asset, check)),
+                key: Some(format!(
+                    "ol:{}:{}:{}:{}",
+                    event.run.run_id, event_type, asset, check
+                )),
                 origin: Origin::OpenLineage,
                 source_system: Some(event.job.namespace.clone()),
                 asset,

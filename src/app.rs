@@ -65,15 +65,35 @@ impl App {
     }
 
     pub fn ingest_dbt(&self, artifacts: DbtArtifacts) -> Result<IngestSummary> {
-        ingest::ingest_dbt(&self.store, &self.lineage, &self.config, artifacts, self.clock.now())
+        ingest::ingest_dbt(
+            &self.store,
+            &self.lineage,
+            &self.config,
+            artifacts,
+            self.clock.now(),
+        )
     }
 
     pub fn ingest_alerts(&self, input: Input, env: Option<String>) -> Result<IngestSummary> {
-        ingest::ingest_alerts(&self.store, &self.lineage, &self.config, input, env, self.clock.now())
+        ingest::ingest_alerts(
+            &self.store,
+            &self.lineage,
+            &self.config,
+            input,
+            env,
+            self.clock.now(),
+        )
     }
 
     pub fn ingest_openlineage(&self, input: Input, env: Option<String>) -> Result<IngestSummary> {
-        ingest::ingest_openlineage(&self.store, &self.lineage, &self.config, input, env, self.clock.now())
+        ingest::ingest_openlineage(
+            &self.store,
+            &self.lineage,
+            &self.config,
+            input,
+            env,
+            self.clock.now(),
+        )
     }
 
     pub fn issues(&self, filter: &IssueFilter) -> Result<Vec<Issue>> {
@@ -102,22 +122,31 @@ impl App {
     pub fn set_status(&self, id: i64, status: Status, actor: &str) -> Result<Issue> {
         let now = self.clock.now();
         let actor = actor.to_owned();
-        self.store.write(move |tx| issues::set_status(tx, id, status, &actor, now))
+        self.store
+            .write(move |tx| issues::set_status(tx, id, status, &actor, now))
     }
 
     pub fn assign(&self, id: i64, assignee: &str, actor: &str) -> Result<Issue> {
         let now = self.clock.now();
         let (assignee, actor) = (assignee.to_owned(), actor.to_owned());
-        self.store.write(move |tx| issues::assign(tx, id, &assignee, &actor, now))
+        self.store
+            .write(move |tx| issues::assign(tx, id, &assignee, &actor, now))
     }
 
     pub fn comment(&self, id: i64, author: &str, body: &str) -> Result<Comment> {
         let now = self.clock.now();
         let (author, body) = (author.to_owned(), body.to_owned());
-        self.store.write(move |tx| issues::comment(tx, id, &author, &body, now))
+        self.store
+            .write(move |tx| issues::comment(tx, id, &author, &body, now))
     }
 
-    pub fn resolve(&self, id: i64, resolution: Resolution, reason: Option<&str>, actor: &str) -> Result<Issue> {
+    pub fn resolve(
+        &self,
+        id: i64,
+        resolution: Resolution,
+        reason: Option<&str>,
+        actor: &str,
+    ) -> Result<Issue> {
         let now = self.clock.now();
         let (reason, actor) = (reason.map(str::to_owned), actor.to_owned());
         self.store
@@ -148,7 +177,10 @@ pub fn node_impact(lineage: &Lineage, reference: &str) -> Result<NodeImpact> {
 }
 
 /// Resolves a node reference or explains why not.
-pub fn resolve_node(lineage: &Lineage, reference: &str) -> Result<petgraph::graph::NodeIndex, InputError> {
+pub fn resolve_node(
+    lineage: &Lineage,
+    reference: &str,
+) -> Result<petgraph::graph::NodeIndex, InputError> {
     if lineage.is_empty() {
         return Err(InputError::not_found(
             reference,

@@ -43,7 +43,9 @@ struct RawResult<'a> {
     status: Cow<'a, str>,
     #[serde(borrow, default)]
     message: Option<Cow<'a, str>>,
-    #[serde(default)]
+    /// dbt writes an integer; some real files carry a string here. It is only a display count,
+    /// so anything but a number reads as unknown rather than failing the whole run.
+    #[serde(default, deserialize_with = "lenient_count")]
     failures: Option<i64>,
     #[serde(borrow, default)]
     timing: Vec<RawTiming<'a>>,
@@ -83,7 +85,12 @@ pub fn parse_run_results(
     lineage: &Lineage,
     fallback_time: DateTime<Utc>,
 ) -> Result<ParsedResults, InputError> {
-    schema_version::check(origin, bytes, ArtifactKind::RunResults, MAX_RUN_RESULTS_VERSION)?;
+    schema_version::check(
+        origin,
+        bytes,
+        ArtifactKind::RunResults,
+        MAX_RUN_RESULTS_VERSION,
+    )?;
     let raw: RawResults = serde_json::from_slice(bytes)
         .map_err(|e| InputError::from_json::<RawResults>(origin, bytes, e))?;
     let invocation = raw
@@ -124,7 +131,11 @@ pub fn parse_run_results(
             node: Some(r.unique_id.to_string()),
             outcome,
             raw_status: r.status.to_string(),
-            message: r.message.as_deref().map(str::to_owned).filter(|m| !m.is_empty()),
+            message: r
+                .message
+                .as_deref()
+                .map(str::to_owned)
+                .filter(|m| !m.is_empty()),
             failures: r.failures.filter(|_| matches!(outcome, Outcome::Fail(_))),
             url: None,
             run_id: Some(invocation.clone()),
@@ -170,7 +181,10 @@ pub fn parse_sources(
             }
         };
         let message = if r.status == "runtime error" {
-            r.error.as_deref().or(r.message.as_deref()).map(str::to_owned)
+            r.error
+                .as_deref()
+                .or(r.message.as_deref())
+                .map(str::to_owned)
         } else {
             r.max_loaded_at.as_deref().map(|at| {
                 let ago = r
@@ -221,7 +235,11 @@ fn asset_and_check(lineage: &Lineage, unique_id: &str) -> (String, bool, String)
             let node = lineage.node(idx);
             if matches!(node.kind, NodeKind::Test | NodeKind::UnitTest) {
                 let asset = lineage.asset_of(idx);
-                (lineage.node(asset).unique_id.clone(), true, unique_id.to_owned())
+                (
+                    lineage.node(asset).unique_id.clone(),
+                    true,
+                    unique_id.to_owned(),
+                )
             } else {
                 (unique_id.to_owned(), true, "run".to_owned())
             }
@@ -249,4 +267,19 @@ pub fn content_hash(bytes: &[u8]) -> String {
         h = h.wrapping_mul(0x100000001b3);
     }
     format!("sha-{h:016x}")
+}
+
+fn lenient_count<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Count {
+        Int(i64),
+        Float(f64),
+        Other(serde::de::IgnoredAny),
+    }
+    Ok(match Option::<Count>::deserialize(d)? {
+        Some(Count::Int(n)) => Some(n),
+        Some(Count::Float(f)) if f.is_finite() => Some(f as i64),
+        _ => None,
+    })
 }

@@ -14,7 +14,11 @@ use serde::Serialize;
 use std::path::{Path, PathBuf};
 
 #[derive(Parser)]
-#[command(name = "steward", version, about = "Slack-first incident management for data teams (dbt, Airflow)")]
+#[command(
+    name = "steward",
+    version,
+    about = "Slack-first incident management for data teams (dbt, Airflow)"
+)]
 pub struct Cli {
     /// SQLite database file (default: `database` in steward.toml, else ./steward.db).
     #[arg(long, global = true, env = "STEWARD_DB")]
@@ -224,7 +228,10 @@ pub fn main() -> i32 {
 fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("STEWARD_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,steward=info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 struct Context_ {
@@ -258,7 +265,13 @@ fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Demo => crate::demo::run(cli.db.as_deref()),
         Command::Ingest(cmd) => ingest(&ctx, cmd),
-        Command::Issues { status, asset, owner, env, json } => {
+        Command::Issues {
+            status,
+            asset,
+            owner,
+            env,
+            json,
+        } => {
             let status = status
                 .map(|s| {
                     Status::parse(&s).ok_or_else(|| {
@@ -266,15 +279,25 @@ fn run(cli: Cli) -> Result<()> {
                     })
                 })
                 .transpose()?;
-            let issues = ctx.app()?.issues(&IssueFilter { status, asset, owner, env, ids: None })?;
-            if json { print_json(&issues) } else {
+            let issues = ctx.app()?.issues(&IssueFilter {
+                status,
+                asset,
+                owner,
+                env,
+                ids: None,
+            })?;
+            if json {
+                print_json(&issues)
+            } else {
                 print!("{}", render::issues_table(&issues));
                 Ok(())
             }
         }
         Command::Issue { id, json } => {
             let detail = ctx.app()?.issue(id)?;
-            if json { print_json(&detail) } else {
+            if json {
+                print_json(&detail)
+            } else {
                 print!("{}", render::issue_detail(&detail));
                 Ok(())
             }
@@ -296,9 +319,17 @@ fn run(cli: Cli) -> Result<()> {
             println!("issue #{} is {}", issue.id, issue.status);
             Ok(())
         }
-        Command::Resolve { id, resolution, reason, actor } => {
+        Command::Resolve {
+            id,
+            resolution,
+            reason,
+            actor,
+        } => {
             let r = Resolution::parse_manual(&resolution).ok_or_else(|| {
-                InputError::new("resolution", format!("{resolution:?} is not fixed, expected or false_positive"))
+                InputError::new(
+                    "resolution",
+                    format!("{resolution:?} is not fixed, expected or false_positive"),
+                )
             })?;
             let issue = ctx.app()?.resolve(id, r, reason.as_deref(), &actor)?;
             println!("issue #{} resolved ({})", issue.id, resolution);
@@ -308,10 +339,19 @@ fn run(cli: Cli) -> Result<()> {
         Command::Serve { listen } => {
             let listen = listen.unwrap_or_else(|| ctx.config.http.listen.clone());
             let app = ctx.app()?;
-            let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?;
             runtime.block_on(crate::http::serve_until_signal(app, &listen))
         }
-        Command::Push { dir, manifest, run_results, sources, env, url } => {
+        Command::Push {
+            dir,
+            manifest,
+            run_results,
+            sources,
+            env,
+            url,
+        } => {
             let pick = |explicit: Option<PathBuf>, name: &str| -> Option<PathBuf> {
                 explicit.or_else(|| dir.as_ref().map(|d| d.join(name)).filter(|p| p.exists()))
             };
@@ -321,8 +361,12 @@ fn run(cli: Cli) -> Result<()> {
                 sources: opt_input(&pick(sources, "sources.json"))?,
                 env,
             };
-            let token = std::env::var("STEWARD_TOKEN").ok().filter(|t| !t.is_empty());
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            let token = std::env::var("STEWARD_TOKEN")
+                .ok()
+                .filter(|t| !t.is_empty());
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
             let reply = runtime.block_on(crate::push::push(&url, token.as_deref(), artifacts))?;
             println!("{reply}");
             Ok(())
@@ -332,11 +376,21 @@ fn run(cli: Cli) -> Result<()> {
                 print_json(&ctx.config)
             } else {
                 println!("config OK");
-                print!("{}", toml::to_string_pretty(&ctx.config).context("printing the config")?);
+                print!(
+                    "{}",
+                    toml::to_string_pretty(&ctx.config).context("printing the config")?
+                );
                 println!("# database in use: {}", ctx.db.display());
                 println!(
                     "# STEWARD_TOKEN is {}",
-                    if std::env::var("STEWARD_TOKEN").map(|t| !t.is_empty()).unwrap_or(false) { "set" } else { "not set" }
+                    if std::env::var("STEWARD_TOKEN")
+                        .map(|t| !t.is_empty())
+                        .unwrap_or(false)
+                    {
+                        "set"
+                    } else {
+                        "not set"
+                    }
                 );
                 Ok(())
             }
@@ -346,7 +400,13 @@ fn run(cli: Cli) -> Result<()> {
 
 fn ingest(ctx: &Context_, cmd: IngestCommand) -> Result<()> {
     let (summary, json) = match cmd {
-        IngestCommand::Dbt { manifest, run_results, sources, env, json } => {
+        IngestCommand::Dbt {
+            manifest,
+            run_results,
+            sources,
+            env,
+            json,
+        } => {
             let artifacts = DbtArtifacts {
                 manifest: opt_input(&manifest)?,
                 run_results: opt_input(&run_results)?,
@@ -355,10 +415,17 @@ fn ingest(ctx: &Context_, cmd: IngestCommand) -> Result<()> {
             };
             (ctx.app()?.ingest_dbt(artifacts)?, json)
         }
-        IngestCommand::Alert { file, env, json } => (ctx.app()?.ingest_alerts(read_input(&file)?, env)?, json),
-        IngestCommand::Openlineage { file, env, json } => (ctx.app()?.ingest_openlineage(read_input(&file)?, env)?, json),
+        IngestCommand::Alert { file, env, json } => {
+            (ctx.app()?.ingest_alerts(read_input(&file)?, env)?, json)
+        }
+        IngestCommand::Openlineage { file, env, json } => (
+            ctx.app()?.ingest_openlineage(read_input(&file)?, env)?,
+            json,
+        ),
     };
-    if json { print_json(&summary) } else {
+    if json {
+        print_json(&summary)
+    } else {
         println!("{summary}");
         Ok(())
     }
@@ -369,7 +436,10 @@ fn lineage_for(ctx: &Context_, manifest: &Option<PathBuf>) -> Result<std::sync::
     match manifest {
         Some(path) => {
             let input = read_input(path)?;
-            Ok(std::sync::Arc::new(crate::lineage::load_manifest(&input.origin, &input.bytes)?))
+            Ok(std::sync::Arc::new(crate::lineage::load_manifest(
+                &input.origin,
+                &input.bytes,
+            )?))
         }
         None => Ok(ctx.app()?.lineage.current()),
     }
@@ -392,35 +462,66 @@ fn lineage(ctx: &Context_, cmd: LineageCommand) -> Result<()> {
         LineageCommand::Stats { manifest, json } => {
             let lineage = lineage_for(ctx, &manifest)?;
             let stats = lineage.stats();
-            if json { print_json(&stats) } else {
-                println!("manifest schema v{}: {} edges", stats.schema_version, stats.edges);
+            if json {
+                print_json(&stats)
+            } else {
+                println!(
+                    "manifest schema v{}: {} edges",
+                    stats.schema_version, stats.edges
+                );
                 for (k, v) in &stats.nodes {
                     println!("  {k:15} {v}");
                 }
                 Ok(())
             }
         }
-        LineageCommand::Upstream { node, manifest, json } => closure(ctx, &node, &manifest, json, true),
-        LineageCommand::Downstream { node, manifest, json } => closure(ctx, &node, &manifest, json, false),
-        LineageCommand::Impact { node, manifest, json } => {
+        LineageCommand::Upstream {
+            node,
+            manifest,
+            json,
+        } => closure(ctx, &node, &manifest, json, true),
+        LineageCommand::Downstream {
+            node,
+            manifest,
+            json,
+        } => closure(ctx, &node, &manifest, json, false),
+        LineageCommand::Impact {
+            node,
+            manifest,
+            json,
+        } => {
             let lineage = lineage_for(ctx, &manifest)?;
             let impact = app::node_impact(&lineage, &node)?;
-            if json { print_json(&impact) } else {
+            if json {
+                print_json(&impact)
+            } else {
                 print!("{}", render::impact(&impact));
                 Ok(())
             }
         }
-        LineageCommand::Path { from, to, manifest, json } => {
+        LineageCommand::Path {
+            from,
+            to,
+            manifest,
+            json,
+        } => {
             let lineage = lineage_for(ctx, &manifest)?;
             let a = app::resolve_node(&lineage, &from)?;
             let b = app::resolve_node(&lineage, &to)?;
             let path: Vec<String> = lineage
                 .path(a, b)
-                .ok_or_else(|| InputError::not_found(format!("{from} → {to}"), "no dependency path between these nodes"))?
+                .ok_or_else(|| {
+                    InputError::not_found(
+                        format!("{from} → {to}"),
+                        "no dependency path between these nodes",
+                    )
+                })?
                 .into_iter()
                 .map(|i| lineage.node(i).unique_id.clone())
                 .collect();
-            if json { print_json(&serde_json::json!({ "path": path })) } else {
+            if json {
+                print_json(&serde_json::json!({ "path": path }))
+            } else {
                 println!("{}", path.join("\n  → "));
                 Ok(())
             }
@@ -428,24 +529,42 @@ fn lineage(ctx: &Context_, cmd: LineageCommand) -> Result<()> {
     }
 }
 
-fn closure(ctx: &Context_, node: &str, manifest: &Option<PathBuf>, json: bool, upstream: bool) -> Result<()> {
+fn closure(
+    ctx: &Context_,
+    node: &str,
+    manifest: &Option<PathBuf>,
+    json: bool,
+    upstream: bool,
+) -> Result<()> {
     let lineage = lineage_for(ctx, manifest)?;
     let idx = app::resolve_node(&lineage, node)?;
-    let found = if upstream { lineage.upstream(idx) } else { lineage.downstream(idx) };
+    let found = if upstream {
+        lineage.upstream(idx)
+    } else {
+        lineage.downstream(idx)
+    };
     let list = NodeList {
         node: lineage.node(idx).unique_id.clone(),
         nodes: found
             .into_iter()
             .map(|i| {
                 let n = lineage.node(i);
-                NodeBrief { unique_id: n.unique_id.clone(), resource_type: n.kind.as_str() }
+                NodeBrief {
+                    unique_id: n.unique_id.clone(),
+                    resource_type: n.kind.as_str(),
+                }
             })
             .collect(),
     };
     if json {
         return print_json(&list);
     }
-    println!("{} of {} ({} nodes)", if upstream { "upstream" } else { "downstream" }, list.node, list.nodes.len());
+    println!(
+        "{} of {} ({} nodes)",
+        if upstream { "upstream" } else { "downstream" },
+        list.node,
+        list.nodes.len()
+    );
     for n in &list.nodes {
         println!("  {:14} {}", n.resource_type, n.unique_id);
     }

@@ -103,20 +103,34 @@ impl Config {
         };
         match std::fs::read_to_string(&path) {
             Ok(text) => Config::parse(&path.display().to_string(), &text),
-            Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
-            Err(e) => Err(InputError::new(path.display().to_string(), format!("cannot read: {e}"))),
+            Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => {
+                Ok(Config::default())
+            }
+            Err(e) => Err(InputError::new(
+                path.display().to_string(),
+                format!("cannot read: {e}"),
+            )),
         }
     }
 
     fn validate(&self, origin: &str) -> Result<(), InputError> {
         if self.issues.recover_after_passes == 0 {
-            return Err(InputError::new(origin, "issues.recover_after_passes must be at least 1"));
+            return Err(InputError::new(
+                origin,
+                "issues.recover_after_passes must be at least 1",
+            ));
         }
         if self.http.body_limit < 1024 {
-            return Err(InputError::new(origin, "http.body_limit must be at least 1KiB"));
+            return Err(InputError::new(
+                origin,
+                "http.body_limit must be at least 1KiB",
+            ));
         }
         if self.issues.default_environment.trim().is_empty() {
-            return Err(InputError::new(origin, "issues.default_environment must not be empty"));
+            return Err(InputError::new(
+                origin,
+                "issues.default_environment must not be empty",
+            ));
         }
         Ok(())
     }
@@ -142,7 +156,7 @@ pub fn parse_duration(s: &str) -> Option<Duration> {
 pub fn format_duration(d: Duration) -> String {
     let s = d.as_secs();
     for (unit, size) in [("w", 7 * 86_400), ("d", 86_400), ("h", 3600), ("m", 60)] {
-        if s >= size && s % size == 0 {
+        if s >= size && s.is_multiple_of(size) {
             return format!("{}{unit}", s / size);
         }
     }
@@ -223,12 +237,18 @@ mod tests {
         let e = Config::parse("s.toml", "[issues]\nreopen_windw = \"2h\"\n").unwrap_err();
         assert!(e.to_string().starts_with("s.toml: line 2"), "{e}");
         let e = Config::parse("s.toml", "\n[issues]\nretention = \"soon\"\n").unwrap_err();
-        assert!(e.to_string().contains("line 3") && e.to_string().contains("soon"), "{e}");
+        assert!(
+            e.to_string().contains("line 3") && e.to_string().contains("soon"),
+            "{e}"
+        );
     }
 
     #[test]
     fn durations_and_sizes() {
-        assert_eq!(parse_duration("90d"), Some(Duration::from_secs(90 * 86_400)));
+        assert_eq!(
+            parse_duration("90d"),
+            Some(Duration::from_secs(90 * 86_400))
+        );
         assert_eq!(parse_duration("15m"), Some(Duration::from_secs(900)));
         assert_eq!(parse_duration("x"), None);
         assert_eq!(parse_size("128MiB"), Some(128 * 1024 * 1024));

@@ -65,13 +65,20 @@ impl InputError {
             None => (String::from("."), &err),
         };
         let what = match inner.classify() {
-            serde_json::error::Category::Eof => "unexpected end of input (is the file truncated?)".to_owned(),
+            serde_json::error::Category::Eof => {
+                "unexpected end of input (is the file truncated?)".to_owned()
+            }
             _ => strip_position(&inner.to_string()),
         };
         let location = if path == "." || path.is_empty() {
             format!("line {} column {}", inner.line(), inner.column())
         } else {
-            format!("at `{}` (line {} column {})", path, inner.line(), inner.column())
+            format!(
+                "at `{}` (line {} column {})",
+                path,
+                inner.line(),
+                inner.column()
+            )
         };
         InputError::new(origin, what).at(location)
     }

@@ -86,7 +86,9 @@ pub async fn start(app: App, listen: &str, token: Option<Secret>) -> Result<Serv
         )
         .into());
     }
-    let listener = TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
+    let listener = TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("binding {addr}"))?;
     let addr = listener.local_addr()?;
     let shared = Arc::new(Shared {
         body_limit: app.config.http.body_limit,
@@ -121,14 +123,23 @@ pub async fn start(app: App, listen: &str, token: Option<Secret>) -> Result<Serv
             }
         }
     });
-    Ok(Server { addr, shutdown: tx, task })
+    Ok(Server {
+        addr,
+        shutdown: tx,
+        task,
+    })
 }
 
 /// `steward serve`: runs until Ctrl-C or SIGTERM.
 pub async fn serve_until_signal(app: App, listen: &str) -> Result<()> {
-    let token = std::env::var("STEWARD_TOKEN").ok().filter(|t| !t.is_empty()).map(Secret::new);
+    let token = std::env::var("STEWARD_TOKEN")
+        .ok()
+        .filter(|t| !t.is_empty())
+        .map(Secret::new);
     if token.is_none() {
-        tracing::warn!("STEWARD_TOKEN is not set: the API accepts unauthenticated requests on loopback only");
+        tracing::warn!(
+            "STEWARD_TOKEN is not set: the API accepts unauthenticated requests on loopback only"
+        );
     }
     tracing::info!("Slack tokens are not configured: running the HTTP API alone");
     let server = start(app, listen, token).await?;
@@ -143,7 +154,8 @@ async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("SIGTERM handler");
         tokio::select! {
             _ = ctrl_c => {},
             _ = term.recv() => {},
@@ -158,10 +170,12 @@ async fn shutdown_signal() {
 type Reply = Response<Full<Bytes>>;
 
 fn json_reply(status: StatusCode, body: &impl serde::Serialize) -> Reply {
-    let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"{\"error\":\"serialisation failed\"}".to_vec());
+    let bytes = serde_json::to_vec(body)
+        .unwrap_or_else(|_| b"{\"error\":\"serialisation failed\"}".to_vec());
     let mut r = Response::new(Full::new(Bytes::from(bytes)));
     *r.status_mut() = status;
-    r.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     r
 }
 
@@ -201,7 +215,12 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Reply {
             .headers()
             .get(AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
+            .and_then(|v| {
+                let (scheme, token) = v.trim().split_once(' ')?;
+                scheme
+                    .eq_ignore_ascii_case("bearer")
+                    .then_some(token.trim())
+            })
             .unwrap_or("");
         if !constant_time_eq(given.as_bytes(), token.expose().as_bytes()) {
             return error_reply(StatusCode::UNAUTHORIZED, "missing or wrong bearer token");
@@ -211,28 +230,50 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Reply {
     let result = match (method, path.as_str()) {
         (Method::POST, "/v1/dbt") => post_dbt(&shared, req).await,
         (Method::POST, "/v1/alerts") => post_simple(&shared, req, query, Kind::Alerts).await,
-        (Method::POST, "/v1/openlineage") => post_simple(&shared, req, query, Kind::OpenLineage).await,
+        (Method::POST, "/v1/openlineage") => {
+            post_simple(&shared, req, query, Kind::OpenLineage).await
+        }
         (Method::GET, "/v1/issues") => get_issues(&shared, query).await,
-        (Method::GET, p) if p.starts_with("/v1/issues/") => get_issue(&shared, &p["/v1/issues/".len()..]).await,
+        (Method::GET, p) if p.starts_with("/v1/issues/") => {
+            get_issue(&shared, &p["/v1/issues/".len()..]).await
+        }
         (Method::GET, "/v1/lineage/impact") => get_impact(&shared, query).await,
         (_, "/v1/dbt" | "/v1/alerts" | "/v1/openlineage" | "/v1/issues" | "/v1/lineage/impact") => {
-            Ok(error_reply(StatusCode::METHOD_NOT_ALLOWED, format!("method not allowed on {path}")))
+            Ok(error_reply(
+                StatusCode::METHOD_NOT_ALLOWED,
+                format!("method not allowed on {path}"),
+            ))
         }
-        _ => Ok(error_reply(StatusCode::NOT_FOUND, format!("no route {path}"))),
+        _ => Ok(error_reply(
+            StatusCode::NOT_FOUND,
+            format!("no route {path}"),
+        )),
     };
     result.unwrap_or_else(reply_for_error)
 }
 
 /// Reads the whole body within the limit, gunzipping when `Content-Encoding: gzip`.
-async fn read_body(shared: &Shared, req: Request<Incoming>, origin: &str) -> Result<(hyper::http::request::Parts, Vec<u8>)> {
+async fn read_body(
+    shared: &Shared,
+    req: Request<Incoming>,
+    origin: &str,
+) -> Result<(hyper::http::request::Parts, Vec<u8>)> {
     let (parts, body) = req.into_parts();
     let limit = shared.body_limit;
-    let too_large = || InputError::new(origin, format!("the body is larger than the limit of {limit} bytes (http.body_limit)")).kind(InputErrorKind::TooLarge);
+    let too_large = || {
+        InputError::new(
+            origin,
+            format!("the body is larger than the limit of {limit} bytes (http.body_limit)"),
+        )
+        .kind(InputErrorKind::TooLarge)
+    };
     let collected = Limited::new(body, limit as usize)
         .collect()
         .await
         .map_err(|e| {
-            if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() {
+            if e.downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some()
+            {
                 anyhow::Error::from(too_large())
             } else {
                 anyhow::anyhow!("reading the request body: {e}")
@@ -247,7 +288,7 @@ async fn read_body(shared: &Shared, req: Request<Incoming>, origin: &str) -> Res
         .unwrap_or(false);
     let bytes = if gzip {
         let mut out = Vec::new();
-        let mut decoder = flate2::read::GzDecoder::new(&collected[..]).take(limit + 1);
+        let mut decoder = flate2::read::MultiGzDecoder::new(&collected[..]).take(limit + 1);
         decoder
             .read_to_end(&mut out)
             .map_err(|e| InputError::new(origin, format!("the gzip body is corrupt: {e}")))?;
@@ -289,7 +330,8 @@ async fn post_dbt(shared: &Arc<Shared>, req: Request<Incoming>) -> Result<Reply>
     let mut artifacts = if content_type.starts_with("multipart/form-data") {
         read_multipart(origin, &content_type, body).await?
     } else {
-        let parsed: DbtBody = serde_json::from_slice(&body).map_err(|e| InputError::from_json::<DbtBody>(origin, &body, e))?;
+        let parsed: DbtBody = serde_json::from_slice(&body)
+            .map_err(|e| InputError::from_json::<DbtBody>(origin, &body, e))?;
         let part = |v: Option<&RawValue>, name: &str| {
             v.filter(|r| r.get() != "null")
                 .map(|r| Input::new(format!("{origin} ({name})"), r.get().as_bytes().to_vec()))
@@ -304,6 +346,16 @@ async fn post_dbt(shared: &Arc<Shared>, req: Request<Incoming>) -> Result<Reply>
     if artifacts.env.is_none() {
         artifacts.env = env_query;
     }
+    if artifacts.manifest.is_none()
+        && artifacts.run_results.is_none()
+        && artifacts.sources.is_none()
+    {
+        return Err(InputError::new(
+            origin,
+            "nothing to ingest: send manifest, run_results or sources",
+        )
+        .into());
+    }
     let app = shared.app.clone();
     let summary = tokio::task::spawn_blocking(move || app.ingest_dbt(artifacts)).await??;
     let mut value = serde_json::to_value(&summary)?;
@@ -314,7 +366,9 @@ async fn post_dbt(shared: &Arc<Shared>, req: Request<Incoming>) -> Result<Reply>
 async fn read_multipart(origin: &str, content_type: &str, body: Vec<u8>) -> Result<DbtArtifacts> {
     let boundary = multer::parse_boundary(content_type)
         .map_err(|e| InputError::new(origin, format!("bad multipart content type: {e}")))?;
-    let stream = futures_util::stream::once(async move { Ok::<Bytes, std::convert::Infallible>(Bytes::from(body)) });
+    let stream = futures_util::stream::once(async move {
+        Ok::<Bytes, std::convert::Infallible>(Bytes::from(body))
+    });
     let mut multipart = multer::Multipart::new(stream, boundary);
     let mut artifacts = DbtArtifacts::default();
     while let Some(field) = multipart
@@ -334,7 +388,13 @@ async fn read_multipart(origin: &str, content_type: &str, body: Vec<u8>) -> Resu
             "sources" => artifacts.sources = Some(input),
             "env" => artifacts.env = Some(String::from_utf8_lossy(&data).trim().to_owned()),
             other => {
-                return Err(InputError::new(origin, format!("unknown part {other:?}; expected manifest, run_results, sources or env")).into());
+                return Err(InputError::new(
+                    origin,
+                    format!(
+                        "unknown part {other:?}; expected manifest, run_results, sources or env"
+                    ),
+                )
+                .into());
             }
         }
     }
@@ -346,7 +406,12 @@ enum Kind {
     OpenLineage,
 }
 
-async fn post_simple(shared: &Arc<Shared>, req: Request<Incoming>, mut query: std::collections::HashMap<String, String>, kind: Kind) -> Result<Reply> {
+async fn post_simple(
+    shared: &Arc<Shared>,
+    req: Request<Incoming>,
+    mut query: std::collections::HashMap<String, String>,
+    kind: Kind,
+) -> Result<Reply> {
     let origin = match kind {
         Kind::Alerts => "POST /v1/alerts",
         Kind::OpenLineage => "POST /v1/openlineage",
@@ -365,10 +430,18 @@ async fn post_simple(shared: &Arc<Shared>, req: Request<Incoming>, mut query: st
     Ok(json_reply(StatusCode::OK, &value))
 }
 
-async fn get_issues(shared: &Arc<Shared>, mut query: std::collections::HashMap<String, String>) -> Result<Reply> {
+async fn get_issues(
+    shared: &Arc<Shared>,
+    mut query: std::collections::HashMap<String, String>,
+) -> Result<Reply> {
     let status = query
         .remove("status")
-        .map(|s| Status::parse(&s).ok_or_else(|| InputError::new("GET /v1/issues", format!("unknown status {s:?}")).at("query `status`")))
+        .map(|s| {
+            Status::parse(&s).ok_or_else(|| {
+                InputError::new("GET /v1/issues", format!("unknown status {s:?}"))
+                    .at("query `status`")
+            })
+        })
         .transpose()?;
     let filter = IssueFilter {
         status,
@@ -383,18 +456,27 @@ async fn get_issues(shared: &Arc<Shared>, mut query: std::collections::HashMap<S
 }
 
 async fn get_issue(shared: &Arc<Shared>, id: &str) -> Result<Reply> {
-    let id: i64 = id
-        .parse()
-        .map_err(|_| InputError::new(format!("GET /v1/issues/{id}"), "the issue id must be a number"))?;
+    let id: i64 = id.parse().map_err(|_| {
+        InputError::new(
+            format!("GET /v1/issues/{id}"),
+            "the issue id must be a number",
+        )
+    })?;
     let app = shared.app.clone();
     let detail = tokio::task::spawn_blocking(move || app.issue(id)).await??;
     Ok(json_reply(StatusCode::OK, &detail))
 }
 
-async fn get_impact(shared: &Arc<Shared>, mut query: std::collections::HashMap<String, String>) -> Result<Reply> {
-    let node = query
-        .remove("node")
-        .ok_or_else(|| InputError::new("GET /v1/lineage/impact", "the `node` query parameter is required"))?;
+async fn get_impact(
+    shared: &Arc<Shared>,
+    mut query: std::collections::HashMap<String, String>,
+) -> Result<Reply> {
+    let node = query.remove("node").ok_or_else(|| {
+        InputError::new(
+            "GET /v1/lineage/impact",
+            "the `node` query parameter is required",
+        )
+    })?;
     let lineage = shared.app.lineage.current();
     let impact = app::node_impact(&lineage, &node)?;
     Ok(json_reply(StatusCode::OK, &impact))
@@ -419,7 +501,10 @@ fn percent_decode(s: &str) -> String {
         match bytes[i] {
             b'+' => out.push(b' '),
             b'%' if i + 2 < bytes.len() => {
-                match u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"), 16) {
+                match u8::from_str_radix(
+                    std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"),
+                    16,
+                ) {
                     Ok(b) => {
                         out.push(b);
                         i += 2;
@@ -452,6 +537,9 @@ mod tests {
         assert!(constant_time_eq(b"abc", b"abc"));
         assert!(!constant_time_eq(b"abc", b"abd"));
         assert!(!constant_time_eq(b"abc", b"abcd"));
-        assert_eq!(format!("{:?}", Secret::new("hunter2".into())), "Secret(***)");
+        assert_eq!(
+            format!("{:?}", Secret::new("hunter2".into())),
+            "Secret(***)"
+        );
     }
 }

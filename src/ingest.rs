@@ -34,8 +34,9 @@ impl Input {
 
     /// Reads a file; a missing or unreadable file is an input error naming it.
     pub fn read(path: &std::path::Path) -> Result<Input, InputError> {
-        let bytes = std::fs::read(path)
-            .map_err(|e| InputError::new(path.display().to_string(), format!("cannot read: {e}")))?;
+        let bytes = std::fs::read(path).map_err(|e| {
+            InputError::new(path.display().to_string(), format!("cannot read: {e}"))
+        })?;
         Ok(Input::new(path.display().to_string(), bytes))
     }
 }
@@ -73,7 +74,11 @@ pub struct IngestSummary {
 impl std::fmt::Display for IngestSummary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let a = &self.applied;
-        write!(f, "ingest #{} ({}, env {}):", self.ingest_id, self.kind, self.env)?;
+        write!(
+            f,
+            "ingest #{} ({}, env {}):",
+            self.ingest_id, self.kind, self.env
+        )?;
         if let Some(m) = &self.manifest {
             write!(f, " manifest v{} with {} nodes;", m.schema_version, m.nodes)?;
         }
@@ -97,7 +102,11 @@ impl std::fmt::Display for IngestSummary {
                 a.recovered.len()
             )?;
         } else {
-            write!(f, "; env {} does not raise issues (see issues.environments)", self.env)?;
+            write!(
+                f,
+                "; env {} does not raise issues (see issues.environments)",
+                self.env
+            )?;
         }
         if a.unknown_assets > 0 {
             write!(f, "; {} on assets not in the manifest", a.unknown_assets)?;
@@ -120,19 +129,36 @@ struct Prepared {
 
 /// Ingests dbt artifacts. A manifest, when given, is used to map this run's results and then
 /// becomes the current lineage.
-pub fn ingest_dbt(store: &Store, lineage: &LineageHandle, config: &Config, artifacts: DbtArtifacts, now: DateTime<Utc>) -> Result<IngestSummary> {
-    if artifacts.manifest.is_none() && artifacts.run_results.is_none() && artifacts.sources.is_none() {
-        return Err(InputError::new("dbt ingest", "nothing to ingest: give a manifest, run_results or sources").into());
+pub fn ingest_dbt(
+    store: &Store,
+    lineage: &LineageHandle,
+    config: &Config,
+    artifacts: DbtArtifacts,
+    now: DateTime<Utc>,
+) -> Result<IngestSummary> {
+    if artifacts.manifest.is_none()
+        && artifacts.run_results.is_none()
+        && artifacts.sources.is_none()
+    {
+        return Err(InputError::new(
+            "dbt ingest",
+            "nothing to ingest: give a manifest, run_results or sources",
+        )
+        .into());
     }
     let new_lineage = match &artifacts.manifest {
         Some(m) => {
             let built = Arc::new(crate::lineage::load_manifest(&m.origin, &m.bytes)?);
-            let snapshot = serde_json::to_vec(&built.to_snapshot()).context("serialising the lineage")?;
+            let snapshot =
+                serde_json::to_vec(&built.to_snapshot()).context("serialising the lineage")?;
             Some((built, snapshot))
         }
         None => None,
     };
-    let current = new_lineage.as_ref().map(|(l, _)| l.clone()).unwrap_or_else(|| lineage.current());
+    let current = new_lineage
+        .as_ref()
+        .map(|(l, _)| l.clone())
+        .unwrap_or_else(|| lineage.current());
     let mut observations = Vec::new();
     let mut ignored = 0;
     let mut target = None;
@@ -177,15 +203,38 @@ pub fn ingest_dbt(store: &Store, lineage: &LineageHandle, config: &Config, artif
 }
 
 /// Ingests one generic alert or an array of them.
-pub fn ingest_alerts(store: &Store, lineage: &LineageHandle, config: &Config, input: Input, env: Option<String>, now: DateTime<Utc>) -> Result<IngestSummary> {
+pub fn ingest_alerts(
+    store: &Store,
+    lineage: &LineageHandle,
+    config: &Config,
+    input: Input,
+    env: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<IngestSummary> {
     let observations = alerts::parse_alerts(&input.origin, &input.bytes, &lineage.current(), now)?;
     ingest_observations(store, lineage, config, "alert", env, observations, now)
 }
 
 /// Ingests OpenLineage RunEvents.
-pub fn ingest_openlineage(store: &Store, lineage: &LineageHandle, config: &Config, input: Input, env: Option<String>, now: DateTime<Utc>) -> Result<IngestSummary> {
-    let observations = alerts::parse_openlineage(&input.origin, &input.bytes, &lineage.current(), now)?;
-    ingest_observations(store, lineage, config, "openlineage", env, observations, now)
+pub fn ingest_openlineage(
+    store: &Store,
+    lineage: &LineageHandle,
+    config: &Config,
+    input: Input,
+    env: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<IngestSummary> {
+    let observations =
+        alerts::parse_openlineage(&input.origin, &input.bytes, &lineage.current(), now)?;
+    ingest_observations(
+        store,
+        lineage,
+        config,
+        "openlineage",
+        env,
+        observations,
+        now,
+    )
 }
 
 /// Ingests observations already mapped to assets (by a parser above, or by a test).
@@ -212,13 +261,21 @@ pub fn ingest_observations(
     commit(store, lineage, config, prepared, now)
 }
 
-fn commit(store: &Store, handle: &LineageHandle, config: &Config, p: Prepared, now: DateTime<Utc>) -> Result<IngestSummary> {
+fn commit(
+    store: &Store,
+    handle: &LineageHandle,
+    config: &Config,
+    p: Prepared,
+    now: DateTime<Utc>,
+) -> Result<IngestSummary> {
     let policy = Policy {
-        reopen_window: chrono::Duration::from_std(config.issues.reopen_window).unwrap_or(chrono::Duration::hours(24)),
+        reopen_window: chrono::Duration::from_std(config.issues.reopen_window)
+            .unwrap_or(chrono::Duration::hours(24)),
         recover_after_passes: config.issues.recover_after_passes,
     };
     let raises = config.issues.raises_issues(&p.env);
-    let retention = chrono::Duration::from_std(config.issues.retention).unwrap_or(chrono::Duration::days(90));
+    let retention =
+        chrono::Duration::from_std(config.issues.retention).unwrap_or(chrono::Duration::days(90));
     let swap_in = p.new_lineage.as_ref().map(|(l, _)| l.clone());
     let summary = store.write(move |tx| {
         tx.execute(
@@ -230,7 +287,15 @@ fn commit(store: &Store, handle: &LineageHandle, config: &Config, p: Prepared, n
             Some((lineage, snapshot)) => Some(store_lineage(tx, ingest_id, lineage, snapshot, now)?),
             None => None,
         };
-        let applied = issues::apply(tx, ingest_id, &p.env, raises, &p.observations, &p.lineage, &policy, now)?;
+        let batch = issues::Batch {
+            ingest_id,
+            env: &p.env,
+            raise_issues: raises,
+            lineage: &p.lineage,
+            policy: &policy,
+            now,
+        };
+        let applied = issues::apply(tx, &batch, &p.observations)?;
         if raises {
             let skipped: Vec<&Observation> = p.observations.iter().filter(|o| o.outcome == Outcome::Skipped).collect();
             issues::recompute_roots(tx, &p.env, &p.lineage, p.has_run_results.then_some(skipped.as_slice()))?;
@@ -258,7 +323,13 @@ fn commit(store: &Store, handle: &LineageHandle, config: &Config, p: Prepared, n
 }
 
 /// Stores the lineage snapshot and the node checksums that changed.
-fn store_lineage(tx: &Transaction, ingest_id: i64, lineage: &Lineage, snapshot: &[u8], now: DateTime<Utc>) -> Result<ManifestSummary> {
+fn store_lineage(
+    tx: &Transaction,
+    ingest_id: i64,
+    lineage: &Lineage,
+    snapshot: &[u8],
+    now: DateTime<Utc>,
+) -> Result<ManifestSummary> {
     tx.execute(
         "INSERT INTO lineage_snapshot (id, loaded_at, schema_version, node_count, data) VALUES (1, ?1, ?2, ?3, ?4)
          ON CONFLICT(id) DO UPDATE SET loaded_at = excluded.loaded_at, schema_version = excluded.schema_version,
@@ -302,13 +373,18 @@ fn store_lineage(tx: &Transaction, ingest_id: i64, lineage: &Lineage, snapshot: 
 /// Loads the lineage stored by the last manifest ingest, or an empty one.
 pub fn load_stored_lineage(store: &Store) -> Result<Lineage> {
     let data: Option<Vec<u8>> = store.read(|c| {
-        Ok(c.query_row("SELECT data FROM lineage_snapshot WHERE id = 1", [], |r| r.get(0))
-            .optional()?)
+        Ok(
+            c.query_row("SELECT data FROM lineage_snapshot WHERE id = 1", [], |r| {
+                r.get(0)
+            })
+            .optional()?,
+        )
     })?;
     match data {
         None => Ok(Lineage::empty()),
         Some(bytes) => {
-            let snapshot: LineageSnapshot = serde_json::from_slice(&bytes).context("reading the stored lineage")?;
+            let snapshot: LineageSnapshot =
+                serde_json::from_slice(&bytes).context("reading the stored lineage")?;
             Ok(Lineage::build(snapshot))
         }
     }

@@ -44,7 +44,9 @@ impl Status {
     }
 
     pub fn parse(s: &str) -> Option<Status> {
-        Status::ALL.into_iter().find(|st| st.as_str() == s.to_ascii_lowercase())
+        Status::ALL
+            .into_iter()
+            .find(|st| st.as_str() == s.to_ascii_lowercase())
     }
 }
 
@@ -178,18 +180,32 @@ struct Active {
     passes: i64,
 }
 
-/// Records `observations` for ingest `ingest_id` and applies them to the issues of `env`.
+/// Where and how one batch of observations is applied.
+pub struct Batch<'a> {
+    pub ingest_id: i64,
+    pub env: &'a str,
+    /// False for environments that are recorded but raise no issues.
+    pub raise_issues: bool,
+    pub lineage: &'a Lineage,
+    pub policy: &'a Policy,
+    pub now: DateTime<Utc>,
+}
+
+/// Records `observations` for the batch's ingest and applies them to the issues of its env.
 /// Observations whose key was seen before are skipped, which makes re-ingesting a no-op.
 pub fn apply(
     tx: &Transaction,
-    ingest_id: i64,
-    env: &str,
-    raise_issues: bool,
+    batch: &Batch,
     observations: &[Observation],
-    lineage: &Lineage,
-    policy: &Policy,
-    now: DateTime<Utc>,
 ) -> Result<ApplySummary> {
+    let Batch {
+        ingest_id,
+        env,
+        raise_issues,
+        lineage,
+        policy,
+        now,
+    } = *batch;
     let mut summary = ApplySummary {
         results: observations.len(),
         ..Default::default()
@@ -264,7 +280,18 @@ pub fn apply(
             Outcome::Skipped => None,
             Outcome::Fail(sev) => {
                 let owners = owners_of(lineage, obs);
-                Some(record_failure(tx, env, obs, sev, &owners, &mut active, key, policy, now, &mut summary)?)
+                Some(record_failure(
+                    tx,
+                    env,
+                    obs,
+                    sev,
+                    &owners,
+                    &mut active,
+                    key,
+                    policy,
+                    now,
+                    &mut summary,
+                )?)
             }
             Outcome::Pass => match active.get_mut(&key) {
                 None => None,
@@ -277,7 +304,14 @@ pub fn apply(
                                  resolved_at = ?2, consecutive_passes = ?3, updated_at = ?4 WHERE id = ?1",
                             params![id, ts(obs.occurred_at), a.passes, ts(now)],
                         )?;
-                        log_event(tx, Some(id), "recovered", None, serde_json::json!({"passes": a.passes, "run_id": obs.run_id}), now)?;
+                        log_event(
+                            tx,
+                            Some(id),
+                            "recovered",
+                            None,
+                            serde_json::json!({"passes": a.passes, "run_id": obs.run_id}),
+                            now,
+                        )?;
                         summary.recovered.push(id);
                         active.remove(&key);
                     } else {
@@ -286,7 +320,14 @@ pub fn apply(
                             params![id, a.passes, ts(now)],
                         )?;
                         if a.status != "recovering" {
-                            log_event(tx, Some(id), "recovering", None, serde_json::json!({"passes": a.passes}), now)?;
+                            log_event(
+                                tx,
+                                Some(id),
+                                "recovering",
+                                None,
+                                serde_json::json!({"passes": a.passes}),
+                                now,
+                            )?;
                             summary.recovering.push(id);
                         }
                         a.status = "recovering".into();
@@ -353,8 +394,19 @@ fn record_failure(
                 ts(now)
             ],
         )?;
-        let kind = if a.status == "recovering" { "regressed" } else { "failed_again" };
-        log_event(tx, Some(a.id), kind, None, serde_json::json!({"status": obs.raw_status, "run_id": obs.run_id}), now)?;
+        let kind = if a.status == "recovering" {
+            "regressed"
+        } else {
+            "failed_again"
+        };
+        log_event(
+            tx,
+            Some(a.id),
+            kind,
+            None,
+            serde_json::json!({"status": obs.raw_status, "run_id": obs.run_id}),
+            now,
+        )?;
         if a.status == "recovering" {
             a.status = "open".into();
         }
@@ -394,8 +446,22 @@ fn record_failure(
                 ts(now)
             ],
         )?;
-        log_event(tx, Some(id), "reopened", None, serde_json::json!({"status": obs.raw_status, "resolved_at": resolved_at}), now)?;
-        active.insert(key, Active { id, status: "open".into(), passes: 0 });
+        log_event(
+            tx,
+            Some(id),
+            "reopened",
+            None,
+            serde_json::json!({"status": obs.raw_status, "resolved_at": resolved_at}),
+            now,
+        )?;
+        active.insert(
+            key,
+            Active {
+                id,
+                status: "open".into(),
+                passes: 0,
+            },
+        );
         summary.reopened.push(id);
         return Ok(id);
     }
@@ -425,8 +491,22 @@ fn record_failure(
         ],
     )?;
     let id = tx.last_insert_rowid();
-    log_event(tx, Some(id), "opened", None, serde_json::json!({"status": obs.raw_status, "run_id": obs.run_id}), now)?;
-    active.insert(key, Active { id, status: "open".into(), passes: 0 });
+    log_event(
+        tx,
+        Some(id),
+        "opened",
+        None,
+        serde_json::json!({"status": obs.raw_status, "run_id": obs.run_id}),
+        now,
+    )?;
+    active.insert(
+        key,
+        Active {
+            id,
+            status: "open".into(),
+            passes: 0,
+        },
+    );
     summary.opened.push(id);
     Ok(id)
 }
@@ -440,8 +520,10 @@ pub fn log_event(
     detail: serde_json::Value,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    tx.prepare_cached("INSERT INTO events (at, issue_id, kind, actor, detail) VALUES (?1, ?2, ?3, ?4, ?5)")?
-        .execute(params![ts(now), issue_id, kind, actor, detail.to_string()])?;
+    tx.prepare_cached(
+        "INSERT INTO events (at, issue_id, kind, actor, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![ts(now), issue_id, kind, actor, detail.to_string()])?;
     Ok(())
 }
 
@@ -482,7 +564,11 @@ pub fn recompute_roots(
                 node: if known { lineage.get(&asset) } else { None },
                 skips_descendants: severity == "error" && r.get::<_, String>(7)? == "dbt",
                 check: r.get(3)?,
-                severity: if r.get::<_, String>(4)? == "warn" { Severity::Warn } else { Severity::Error },
+                severity: if r.get::<_, String>(4)? == "warn" {
+                    Severity::Warn
+                } else {
+                    Severity::Error
+                },
                 lineage_failing: r.get(5)?,
                 symptom_of: r.get(6)?,
             })
@@ -494,7 +580,11 @@ pub fn recompute_roots(
         .filter(|r| r.lineage_failing && r.severity == Severity::Error)
         .filter_map(|r| r.node)
         .collect();
-    let failing_all: HashSet<NodeIndex> = rows.iter().filter(|r| r.lineage_failing).filter_map(|r| r.node).collect();
+    let failing_all: HashSet<NodeIndex> = rows
+        .iter()
+        .filter(|r| r.lineage_failing)
+        .filter_map(|r| r.node)
+        .collect();
     let origins_err = lineage.failing_origins(&failing_err);
     let origins_all = lineage.failing_origins(&failing_all);
 
@@ -504,7 +594,14 @@ pub fn recompute_roots(
         rows.iter()
             .filter(|r| r.node == Some(node) && r.lineage_failing)
             .filter(|r| !errors_only || r.severity == Severity::Error)
-            .min_by_key(|r| (r.severity != Severity::Error, r.check != "run", r.check != "freshness", r.id))
+            .min_by_key(|r| {
+                (
+                    r.severity != Severity::Error,
+                    r.check != "run",
+                    r.check != "freshness",
+                    r.id,
+                )
+            })
             .map(|r| r.id)
     };
     // An error is explained only by errors above it. A warning is explained by the errors above
@@ -528,7 +625,10 @@ pub fn recompute_roots(
     let mut update = tx.prepare_cached("UPDATE issues SET symptom_of = ?2 WHERE id = ?1")?;
     let mut root_by_issue: HashMap<i64, i64> = HashMap::new();
     for row in &rows {
-        let root = row.node.and_then(|n| root_of(n, row.severity)).filter(|r| *r != row.id);
+        let root = row
+            .node
+            .and_then(|n| root_of(n, row.severity))
+            .filter(|r| *r != row.id);
         if root != row.symptom_of {
             update.execute(params![row.id, root])?;
         }
@@ -547,9 +647,17 @@ pub fn recompute_roots(
         // dbt skips a node because a model, seed or snapshot above it errored or an error-severity
         // test above it failed in the same build; freshness never skips anything. Each skipped
         // node is listed under one root: a run error first, then the oldest issue.
-        let skipping: HashSet<NodeIndex> = rows.iter().filter(|r| r.skips_descendants).filter_map(|r| r.node).collect();
+        let skipping: HashSet<NodeIndex> = rows
+            .iter()
+            .filter(|r| r.skips_descendants)
+            .filter_map(|r| r.node)
+            .collect();
         let origins_skip = lineage.failing_origins(&skipping);
-        let skip_rank = |id: i64| rows.iter().find(|r| r.id == id).map(|r| (r.check != "run", r.id));
+        let skip_rank = |id: i64| {
+            rows.iter()
+                .find(|r| r.id == id)
+                .map(|r| (r.check != "run", r.id))
+        };
         let skipping_issue = |node: NodeIndex| -> Option<i64> {
             rows.iter()
                 .filter(|r| r.node == Some(node) && r.skips_descendants)
@@ -557,7 +665,9 @@ pub fn recompute_roots(
                 .map(|r| r.id)
         };
         for obs in skipped {
-            let Some(asset) = lineage.get(&obs.asset) else { continue };
+            let Some(asset) = lineage.get(&obs.asset) else {
+                continue;
+            };
             let node_id = obs.node.as_deref().unwrap_or(&obs.asset);
             let is_check_on_asset = node_id != obs.asset;
             let root = if is_check_on_asset && skipping.contains(&asset) {
@@ -661,7 +771,11 @@ pub fn list(conn: &Connection, filter: &IssueFilter) -> Result<Vec<Issue>> {
         .collect::<rusqlite::Result<_>>()?;
     if let Some(owner) = &filter.owner {
         let needle = owner.to_ascii_lowercase();
-        issues.retain(|i| i.owners.iter().any(|o| o.to_ascii_lowercase().contains(&needle)));
+        issues.retain(|i| {
+            i.owners
+                .iter()
+                .any(|o| o.to_ascii_lowercase().contains(&needle))
+        });
     }
     attach_links(conn, &mut issues)?;
     Ok(issues)
@@ -678,7 +792,14 @@ fn attach_links(conn: &Connection, issues: &mut [Issue]) -> Result<()> {
             "SELECT id, symptom_of, coalesce(node, asset), CASE WHEN status = 'resolved' THEN 'resolved' ELSE raw_status END
              FROM issues WHERE symptom_of IS NOT NULL ORDER BY id",
         )?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get(2)?, r.get(3)?)))?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get(2)?,
+                r.get(3)?,
+            ))
+        })?;
         for row in rows {
             let (id, root, uid, status) = row?;
             children.entry(root).or_default().push((id, uid, status));
@@ -686,7 +807,8 @@ fn attach_links(conn: &Connection, issues: &mut [Issue]) -> Result<()> {
     }
     let mut skipped: HashMap<i64, Vec<String>> = HashMap::new();
     {
-        let mut stmt = conn.prepare_cached("SELECT root_issue_id, unique_id FROM symptoms ORDER BY unique_id")?;
+        let mut stmt = conn
+            .prepare_cached("SELECT root_issue_id, unique_id FROM symptoms ORDER BY unique_id")?;
         let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
         for row in rows {
             let (root, uid) = row?;
@@ -696,11 +818,13 @@ fn attach_links(conn: &Connection, issues: &mut [Issue]) -> Result<()> {
     for issue in issues.iter_mut() {
         if let Some(list) = children.get(&issue.id) {
             issue.root_cause_of = list.iter().map(|(id, _, _)| *id).collect();
-            issue.symptoms.extend(list.iter().map(|(id, uid, status)| Symptom {
-                unique_id: uid.clone(),
-                status: status.clone(),
-                issue: Some(*id),
-            }));
+            issue
+                .symptoms
+                .extend(list.iter().map(|(id, uid, status)| Symptom {
+                    unique_id: uid.clone(),
+                    status: status.clone(),
+                    issue: Some(*id),
+                }));
         }
         if let Some(list) = skipped.get(&issue.id) {
             issue.symptoms.extend(list.iter().map(|uid| Symptom {
@@ -742,7 +866,9 @@ pub struct Comment {
 }
 
 pub fn events(conn: &Connection, issue_id: i64) -> Result<Vec<Event>> {
-    let mut stmt = conn.prepare_cached("SELECT at, kind, actor, detail FROM events WHERE issue_id = ?1 ORDER BY id")?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT at, kind, actor, detail FROM events WHERE issue_id = ?1 ORDER BY id",
+    )?;
     let rows = stmt.query_map([issue_id], |r| {
         let detail: String = r.get(3)?;
         Ok(Event {
@@ -756,7 +882,9 @@ pub fn events(conn: &Connection, issue_id: i64) -> Result<Vec<Event>> {
 }
 
 pub fn comments(conn: &Connection, issue_id: i64) -> Result<Vec<Comment>> {
-    let mut stmt = conn.prepare_cached("SELECT id, author, body, at FROM comments WHERE issue_id = ?1 ORDER BY id")?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, author, body, at FROM comments WHERE issue_id = ?1 ORDER BY id",
+    )?;
     let rows = stmt.query_map([issue_id], |r| {
         Ok(Comment {
             id: r.get(0)?,
@@ -788,12 +916,24 @@ fn refuse_if_resolved(issue: &Issue, action: &str) -> Result<()> {
 }
 
 /// A person moves an issue to `open`, `acknowledged` or `investigating`.
-pub fn set_status(tx: &Transaction, id: i64, status: Status, actor: &str, now: DateTime<Utc>) -> Result<Issue> {
+pub fn set_status(
+    tx: &Transaction,
+    id: i64,
+    status: Status,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<Issue> {
     let issue = load_for_action(tx, id)?;
-    if !matches!(status, Status::Open | Status::Acknowledged | Status::Investigating) {
+    if !matches!(
+        status,
+        Status::Open | Status::Acknowledged | Status::Investigating
+    ) {
         return Err(InputError::new(
             format!("issue {id}"),
-            format!("status {} is set by Steward or by resolving, not directly", status.as_str()),
+            format!(
+                "status {} is set by Steward or by resolving, not directly",
+                status.as_str()
+            ),
         )
         .into());
     }
@@ -802,24 +942,50 @@ pub fn set_status(tx: &Transaction, id: i64, status: Status, actor: &str, now: D
         "UPDATE issues SET status = ?2, updated_at = ?3 WHERE id = ?1",
         params![id, status.as_str(), ts(now)],
     )?;
-    log_event(tx, Some(id), "status_changed", Some(actor), serde_json::json!({"from": issue.status, "to": status.as_str()}), now)?;
+    log_event(
+        tx,
+        Some(id),
+        "status_changed",
+        Some(actor),
+        serde_json::json!({"from": issue.status, "to": status.as_str()}),
+        now,
+    )?;
     load_for_action(tx, id)
 }
 
 /// Assigns an issue; an open issue becomes acknowledged.
-pub fn assign(tx: &Transaction, id: i64, assignee: &str, actor: &str, now: DateTime<Utc>) -> Result<Issue> {
+pub fn assign(
+    tx: &Transaction,
+    id: i64,
+    assignee: &str,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<Issue> {
     let issue = load_for_action(tx, id)?;
     refuse_if_resolved(&issue, "assign it")?;
     tx.execute(
         "UPDATE issues SET assignee = ?2, status = CASE WHEN status = 'open' THEN 'acknowledged' ELSE status END, updated_at = ?3 WHERE id = ?1",
         params![id, assignee, ts(now)],
     )?;
-    log_event(tx, Some(id), "assigned", Some(actor), serde_json::json!({"from": issue.assignee, "to": assignee}), now)?;
+    log_event(
+        tx,
+        Some(id),
+        "assigned",
+        Some(actor),
+        serde_json::json!({"from": issue.assignee, "to": assignee}),
+        now,
+    )?;
     load_for_action(tx, id)
 }
 
 /// Adds a comment (also recorded on the timeline).
-pub fn comment(tx: &Transaction, id: i64, author: &str, body: &str, now: DateTime<Utc>) -> Result<Comment> {
+pub fn comment(
+    tx: &Transaction,
+    id: i64,
+    author: &str,
+    body: &str,
+    now: DateTime<Utc>,
+) -> Result<Comment> {
     load_for_action(tx, id)?;
     if body.trim().is_empty() {
         return Err(InputError::new(format!("issue {id}"), "the comment is empty").into());
@@ -829,7 +995,14 @@ pub fn comment(tx: &Transaction, id: i64, author: &str, body: &str, now: DateTim
         params![id, author, body, ts(now)],
     )?;
     let cid = tx.last_insert_rowid();
-    log_event(tx, Some(id), "commented", Some(author), serde_json::json!({"comment": cid}), now)?;
+    log_event(
+        tx,
+        Some(id),
+        "commented",
+        Some(author),
+        serde_json::json!({"comment": cid}),
+        now,
+    )?;
     Ok(Comment {
         id: cid,
         author: author.to_owned(),
@@ -850,7 +1023,11 @@ pub fn resolve(
     let issue = load_for_action(tx, id)?;
     refuse_if_resolved(&issue, "resolve it again")?;
     if resolution == Resolution::Recovered {
-        return Err(InputError::new(format!("issue {id}"), "`recovered` is set by passing runs, not by hand").into());
+        return Err(InputError::new(
+            format!("issue {id}"),
+            "`recovered` is set by passing runs, not by hand",
+        )
+        .into());
     }
     tx.execute(
         "UPDATE issues SET status = 'resolved', resolution = ?2, resolution_reason = ?3, resolved_at = ?4, updated_at = ?4 WHERE id = ?1",

@@ -3,20 +3,20 @@
 //! The core (`lineage`, `artifacts`, `alerts`, `issues`, `store`, `ingest`) knows nothing of
 //! Slack or HTTP; the CLI and the HTTP API are thin faces over [`app::App`].
 
-pub mod error;
-pub mod lineage;
-pub mod schema_version;
-pub mod artifacts;
-pub mod observation;
-pub mod store;
-pub mod config;
-pub mod issues;
 pub mod alerts;
-pub mod clock;
-pub mod ingest;
 pub mod app;
-pub mod render;
+pub mod artifacts;
 pub mod cli;
+pub mod clock;
+pub mod config;
 pub mod demo;
+pub mod error;
 pub mod http;
+pub mod ingest;
+pub mod issues;
+pub mod lineage;
+pub mod observation;
 pub mod push;
+pub mod render;
+pub mod schema_version;
+pub mod store;

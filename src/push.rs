@@ -27,8 +27,9 @@ pub fn build_body(artifacts: &DbtArtifacts) -> Result<Vec<u8>> {
         if input.bytes.iter().all(u8::is_ascii_whitespace) {
             return Err(InputError::new(&input.origin, "the file is empty").into());
         }
-        serde_json::from_slice::<serde::de::IgnoredAny>(&input.bytes)
-            .map_err(|e| InputError::from_json::<serde::de::IgnoredAny>(&input.origin, &input.bytes, e))?;
+        serde_json::from_slice::<serde::de::IgnoredAny>(&input.bytes).map_err(|e| {
+            InputError::from_json::<serde::de::IgnoredAny>(&input.origin, &input.bytes, e)
+        })?;
         if !first {
             body.push(b',');
         }
@@ -37,7 +38,11 @@ pub fn build_body(artifacts: &DbtArtifacts) -> Result<Vec<u8>> {
         body.extend_from_slice(&input.bytes);
     }
     if first {
-        return Err(InputError::new("push", "nothing to send: no manifest.json, run_results.json or sources.json found").into());
+        return Err(InputError::new(
+            "push",
+            "nothing to send: no manifest.json, run_results.json or sources.json found",
+        )
+        .into());
     }
     if let Some(env) = &artifacts.env {
         body.extend_from_slice(b",\"env\":");
@@ -78,7 +83,8 @@ pub async fn push(base_url: &str, token: Option<&str>, artifacts: DbtArtifacts) 
         .with_context(|| format!("sending to {url}"))?;
     let status = response.status();
     let bytes = response.into_body().collect().await?.to_bytes();
-    let value: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
+    let value: serde_json::Value =
+        serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
     if !status.is_success() {
         let msg = value
             .get("error")

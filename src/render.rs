@@ -16,7 +16,10 @@ pub fn table(headers: &[&str], rows: &[Vec<String>], max: usize) -> String {
             one_line
         }
     };
-    let rows: Vec<Vec<String>> = rows.iter().map(|r| r.iter().map(|c| cut(c)).collect()).collect();
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| r.iter().map(|c| cut(c)).collect())
+        .collect();
     let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
     for row in &rows {
         for (i, c) in row.iter().enumerate() {
@@ -67,10 +70,16 @@ pub fn issues_table(issues: &[Issue]) -> String {
                 i.status.clone(),
                 i.severity.clone(),
                 short_name(&i.asset) + if i.asset_known { "" } else { " (unknown)" },
-                if i.check == "run" || i.check == "freshness" { i.check.clone() } else { short_name(&i.check) },
+                if i.check == "run" || i.check == "freshness" {
+                    i.check.clone()
+                } else {
+                    short_name(&i.check)
+                },
                 match i.symptom_of {
                     Some(r) => format!("symptom of #{r}"),
-                    None if !i.symptoms.is_empty() => format!("root ({} symptoms)", i.symptoms.len()),
+                    None if !i.symptoms.is_empty() => {
+                        format!("root ({} symptoms)", i.symptoms.len())
+                    }
                     None => "root".to_owned(),
                 },
                 i.occurrences.to_string(),
@@ -78,16 +87,37 @@ pub fn issues_table(issues: &[Issue]) -> String {
             ]
         })
         .collect();
-    table(&["ID", "STATUS", "SEV", "ASSET", "CHECK", "CAUSE", "SEEN", "OWNER"], &rows, 60)
+    table(
+        &[
+            "ID", "STATUS", "SEV", "ASSET", "CHECK", "CAUSE", "SEEN", "OWNER",
+        ],
+        &rows,
+        60,
+    )
 }
 
 pub fn issue_detail(d: &IssueDetail) -> String {
     let i = &d.issue;
     let mut out = String::new();
-    let _ = writeln!(out, "Issue #{} [{}{}] {} on {}", i.id, i.status, i.resolution.as_ref().map(|r| format!(": {r}")).unwrap_or_default(), i.severity, i.asset);
+    let _ = writeln!(
+        out,
+        "Issue #{} [{}{}] {} on {}",
+        i.id,
+        i.status,
+        i.resolution
+            .as_ref()
+            .map(|r| format!(": {r}"))
+            .unwrap_or_default(),
+        i.severity,
+        i.asset
+    );
     let _ = writeln!(out, "  check:       {}", i.check);
     let _ = writeln!(out, "  env:         {}", i.env);
-    let _ = writeln!(out, "  status:      {} ({} time(s), first {}, last {})", i.dbt_status, i.occurrences, i.first_seen, i.last_seen);
+    let _ = writeln!(
+        out,
+        "  status:      {} ({} time(s), first {}, last {})",
+        i.dbt_status, i.occurrences, i.first_seen, i.last_seen
+    );
     if let Some(m) = &i.message {
         let _ = writeln!(out, "  message:     {}", m.replace('\n', " "));
     }
@@ -118,7 +148,12 @@ pub fn issue_detail(d: &IssueDetail) -> String {
         );
     }
     if let Some(s) = &d.slack {
-        let _ = writeln!(out, "  slack:       {} {}", s.channel, s.ts.as_deref().unwrap_or("(pending)"));
+        let _ = writeln!(
+            out,
+            "  slack:       {} {}",
+            s.channel,
+            s.ts.as_deref().unwrap_or("(pending)")
+        );
     }
     if !d.comments.is_empty() {
         let _ = writeln!(out, "  comments:");
@@ -128,7 +163,16 @@ pub fn issue_detail(d: &IssueDetail) -> String {
     }
     let _ = writeln!(out, "  timeline:");
     for e in &d.events {
-        let _ = writeln!(out, "    {} {}{}", e.at, e.kind, e.actor.as_ref().map(|a| format!(" by {a}")).unwrap_or_default());
+        let _ = writeln!(
+            out,
+            "    {} {}{}",
+            e.at,
+            e.kind,
+            e.actor
+                .as_ref()
+                .map(|a| format!(" by {a}"))
+                .unwrap_or_default()
+        );
     }
     out
 }
@@ -136,11 +180,21 @@ pub fn issue_detail(d: &IssueDetail) -> String {
 pub fn impact(i: &NodeImpact) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "Impact of {}", i.node);
-    let list = |v: &[String]| if v.is_empty() { "none".to_owned() } else { v.join(", ") };
+    let list = |v: &[String]| {
+        if v.is_empty() {
+            "none".to_owned()
+        } else {
+            v.join(", ")
+        }
+    };
     let _ = writeln!(out, "  data products:    {}", list(&i.impact.data_products));
     let _ = writeln!(out, "  exposures:        {}", list(&i.impact.exposures));
     let _ = writeln!(out, "  owners to tell:   {}", list(&i.impact.owners));
-    let _ = writeln!(out, "  downstream:       {} nodes ({} models)", i.impact.downstream_count, i.impact.models);
+    let _ = writeln!(
+        out,
+        "  downstream:       {} nodes ({} models)",
+        i.impact.downstream_count, i.impact.models
+    );
     out
 }
 
@@ -151,7 +205,10 @@ mod tests {
     #[test]
     fn short_names_drop_package_and_hash() {
         assert_eq!(short_name("model.shop.orders"), "orders");
-        assert_eq!(short_name("test.shop.not_null_orders_id.abc123"), "not_null_orders_id");
+        assert_eq!(
+            short_name("test.shop.not_null_orders_id.abc123"),
+            "not_null_orders_id"
+        );
         assert_eq!(short_name("source.shop.raw.orders"), "raw.orders");
         assert_eq!(short_name("weird"), "weird");
     }

@@ -11,7 +11,12 @@ pub const SUPPORTED_MANIFEST_VERSIONS: std::ops::RangeInclusive<u32> = 1..=12;
 
 /// Parses and builds the lineage of a manifest. `origin` names the file or request in errors.
 pub fn load_manifest(origin: &str, bytes: &[u8]) -> Result<Lineage, InputError> {
-    let sniffed = schema_version::check(origin, bytes, ArtifactKind::Manifest, *SUPPORTED_MANIFEST_VERSIONS.end())?;
+    let sniffed = schema_version::check(
+        origin,
+        bytes,
+        ArtifactKind::Manifest,
+        *SUPPORTED_MANIFEST_VERSIONS.end(),
+    )?;
     let raw: RawManifest = serde_json::from_slice(bytes)
         .map_err(|e| InputError::from_json::<RawManifest>(origin, bytes, e))?;
     let version = sniffed
@@ -63,9 +68,21 @@ fn snapshot_from_raw(raw: RawManifest<'_>, version: u32) -> LineageSnapshot {
         .chain(sources.into_iter().map(|n| (n, Some(NodeKind::Source))))
         .chain(exposures.into_iter().map(|n| (n, Some(NodeKind::Exposure))))
         .chain(metrics.into_iter().map(|n| (n, Some(NodeKind::Metric))))
-        .chain(semantic_models.into_iter().map(|n| (n, Some(NodeKind::SemanticModel))))
-        .chain(saved_queries.into_iter().map(|n| (n, Some(NodeKind::SavedQuery))))
-        .chain(unit_tests.into_iter().map(|n| (n, Some(NodeKind::UnitTest))));
+        .chain(
+            semantic_models
+                .into_iter()
+                .map(|n| (n, Some(NodeKind::SemanticModel))),
+        )
+        .chain(
+            saved_queries
+                .into_iter()
+                .map(|n| (n, Some(NodeKind::SavedQuery))),
+        )
+        .chain(
+            unit_tests
+                .into_iter()
+                .map(|n| (n, Some(NodeKind::UnitTest))),
+        );
 
     for (raw_node, kind_hint) in all {
         let kind = raw_node
@@ -106,7 +123,9 @@ fn snapshot_from_raw(raw: RawManifest<'_>, version: u32) -> LineageSnapshot {
     match &parent_map {
         Some(pm) if !pm.is_empty() => {
             for (child, parents) in pm {
-                let Some(&c) = index.get(child.as_ref()) else { continue };
+                let Some(&c) = index.get(child.as_ref()) else {
+                    continue;
+                };
                 for p in parents {
                     if let Some(&p) = index.get(p.as_ref()) {
                         edges.push((p, c));
@@ -174,7 +193,11 @@ fn snapshot_from_raw(raw: RawManifest<'_>, version: u32) -> LineageSnapshot {
                 ),
                 None => (None, None),
             };
-            Some(Group { name, owner_name, owner_email })
+            Some(Group {
+                name,
+                owner_name,
+                owner_email,
+            })
         })
         .collect();
 
@@ -235,7 +258,10 @@ fn node_from_raw(raw: RawNode<'_>, kind: NodeKind) -> Node {
         }
         if let Some(s) = &meta.steward {
             if steward.channel.is_none() {
-                steward.channel = s.channel.as_ref().and_then(|c| c.values().into_iter().next());
+                steward.channel = s
+                    .channel
+                    .as_ref()
+                    .and_then(|c| c.values().into_iter().next());
             }
             if matches!(s.mute, Some(BoolLike::Bool(true))) {
                 steward.mute = true;
@@ -250,7 +276,10 @@ fn node_from_raw(raw: RawNode<'_>, kind: NodeKind) -> Node {
     if kind == NodeKind::Exposure
         && let Some(owner) = &raw.owner
     {
-        let email = owner.email.as_ref().and_then(|e| e.values().into_iter().next());
+        let email = owner
+            .email
+            .as_ref()
+            .and_then(|e| e.values().into_iter().next());
         if let Some(o) = email.or_else(|| owner.name.as_ref().map(|n| n.to_string()))
             && !owners.contains(&o)
         {
@@ -258,14 +287,19 @@ fn node_from_raw(raw: RawNode<'_>, kind: NodeKind) -> Node {
         }
     }
     let relation = raw.relation_name.as_deref().map(str::to_owned).or_else(|| {
-        let ident = raw.identifier.as_deref().or(raw.alias.as_deref()).or(raw.name.as_deref())?;
+        let ident = raw
+            .identifier
+            .as_deref()
+            .or(raw.alias.as_deref())
+            .or(raw.name.as_deref())?;
         match kind {
             NodeKind::Model | NodeKind::Seed | NodeKind::Snapshot | NodeKind::Source => {
-                let parts: Vec<&str> = [raw.database.as_deref(), raw.schema.as_deref(), Some(ident)]
-                    .into_iter()
-                    .flatten()
-                    .filter(|p| !p.is_empty())
-                    .collect();
+                let parts: Vec<&str> =
+                    [raw.database.as_deref(), raw.schema.as_deref(), Some(ident)]
+                        .into_iter()
+                        .flatten()
+                        .filter(|p| !p.is_empty())
+                        .collect();
                 Some(parts.join("."))
             }
             _ => None,
@@ -277,10 +311,14 @@ fn node_from_raw(raw: RawNode<'_>, kind: NodeKind) -> Node {
         .or(raw.config.as_ref().and_then(|c| c.group.as_deref()))
         .map(str::to_owned);
     let mut fqn: Vec<String> = raw.fqn.iter().map(|s| s.to_string()).collect();
-    if kind == NodeKind::Source && fqn.len() < 2 {
-        if let Some(sn) = raw.source_name.as_deref() {
-            fqn = vec![sn.to_owned(), raw.name.as_deref().unwrap_or_default().to_owned()];
-        }
+    if kind == NodeKind::Source
+        && fqn.len() < 2
+        && let Some(sn) = raw.source_name.as_deref()
+    {
+        fqn = vec![
+            sn.to_owned(),
+            raw.name.as_deref().unwrap_or_default().to_owned(),
+        ];
     }
     let exposure = (kind == NodeKind::Exposure).then(|| ExposureInfo {
         kind: match &raw.exposure_type {
@@ -292,13 +330,20 @@ fn node_from_raw(raw: RawNode<'_>, kind: NodeKind) -> Node {
         maturity: raw.maturity.as_deref().map(str::to_owned),
     });
     let severity = (kind == NodeKind::Test)
-        .then(|| raw.config.as_ref().and_then(|c| c.severity.as_deref()).map(|s| s.to_ascii_lowercase()))
+        .then(|| {
+            raw.config
+                .as_ref()
+                .and_then(|c| c.severity.as_deref())
+                .map(|s| s.to_ascii_lowercase())
+        })
         .flatten();
-    let name = raw
-        .name
-        .as_deref()
-        .map(str::to_owned)
-        .unwrap_or_else(|| raw.unique_id.rsplit('.').next().unwrap_or_default().to_owned());
+    let name = raw.name.as_deref().map(str::to_owned).unwrap_or_else(|| {
+        raw.unique_id
+            .rsplit('.')
+            .next()
+            .unwrap_or_default()
+            .to_owned()
+    });
     Node {
         unique_id: raw.unique_id.into_owned(),
         kind,

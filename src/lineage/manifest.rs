@@ -264,7 +264,10 @@ where
         fn visit_none<E>(self) -> Result<Self::Value, E> {
             Ok(Vec::new())
         }
-        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> Result<Self::Value, A::Error> {
             let mut out = Vec::with_capacity(map.size_hint().unwrap_or(0));
             while let Some((_, v)) = map.next_entry::<IgnoredAny, T>()? {
                 out.push(v);

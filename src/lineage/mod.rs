@@ -4,8 +4,8 @@
 //! A [`Lineage`] is immutable once built; [`LineageHandle`] swaps in a new one atomically, so a
 //! reader holds a consistent graph for as long as it needs and never blocks a writer.
 
-pub mod manifest;
 mod load;
+pub mod manifest;
 
 use arc_swap::ArcSwap;
 use petgraph::Direction;
@@ -261,7 +261,10 @@ impl Lineage {
         for idx in graph.node_indices() {
             let node = &graph[idx];
             by_id.insert(node.unique_id.clone(), idx);
-            if matches!(node.kind, NodeKind::Test | NodeKind::UnitTest | NodeKind::Other) {
+            if matches!(
+                node.kind,
+                NodeKind::Test | NodeKind::UnitTest | NodeKind::Other
+            ) {
                 continue;
             }
             if let Some(rel) = &node.relation {
@@ -275,7 +278,10 @@ impl Lineage {
                 }
                 by_relation.entry(full).or_default().push(idx);
             }
-            by_name.entry(node.name.to_ascii_lowercase()).or_default().push(idx);
+            by_name
+                .entry(node.name.to_ascii_lowercase())
+                .or_default()
+                .push(idx);
             if node.kind == NodeKind::Source
                 && let Some(source_name) = node.fqn.get(node.fqn.len().saturating_sub(2))
             {
@@ -331,7 +337,12 @@ impl Lineage {
         let mut attached: Vec<(u32, Vec<u32>)> = self
             .attached
             .iter()
-            .map(|(t, v)| (t.index() as u32, v.iter().map(|i| i.index() as u32).collect()))
+            .map(|(t, v)| {
+                (
+                    t.index() as u32,
+                    v.iter().map(|i| i.index() as u32).collect(),
+                )
+            })
             .collect();
         attached.sort();
         LineageSnapshot {
@@ -401,9 +412,7 @@ impl Lineage {
             }
             same_rank
                 .iter()
-                .find(|i| {
-                    self.project.is_some() && self.graph[***i].package == self.project
-                })
+                .find(|i| self.project.is_some() && self.graph[***i].package == self.project)
                 .map(|i| **i)
                 .or(Some(*same_rank[0]))
         };
@@ -472,7 +481,12 @@ impl Lineage {
             .or_else(|| self.directed_path(from, to, Direction::Incoming))
     }
 
-    fn directed_path(&self, from: NodeIndex, to: NodeIndex, dir: Direction) -> Option<Vec<NodeIndex>> {
+    fn directed_path(
+        &self,
+        from: NodeIndex,
+        to: NodeIndex,
+        dir: Direction,
+    ) -> Option<Vec<NodeIndex>> {
         if from == to {
             return Some(vec![from]);
         }
@@ -516,7 +530,12 @@ impl Lineage {
             node.steward.owners.iter().for_each(|o| push(o));
         }
         for idx in test.into_iter().chain(std::iter::once(asset)) {
-            if let Some(owner) = self.graph[idx].group.as_deref().and_then(|g| self.group(g)).and_then(Group::owner) {
+            if let Some(owner) = self.graph[idx]
+                .group
+                .as_deref()
+                .and_then(|g| self.group(g))
+                .and_then(Group::owner)
+            {
                 push(owner);
             }
         }
@@ -605,14 +624,21 @@ impl Lineage {
                 explains: n,
             })
             .collect();
-        out.sort_by(|a, b| b.explains.cmp(&a.explains).then_with(|| a.unique_id.cmp(&b.unique_id)));
+        out.sort_by(|a, b| {
+            b.explains
+                .cmp(&a.explains)
+                .then_with(|| a.unique_id.cmp(&b.unique_id))
+        });
         out
     }
 
     /// For every node below a failing node, the topmost failing ancestors ("origins") it
     /// descends from. Nodes with no failing ancestor are absent. Only the part of the graph
     /// below the failing nodes is visited, in topological order.
-    pub fn failing_origins(&self, failing: &HashSet<NodeIndex>) -> HashMap<NodeIndex, Vec<NodeIndex>> {
+    pub fn failing_origins(
+        &self,
+        failing: &HashSet<NodeIndex>,
+    ) -> HashMap<NodeIndex, Vec<NodeIndex>> {
         let mut origins: HashMap<NodeIndex, Vec<NodeIndex>> = HashMap::new();
         if failing.is_empty() {
             return origins;
@@ -650,11 +676,7 @@ impl Lineage {
                             }
                         }
                     }
-                    None if failing.contains(&p) && p != n => {
-                        if !found.contains(&p) {
-                            found.push(p);
-                        }
-                    }
+                    None if failing.contains(&p) && p != n && !found.contains(&p) => found.push(p),
                     None => {}
                 }
             }
@@ -689,7 +711,12 @@ impl Lineage {
         }
         let nodes = NodeKind::COUNTED
             .iter()
-            .map(|k| (k.as_str().to_owned(), serde_json::json!(counts.get(k).copied().unwrap_or(0))))
+            .map(|k| {
+                (
+                    k.as_str().to_owned(),
+                    serde_json::json!(counts.get(k).copied().unwrap_or(0)),
+                )
+            })
             .collect();
         Stats {
             schema_version: self.schema_version,

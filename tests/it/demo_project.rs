@@ -2,7 +2,7 @@
 //! root with its skipped descendants as symptoms, the stale source is a separate root, impact
 //! reaches the right products and exposures, and the healthy run resolves everything.
 
-use crate::support::{demo_artifact, stderr, steward, stdout};
+use crate::support::{demo_artifact, stderr, stdout, steward};
 use serde_json::Value;
 
 const PAYMENTS: &str = "model.jaffle_analytics.stg_shop__payments";
@@ -14,7 +14,16 @@ fn ingest(db: &std::path::Path, run: &str) -> String {
     let s = demo_artifact(run, "sources.json");
     let out = steward(
         db,
-        &["ingest", "dbt", "--manifest", m.to_str().unwrap(), "--run-results", r.to_str().unwrap(), "--sources", s.to_str().unwrap()],
+        &[
+            "ingest",
+            "dbt",
+            "--manifest",
+            m.to_str().unwrap(),
+            "--run-results",
+            r.to_str().unwrap(),
+            "--sources",
+            s.to_str().unwrap(),
+        ],
     );
     assert!(out.status.success(), "ingest failed: {}", stderr(&out));
     let text = stdout(&out);
@@ -25,16 +34,27 @@ fn ingest(db: &std::path::Path, run: &str) -> String {
 fn issues(db: &std::path::Path) -> Vec<Value> {
     let out = steward(db, &["issues", "--json"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    serde_json::from_str::<Value>(&stdout(&out)).unwrap().as_array().unwrap().clone()
+    serde_json::from_str::<Value>(&stdout(&out))
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone()
 }
 
 fn statuses(run: &str) -> Vec<(String, String)> {
-    let rr: Value = serde_json::from_slice(&std::fs::read(demo_artifact(run, "run_results.json")).unwrap()).unwrap();
+    let rr: Value =
+        serde_json::from_slice(&std::fs::read(demo_artifact(run, "run_results.json")).unwrap())
+            .unwrap();
     rr["results"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| (r["unique_id"].as_str().unwrap().to_owned(), r["status"].as_str().unwrap().to_owned()))
+        .map(|r| {
+            (
+                r["unique_id"].as_str().unwrap().to_owned(),
+                r["status"].as_str().unwrap().to_owned(),
+            )
+        })
         .collect()
 }
 
@@ -43,7 +63,10 @@ fn broken_run_roots_symptoms_impact_and_recovery() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("s.db");
     let summary = ingest(&db, "broken");
-    assert!(summary.contains("env prod"), "the env defaults to the dbt target: {summary}");
+    assert!(
+        summary.contains("env prod"),
+        "the env defaults to the dbt target: {summary}"
+    );
     let all = issues(&db);
 
     // Every failing result (and the stale source) is exactly one issue.
@@ -52,24 +75,62 @@ fn broken_run_roots_symptoms_impact_and_recovery() {
         .filter(|(_, s)| matches!(s.as_str(), "error" | "fail" | "warn" | "runtime error"))
         .collect();
     assert_eq!(all.len(), failing.len() + 1, "{all:#?}");
-    for field in ["id", "asset", "check", "status", "resolution", "severity", "occurrences", "symptom_of", "root_cause_of", "symptoms"] {
-        assert!(all.iter().all(|i| i.get(field).is_some()), "every issue has `{field}`");
+    for field in [
+        "id",
+        "asset",
+        "check",
+        "status",
+        "resolution",
+        "severity",
+        "occurrences",
+        "symptom_of",
+        "root_cause_of",
+        "symptoms",
+    ] {
+        assert!(
+            all.iter().all(|i| i.get(field).is_some()),
+            "every issue has `{field}`"
+        );
     }
 
     // The erroring model is a root; every skipped node is listed among its symptoms.
-    let payments = all.iter().find(|i| i["asset"] == PAYMENTS && i["check"] == "run").expect("payments run issue");
+    let payments = all
+        .iter()
+        .find(|i| i["asset"] == PAYMENTS && i["check"] == "run")
+        .expect("payments run issue");
     assert!(payments["symptom_of"].is_null());
     assert_eq!(payments["severity"], "error");
-    let listed: Vec<&str> = payments["symptoms"].as_array().unwrap().iter().map(|s| s["unique_id"].as_str().unwrap()).collect();
-    let skipped: Vec<String> = statuses("broken").into_iter().filter(|(_, s)| s == "skipped").map(|(u, _)| u).collect();
+    let listed: Vec<&str> = payments["symptoms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["unique_id"].as_str().unwrap())
+        .collect();
+    let skipped: Vec<String> = statuses("broken")
+        .into_iter()
+        .filter(|(_, s)| s == "skipped")
+        .map(|(u, _)| u)
+        .collect();
     assert!(!skipped.is_empty());
     for s in &skipped {
-        assert!(listed.contains(&s.as_str()), "{s} should be a symptom of the payments error; listed: {listed:?}");
+        assert!(
+            listed.contains(&s.as_str()),
+            "{s} should be a symptom of the payments error; listed: {listed:?}"
+        );
     }
-    assert!(payments["symptoms"].as_array().unwrap().iter().all(|s| s["status"] == "skipped" && s["issue"].is_null()));
+    assert!(
+        payments["symptoms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["status"] == "skipped" && s["issue"].is_null())
+    );
 
     // The stale source is a separate root, on its own branch.
-    let stale = all.iter().find(|i| i["asset"] == AD_SPEND).expect("freshness issue");
+    let stale = all
+        .iter()
+        .find(|i| i["asset"] == AD_SPEND)
+        .expect("freshness issue");
     assert_eq!(stale["check"], "freshness");
     assert!(stale["symptom_of"].is_null());
     assert_ne!(stale["id"], payments["id"]);
@@ -86,36 +147,79 @@ fn broken_run_roots_symptoms_impact_and_recovery() {
     let out = steward(&db, &["lineage", "impact", PAYMENTS, "--json"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let impact: Value = serde_json::from_str(&stdout(&out)).unwrap();
-    let products: Vec<&str> = impact["data_products"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    let products: Vec<&str> = impact["data_products"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
     for p in ["revenue", "customer_360", "marketing_attribution"] {
         assert!(products.contains(&p), "{products:?}");
     }
-    assert!(!products.contains(&"product_engagement"), "the product branch is not below payments");
-    let exposures: Vec<&str> = impact["exposures"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    assert!(
+        !products.contains(&"product_engagement"),
+        "the product branch is not below payments"
+    );
+    let exposures: Vec<&str> = impact["exposures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
     assert!(exposures.contains(&"exposure.jaffle_analytics.revenue_dashboard"));
     assert!(exposures.contains(&"exposure.jaffle_analytics.budget_allocator"));
-    assert!(impact["owners"].as_array().unwrap().iter().any(|o| o == "ana@example.com"));
+    assert!(
+        impact["owners"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o == "ana@example.com")
+    );
     assert!(impact["downstream_count"].as_u64().unwrap() >= 5);
 
     let out = steward(&db, &["lineage", "impact", AD_SPEND, "--json"]);
     let impact: Value = serde_json::from_str(&stdout(&out)).unwrap();
-    assert_eq!(impact["data_products"], serde_json::json!(["marketing_attribution"]));
-    assert_eq!(impact["exposures"], serde_json::json!(["exposure.jaffle_analytics.budget_allocator"]));
+    assert_eq!(
+        impact["data_products"],
+        serde_json::json!(["marketing_attribution"])
+    );
+    assert_eq!(
+        impact["exposures"],
+        serde_json::json!(["exposure.jaffle_analytics.budget_allocator"])
+    );
 
     // The same ingest again changes nothing.
     ingest(&db, "broken");
     let again = issues(&db);
     assert_eq!(again.len(), all.len());
-    assert!(again.iter().zip(&all).all(|(a, b)| a["occurrences"] == b["occurrences"]));
+    assert!(
+        again
+            .iter()
+            .zip(&all)
+            .all(|(a, b)| a["occurrences"] == b["occurrences"])
+    );
 
     // The healthy run resolves everything as recovered.
     let summary = ingest(&db, "healthy");
-    assert!(summary.contains(&format!("{} resolved", all.len())), "{summary}");
+    assert!(
+        summary.contains(&format!("{} resolved", all.len())),
+        "{summary}"
+    );
     let after = issues(&db);
-    assert!(after.iter().all(|i| i["status"] == "resolved" && i["resolution"] == "recovered"), "{after:#?}");
+    assert!(
+        after
+            .iter()
+            .all(|i| i["status"] == "resolved" && i["resolution"] == "recovered"),
+        "{after:#?}"
+    );
 
     // Filters.
-    let out = steward(&db, &["issues", "--status", "resolved", "--owner", "ana@", "--json"]);
+    let out = steward(
+        &db,
+        &[
+            "issues", "--status", "resolved", "--owner", "ana@", "--json",
+        ],
+    );
     let filtered: Vec<Value> = serde_json::from_str(&stdout(&out)).unwrap();
     assert!(!filtered.is_empty() && filtered.len() < after.len());
     let out = steward(&db, &["issues", "--asset", "stg_shop__payments", "--json"]);
@@ -123,7 +227,12 @@ fn broken_run_roots_symptoms_impact_and_recovery() {
     assert_eq!(filtered.len(), 1);
     let out = steward(&db, &["issue", &payments["id"].to_string(), "--json"]);
     let detail: Value = serde_json::from_str(&stdout(&out)).unwrap();
-    let kinds: Vec<&str> = detail["events"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    let kinds: Vec<&str> = detail["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
     assert_eq!(kinds, ["opened", "recovered"]);
 }
 
@@ -131,18 +240,42 @@ fn broken_run_roots_symptoms_impact_and_recovery() {
 fn lineage_stats_interface() {
     let dir = tempfile::tempdir().unwrap();
     let m = demo_artifact("broken", "manifest.json");
-    let out = steward(&dir.path().join("unused.db"), &["lineage", "stats", "--manifest", m.to_str().unwrap(), "--json"]);
+    let out = steward(
+        &dir.path().join("unused.db"),
+        &[
+            "lineage",
+            "stats",
+            "--manifest",
+            m.to_str().unwrap(),
+            "--json",
+        ],
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     let stats: Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(stats["schema_version"], 12);
-    for key in ["model", "test", "seed", "snapshot", "source", "exposure", "metric", "semantic_model", "saved_query", "unit_test", "analysis"] {
+    for key in [
+        "model",
+        "test",
+        "seed",
+        "snapshot",
+        "source",
+        "exposure",
+        "metric",
+        "semantic_model",
+        "saved_query",
+        "unit_test",
+        "analysis",
+    ] {
         assert!(stats["nodes"][key].is_u64(), "nodes.{key}");
     }
     assert_eq!(stats["nodes"]["model"], 13);
     assert_eq!(stats["nodes"]["exposure"], 3);
     assert_eq!(stats["nodes"]["unit_test"], 1);
     assert!(stats["edges"].as_u64().unwrap() > 20);
-    assert!(!dir.path().join("unused.db").exists(), "stats with --manifest touches no database");
+    assert!(
+        !dir.path().join("unused.db").exists(),
+        "stats with --manifest touches no database"
+    );
 }
 
 #[test]
@@ -156,11 +289,51 @@ fn bad_files_get_one_line_errors_and_exit_2() {
     std::fs::write(&empty, b"").unwrap();
     let rr = demo_artifact("broken", "run_results.json");
     let cases: Vec<(Vec<String>, &str)> = vec![
-        (vec!["ingest".into(), "dbt".into(), "--manifest".into(), truncated.display().to_string()], "truncated"),
-        (vec!["ingest".into(), "dbt".into(), "--manifest".into(), empty.display().to_string()], "empty"),
-        (vec!["ingest".into(), "dbt".into(), "--manifest".into(), rr.display().to_string()], "run_results"),
-        (vec!["ingest".into(), "dbt".into(), "--run-results".into(), truncated.display().to_string()], "truncated"),
-        (vec!["ingest".into(), "dbt".into(), "--manifest".into(), dir.path().join("missing.json").display().to_string()], "missing.json"),
+        (
+            vec![
+                "ingest".into(),
+                "dbt".into(),
+                "--manifest".into(),
+                truncated.display().to_string(),
+            ],
+            "truncated",
+        ),
+        (
+            vec![
+                "ingest".into(),
+                "dbt".into(),
+                "--manifest".into(),
+                empty.display().to_string(),
+            ],
+            "empty",
+        ),
+        (
+            vec![
+                "ingest".into(),
+                "dbt".into(),
+                "--manifest".into(),
+                rr.display().to_string(),
+            ],
+            "run_results",
+        ),
+        (
+            vec![
+                "ingest".into(),
+                "dbt".into(),
+                "--run-results".into(),
+                truncated.display().to_string(),
+            ],
+            "truncated",
+        ),
+        (
+            vec![
+                "ingest".into(),
+                "dbt".into(),
+                "--manifest".into(),
+                dir.path().join("missing.json").display().to_string(),
+            ],
+            "missing.json",
+        ),
     ];
     for (args, needle) in cases {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -182,5 +355,8 @@ fn demo_tells_the_story() {
     let text = stdout(&out);
     assert!(text.contains(&format!("ROOT {PAYMENTS}")), "{text}");
     assert!(text.contains(&format!("ROOT {AD_SPEND}")), "{text}");
-    assert!(text.contains("resolved as recovered; 0 still open"), "{text}");
+    assert!(
+        text.contains("resolved as recovered; 0 still open"),
+        "{text}"
+    );
 }

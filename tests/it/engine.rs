@@ -68,7 +68,12 @@ impl Harness {
         let clock = Arc::new(ManualClock::new(t0()));
         let app = App::open_with_clock(config, &dir.path().join("s.db"), clock.clone()).unwrap();
         app.lineage.replace(Arc::new(lineage()));
-        Harness { app, clock, _dir: dir, run: 0 }
+        Harness {
+            app,
+            clock,
+            _dir: dir,
+            run: 0,
+        }
     }
 
     /// One "run": each (node, outcome) becomes an observation keyed by this run.
@@ -81,7 +86,14 @@ impl Harness {
             .map(|(uid, outcome)| {
                 let idx = lineage.get(uid);
                 let (asset, check, origin) = match uid.split('.').next().unwrap() {
-                    "test" => (lineage.node(lineage.asset_of(idx.unwrap())).unique_id.clone(), uid.to_string(), Origin::Dbt),
+                    "test" => (
+                        lineage
+                            .node(lineage.asset_of(idx.unwrap()))
+                            .unique_id
+                            .clone(),
+                        uid.to_string(),
+                        Origin::Dbt,
+                    ),
                     "source" => (uid.to_string(), "freshness".to_owned(), Origin::Freshness),
                     _ => (uid.to_string(), "run".to_owned(), Origin::Dbt),
                 };
@@ -108,7 +120,16 @@ impl Harness {
                 }
             })
             .collect();
-        ingest_observations(&self.app.store, &self.app.lineage, &self.app.config, "dbt", Some(env.to_owned()), obs, now).unwrap()
+        ingest_observations(
+            &self.app.store,
+            &self.app.lineage,
+            &self.app.config,
+            "dbt",
+            Some(env.to_owned()),
+            obs,
+            now,
+        )
+        .unwrap()
     }
 
     fn issues(&self) -> Vec<Issue> {
@@ -148,19 +169,44 @@ fn repeat_failures_update_one_issue_and_k_passes_recover_it() {
     h.run("prod", &[("model.p.c", FAIL)]);
     let i = h.issue("model.p.c", "run");
     assert_eq!((i.status.as_str(), i.occurrences), ("open", 2));
-    assert_eq!(h.issues().len(), 1, "a repeat failure never opens a duplicate");
+    assert_eq!(
+        h.issues().len(),
+        1,
+        "a repeat failure never opens a duplicate"
+    );
 
     h.run("prod", &[("model.p.c", PASS)]);
     assert_eq!(h.issue("model.p.c", "run").status, "recovering");
     h.run("prod", &[("model.p.c", FAIL)]);
-    assert_eq!(h.issue("model.p.c", "run").status, "open", "a failure while recovering regresses");
+    assert_eq!(
+        h.issue("model.p.c", "run").status,
+        "open",
+        "a failure while recovering regresses"
+    );
     h.run("prod", &[("model.p.c", PASS)]);
     h.run("prod", &[("model.p.c", PASS)]);
     let i = h.issue("model.p.c", "run");
     assert_eq!(i.status, "resolved");
     assert_eq!(i.resolution.as_deref(), Some("recovered"));
-    let kinds: Vec<String> = h.app.issue(i.id).unwrap().events.into_iter().map(|e| e.kind).collect();
-    assert_eq!(kinds, ["opened", "failed_again", "recovering", "regressed", "recovering", "recovered"]);
+    let kinds: Vec<String> = h
+        .app
+        .issue(i.id)
+        .unwrap()
+        .events
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "opened",
+            "failed_again",
+            "recovering",
+            "regressed",
+            "recovering",
+            "recovered"
+        ]
+    );
 }
 
 #[test]
@@ -174,7 +220,14 @@ fn a_failure_within_the_reopen_window_reopens_and_later_opens_anew() {
     h.run("prod", &[("model.p.c", FAIL)]);
     let again = h.issue("model.p.c", "run");
     assert_eq!(again.id, first.id, "reopened, same issue");
-    assert_eq!((again.status.as_str(), again.occurrences, again.resolution.clone()), ("open", 2, None));
+    assert_eq!(
+        (
+            again.status.as_str(),
+            again.occurrences,
+            again.resolution.clone()
+        ),
+        ("open", 2, None)
+    );
     h.run("prod", &[("model.p.c", PASS)]);
     h.clock.advance(Duration::hours(25));
     h.run("prod", &[("model.p.c", FAIL)]);
@@ -186,28 +239,53 @@ fn a_failure_within_the_reopen_window_reopens_and_later_opens_anew() {
 #[test]
 fn skipped_descendants_and_failing_ones_are_symptoms_of_the_root() {
     let mut h = Harness::new(Config::default());
-    h.run("prod", &[("model.p.a", FAIL), ("model.p.b", FAIL), ("test.p.t_b", Outcome::Skipped), ("model.p.c", PASS)]);
+    h.run(
+        "prod",
+        &[
+            ("model.p.a", FAIL),
+            ("model.p.b", FAIL),
+            ("test.p.t_b", Outcome::Skipped),
+            ("model.p.c", PASS),
+        ],
+    );
     let a = h.issue("model.p.a", "run");
     let b = h.issue("model.p.b", "run");
     assert_eq!(a.symptom_of, None);
     assert_eq!(b.symptom_of, Some(a.id));
     assert_eq!(a.root_cause_of, vec![b.id]);
-    let statuses: Vec<(&str, Option<i64>)> = a.symptoms.iter().map(|s| (s.status.as_str(), s.issue)).collect();
+    let statuses: Vec<(&str, Option<i64>)> = a
+        .symptoms
+        .iter()
+        .map(|s| (s.status.as_str(), s.issue))
+        .collect();
     assert_eq!(statuses, [("error", Some(b.id)), ("skipped", None)]);
     assert_eq!(a.symptoms[1].unique_id, "test.p.t_b");
-    assert!(h.issues().iter().all(|i| i.check != "test.p.t_b"), "a skipped result is no issue");
+    assert!(
+        h.issues().iter().all(|i| i.check != "test.p.t_b"),
+        "a skipped result is no issue"
+    );
 }
 
 #[test]
 fn a_warning_is_never_the_root_of_an_error_and_stale_sources_explain_warnings() {
     let mut h = Harness::new(Config::default());
     // Freshness warn on the source, error on b, warn test on b.
-    h.run("prod", &[("source.p.raw.s", WARN), ("model.p.b", FAIL), ("test.p.t_b", WARN)]);
+    h.run(
+        "prod",
+        &[
+            ("source.p.raw.s", WARN),
+            ("model.p.b", FAIL),
+            ("test.p.t_b", WARN),
+        ],
+    );
     let s = h.issue("source.p.raw.s", "freshness");
     let b = h.issue("model.p.b", "run");
     let t = h.issue("model.p.b", "test.p.t_b");
     assert_eq!(s.symptom_of, None);
-    assert_eq!(b.symptom_of, None, "an error is not explained by a warning above it");
+    assert_eq!(
+        b.symptom_of, None,
+        "an error is not explained by a warning above it"
+    );
     // A warning on b has a failing strict ancestor (the stale source): it is that source's
     // symptom, while b's own error stays a root.
     assert_eq!(t.symptom_of, Some(s.id));
@@ -249,19 +327,52 @@ fn people_assign_comment_and_resolve_and_resolved_issues_refuse_changes() {
     h.run("prod", &[("model.p.a", FAIL)]);
     let id = h.issue("model.p.a", "run").id;
     let i = h.app.assign(id, "dana@example.com", "U1").unwrap();
-    assert_eq!((i.status.as_str(), i.assignee.as_deref()), ("acknowledged", Some("dana@example.com")));
+    assert_eq!(
+        (i.status.as_str(), i.assignee.as_deref()),
+        ("acknowledged", Some("dana@example.com"))
+    );
     let i = h.app.set_status(id, Status::Investigating, "U1").unwrap();
     assert_eq!(i.status, "investigating");
-    h.app.comment(id, "U2", "looking at the upstream load").unwrap();
-    let i = h.app.resolve(id, Resolution::Fixed, Some("reverted the bad migration"), "U1").unwrap();
-    assert_eq!((i.status.as_str(), i.resolution.as_deref()), ("resolved", Some("fixed")));
-    assert_eq!(i.resolution_reason.as_deref(), Some("reverted the bad migration"));
+    h.app
+        .comment(id, "U2", "looking at the upstream load")
+        .unwrap();
+    let i = h
+        .app
+        .resolve(
+            id,
+            Resolution::Fixed,
+            Some("reverted the bad migration"),
+            "U1",
+        )
+        .unwrap();
+    assert_eq!(
+        (i.status.as_str(), i.resolution.as_deref()),
+        ("resolved", Some("fixed"))
+    );
+    assert_eq!(
+        i.resolution_reason.as_deref(),
+        Some("reverted the bad migration")
+    );
     let err = h.app.assign(id, "someone", "U3").unwrap_err();
-    assert!(steward::error::as_input_error(&err).unwrap().to_string().contains("already resolved"));
+    assert!(
+        steward::error::as_input_error(&err)
+            .unwrap()
+            .to_string()
+            .contains("already resolved")
+    );
     let detail = h.app.issue(id).unwrap();
     assert_eq!(detail.comments.len(), 1);
     let kinds: Vec<&str> = detail.events.iter().map(|e| e.kind.as_str()).collect();
-    assert_eq!(kinds, ["opened", "assigned", "status_changed", "commented", "resolved"]);
+    assert_eq!(
+        kinds,
+        [
+            "opened",
+            "assigned",
+            "status_changed",
+            "commented",
+            "resolved"
+        ]
+    );
     assert!(h.app.assign(9999, "x", "y").is_err());
 }
 
@@ -272,5 +383,8 @@ fn owners_follow_the_fallback_chain() {
     let b = l.get("model.p.b").unwrap();
     let t = l.get("test.p.t_b").unwrap();
     // test owner, then model owner, then downstream exposure owner.
-    assert_eq!(l.owners(Some(t), b), ["t_b@example.com", "b@example.com", "e@example.com"]);
+    assert_eq!(
+        l.owners(Some(t), b),
+        ["t_b@example.com", "b@example.com", "e@example.com"]
+    );
 }

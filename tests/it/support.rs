@@ -46,9 +46,13 @@ impl TestServer {
 
     pub async fn start_with(config: Config, token: Option<&str>) -> TestServer {
         let test_app = TestApp::with_config(config);
-        let server = steward::http::start(test_app.app.clone(), "127.0.0.1:0", token.map(|t| Secret::new(t.to_owned())))
-            .await
-            .expect("start server");
+        let server = steward::http::start(
+            test_app.app.clone(),
+            "127.0.0.1:0",
+            token.map(|t| Secret::new(t.to_owned())),
+        )
+        .await
+        .expect("start server");
         let base = format!("http://{}", server.addr);
         TestServer {
             test_app,
@@ -69,8 +73,11 @@ impl TestServer {
         use http_body_util::{BodyExt, Full};
         use hyper_util::client::legacy::Client;
         use hyper_util::rt::TokioExecutor;
-        let client: Client<_, Full<bytes::Bytes>> = Client::builder(TokioExecutor::new()).build_http();
-        let mut req = hyper::Request::builder().method(method).uri(format!("{}{}", self.base, path));
+        let client: Client<_, Full<bytes::Bytes>> =
+            Client::builder(TokioExecutor::new()).build_http();
+        let mut req = hyper::Request::builder()
+            .method(method)
+            .uri(format!("{}{}", self.base, path));
         if let Some(t) = &self.token {
             req = req.header("authorization", format!("Bearer {t}"));
         }
@@ -83,7 +90,9 @@ impl TestServer {
             .expect("request");
         let status = resp.status().as_u16();
         let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-        let json = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+        let json = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::String(
+            String::from_utf8_lossy(&bytes).into_owned(),
+        ));
         (status, json)
     }
 }
@@ -94,14 +103,19 @@ pub fn fixtures(test: &str) -> Option<PathBuf> {
     if dir.is_dir() {
         Some(dir)
     } else {
-        eprintln!("SKIPPED {test}: ../shared/fixtures is missing (it holds the real dbt and Slack samples)");
+        eprintln!(
+            "SKIPPED {test}: ../shared/fixtures is missing (it holds the real dbt and Slack samples)"
+        );
         None
     }
 }
 
 /// The demo project's artifacts in the repo.
 pub fn demo_artifact(run: &str, file: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("manifests/demo/artifacts").join(run).join(file)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("manifests/demo/artifacts")
+        .join(run)
+        .join(file)
 }
 
 /// Runs the built `steward` binary with `args` against `db`.
