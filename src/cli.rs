@@ -436,10 +436,7 @@ fn lineage_for(ctx: &Context_, manifest: &Option<PathBuf>) -> Result<std::sync::
     match manifest {
         Some(path) => {
             let input = read_input(path)?;
-            Ok(std::sync::Arc::new(crate::lineage::load_manifest(
-                &input.origin,
-                &input.bytes,
-            )?))
+            Ok(std::sync::Arc::new(input.load_manifest()?))
         }
         None => Ok(ctx.app()?.lineage.current()),
     }

@@ -21,23 +21,51 @@ use std::sync::Arc;
 #[derive(Debug, Clone)]
 pub struct Input {
     pub origin: String,
-    pub bytes: Vec<u8>,
+    pub bytes: bytes::Bytes,
+    /// The bytes are a private read-only mapping of a file (see [`Input::read`]).
+    mapped: bool,
 }
 
 impl Input {
-    pub fn new(origin: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Self {
+    pub fn new(origin: impl Into<String>, bytes: impl Into<bytes::Bytes>) -> Self {
         Input {
             origin: origin.into(),
             bytes: bytes.into(),
+            mapped: false,
         }
     }
 
-    /// Reads a file; a missing or unreadable file is an input error naming it.
+    /// Loads the lineage of this manifest input, handing mapped pages back to the OS as the
+    /// parser passes them when the input is a file mapping.
+    pub fn load_manifest(&self) -> Result<Lineage, InputError> {
+        if self.mapped {
+            // SAFETY: `mapped` is only set by `Input::read`, whose bytes own a private
+            // read-only `Mmap` of the file.
+            unsafe { crate::lineage::load_mapped_manifest(&self.origin, &self.bytes) }
+        } else {
+            crate::lineage::load_manifest(&self.origin, &self.bytes)
+        }
+    }
+
+    /// Maps a file into memory (read-only); a missing or unreadable file is an input error
+    /// naming it. Mapping avoids copying a large manifest into the heap.
     pub fn read(path: &std::path::Path) -> Result<Input, InputError> {
-        let bytes = std::fs::read(path).map_err(|e| {
-            InputError::new(path.display().to_string(), format!("cannot read: {e}"))
-        })?;
-        Ok(Input::new(path.display().to_string(), bytes))
+        let origin = path.display().to_string();
+        let fail = |e: std::io::Error| InputError::new(&origin, format!("cannot read: {e}"));
+        let file = std::fs::File::open(path).map_err(fail)?;
+        let len = file.metadata().map_err(fail)?.len();
+        if len == 0 {
+            // mmap of an empty file fails; an empty input is reported by the parser.
+            return Ok(Input::new(origin, bytes::Bytes::new()));
+        }
+        // SAFETY: the mapping is read-only and private. Steward never writes the file; if
+        // another process truncates it while mapped, reads may fault, as with any mmap reader.
+        let map = unsafe { memmap2::Mmap::map(&file) }.map_err(fail)?;
+        Ok(Input {
+            origin,
+            bytes: bytes::Bytes::from_owner(map),
+            mapped: true,
+        })
     }
 }
 
@@ -148,7 +176,7 @@ pub fn ingest_dbt(
     }
     let new_lineage = match &artifacts.manifest {
         Some(m) => {
-            let built = Arc::new(crate::lineage::load_manifest(&m.origin, &m.bytes)?);
+            let built = Arc::new(m.load_manifest()?);
             let snapshot =
                 serde_json::to_vec(&built.to_snapshot()).context("serialising the lineage")?;
             Some((built, snapshot))

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use petgraph::graph::NodeIndex;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 use serde::Serialize;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 /// The workflow state of an issue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -575,12 +575,12 @@ pub fn recompute_roots(
         })?;
         mapped.collect::<rusqlite::Result<_>>()?
     };
-    let failing_err: HashSet<NodeIndex> = rows
+    let failing_err: Vec<NodeIndex> = rows
         .iter()
         .filter(|r| r.lineage_failing && r.severity == Severity::Error)
         .filter_map(|r| r.node)
         .collect();
-    let failing_all: HashSet<NodeIndex> = rows
+    let failing_all: Vec<NodeIndex> = rows
         .iter()
         .filter(|r| r.lineage_failing)
         .filter_map(|r| r.node)
@@ -588,11 +588,20 @@ pub fn recompute_roots(
     let origins_err = lineage.failing_origins(&failing_err);
     let origins_all = lineage.failing_origins(&failing_all);
 
+    // Rows by asset node, so the lookups below are not quadratic in an alert storm.
+    let mut rows_by_node: HashMap<NodeIndex, Vec<usize>> = HashMap::new();
+    for (i, r) in rows.iter().enumerate() {
+        if let Some(n) = r.node {
+            rows_by_node.entry(n).or_default().push(i);
+        }
+    }
+    let rows_on = |node: NodeIndex| rows_by_node.get(&node).into_iter().flatten().map(|i| &rows[*i]);
+
     // The issue that stands for a failing node as a root: errors first, then the model's own
     // run, then freshness, then the oldest.
     let representative = |node: NodeIndex, errors_only: bool| -> Option<i64> {
-        rows.iter()
-            .filter(|r| r.node == Some(node) && r.lineage_failing)
+        rows_on(node)
+            .filter(|r| r.lineage_failing)
             .filter(|r| !errors_only || r.severity == Severity::Error)
             .min_by_key(|r| {
                 (
@@ -608,13 +617,13 @@ pub fn recompute_roots(
     // it when there are any, else by the topmost failure of any kind (e.g. a stale source).
     let root_of = |node: NodeIndex, severity: Severity| -> Option<i64> {
         let from_errors = origins_err
-            .get(&node)
+            .get(node)
             .and_then(|list| list.iter().filter_map(|o| representative(*o, true)).min());
         match severity {
             Severity::Error => from_errors,
             Severity::Warn => from_errors.or_else(|| {
                 origins_all
-                    .get(&node)?
+                    .get(node)?
                     .iter()
                     .filter_map(|o| representative(*o, false))
                     .min()
@@ -647,22 +656,17 @@ pub fn recompute_roots(
         // dbt skips a node because a model, seed or snapshot above it errored or an error-severity
         // test above it failed in the same build; freshness never skips anything. Each skipped
         // node is listed under one root: a run error first, then the oldest issue.
-        let skipping: HashSet<NodeIndex> = rows
+        let skipping: Vec<NodeIndex> = rows
             .iter()
             .filter(|r| r.skips_descendants)
             .filter_map(|r| r.node)
             .collect();
         let origins_skip = lineage.failing_origins(&skipping);
-        let skip_rank = |id: i64| {
-            rows.iter()
-                .find(|r| r.id == id)
+        let skipping_issue = |node: NodeIndex| -> Option<(bool, i64)> {
+            rows_on(node)
+                .filter(|r| r.skips_descendants)
                 .map(|r| (r.check != "run", r.id))
-        };
-        let skipping_issue = |node: NodeIndex| -> Option<i64> {
-            rows.iter()
-                .filter(|r| r.node == Some(node) && r.skips_descendants)
-                .min_by_key(|r| (r.check != "run", r.id))
-                .map(|r| r.id)
+                .min()
         };
         for obs in skipped {
             let Some(asset) = lineage.get(&obs.asset) else {
@@ -670,17 +674,16 @@ pub fn recompute_roots(
             };
             let node_id = obs.node.as_deref().unwrap_or(&obs.asset);
             let is_check_on_asset = node_id != obs.asset;
-            let root = if is_check_on_asset && skipping.contains(&asset) {
-                skipping_issue(asset)
-            } else {
+            let own = if is_check_on_asset { skipping_issue(asset) } else { None };
+            let root = own.or_else(|| {
                 origins_skip
-                    .get(&asset)
+                    .get(asset)
                     .into_iter()
                     .flatten()
                     .filter_map(|o| skipping_issue(*o))
-                    .min_by_key(|id| skip_rank(*id))
-            };
-            if let Some(root) = root.map(|id| root_by_issue.get(&id).copied().unwrap_or(id)) {
+                    .min()
+            });
+            if let Some(root) = root.map(|(_, id)| root_by_issue.get(&id).copied().unwrap_or(id)) {
                 insert.execute(params![root, env, node_id])?;
             }
         }

@@ -1,16 +1,34 @@
 //! Turns the bytes of a dbt `manifest.json` into a [`Lineage`].
 
-use super::manifest::{BoolLike, RawManifest, RawNode};
+use super::manifest::{BoolLike, MapEntries, MapValues, MaybeStr, OptionOrMap, RawGroup, RawMetadata, RawNode};
+use serde::de::{self, DeserializeSeed, IgnoredAny, Visitor};
 use super::{ExposureInfo, Group, Lineage, LineageSnapshot, Node, NodeKind, StewardMeta};
 use crate::error::InputError;
 use crate::schema_version::{self, ArtifactKind};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
+use serde::Deserialize;
+use std::borrow::Cow;
 
 /// Manifest schema versions this build reads.
 pub const SUPPORTED_MANIFEST_VERSIONS: std::ops::RangeInclusive<u32> = 1..=12;
 
 /// Parses and builds the lineage of a manifest. `origin` names the file or request in errors.
 pub fn load_manifest(origin: &str, bytes: &[u8]) -> Result<Lineage, InputError> {
+    parse_and_build(origin, bytes)
+}
+
+/// Like [`load_manifest`] for a manifest that is a private read-only file mapping: the pages
+/// the parser has passed are handed back to the OS as it goes, which keeps peak memory far
+/// below the file's size.
+///
+/// # Safety
+/// `bytes` must be a private, read-only file mapping that nothing writes to.
+pub unsafe fn load_mapped_manifest(origin: &str, bytes: &[u8]) -> Result<Lineage, InputError> {
+    // SAFETY: forwarded from this function's contract.
+    unsafe { super::release::while_parsing(bytes, || parse_and_build(origin, bytes)) }
+}
+
+fn parse_and_build(origin: &str, bytes: &[u8]) -> Result<Lineage, InputError> {
     let sniffed = schema_version::check(
         origin,
         bytes,
@@ -28,7 +46,7 @@ pub fn load_manifest(origin: &str, bytes: &[u8]) -> Result<Lineage, InputError> 
                 .map(|(_, v)| v)
         })
         .unwrap_or(0);
-    if raw.nodes.is_empty() && raw.sources.is_empty() && raw.metadata.dbt_schema_version.is_none() {
+    if raw.nodes.is_empty() && raw.metadata.dbt_schema_version.is_none() {
         return Err(InputError::new(
             origin,
             "no `metadata.dbt_schema_version` and no `nodes`: this is not a dbt manifest",
@@ -37,82 +55,171 @@ pub fn load_manifest(origin: &str, bytes: &[u8]) -> Result<Lineage, InputError> 
     Ok(Lineage::build(snapshot_from_raw(raw, version)))
 }
 
+/// One manifest entry, converted to a [`Node`] as soon as it is read so that the raw entry
+/// never has to be held and nothing borrows the file once the parser has moved on.
+pub struct Loaded<'a> {
+    node: Node,
+    /// No `resource_type` in the entry: the section it sits in decides its kind.
+    untyped: bool,
+    /// `depends_on.nodes`, newline-separated in one allocation.
+    deps: String,
+    attached_node: Option<String>,
+    _file: std::marker::PhantomData<&'a ()>,
+    /// For generic tests: the model or source named in `test_metadata.kwargs.model`.
+    tested_name: Option<String>,
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Loaded<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut raw = RawNode::deserialize(d)?;
+        let kind = raw
+            .resource_type
+            .as_deref()
+            .map(NodeKind::from_resource_type)
+            .unwrap_or(NodeKind::Other);
+        let deps = raw.depends_on.take().map(|d| d.nodes.join("\n")).unwrap_or_default();
+        let attached_node = raw.attached_node.take().map(Cow::into_owned);
+        if let Cow::Borrowed(id) = &raw.unique_id {
+            super::release::passed(id.as_ptr());
+        }
+        let tested_name = raw
+            .test_metadata
+            .as_ref()
+            .and_then(|t| t.kwargs.as_ref())
+            .and_then(|k| k.model.as_deref())
+            .and_then(referenced_name);
+        Ok(Loaded {
+            untyped: raw.resource_type.is_none(),
+            node: node_from_raw(raw, kind),
+            deps,
+            attached_node,
+            tested_name,
+            _file: std::marker::PhantomData,
+        })
+    }
+}
+
+/// The parts of a manifest that lineage needs. Entries of every section are converted to
+/// [`Node`]s as the parser reads them, straight into one list.
+#[derive(Default)]
+pub struct RawManifest<'a> {
+    pub metadata: RawMetadata<'a>,
+    pub nodes: Vec<Node>,
+    /// `depends_on.nodes` of each node, newline-separated.
+    pub deps: Vec<String>,
+    /// Test index, `attached_node`, and the name in `test_metadata.kwargs.model`.
+    pub tests: Vec<(usize, Option<String>, Option<String>)>,
+    pub groups: Vec<RawGroup<'a>>,
+    pub parent_map: Vec<(Cow<'a, str>, Vec<Cow<'a, str>>)>,
+}
+
+impl RawManifest<'_> {
+    fn push(&mut self, loaded: Loaded, section_kind: NodeKind) {
+        let Loaded {
+            mut node,
+            untyped,
+            deps,
+            attached_node,
+            tested_name,
+            ..
+        } = loaded;
+        if untyped {
+            node.kind = section_kind;
+        }
+        if node.kind == NodeKind::Test {
+            self.tests.push((self.nodes.len(), attached_node, tested_name));
+        }
+        self.deps.push(deps);
+        self.nodes.push(node);
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for RawManifest<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct TopLevel<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for TopLevel<'a> {
+            type Value = RawManifest<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a dbt manifest object")
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut out = RawManifest::default();
+                while let Some(MaybeStr(key)) = map.next_key()? {
+                    let section = match key.as_deref() {
+                        Some("nodes") => Some(NodeKind::Other),
+                        Some("sources") => Some(NodeKind::Source),
+                        Some("exposures") => Some(NodeKind::Exposure),
+                        Some("metrics") => Some(NodeKind::Metric),
+                        Some("semantic_models") => Some(NodeKind::SemanticModel),
+                        Some("saved_queries") => Some(NodeKind::SavedQuery),
+                        Some("unit_tests") => Some(NodeKind::UnitTest),
+                        _ => None,
+                    };
+                    if let Some(kind) = section {
+                        map.next_value_seed(Section { out: &mut out, kind })?;
+                        continue;
+                    }
+                    match key.as_deref() {
+                        Some("metadata") => {
+                            out.metadata = map.next_value::<Option<RawMetadata>>()?.unwrap_or_default()
+                        }
+                        Some("groups") => out.groups = map.next_value::<MapValues<RawGroup>>()?.0,
+                        Some("parent_map") => out.parent_map = map.next_value::<MapEntries<_, _>>()?.0,
+                        _ => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_map(TopLevel(std::marker::PhantomData))
+    }
+}
+
+/// Reads one section (`nodes`, `sources`, …) straight into the manifest's node list.
+struct Section<'m, 'a> {
+    out: &'m mut RawManifest<'a>,
+    kind: NodeKind,
+}
+
+impl<'de: 'a, 'a> DeserializeSeed<'de> for Section<'_, 'a> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_option(OptionOrMap(self))
+    }
+}
+
+impl<'de: 'a, 'a> Visitor<'de> for Section<'_, 'a> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an object keyed by unique_id")
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_none<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some((_, loaded)) = map.next_entry::<IgnoredAny, Loaded>()? {
+            self.out.push(loaded, self.kind);
+        }
+        Ok(())
+    }
+}
+
 fn snapshot_from_raw(raw: RawManifest<'_>, version: u32) -> LineageSnapshot {
     let RawManifest {
         metadata,
-        nodes,
-        sources,
-        exposures,
-        metrics,
-        semantic_models,
-        saved_queries,
-        unit_tests,
+        nodes: out_nodes,
+        deps,
+        tests: test_targets,
         groups,
         parent_map,
     } = raw;
 
-    let total = nodes.len()
-        + sources.len()
-        + exposures.len()
-        + metrics.len()
-        + semantic_models.len()
-        + saved_queries.len()
-        + unit_tests.len();
-    let mut out_nodes: Vec<Node> = Vec::with_capacity(total);
-    let mut deps: Vec<Vec<String>> = Vec::with_capacity(total);
-    let mut test_targets: Vec<(usize, Option<String>, Option<String>)> = Vec::new();
-
-    let all = nodes
-        .into_iter()
-        .map(|n| (n, None))
-        .chain(sources.into_iter().map(|n| (n, Some(NodeKind::Source))))
-        .chain(exposures.into_iter().map(|n| (n, Some(NodeKind::Exposure))))
-        .chain(metrics.into_iter().map(|n| (n, Some(NodeKind::Metric))))
-        .chain(
-            semantic_models
-                .into_iter()
-                .map(|n| (n, Some(NodeKind::SemanticModel))),
-        )
-        .chain(
-            saved_queries
-                .into_iter()
-                .map(|n| (n, Some(NodeKind::SavedQuery))),
-        )
-        .chain(
-            unit_tests
-                .into_iter()
-                .map(|n| (n, Some(NodeKind::UnitTest))),
-        );
-
-    for (raw_node, kind_hint) in all {
-        let kind = raw_node
-            .resource_type
-            .as_deref()
-            .map(NodeKind::from_resource_type)
-            .or(kind_hint)
-            .unwrap_or(NodeKind::Other);
-        let node_deps: Vec<String> = raw_node
-            .depends_on
-            .as_ref()
-            .map(|d| d.nodes.iter().map(|s| s.to_string()).collect())
-            .unwrap_or_default();
-        if kind == NodeKind::Test {
-            test_targets.push((
-                out_nodes.len(),
-                raw_node.attached_node.as_deref().map(str::to_owned),
-                raw_node
-                    .test_metadata
-                    .as_ref()
-                    .and_then(|t| t.kwargs.as_ref())
-                    .and_then(|k| k.model.as_deref())
-                    .and_then(referenced_name),
-            ));
-        }
-        deps.push(node_deps);
-        out_nodes.push(node_from_raw(raw_node, kind));
-    }
-
-    let index: HashMap<&str, u32> = out_nodes
+    let index: FxHashMap<&str, u32> = out_nodes
         .iter()
         .enumerate()
         .map(|(i, n)| (n.unique_id.as_str(), i as u32))
@@ -121,7 +228,7 @@ fn snapshot_from_raw(raw: RawManifest<'_>, version: u32) -> LineageSnapshot {
     // Edges: parent_map where the manifest has one, else each node's depends_on.nodes.
     let mut edges: Vec<(u32, u32)> = Vec::new();
     match &parent_map {
-        Some(pm) if !pm.is_empty() => {
+        pm if !pm.is_empty() => {
             for (child, parents) in pm {
                 let Some(&c) = index.get(child.as_ref()) else {
                     continue;
@@ -138,8 +245,8 @@ fn snapshot_from_raw(raw: RawManifest<'_>, version: u32) -> LineageSnapshot {
                 if out_nodes[c].kind == NodeKind::UnitTest {
                     continue;
                 }
-                for p in parents {
-                    if let Some(&p) = index.get(p.as_str()) {
+                for p in parents.split('\n') {
+                    if let Some(&p) = index.get(p) {
                         edges.push((p, c as u32));
                     }
                 }
@@ -155,8 +262,8 @@ fn snapshot_from_raw(raw: RawManifest<'_>, version: u32) -> LineageSnapshot {
     let mut attached: Vec<(u32, Vec<u32>)> = Vec::with_capacity(test_targets.len());
     for (t, attached_node, kwarg_name) in test_targets {
         let dep_ids: Vec<u32> = deps[t]
-            .iter()
-            .filter_map(|d| index.get(d.as_str()).copied())
+            .split('\n')
+            .filter_map(|d| index.get(d).copied())
             .filter(|i| out_nodes[*i as usize].kind != NodeKind::Test)
             .collect();
         let mut targets: Vec<u32> = Vec::new();
@@ -263,7 +370,7 @@ fn node_from_raw(raw: RawNode<'_>, kind: NodeKind) -> Node {
                     .as_ref()
                     .and_then(|c| c.values().into_iter().next());
             }
-            if matches!(s.mute, Some(BoolLike::Bool(true))) {
+            if matches!(s.mute, Some(BoolLike(true))) {
                 steward.mute = true;
             }
             for o in s.owners.iter().flat_map(|o| o.values()) {
@@ -321,10 +428,7 @@ fn node_from_raw(raw: RawNode<'_>, kind: NodeKind) -> Node {
         ];
     }
     let exposure = (kind == NodeKind::Exposure).then(|| ExposureInfo {
-        kind: match &raw.exposure_type {
-            Some(super::manifest::TypeName::Name(n)) => Some(n.to_string()),
-            _ => None,
-        },
+        kind: raw.exposure_type.as_ref().and_then(|t| t.0.as_deref()).map(str::to_owned),
         label: raw.label.as_deref().map(str::to_owned),
         url: raw.url.as_deref().map(str::to_owned),
         maturity: raw.maturity.as_deref().map(str::to_owned),
@@ -378,5 +482,12 @@ mod tests {
             Some("shop.orders")
         );
         assert_eq!(referenced_name("select 1"), None);
+    }
+}
+#[cfg(test)]
+mod size_probe {
+    #[test]
+    fn sizes() {
+        eprintln!("Node {} Loaded {} RawNode {}", std::mem::size_of::<super::Node>(), std::mem::size_of::<super::Loaded>(), std::mem::size_of::<super::RawNode>());
     }
 }

@@ -5,16 +5,18 @@
 //! reader holds a consistent graph for as long as it needs and never blocks a writer.
 
 mod load;
+mod release;
 pub mod manifest;
 
 use arc_swap::ArcSwap;
 use petgraph::Direction;
 use petgraph::graph::{DiGraph, NodeIndex};
 use serde::{Deserialize, Serialize};
-use std::collections::{HashMap, HashSet, VecDeque};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use std::collections::VecDeque;
 use std::sync::Arc;
 
-pub use load::{SUPPORTED_MANIFEST_VERSIONS, load_manifest};
+pub use load::{SUPPORTED_MANIFEST_VERSIONS, load_manifest, load_mapped_manifest};
 
 /// What a node is, by dbt `resource_type`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
@@ -204,7 +206,9 @@ pub struct Lineage {
     pub schema_version: u32,
     pub dbt_version: Option<String>,
     pub project: Option<String>,
-    graph: DiGraph<Node, ()>,
+    /// Structure only; node data lives in `nodes`, at the same indexes.
+    graph: DiGraph<(), ()>,
+    nodes: Vec<Node>,
     by_id: HashMap<String, NodeIndex>,
     by_relation: HashMap<String, Vec<NodeIndex>>,
     by_name: HashMap<String, Vec<NodeIndex>>,
@@ -213,6 +217,40 @@ pub struct Lineage {
     attached: HashMap<NodeIndex, Vec<NodeIndex>>,
     /// Each node's position in a topological order; empty if the graph has a cycle.
     topo_pos: Vec<u32>,
+}
+
+/// The topmost failing ancestors of each node below a failing set (see
+/// [`Lineage::failing_origins`]). Dense: one slot per node, with a side table for the rare node
+/// that descends from several origins.
+#[derive(Clone, PartialEq)]
+pub struct Origins {
+    first: Vec<NodeIndex>,
+    extra: HashMap<NodeIndex, Vec<NodeIndex>>,
+}
+
+impl Origins {
+    /// The origins of `node`, sorted; None when nothing above it fails.
+    pub fn get(&self, node: NodeIndex) -> Option<&[NodeIndex]> {
+        let first = self.first.get(node.index())?;
+        if *first == NodeIndex::end() {
+            return None;
+        }
+        Some(match self.extra.get(&node) {
+            Some(list) => list,
+            None => std::slice::from_ref(first),
+        })
+    }
+
+    fn set(&mut self, node: NodeIndex, found: &mut Vec<NodeIndex>) {
+        if found.is_empty() {
+            return;
+        }
+        found.sort_unstable();
+        self.first[node.index()] = found[0];
+        if found.len() > 1 {
+            self.extra.insert(node, found.clone());
+        }
+    }
 }
 
 /// The serialised form of a [`Lineage`], stored in SQLite so that a restart or a later CLI call
@@ -248,18 +286,19 @@ impl Lineage {
 
     /// Builds indexes and orderings around nodes and edges.
     pub fn build(snapshot: LineageSnapshot) -> Lineage {
-        let mut graph = DiGraph::with_capacity(snapshot.nodes.len(), snapshot.edges.len());
-        for node in snapshot.nodes {
-            graph.add_node(node);
+        let nodes = snapshot.nodes;
+        let mut graph = DiGraph::with_capacity(nodes.len(), snapshot.edges.len());
+        for _ in 0..nodes.len() {
+            graph.add_node(());
         }
         for (a, b) in &snapshot.edges {
             graph.add_edge(NodeIndex::new(*a as usize), NodeIndex::new(*b as usize), ());
         }
-        let mut by_id = HashMap::with_capacity(graph.node_count());
-        let mut by_relation: HashMap<String, Vec<NodeIndex>> = HashMap::new();
-        let mut by_name: HashMap<String, Vec<NodeIndex>> = HashMap::new();
+        let mut by_id = HashMap::with_capacity_and_hasher(graph.node_count(), Default::default());
+        let mut by_relation: HashMap<String, Vec<NodeIndex>> = HashMap::default();
+        let mut by_name: HashMap<String, Vec<NodeIndex>> = HashMap::default();
         for idx in graph.node_indices() {
-            let node = &graph[idx];
+            let node = &nodes[idx.index()];
             by_id.insert(node.unique_id.clone(), idx);
             if matches!(
                 node.kind,
@@ -292,7 +331,7 @@ impl Lineage {
             }
         }
         for list in by_relation.values_mut().chain(by_name.values_mut()) {
-            list.sort_by_key(|i| (kind_rank(graph[*i].kind), *i));
+            list.sort_by_key(|i| (kind_rank(nodes[(*i).index()].kind), *i));
             list.dedup();
         }
         let attached = snapshot
@@ -322,6 +361,7 @@ impl Lineage {
             dbt_version: snapshot.dbt_version,
             project: snapshot.project,
             graph,
+            nodes,
             by_id,
             by_relation,
             by_name,
@@ -349,7 +389,7 @@ impl Lineage {
             schema_version: self.schema_version,
             dbt_version: self.dbt_version.clone(),
             project: self.project.clone(),
-            nodes: self.graph.node_weights().cloned().collect(),
+            nodes: self.nodes.clone(),
             edges: self
                 .graph
                 .raw_edges()
@@ -370,11 +410,11 @@ impl Lineage {
     }
 
     pub fn node(&self, idx: NodeIndex) -> &Node {
-        &self.graph[idx]
+        &self.nodes[idx.index()]
     }
 
     pub fn nodes(&self) -> impl Iterator<Item = (NodeIndex, &Node)> {
-        self.graph.node_indices().map(move |i| (i, &self.graph[i]))
+        self.graph.node_indices().map(move |i| (i, &self.nodes[i.index()]))
     }
 
     pub fn get(&self, unique_id: &str) -> Option<NodeIndex> {
@@ -402,17 +442,17 @@ impl Lineage {
         }
         let normalized = normalize_relation(reference);
         let pick = |list: &Vec<NodeIndex>| -> Option<NodeIndex> {
-            let best = kind_rank(self.graph[list[0]].kind);
+            let best = kind_rank(self.nodes[list[0].index()].kind);
             let same_rank: Vec<&NodeIndex> = list
                 .iter()
-                .filter(|i| kind_rank(self.graph[**i].kind) == best)
+                .filter(|i| kind_rank(self.nodes[(**i).index()].kind) == best)
                 .collect();
             if same_rank.len() == 1 {
                 return Some(*same_rank[0]);
             }
             same_rank
                 .iter()
-                .find(|i| self.project.is_some() && self.graph[***i].package == self.project)
+                .find(|i| self.project.is_some() && self.nodes[(***i).index()].package == self.project)
                 .map(|i| **i)
                 .or(Some(*same_rank[0]))
         };
@@ -429,7 +469,7 @@ impl Lineage {
 
     /// The asset a check is about: a test's first attached node, or the node itself.
     pub fn asset_of(&self, idx: NodeIndex) -> NodeIndex {
-        match self.graph[idx].kind {
+        match self.nodes[idx.index()].kind {
             NodeKind::Test | NodeKind::UnitTest => {
                 self.tested_nodes(idx).first().copied().unwrap_or(idx)
             }
@@ -490,7 +530,7 @@ impl Lineage {
         if from == to {
             return Some(vec![from]);
         }
-        let mut prev: HashMap<NodeIndex, NodeIndex> = HashMap::new();
+        let mut prev: HashMap<NodeIndex, NodeIndex> = HashMap::default();
         let mut queue = VecDeque::from([from]);
         while let Some(n) = queue.pop_front() {
             for m in self.graph.neighbors_directed(n, dir) {
@@ -525,12 +565,12 @@ impl Lineage {
             }
         };
         for idx in test.into_iter().chain(std::iter::once(asset)) {
-            let node = &self.graph[idx];
+            let node = &self.nodes[idx.index()];
             node.owners.iter().for_each(|o| push(o));
             node.steward.owners.iter().for_each(|o| push(o));
         }
         for idx in test.into_iter().chain(std::iter::once(asset)) {
-            if let Some(owner) = self.graph[idx]
+            if let Some(owner) = self.nodes[idx.index()]
                 .group
                 .as_deref()
                 .and_then(|g| self.group(g))
@@ -540,8 +580,8 @@ impl Lineage {
             }
         }
         for idx in self.downstream(asset) {
-            if self.graph[idx].kind == NodeKind::Exposure {
-                self.graph[idx].owners.iter().for_each(|o| push(o));
+            if self.nodes[idx.index()].kind == NodeKind::Exposure {
+                self.nodes[idx.index()].owners.iter().for_each(|o| push(o));
             }
         }
         out
@@ -549,7 +589,7 @@ impl Lineage {
 
     /// The direct owners of a node: its own, else its group's.
     pub fn direct_owners(&self, idx: NodeIndex) -> Vec<String> {
-        let node = &self.graph[idx];
+        let node = &self.nodes[idx.index()];
         if !node.owners.is_empty() {
             return node.owners.clone();
         }
@@ -567,7 +607,7 @@ impl Lineage {
     pub fn impact(&self, assets: &[NodeIndex]) -> Impact {
         let below = self.closure(assets, Direction::Outgoing);
         let mut impact = Impact::default();
-        let mut products: HashSet<&str> = HashSet::new();
+        let mut products: HashSet<&str> = HashSet::default();
         let mut owners: Vec<String> = Vec::new();
         let mut add_owner = |o: String| {
             if !owners.iter().any(|x| x.eq_ignore_ascii_case(&o)) {
@@ -575,7 +615,7 @@ impl Lineage {
             }
         };
         for idx in assets.iter().copied().chain(below.iter().copied()) {
-            let node = &self.graph[idx];
+            let node = &self.nodes[idx.index()];
             for p in &node.data_products {
                 if products.insert(p) {
                     impact.data_products.push(p.clone());
@@ -583,7 +623,7 @@ impl Lineage {
             }
         }
         for idx in below.iter().copied() {
-            let node = &self.graph[idx];
+            let node = &self.nodes[idx.index()];
             if node.kind.is_data_asset() {
                 impact.downstream_count += 1;
             }
@@ -604,86 +644,80 @@ impl Lineage {
     /// Ranks failing nodes as root-cause candidates: nodes with no failing strict ancestor,
     /// ordered by how many failing nodes each explains (itself included), then by id.
     pub fn root_candidates(&self, failing: &[NodeIndex]) -> Vec<RootCandidate> {
-        let failing_set: HashSet<NodeIndex> = failing.iter().copied().collect();
-        let origins = self.failing_origins(&failing_set);
-        let mut explains: HashMap<NodeIndex, usize> = HashMap::new();
-        for n in &failing_set {
+        let origins = self.failing_origins(failing);
+        let mut seen = vec![false; self.graph.node_count()];
+        let mut explains: HashMap<NodeIndex, usize> = HashMap::default();
+        for &n in failing {
+            if std::mem::replace(&mut seen[n.index()], true) {
+                continue;
+            }
             match origins.get(n) {
-                Some(roots) if !roots.is_empty() => {
-                    for r in roots {
-                        *explains.entry(*r).or_default() += 1;
-                    }
-                }
-                _ => *explains.entry(*n).or_default() += 1,
+                Some(roots) => roots.iter().for_each(|r| *explains.entry(*r).or_default() += 1),
+                None => *explains.entry(n).or_default() += 1,
             }
         }
         let mut out: Vec<RootCandidate> = explains
             .into_iter()
             .map(|(idx, n)| RootCandidate {
-                unique_id: self.graph[idx].unique_id.clone(),
+                unique_id: self.nodes[idx.index()].unique_id.clone(),
                 explains: n,
             })
             .collect();
-        out.sort_by(|a, b| {
-            b.explains
-                .cmp(&a.explains)
-                .then_with(|| a.unique_id.cmp(&b.unique_id))
-        });
+        out.sort_by(|a, b| b.explains.cmp(&a.explains).then_with(|| a.unique_id.cmp(&b.unique_id)));
         out
     }
 
     /// For every node below a failing node, the topmost failing ancestors ("origins") it
-    /// descends from. Nodes with no failing ancestor are absent. Only the part of the graph
-    /// below the failing nodes is visited, in topological order.
-    pub fn failing_origins(
-        &self,
-        failing: &HashSet<NodeIndex>,
-    ) -> HashMap<NodeIndex, Vec<NodeIndex>> {
-        let mut origins: HashMap<NodeIndex, Vec<NodeIndex>> = HashMap::new();
+    /// descends from. Only the part of the graph below the failing nodes is visited, in
+    /// topological order.
+    pub fn failing_origins(&self, failing: &[NodeIndex]) -> Origins {
+        let n = self.graph.node_count();
+        let mut origins = Origins {
+            first: vec![NodeIndex::end(); n],
+            extra: HashMap::default(),
+        };
         if failing.is_empty() {
             return origins;
+        }
+        let mut is_failing = vec![false; n];
+        for f in failing {
+            is_failing[f.index()] = true;
         }
         let mut below = self.strict_descendants(failing.iter().copied());
         if self.topo_pos.is_empty() {
             // A cycle (never in a valid manifest): no order to trust, so iterate to a fixpoint.
-            loop {
+            for _ in 0..n.max(1) {
                 let before = origins.clone();
-                self.propagate_origins(&below, failing, &mut origins);
+                self.propagate_origins(&below, &is_failing, &mut origins);
                 if before == origins {
-                    return origins;
+                    break;
                 }
             }
+            return origins;
         }
-        below.sort_by_key(|n| self.topo_pos[n.index()]);
-        self.propagate_origins(&below, failing, &mut origins);
+        below.sort_unstable_by_key(|n| self.topo_pos[n.index()]);
+        self.propagate_origins(&below, &is_failing, &mut origins);
         origins
     }
 
-    fn propagate_origins(
-        &self,
-        ordered: &[NodeIndex],
-        failing: &HashSet<NodeIndex>,
-        origins: &mut HashMap<NodeIndex, Vec<NodeIndex>>,
-    ) {
+    fn propagate_origins(&self, ordered: &[NodeIndex], is_failing: &[bool], origins: &mut Origins) {
+        let mut found: Vec<NodeIndex> = Vec::new();
         for &n in ordered {
-            let mut found: Vec<NodeIndex> = Vec::new();
+            found.clear();
             for p in self.graph.neighbors_directed(n, Direction::Incoming) {
-                match origins.get(&p) {
+                match origins.get(p) {
                     Some(list) => {
                         for r in list {
-                            if !found.contains(r) && *r != n {
+                            if *r != n && !found.contains(r) {
                                 found.push(*r);
                             }
                         }
                     }
-                    None if failing.contains(&p) && p != n && !found.contains(&p) => found.push(p),
+                    None if is_failing[p.index()] && p != n && !found.contains(&p) => found.push(p),
                     None => {}
                 }
             }
-            if !found.is_empty() {
-                found.sort();
-                origins.insert(n, found);
-            }
+            origins.set(n, &mut found);
         }
     }
 
@@ -705,8 +739,8 @@ impl Lineage {
     }
 
     pub fn stats(&self) -> Stats {
-        let mut counts: HashMap<NodeKind, usize> = HashMap::new();
-        for n in self.graph.node_weights() {
+        let mut counts: HashMap<NodeKind, usize> = HashMap::default();
+        for n in &self.nodes {
             *counts.entry(n.kind).or_default() += 1;
         }
         let nodes = NodeKind::COUNTED
