@@ -595,7 +595,13 @@ pub fn recompute_roots(
             rows_by_node.entry(n).or_default().push(i);
         }
     }
-    let rows_on = |node: NodeIndex| rows_by_node.get(&node).into_iter().flatten().map(|i| &rows[*i]);
+    let rows_on = |node: NodeIndex| {
+        rows_by_node
+            .get(&node)
+            .into_iter()
+            .flatten()
+            .map(|i| &rows[*i])
+    };
 
     // The issue that stands for a failing node as a root: errors first, then the model's own
     // run, then freshness, then the oldest.
@@ -674,7 +680,11 @@ pub fn recompute_roots(
             };
             let node_id = obs.node.as_deref().unwrap_or(&obs.asset);
             let is_check_on_asset = node_id != obs.asset;
-            let own = if is_check_on_asset { skipping_issue(asset) } else { None };
+            let own = if is_check_on_asset {
+                skipping_issue(asset)
+            } else {
+                None
+            };
             let root = own.or_else(|| {
                 origins_skip
                     .get(asset)

@@ -7,7 +7,6 @@ use serde::Deserialize;
 use serde::de::{self, IgnoredAny, Visitor};
 use std::borrow::Cow;
 
-
 #[derive(Deserialize, Default)]
 pub struct RawMetadata<'a> {
     #[serde(borrow, default)]
@@ -74,10 +73,6 @@ pub struct RawNode<'a> {
     pub maturity: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     pub label: Option<Cow<'a, str>>,
-    #[serde(default)]
-    pub freshness: Option<IgnoredAny>,
-    #[serde(borrow, default)]
-    pub loaded_at_field: Option<Cow<'a, str>>,
 }
 
 /// `type` is a string for exposures and metrics; any other shape reads as absent.

@@ -5,14 +5,14 @@
 //! reader holds a consistent graph for as long as it needs and never blocks a writer.
 
 mod load;
-mod release;
 pub mod manifest;
+mod release;
 
 use arc_swap::ArcSwap;
 use petgraph::Direction;
 use petgraph::graph::{DiGraph, NodeIndex};
-use serde::{Deserialize, Serialize};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 use std::sync::Arc;
 
@@ -148,14 +148,11 @@ pub struct Node {
     /// Configured severity of a test (`error` or `warn`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub severity: Option<String>,
-    #[serde(default, skip_serializing_if = "is_default")]
-    pub steward: StewardMeta,
+    /// `meta.steward`, when the node has one (boxed: most nodes have none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub exposure: Option<ExposureInfo>,
-}
-
-fn is_default<T: Default + PartialEq>(t: &T) -> bool {
-    *t == T::default()
+    pub steward: Option<Box<StewardMeta>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exposure: Option<Box<ExposureInfo>>,
 }
 
 /// A dbt group and its owner.
@@ -241,14 +238,14 @@ impl Origins {
         })
     }
 
-    fn set(&mut self, node: NodeIndex, found: &mut Vec<NodeIndex>) {
+    fn set(&mut self, node: NodeIndex, found: &mut [NodeIndex]) {
         if found.is_empty() {
             return;
         }
         found.sort_unstable();
         self.first[node.index()] = found[0];
         if found.len() > 1 {
-            self.extra.insert(node, found.clone());
+            self.extra.insert(node, found.to_vec());
         }
     }
 }
@@ -308,12 +305,13 @@ impl Lineage {
             }
             if let Some(rel) = &node.relation {
                 let full = normalize_relation(rel);
-                let parts: Vec<&str> = full.split('.').collect();
-                if parts.len() >= 2 {
-                    let short = parts[parts.len() - 2..].join(".");
-                    if short != full {
-                        by_relation.entry(short).or_default().push(idx);
-                    }
+                // Also index `schema.table` when the relation has a database part.
+                let mut dots = full.rmatch_indices('.').map(|(i, _)| i);
+                if let (Some(_), Some(second_last)) = (dots.next(), dots.next()) {
+                    by_relation
+                        .entry(full[second_last + 1..].to_owned())
+                        .or_default()
+                        .push(idx);
                 }
                 by_relation.entry(full).or_default().push(idx);
             }
@@ -414,7 +412,9 @@ impl Lineage {
     }
 
     pub fn nodes(&self) -> impl Iterator<Item = (NodeIndex, &Node)> {
-        self.graph.node_indices().map(move |i| (i, &self.nodes[i.index()]))
+        self.graph
+            .node_indices()
+            .map(move |i| (i, &self.nodes[i.index()]))
     }
 
     pub fn get(&self, unique_id: &str) -> Option<NodeIndex> {
@@ -452,7 +452,9 @@ impl Lineage {
             }
             same_rank
                 .iter()
-                .find(|i| self.project.is_some() && self.nodes[(***i).index()].package == self.project)
+                .find(|i| {
+                    self.project.is_some() && self.nodes[(***i).index()].package == self.project
+                })
                 .map(|i| **i)
                 .or(Some(*same_rank[0]))
         };
@@ -567,7 +569,10 @@ impl Lineage {
         for idx in test.into_iter().chain(std::iter::once(asset)) {
             let node = &self.nodes[idx.index()];
             node.owners.iter().for_each(|o| push(o));
-            node.steward.owners.iter().for_each(|o| push(o));
+            node.steward
+                .iter()
+                .flat_map(|s| s.owners.iter())
+                .for_each(|o| push(o));
         }
         for idx in test.into_iter().chain(std::iter::once(asset)) {
             if let Some(owner) = self.nodes[idx.index()]
@@ -652,7 +657,9 @@ impl Lineage {
                 continue;
             }
             match origins.get(n) {
-                Some(roots) => roots.iter().for_each(|r| *explains.entry(*r).or_default() += 1),
+                Some(roots) => roots
+                    .iter()
+                    .for_each(|r| *explains.entry(*r).or_default() += 1),
                 None => *explains.entry(n).or_default() += 1,
             }
         }
@@ -663,7 +670,11 @@ impl Lineage {
                 explains: n,
             })
             .collect();
-        out.sort_by(|a, b| b.explains.cmp(&a.explains).then_with(|| a.unique_id.cmp(&b.unique_id)));
+        out.sort_by(|a, b| {
+            b.explains
+                .cmp(&a.explains)
+                .then_with(|| a.unique_id.cmp(&b.unique_id))
+        });
         out
     }
 
@@ -774,11 +785,19 @@ fn kind_rank(kind: NodeKind) -> u8 {
 
 /// `"Analytics".`marts`.[Orders]` → `analytics.marts.orders`.
 pub fn normalize_relation(s: &str) -> String {
-    s.chars()
-        .filter(|c| !matches!(c, '"' | '`' | '[' | ']'))
-        .collect::<String>()
+    let mut out = String::with_capacity(s.len());
+    for c in s
         .trim()
-        .to_lowercase()
+        .chars()
+        .filter(|c| !matches!(c, '"' | '`' | '[' | ']'))
+    {
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.extend(c.to_lowercase());
+        }
+    }
+    out
 }
 
 /// The current lineage, replaced atomically when a new manifest arrives.

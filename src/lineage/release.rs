@@ -77,3 +77,32 @@ fn discard(addr: usize, len: usize) {
 
 #[cfg(not(unix))]
 fn discard(_addr: usize, _len: usize) {}
+
+/// Validates that `bytes` is UTF-8, in chunks; when a region is registered, each validated
+/// chunk is handed back to the OS at once so that validation does not make the whole file
+/// resident before parsing starts.
+pub fn validate_utf8(bytes: &[u8]) -> Result<&str, std::str::Utf8Error> {
+    let registered = REGION.with(|r| r.get().is_some());
+    let mut start = 0;
+    while start < bytes.len() {
+        let mut end = (start + STEP).min(bytes.len());
+        if let Err(e) = std::str::from_utf8(&bytes[start..end]) {
+            if e.error_len().is_some() || end == bytes.len() {
+                // A real error: report it with offsets into the whole input.
+                return std::str::from_utf8(bytes);
+            }
+            // A character split by the chunk boundary: validate it with the next chunk.
+            end = start + e.valid_up_to();
+        }
+        if registered {
+            let chunk_start = (bytes.as_ptr() as usize + start).next_multiple_of(PAGE);
+            let chunk_end = (bytes.as_ptr() as usize + end) / PAGE * PAGE;
+            if chunk_end > chunk_start {
+                discard(chunk_start, chunk_end - chunk_start);
+            }
+        }
+        start = end;
+    }
+    // SAFETY: every byte was validated above, chunk by chunk, on character boundaries.
+    Ok(unsafe { std::str::from_utf8_unchecked(bytes) })
+}

@@ -26,7 +26,7 @@ fn node(uid: &str, kind: NodeKind) -> Node {
         data_products: Vec::new(),
         checksum: None,
         severity: None,
-        steward: Default::default(),
+        steward: None,
         exposure: None,
     }
 }
