@@ -360,3 +360,37 @@ fn demo_tells_the_story() {
         "{text}"
     );
 }
+
+#[test]
+fn a_failing_unit_test_is_counted_but_raises_no_issue() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rr: Value = serde_json::from_slice(
+        &std::fs::read(demo_artifact("healthy", "run_results.json")).unwrap(),
+    )
+    .unwrap();
+    let mut found = false;
+    for r in rr["results"].as_array_mut().unwrap() {
+        if r["unique_id"].as_str().unwrap().starts_with("unit_test.") {
+            r["status"] = "fail".into();
+            found = true;
+        }
+    }
+    assert!(found, "the demo project has a unit test");
+    let rr_path = dir.path().join("run_results.json");
+    std::fs::write(&rr_path, serde_json::to_vec(&rr).unwrap()).unwrap();
+    let m = demo_artifact("healthy", "manifest.json");
+    let db = dir.path().join("s.db");
+    let out = steward(
+        &db,
+        &[
+            "ingest",
+            "dbt",
+            "--manifest",
+            m.to_str().unwrap(),
+            "--run-results",
+            rr_path.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(issues(&db).len(), 0);
+}

@@ -866,3 +866,36 @@ async fn an_ingest_with_no_parts_names_the_request() {
     assert!(error_of(&reply).contains("POST /v1/dbt"), "{reply}");
     s.server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn push_sends_a_target_folder_and_a_wrong_token_is_refused() {
+    let server = crate::support::TestServer::start(Some("push-token")).await;
+    let dir = tempfile::tempdir().unwrap();
+    for file in ["manifest.json", "run_results.json", "sources.json"] {
+        std::fs::copy(
+            crate::support::demo_artifact("broken", file),
+            dir.path().join(file),
+        )
+        .unwrap();
+    }
+    let read = |name: &str| Some(steward::ingest::Input::read(&dir.path().join(name)).unwrap());
+    let artifacts = || steward::ingest::DbtArtifacts {
+        manifest: read("manifest.json"),
+        run_results: read("run_results.json"),
+        sources: read("sources.json"),
+        env: Some("prod".into()),
+    };
+    let summary = steward::push::push(&server.base, Some("push-token"), artifacts())
+        .await
+        .unwrap();
+    assert!(
+        summary.contains("env prod") && summary.contains("7 opened"),
+        "{summary}"
+    );
+    let err = steward::push::push(&server.base, Some("wrong"), artifacts())
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("401"), "{err}");
+    let issues = server.test_app.app.issues(&Default::default()).unwrap();
+    assert_eq!(issues.len(), 7);
+}
