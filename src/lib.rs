@@ -20,3 +20,4 @@ pub mod push;
 pub mod render;
 pub mod schema_version;
 pub mod store;
+pub mod slack;
