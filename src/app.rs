@@ -5,7 +5,8 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::error::InputError;
 use crate::ingest::{self, DbtArtifacts, IngestSummary, Input};
-use crate::issues::{self, Comment, Event, Issue, IssueFilter, Resolution, Status};
+use crate::incidents::{self, Declaration, Incident};
+use crate::issues::{self, Comment, Event, Issue, IssueFilter, Mute, Resolution, Status};
 use crate::lineage::{Impact, Lineage, LineageHandle};
 use crate::store::Store;
 use anyhow::Result;
@@ -149,8 +150,53 @@ impl App {
     ) -> Result<Issue> {
         let now = self.clock.now();
         let (reason, actor) = (reason.map(str::to_owned), actor.to_owned());
+        self.store.write(move |tx| {
+            let issue = issues::resolve(tx, id, resolution, reason.as_deref(), &actor, now)?;
+            changed(tx, id, "resolved", &actor, now)?;
+            Ok(issue)
+        })
+    }
+
+    /// Declares an incident; returns it as every face shows it.
+    pub fn declare(&self, d: Declaration) -> Result<Incident> {
+        let now = self.clock.now();
+        let n = self.store.write(move |tx| {
+            let n = incidents::declare(tx, &d, now)?;
+            crate::outbox::enqueue(tx, crate::outbox::INCIDENT_CHANGED, &serde_json::json!({"incident": n}), now)?;
+            Ok(n)
+        })?;
+        self.incident(n)
+    }
+
+    pub fn incident(&self, n: i64) -> Result<Incident> {
+        let lineage = self.lineage.current();
+        self.store.read(|c| incidents::get(c, &lineage, n))
+    }
+
+    pub fn incidents(&self, open_only: bool) -> Result<Vec<Incident>> {
+        let lineage = self.lineage.current();
+        self.store.read(|c| incidents::list(c, &lineage, open_only))
+    }
+
+    /// Open issues lineage relates to `issue_id` (for pre-selecting when declaring).
+    pub fn related_issues(&self, issue_id: i64) -> Result<Vec<(Issue, bool)>> {
+        let lineage = self.lineage.current();
+        let now = self.clock.now();
         self.store
-            .write(move |tx| issues::resolve(tx, id, resolution, reason.as_deref(), &actor, now))
+            .read(|c| incidents::related_issues(c, &lineage, issue_id, chrono::Duration::hours(24), now))
+    }
+
+    /// Mutes alerts for an asset (and its issue) until `until`, or until fixed when None.
+    pub fn mute(&self, issue_id: Option<i64>, asset: Option<&str>, until: Option<chrono::DateTime<chrono::Utc>>, actor: &str) -> Result<Mute> {
+        let now = self.clock.now();
+        let (asset, actor) = (asset.map(str::to_owned), actor.to_owned());
+        self.store.write(move |tx| {
+            let mute = issues::mute(tx, issue_id, asset.as_deref(), until, &actor, now)?;
+            if let Some(id) = issue_id {
+                changed(tx, id, "muted", &actor, now)?;
+            }
+            Ok(mute)
+        })
     }
 
     /// The impact of one node in `lineage` (the current one when None).
@@ -165,6 +211,17 @@ impl App {
         };
         node_impact(lineage, reference)
     }
+}
+
+/// Tells integrations (through the outbox, in the same transaction) that a person changed an issue.
+fn changed(tx: &rusqlite::Transaction, id: i64, reason: &str, actor: &str, now: chrono::DateTime<chrono::Utc>) -> Result<()> {
+    crate::outbox::enqueue(
+        tx,
+        crate::outbox::ISSUES_CHANGED,
+        &serde_json::json!({"issues": [id], "reason": reason, "actor": actor}),
+        now,
+    )?;
+    Ok(())
 }
 
 /// Resolves `reference` and computes its impact; an unknown node is an input error.

@@ -13,6 +13,60 @@ pub struct Config {
     pub database: PathBuf,
     pub issues: IssuesConfig,
     pub http: HttpConfig,
+    /// Slack channels and routing; absent means no Slack.
+    pub slack: Option<SlackConfig>,
+}
+
+/// `[slack]`: where alerts and incidents go. `alerts_channel` and `incidents_channel` alone are
+/// a valid table. Channels are given by ID (`C…`/`G…`), never by name.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlackConfig {
+    /// The default route for alerts.
+    pub alerts_channel: String,
+    /// Where incident messages live.
+    pub incidents_channel: String,
+    /// The slash command's name, as configured in the Slack app.
+    #[serde(default = "default_command")]
+    pub command: String,
+    /// Minimum time between two posts to the same channel (Slack allows about 1/s).
+    #[serde(default = "default_post_interval", with = "duration_ms_text")]
+    pub post_interval: Duration,
+    /// Posts a channel may send at once before pacing applies.
+    #[serde(default = "default_burst")]
+    pub burst: u32,
+    /// Routing rules, first match wins; `meta.steward.channel` in dbt beats them all.
+    #[serde(default)]
+    pub routes: Vec<Route>,
+}
+
+/// One routing rule: every condition given must match.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Route {
+    pub channel: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tag: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_product: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity: Option<String>,
+}
+
+fn default_command() -> String {
+    crate::slack::DEFAULT_SLASH_COMMAND.to_owned()
+}
+
+fn default_post_interval() -> Duration {
+    Duration::from_secs(1)
+}
+
+fn default_burst() -> u32 {
+    3
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -47,6 +101,7 @@ impl Default for Config {
             database: PathBuf::from("steward.db"),
             issues: IssuesConfig::default(),
             http: HttpConfig::default(),
+            slack: None,
         }
     }
 }
@@ -126,6 +181,22 @@ impl Config {
                 "http.body_limit must be at least 1KiB",
             ));
         }
+        if let Some(slack) = &self.slack {
+            for (key, id) in [("alerts_channel", &slack.alerts_channel), ("incidents_channel", &slack.incidents_channel)]
+                .into_iter()
+                .chain(slack.routes.iter().map(|r| ("routes.channel", &r.channel)))
+            {
+                if !looks_like_channel_id(id) {
+                    return Err(InputError::new(
+                        origin,
+                        format!("slack.{key} {id:?} is not a channel ID (like C0123ABCD); names change, IDs do not"),
+                    ));
+                }
+            }
+            if !slack.command.starts_with('/') {
+                return Err(InputError::new(origin, format!("slack.command {:?} must start with /", slack.command)));
+            }
+        }
         if self.issues.default_environment.trim().is_empty() {
             return Err(InputError::new(
                 origin,
@@ -134,6 +205,13 @@ impl Config {
         }
         Ok(())
     }
+}
+
+/// `C0123ABCD`, `G0123ABCD` (private, legacy) or `D…`: upper-case letters and digits.
+pub fn looks_like_channel_id(s: &str) -> bool {
+    s.len() >= 9
+        && matches!(s.as_bytes()[0], b'C' | b'G' | b'D')
+        && s.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
 }
 
 /// Parses `90d`, `24h`, `30m`, `45s`, `2w`.
@@ -197,6 +275,26 @@ mod duration_text {
     }
 }
 
+/// Durations that may be below a second: `250ms` as well as `1s`, `2m`.
+mod duration_ms_text {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use std::time::Duration;
+
+    pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format!("{}ms", d.as_millis()))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        let text = String::deserialize(d)?;
+        if let Some(ms) = text.trim().strip_suffix("ms").and_then(|n| n.trim().parse::<u64>().ok()) {
+            return Ok(Duration::from_millis(ms));
+        }
+        super::parse_duration(&text).ok_or_else(|| {
+            serde::de::Error::custom(format!("invalid duration {text:?}: use e.g. 250ms, 1s"))
+        })
+    }
+}
+
 mod size_text {
     use serde::{Deserialize, Deserializer, Serializer};
 
@@ -241,6 +339,23 @@ mod tests {
             e.to_string().contains("line 3") && e.to_string().contains("soon"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn slack_table_needs_only_two_channels_and_ids() {
+        let c = Config::parse("s.toml", "[slack]\nalerts_channel = \"C0ALERTS01\"\nincidents_channel = \"C0INCIDEN1\"\n").unwrap();
+        let s = c.slack.unwrap();
+        assert_eq!((s.command.as_str(), s.post_interval, s.burst), ("/steward", Duration::from_secs(1), 3));
+        let e = Config::parse("s.toml", "[slack]\nalerts_channel = \"#alerts\"\nincidents_channel = \"C0INCIDEN1\"\n").unwrap_err();
+        assert!(e.to_string().contains("not a channel ID"), "{e}");
+        let c = Config::parse(
+            "s.toml",
+            "[slack]\nalerts_channel = \"C0ALERTS01\"\nincidents_channel = \"C0INCIDEN1\"\npost_interval = \"50ms\"\n[[slack.routes]]\nchannel = \"C0FINANCE1\"\ndata_product = \"revenue\"\n",
+        )
+        .unwrap();
+        let s = c.slack.unwrap();
+        assert_eq!(s.post_interval, Duration::from_millis(50));
+        assert_eq!(s.routes[0].data_product.as_deref(), Some("revenue"));
     }
 
     #[test]

@@ -328,6 +328,19 @@ fn commit(
             let skipped: Vec<&Observation> = p.observations.iter().filter(|o| o.outcome == Outcome::Skipped).collect();
             issues::recompute_roots(tx, &p.env, &p.lineage, p.has_run_results.then_some(skipped.as_slice()))?;
         }
+        let changed: Vec<i64> = [&applied.opened, &applied.reopened, &applied.updated, &applied.recovering, &applied.recovered]
+            .into_iter()
+            .flatten()
+            .copied()
+            .collect();
+        if !changed.is_empty() {
+            crate::outbox::enqueue(
+                tx,
+                crate::outbox::ISSUES_CHANGED,
+                &serde_json::json!({"issues": changed, "ingest": ingest_id, "reason": "ingest"}),
+                now,
+            )?;
+        }
         tx.execute("DELETE FROM observations WHERE received_at < ?1", [ts(now - retention)])?;
         let summary = IngestSummary {
             ingest_id,

@@ -21,3 +21,5 @@ pub mod render;
 pub mod schema_version;
 pub mod store;
 pub mod slack;
+pub mod incidents;
+pub mod outbox;

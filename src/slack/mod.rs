@@ -6,6 +6,7 @@ pub mod blocks;
 pub mod commands;
 pub mod fake;
 pub mod limits;
+pub mod routing;
 
 /// Bot token scopes the app needs, each with why. `manifests/slack-app.yaml` must list exactly
 /// these (a test checks it).

@@ -1,0 +1,262 @@
+//! Incidents: what people declare once they judge that failures matter. An incident is numbered
+//! `INC-n`, groups issues (each issue in at most one open incident), and carries its own timeline.
+//! This module holds declaring, linking and reading; the full lifecycle grows from here.
+
+use crate::error::{InputError, InputErrorKind};
+use crate::issues::{self, Issue, IssueFilter, ts};
+use crate::lineage::{Impact, Lineage, RootCandidate};
+use anyhow::Result;
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use serde::Serialize;
+
+pub const SEVERITIES: [&str; 4] = ["SEV1", "SEV2", "SEV3", "SEV4"];
+
+/// `INC-7`, `inc-7`, `#7` or `7` → 7.
+pub fn parse_number(s: &str) -> Option<i64> {
+    let s = s.trim();
+    let digits = s
+        .strip_prefix("INC-")
+        .or_else(|| s.strip_prefix("inc-"))
+        .or_else(|| s.strip_prefix('#'))
+        .unwrap_or(s);
+    digits.parse().ok().filter(|n| *n > 0)
+}
+
+pub fn label(n: i64) -> String {
+    format!("INC-{n}")
+}
+
+/// What a person asks for when declaring.
+#[derive(Debug, Clone, Default)]
+pub struct Declaration {
+    pub title: String,
+    pub description: Option<String>,
+    pub severity: String,
+    pub commander: Option<String>,
+    pub issues: Vec<i64>,
+    pub declared_by: String,
+}
+
+/// An incident as every face shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Incident {
+    /// `INC-n`.
+    pub id: String,
+    pub number: i64,
+    pub title: String,
+    pub description: Option<String>,
+    pub severity: String,
+    pub status: String,
+    pub commander: Option<String>,
+    pub declared_by: String,
+    pub issues: Vec<i64>,
+    /// Ranked root-cause candidates among the linked issues' assets.
+    pub root_causes: Vec<RootCandidate>,
+    pub impact: Impact,
+    pub impact_started: Option<String>,
+    pub declared: String,
+    pub acknowledged: Option<String>,
+    pub mitigated: Option<String>,
+    pub resolved: Option<String>,
+    pub summary: Option<String>,
+    pub resolution_reason: Option<String>,
+}
+
+/// Declares an incident linking `d.issues`. Refuses unknown issues and issues already in another
+/// open incident, naming them; nothing is written then.
+pub fn declare(tx: &Transaction, d: &Declaration, now: DateTime<Utc>) -> Result<i64> {
+    let origin = "declare";
+    if d.title.trim().is_empty() {
+        return Err(InputError::new(origin, "the title is empty").into());
+    }
+    let severity = d.severity.to_ascii_uppercase();
+    if !SEVERITIES.contains(&severity.as_str()) {
+        return Err(InputError::new(origin, format!("severity {:?} is not one of SEV1–SEV4", d.severity)).into());
+    }
+    let mut impact_started: Option<String> = None;
+    for id in &d.issues {
+        let issue = issues::get(tx, *id)?
+            .ok_or_else(|| InputError::not_found(format!("issue {id}"), "no such issue"))?;
+        if let Some(other) = issue.incident_id
+            && incident_is_open(tx, other)?
+        {
+            return Err(InputError::new(
+                format!("issue {id}"),
+                format!("it already belongs to the open incident {}", label(other)),
+            )
+            .kind(InputErrorKind::Conflict)
+            .into());
+        }
+        if impact_started.as_deref().is_none_or(|s| issue.first_seen.as_str() < s) {
+            impact_started = Some(issue.first_seen.clone());
+        }
+    }
+    tx.execute(
+        "INSERT INTO incidents (title, description, severity, status, commander, declared_by, declared_at, impact_started, updated_at)
+         VALUES (?1, ?2, ?3, 'investigating', ?4, ?5, ?6, ?7, ?6)",
+        params![d.title.trim(), d.description, severity, d.commander, d.declared_by, ts(now), impact_started],
+    )?;
+    let n = tx.last_insert_rowid();
+    log(tx, n, None, "declared", &d.declared_by, serde_json::json!({"title": d.title, "severity": severity, "issues": d.issues}), now)?;
+    for id in &d.issues {
+        link_issue(tx, n, *id, &d.declared_by, now)?;
+    }
+    Ok(n)
+}
+
+fn incident_is_open(conn: &Connection, n: i64) -> Result<bool> {
+    Ok(conn
+        .query_row("SELECT status != 'resolved' FROM incidents WHERE id = ?1", [n], |r| r.get(0))
+        .optional()?
+        .unwrap_or(false))
+}
+
+/// Links an issue to an incident (moving it out of a resolved one is allowed).
+pub fn link_issue(tx: &Transaction, n: i64, issue_id: i64, actor: &str, now: DateTime<Utc>) -> Result<()> {
+    tx.execute("UPDATE issues SET incident_id = ?2, updated_at = ?3 WHERE id = ?1", params![issue_id, n, ts(now)])?;
+    log(tx, n, Some(issue_id), "issue_linked", actor, serde_json::json!({"issue": issue_id}), now)?;
+    Ok(())
+}
+
+fn log(tx: &Connection, n: i64, issue: Option<i64>, kind: &str, actor: &str, detail: serde_json::Value, now: DateTime<Utc>) -> Result<()> {
+    tx.prepare_cached("INSERT INTO events (at, issue_id, incident_id, kind, actor, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?
+        .execute(params![ts(now), issue, n, kind, actor, detail.to_string()])?;
+    Ok(())
+}
+
+struct Row {
+    number: i64,
+    title: String,
+    description: Option<String>,
+    severity: String,
+    status: String,
+    commander: Option<String>,
+    declared_by: String,
+    declared_at: String,
+    impact_started: Option<String>,
+    acknowledged_at: Option<String>,
+    mitigated_at: Option<String>,
+    resolved_at: Option<String>,
+    summary: Option<String>,
+    resolution_reason: Option<String>,
+}
+
+const COLUMNS: &str = "id, title, description, severity, status, commander, declared_by, declared_at, impact_started,
+    acknowledged_at, mitigated_at, resolved_at, summary, resolution_reason";
+
+fn row(r: &rusqlite::Row) -> rusqlite::Result<Row> {
+    Ok(Row {
+        number: r.get(0)?,
+        title: r.get(1)?,
+        description: r.get(2)?,
+        severity: r.get(3)?,
+        status: r.get(4)?,
+        commander: r.get(5)?,
+        declared_by: r.get(6)?,
+        declared_at: r.get(7)?,
+        impact_started: r.get(8)?,
+        acknowledged_at: r.get(9)?,
+        mitigated_at: r.get(10)?,
+        resolved_at: r.get(11)?,
+        summary: r.get(12)?,
+        resolution_reason: r.get(13)?,
+    })
+}
+
+fn assemble(conn: &Connection, lineage: &Lineage, r: Row) -> Result<Incident> {
+    let linked: Vec<Issue> = issues::list(conn, &IssueFilter::default())?
+        .into_iter()
+        .filter(|i| i.incident_id == Some(r.number))
+        .collect();
+    let nodes: Vec<_> = linked.iter().filter_map(|i| lineage.get(&i.asset)).collect();
+    Ok(Incident {
+        id: label(r.number),
+        number: r.number,
+        title: r.title,
+        description: r.description,
+        severity: r.severity,
+        status: r.status,
+        commander: r.commander,
+        declared_by: r.declared_by,
+        issues: linked.iter().map(|i| i.id).collect(),
+        root_causes: lineage.root_candidates(&nodes),
+        impact: lineage.impact(&nodes),
+        impact_started: r.impact_started,
+        declared: r.declared_at,
+        acknowledged: r.acknowledged_at,
+        mitigated: r.mitigated_at,
+        resolved: r.resolved_at,
+        summary: r.summary,
+        resolution_reason: r.resolution_reason,
+    })
+}
+
+pub fn get(conn: &Connection, lineage: &Lineage, n: i64) -> Result<Incident> {
+    let r = conn
+        .query_row(&format!("SELECT {COLUMNS} FROM incidents WHERE id = ?1"), [n], row)
+        .optional()?
+        .ok_or_else(|| InputError::not_found(label(n), "no such incident"))?;
+    assemble(conn, lineage, r)
+}
+
+/// Every incident, newest first; `open_only` leaves out resolved ones.
+pub fn list(conn: &Connection, lineage: &Lineage, open_only: bool) -> Result<Vec<Incident>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM incidents {} ORDER BY id DESC",
+        if open_only { "WHERE status != 'resolved'" } else { "" }
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let rows: Vec<Row> = stmt.query_map([], row)?.collect::<rusqlite::Result<_>>()?;
+    rows.into_iter().map(|r| assemble(conn, lineage, r)).collect()
+}
+
+/// Open issues related to `issue_id` through lineage: the same root cause, or an asset up- or
+/// downstream of its asset that failed within `window` before `now`. The bool says whether to
+/// pre-select it when declaring (same root cause, or linked by lineage within the window).
+pub fn related_issues(
+    conn: &Connection,
+    lineage: &Lineage,
+    issue_id: i64,
+    window: chrono::Duration,
+    now: DateTime<Utc>,
+) -> Result<Vec<(Issue, bool)>> {
+    let all = issues::list(conn, &IssueFilter::default())?;
+    let Some(me) = all.iter().find(|i| i.id == issue_id).cloned() else {
+        return Err(InputError::not_found(format!("issue {issue_id}"), "no such issue").into());
+    };
+    let my_root = me.symptom_of.unwrap_or(me.id);
+    let node = lineage.get(&me.asset);
+    let mut linked_assets: std::collections::HashSet<String> = std::collections::HashSet::new();
+    if let Some(n) = node {
+        for i in lineage.upstream(n).into_iter().chain(lineage.downstream(n)) {
+            linked_assets.insert(lineage.node(i).unique_id.clone());
+        }
+    }
+    let since = ts(now - window);
+    let mut out = Vec::new();
+    for i in all.into_iter().filter(|i| i.is_active()) {
+        let same_root = i.id == me.id || i.symptom_of.unwrap_or(i.id) == my_root || i.asset == me.asset;
+        let near = linked_assets.contains(&i.asset) && i.last_seen >= since;
+        if same_root || near {
+            out.push((i, true));
+        }
+    }
+    out.sort_by_key(|(i, _)| i.id);
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn incident_numbers_parse_in_every_form() {
+        for s in ["INC-7", "inc-7", "#7", "7", " 7 "] {
+            assert_eq!(parse_number(s), Some(7), "{s}");
+        }
+        assert_eq!(parse_number("INC-x"), None);
+        assert_eq!(parse_number("0"), None);
+        assert_eq!(label(12), "INC-12");
+    }
+}
