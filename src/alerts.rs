@@ -152,6 +152,7 @@ fn alert_observation(
         url: a.url,
         run_id: a.run_id,
         occurred_at,
+        compiled_sql: None,
     })
 }
 
@@ -291,6 +292,7 @@ pub fn parse_openlineage(
                 url: None,
                 run_id: Some(event.run.run_id.clone()),
                 occurred_at,
+                compiled_sql: None,
             });
         }
     }

@@ -21,6 +21,8 @@ pub struct App {
     pub lineage: LineageHandle,
     pub config: Arc<Config>,
     pub clock: Arc<dyn Clock>,
+    /// Woken after every write that put work in the outbox, so integrations act at once.
+    pub outbox_signal: Arc<tokio::sync::Notify>,
 }
 
 /// Where an issue's Slack message is.
@@ -62,39 +64,74 @@ impl App {
             lineage: LineageHandle::new(lineage),
             config: Arc::new(config),
             clock,
+            outbox_signal: Arc::new(tokio::sync::Notify::new()),
         })
     }
 
     pub fn ingest_dbt(&self, artifacts: DbtArtifacts) -> Result<IngestSummary> {
-        ingest::ingest_dbt(
-            &self.store,
-            &self.lineage,
-            &self.config,
-            artifacts,
-            self.clock.now(),
-        )
+        let s = ingest::ingest_dbt(&self.store, &self.lineage, &self.config, artifacts, self.clock.now());
+        self.signal(s)
     }
 
     pub fn ingest_alerts(&self, input: Input, env: Option<String>) -> Result<IngestSummary> {
-        ingest::ingest_alerts(
-            &self.store,
-            &self.lineage,
-            &self.config,
-            input,
-            env,
-            self.clock.now(),
-        )
+        let s = ingest::ingest_alerts(&self.store, &self.lineage, &self.config, input, env, self.clock.now());
+        self.signal(s)
     }
 
     pub fn ingest_openlineage(&self, input: Input, env: Option<String>) -> Result<IngestSummary> {
-        ingest::ingest_openlineage(
-            &self.store,
-            &self.lineage,
-            &self.config,
-            input,
-            env,
-            self.clock.now(),
-        )
+        let s = ingest::ingest_openlineage(&self.store, &self.lineage, &self.config, input, env, self.clock.now());
+        self.signal(s)
+    }
+
+    /// Wakes outbox consumers after a successful write.
+    fn signal<T>(&self, r: Result<T>) -> Result<T> {
+        if r.is_ok() {
+            self.outbox_signal.notify_one();
+        }
+        r
+    }
+
+    /// A reply in the Slack thread of an issue or incident message: stored as a comment
+    /// (`kind` "new"), edited ("changed") or removed ("deleted"), keyed by the reply's `ts`.
+    /// Replies in threads Steward does not own are ignored.
+    pub fn thread_comment(&self, channel: &str, thread_ts: &str, ts: &str, author: &str, text: &str, kind: &str) -> Result<()> {
+        let now = self.clock.now();
+        let (channel, thread_ts, ts, author, text, kind) =
+            (channel.to_owned(), thread_ts.to_owned(), ts.to_owned(), author.to_owned(), text.to_owned(), kind.to_owned());
+        self.store.write(move |tx| {
+            let target: Option<(Option<i64>, Option<i64>)> = tx
+                .query_row(
+                    "SELECT issue_id, incident_id FROM slack_messages WHERE channel = ?1 AND ts = ?2 LIMIT 1",
+                    rusqlite::params![channel, thread_ts],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            let Some((issue, incident)) = target else { return Ok(()) };
+            match kind.as_str() {
+                "new" => {
+                    let exists: bool =
+                        tx.query_row("SELECT EXISTS (SELECT 1 FROM comments WHERE slack_ts = ?1)", [&ts], |r| r.get(0))?;
+                    if !exists {
+                        tx.execute(
+                            "INSERT INTO comments (issue_id, incident_id, author, body, at, slack_ts) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                            rusqlite::params![issue, incident, author, text, issues::ts(now), ts],
+                        )?;
+                        tx.execute(
+                            "INSERT INTO events (at, issue_id, incident_id, kind, actor, detail) VALUES (?1, ?2, ?3, 'commented', ?4, ?5)",
+                            rusqlite::params![issues::ts(now), issue, incident, author, serde_json::json!({"slack_ts": ts}).to_string()],
+                        )?;
+                    }
+                }
+                "changed" => {
+                    tx.execute("UPDATE comments SET body = ?2 WHERE slack_ts = ?1", rusqlite::params![ts, text])?;
+                }
+                "deleted" => {
+                    tx.execute("DELETE FROM comments WHERE slack_ts = ?1", [&ts])?;
+                }
+                _ => {}
+            }
+            Ok(())
+        })
     }
 
     pub fn issues(&self, filter: &IssueFilter) -> Result<Vec<Issue>> {
@@ -150,21 +187,22 @@ impl App {
     ) -> Result<Issue> {
         let now = self.clock.now();
         let (reason, actor) = (reason.map(str::to_owned), actor.to_owned());
-        self.store.write(move |tx| {
+        let r = self.store.write(move |tx| {
             let issue = issues::resolve(tx, id, resolution, reason.as_deref(), &actor, now)?;
             changed(tx, id, "resolved", &actor, now)?;
             Ok(issue)
-        })
+        });
+        self.signal(r)
     }
 
     /// Declares an incident; returns it as every face shows it.
     pub fn declare(&self, d: Declaration) -> Result<Incident> {
         let now = self.clock.now();
-        let n = self.store.write(move |tx| {
+        let n = self.signal(self.store.write(move |tx| {
             let n = incidents::declare(tx, &d, now)?;
             crate::outbox::enqueue(tx, crate::outbox::INCIDENT_CHANGED, &serde_json::json!({"incident": n}), now)?;
             Ok(n)
-        })?;
+        }))?;
         self.incident(n)
     }
 
@@ -190,13 +228,14 @@ impl App {
     pub fn mute(&self, issue_id: Option<i64>, asset: Option<&str>, until: Option<chrono::DateTime<chrono::Utc>>, actor: &str) -> Result<Mute> {
         let now = self.clock.now();
         let (asset, actor) = (asset.map(str::to_owned), actor.to_owned());
-        self.store.write(move |tx| {
+        let r = self.store.write(move |tx| {
             let mute = issues::mute(tx, issue_id, asset.as_deref(), until, &actor, now)?;
             if let Some(id) = issue_id {
                 changed(tx, id, "muted", &actor, now)?;
             }
             Ok(mute)
-        })
+        });
+        self.signal(r)
     }
 
     /// The impact of one node in `lineage` (the current one when None).

@@ -58,6 +58,9 @@ struct RawResult<'a> {
     max_loaded_at_time_ago_in_s: Option<f64>,
     #[serde(borrow, default)]
     error: Option<Cow<'a, str>>,
+    /// v4+: the SQL dbt ran (`compiled_sql` in older files).
+    #[serde(borrow, default, alias = "compiled_sql")]
+    compiled_code: Option<Cow<'a, str>>,
 }
 
 #[derive(Deserialize)]
@@ -145,6 +148,7 @@ pub fn parse_run_results(
             url: None,
             run_id: Some(invocation.clone()),
             occurred_at,
+            compiled_sql: r.compiled_code.as_deref().filter(|_| matches!(outcome, Outcome::Fail(_))).map(str::to_owned),
         });
     }
     Ok(ParsedResults {
@@ -221,6 +225,7 @@ pub fn parse_sources(
             url: None,
             run_id: Some(invocation.clone()),
             occurred_at,
+            compiled_sql: None,
         });
     }
     Ok(ParsedResults {

@@ -141,6 +141,9 @@ pub struct Issue {
     pub incident_id: Option<i64>,
     pub created_at: String,
     pub updated_at: String,
+    /// The compiled SQL of the failing check (shown by `steward issue N --json`, not in lists).
+    #[serde(skip)]
+    pub compiled_sql: Option<String>,
 }
 
 impl Issue {
@@ -280,7 +283,7 @@ pub fn apply(
             Outcome::Skipped => None,
             Outcome::Fail(sev) => {
                 let owners = owners_of(lineage, obs);
-                Some(record_failure(
+                let id = record_failure(
                     tx,
                     env,
                     obs,
@@ -291,7 +294,12 @@ pub fn apply(
                     policy,
                     now,
                     &mut summary,
-                )?)
+                )?;
+                if let Some(sql) = &obs.compiled_sql {
+                    tx.prepare_cached("UPDATE issues SET compiled_sql = ?2 WHERE id = ?1")?
+                        .execute(params![id, sql])?;
+                }
+                Some(id)
             }
             Outcome::Pass => match active.get_mut(&key) {
                 None => None,
@@ -715,7 +723,7 @@ pub struct IssueFilter {
 
 const ISSUE_COLUMNS: &str = "id, env, asset, asset_known, check_name, node, origin, source_system, status, resolution,
     resolution_reason, severity, raw_status, message, failures, url, run_id, owners, occurrences, consecutive_passes,
-    first_seen, last_seen, resolved_at, assignee, symptom_of, muted_until, incident_id, created_at, updated_at";
+    first_seen, last_seen, resolved_at, assignee, symptom_of, muted_until, incident_id, created_at, updated_at, compiled_sql";
 
 fn issue_from_row(r: &Row) -> rusqlite::Result<Issue> {
     let owners: String = r.get(17)?;
@@ -751,6 +759,7 @@ fn issue_from_row(r: &Row) -> rusqlite::Result<Issue> {
         incident_id: r.get(26)?,
         created_at: r.get(27)?,
         updated_at: r.get(28)?,
+        compiled_sql: r.get(29)?,
     })
 }
 

@@ -82,6 +82,9 @@ pub struct Observation {
     pub url: Option<String>,
     pub run_id: Option<String>,
     pub occurred_at: DateTime<Utc>,
+    /// The compiled SQL dbt ran, kept for failures only.
+    #[serde(skip)]
+    pub compiled_sql: Option<String>,
 }
 
 impl Observation {

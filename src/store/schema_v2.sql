@@ -31,3 +31,6 @@ CREATE TABLE mutes (
     created_at TEXT NOT NULL
 );
 CREATE INDEX mutes_asset ON mutes(asset);
+
+-- The compiled SQL of the failing test or model, for the alert's Show SQL button.
+ALTER TABLE issues ADD COLUMN compiled_sql TEXT;

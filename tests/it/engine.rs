@@ -117,6 +117,7 @@ impl Harness {
                     url: None,
                     run_id: Some(format!("run{}", self.run)),
                     occurred_at: now,
+                    compiled_sql: None,
                 }
             })
             .collect();

@@ -1,0 +1,458 @@
+//! The notifier: drains the outbox into Slack. One living message per root-cause group (root
+//! issues on one asset), edited in place as issues change, with short thread replies saying who
+//! did what; incident messages in the incidents channel; the App Home after changes.
+//!
+//! An outbox item is marked done only when Slack accepted everything it asked for; otherwise it is
+//! retried with backoff, across restarts. Re-processing is safe: a group that already has a
+//! message is edited, never posted twice.
+
+use crate::issues::{self, Issue, IssueFilter, ts};
+use crate::outbox;
+use crate::slack::api::CallError;
+use crate::slack::blocks::{self, AlertView, Links};
+use crate::slack::routing;
+use crate::slack::worker::Context;
+use anyhow::Result;
+use rusqlite::{OptionalExtension, params};
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+pub async fn run(ctx: Arc<Context>) {
+    let state = Arc::new(State::default());
+    loop {
+        match tick(&ctx, &state).await {
+            Ok(true) => continue,
+            Ok(false) => {}
+            Err(e) => tracing::error!(error = format!("{e:#}"), "notifier pass failed"),
+        }
+        tokio::select! {
+            _ = ctx.app.outbox_signal.notified() => {}
+            _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+        }
+    }
+}
+
+/// In-memory pacing of repeat-failure replies and who has looked at their Home tab.
+#[derive(Default)]
+struct State {
+    last_repeat_reply: Mutex<HashMap<i64, Instant>>,
+}
+
+/// One pass over due outbox items; true when there may be more.
+async fn tick(ctx: &Arc<Context>, state: &Arc<State>) -> Result<bool> {
+    let now = ctx.app.clock.now();
+    let items = {
+        let app = ctx.app.clone();
+        tokio::task::spawn_blocking(move || app.store.read(|c| outbox::due(c, now, 50))).await??
+    };
+    if items.is_empty() {
+        return Ok(false);
+    }
+    for item in &items {
+        let outcome = match item.topic.as_str() {
+            outbox::ISSUES_CHANGED => issues_changed(ctx, state, &item.payload).await,
+            outbox::INCIDENT_CHANGED => incident_changed(ctx, &item.payload).await,
+            _ => Ok(()),
+        };
+        let (id, attempts) = (item.id, item.attempts);
+        let app = ctx.app.clone();
+        match outcome {
+            Ok(()) => {
+                tokio::task::spawn_blocking(move || app.store.write(move |tx| outbox::done(tx, id, now))).await??;
+            }
+            Err(e) => {
+                let permanent = e.downcast_ref::<CallError>().is_some_and(|c| matches!(c, CallError::Api(_)));
+                let msg = format!("{e:#}");
+                tracing::warn!(item = id, attempts, error = msg, permanent, "Slack delivery failed");
+                let delay = chrono::Duration::seconds((2i64 << attempts.min(8)).min(600));
+                tokio::task::spawn_blocking(move || {
+                    app.store.write(move |tx| {
+                        if permanent {
+                            outbox::retry(tx, id, &msg, chrono::Duration::zero(), now)?;
+                            outbox::done(tx, id, now)
+                        } else {
+                            outbox::retry(tx, id, &msg, delay, now)
+                        }
+                    })
+                })
+                .await??;
+            }
+        }
+    }
+    Ok(items.len() == 50)
+}
+
+/// A group's living message.
+#[derive(Debug, Clone)]
+struct Posted {
+    channel: String,
+    ts: String,
+}
+
+fn find_message(c: &rusqlite::Connection, ids: &[i64]) -> Result<Option<Posted>> {
+    if ids.is_empty() {
+        return Ok(None);
+    }
+    let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+    Ok(c.query_row(
+        &format!(
+            "SELECT channel, ts FROM slack_messages WHERE purpose = 'alert' AND state = 'posted' AND issue_id IN ({}) ORDER BY id LIMIT 1",
+            list.join(",")
+        ),
+        [],
+        |r| Ok(Posted { channel: r.get(0)?, ts: r.get(1)? }),
+    )
+    .optional()?)
+}
+
+/// Everything needed to render and route one group.
+struct GroupPlan {
+    anchor: i64,
+    group: Vec<Issue>,
+    existing: Option<Posted>,
+    impact: Option<crate::lineage::Impact>,
+    recent_comments: Vec<issues::Comment>,
+    incident: Option<(i64, String)>,
+    last_event: String,
+    muted: bool,
+}
+
+fn plan_group(app: &crate::app::App, issue_id: i64) -> Result<Option<GroupPlan>> {
+    let lineage = app.lineage.current();
+    let now = app.clock.now();
+    app.store.read(|c| {
+        let Some(issue) = issues::get(c, issue_id)? else { return Ok(None) };
+        let anchor_id = issue.symptom_of.unwrap_or(issue.id);
+        let Some(anchor) = issues::get(c, anchor_id)? else { return Ok(None) };
+        let mut group: Vec<Issue> = issues::list(
+            c,
+            &IssueFilter {
+                env: Some(anchor.env.clone()),
+                ..Default::default()
+            },
+        )?
+        .into_iter()
+        .filter(|i| i.asset == anchor.asset && i.symptom_of.is_none() && (i.is_active() || i.id == anchor.id || i.id == issue.id))
+        .collect();
+        group.sort_by_key(|i| (!i.is_active(), i.id));
+        if group.is_empty() {
+            group.push(anchor.clone());
+        }
+        let ids: Vec<i64> = group.iter().map(|i| i.id).collect();
+        let existing = find_message(c, &ids)?;
+        let impact = lineage.get(&anchor.asset).map(|n| lineage.impact(&[n]));
+        let mut recent_comments = Vec::new();
+        {
+            let mut stmt = c.prepare(
+                "SELECT c.id, c.author, c.body, c.at FROM comments c JOIN issues i ON i.id = c.issue_id
+                 WHERE i.asset = ?1 AND i.id NOT IN (SELECT value FROM json_each(?2)) ORDER BY c.id DESC LIMIT 3",
+            )?;
+            let rows = stmt.query_map(params![anchor.asset, serde_json::to_string(&ids)?], |r| {
+                Ok(issues::Comment { id: r.get(0)?, author: r.get(1)?, body: r.get(2)?, at: r.get(3)? })
+            })?;
+            for r in rows {
+                recent_comments.push(r?);
+            }
+        }
+        let incident = group
+            .iter()
+            .find_map(|i| i.incident_id)
+            .and_then(|n| {
+                c.query_row("SELECT title FROM incidents WHERE id = ?1", [n], |r| r.get::<_, String>(0))
+                    .optional()
+                    .ok()
+                    .flatten()
+                    .map(|t| (n, t))
+            });
+        let last_event: String = c
+            .query_row("SELECT kind FROM events WHERE issue_id = ?1 ORDER BY id DESC LIMIT 1", [issue_id], |r| r.get(0))
+            .optional()?
+            .unwrap_or_default();
+        let muted = issues::is_muted(c, &anchor.asset, now)?;
+        Ok(Some(GroupPlan {
+            anchor: anchor.id,
+            group,
+            existing,
+            impact,
+            recent_comments,
+            incident,
+            last_event,
+            muted,
+        }))
+    })
+}
+
+async fn render(ctx: &Arc<Context>, plan: &GroupPlan) -> (blocks::Message, routing::Routing) {
+    let lineage = ctx.app.lineage.current();
+    let routing = routing::route(&ctx.config, &lineage, &plan.group, plan.impact.as_ref());
+    let mut owners: Vec<String> = plan.group.iter().flat_map(|i| i.owners.iter().cloned()).collect();
+    owners.extend(routing.extra_mentions.iter().cloned());
+    owners.dedup();
+    let owner_mentions = ctx.api.mentions(&owners).await;
+    let tell = plan.impact.as_ref().map(|i| i.owners.clone()).unwrap_or_default();
+    let tell_mentions = ctx.api.mentions(&tell).await;
+    let links = Links {
+        docs_url: None,
+        run_url: plan.group.iter().find_map(|i| i.url.clone()),
+        log_url: None,
+    };
+    let view = AlertView {
+        group: &plan.group,
+        impact: plan.impact.as_ref(),
+        owner_mentions: &owner_mentions,
+        tell_mentions: &tell_mentions,
+        recent_comments: &plan.recent_comments,
+        links: &links,
+        incident: plan.incident.as_ref().map(|(n, t)| (*n, t.as_str())),
+        compiled_sql_available: plan.group.iter().any(|i| i.compiled_sql.is_some()),
+        now: ctx.app.clock.now(),
+    };
+    (blocks::alert_message(&view), routing)
+}
+
+async fn issues_changed(ctx: &Arc<Context>, state: &Arc<State>, payload: &Value) -> Result<()> {
+    let ids: Vec<i64> = payload
+        .get("issues")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_i64).collect())
+        .unwrap_or_default();
+    let reason = payload.get("reason").and_then(Value::as_str).unwrap_or("ingest").to_owned();
+    let actor = payload.get("actor").and_then(Value::as_str).map(str::to_owned);
+
+    // Plan every affected group once (symptoms update their root's message).
+    let mut plans: BTreeMap<i64, (GroupPlan, Vec<i64>)> = BTreeMap::new();
+    for id in ids {
+        let app = ctx.app.clone();
+        let Some(plan) = tokio::task::spawn_blocking(move || plan_group(&app, id)).await?? else { continue };
+        plans.entry(plan.anchor).or_insert_with(|| (plan, Vec::new())).1.push(id);
+    }
+    // Send per channel, channels in parallel (each is paced on its own).
+    let mut by_channel: HashMap<String, Vec<(GroupPlan, Vec<i64>, blocks::Message)>> = HashMap::new();
+    for (_, (plan, changed)) in plans {
+        let (message, routing) = render(ctx, &plan).await;
+        if routing.muted && plan.existing.is_none() {
+            continue;
+        }
+        let channel = plan.existing.as_ref().map(|p| p.channel.clone()).unwrap_or(routing.channel);
+        by_channel.entry(channel).or_default().push((plan, changed, message));
+    }
+    let sends = by_channel.into_iter().map(|(channel, work)| {
+        let ctx = ctx.clone();
+        let state = state.clone();
+        let reason = reason.clone();
+        let actor = actor.clone();
+        async move {
+            for (plan, changed, message) in work {
+                deliver(&ctx, &state, &channel, plan, &changed, message, &reason, actor.as_deref()).await?;
+            }
+            Ok::<(), anyhow::Error>(())
+        }
+    });
+    for r in futures_util::future::join_all(sends).await {
+        r?;
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn deliver(
+    ctx: &Arc<Context>,
+    state: &Arc<State>,
+    channel: &str,
+    plan: GroupPlan,
+    changed: &[i64],
+    message: blocks::Message,
+    reason: &str,
+    actor: Option<&str>,
+) -> Result<()> {
+    let anchor = plan.group.iter().find(|i| i.id == plan.anchor).cloned().unwrap_or_else(|| plan.group[0].clone());
+    let posted = match &plan.existing {
+        Some(p) => {
+            ctx.api.update(&p.channel, &p.ts, &message).await?;
+            p.clone()
+        }
+        None => {
+            if plan.muted || !anchor.is_active() {
+                return Ok(()); // nothing to announce: muted, or already over before it was posted
+            }
+            let ts = ctx.api.post(channel, &message, None).await?;
+            let (app, anchor_id, ch, ts2) = (ctx.app.clone(), anchor.id, channel.to_owned(), ts.clone());
+            let now = ctx.app.clock.now();
+            tokio::task::spawn_blocking(move || {
+                app.store.write(move |tx| {
+                    tx.execute(
+                        "INSERT INTO slack_messages (issue_id, channel, ts, purpose, state, updated_at) VALUES (?1, ?2, ?3, 'alert', 'posted', ?4)",
+                        params![anchor_id, ch, ts2, ts(now)],
+                    )?;
+                    Ok(())
+                })
+            })
+            .await??;
+            // A brand-new message says it all; no thread reply.
+            return Ok(());
+        }
+    };
+    // The thread says what changed.
+    let reply = match reason {
+        "ingest" => match plan.last_event.as_str() {
+            "recovered" => Some(blocks::recovery_reply(&anchor, ctx.app.clock.now())),
+            "reopened" => Some(blocks::activity_reply("Steward", "reopened this: it failed again")),
+            "failed_again" | "regressed" => {
+                let mut last = state.last_repeat_reply.lock().expect("repeat lock");
+                let due = last.get(&plan.anchor).is_none_or(|t| t.elapsed() >= Duration::from_secs(3600));
+                if due {
+                    last.insert(plan.anchor, Instant::now());
+                    Some(blocks::repeat_failure_reply(&anchor))
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        },
+        "assigned" => Some(blocks::activity_reply(actor.unwrap_or("someone"), &format!("assigned this to {}", anchor.assignee.as_deref().unwrap_or("someone")))),
+        "status" => Some(blocks::activity_reply(actor.unwrap_or("someone"), &format!("set the status to {}", anchor.status))),
+        "resolved" => Some(blocks::activity_reply(
+            actor.unwrap_or("someone"),
+            &format!(
+                "resolved this as {}{}",
+                anchor.resolution.as_deref().unwrap_or("resolved"),
+                anchor.resolution_reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default()
+            ),
+        )),
+        "muted" => Some(blocks::activity_reply(actor.unwrap_or("someone"), &format!("muted this {}", anchor.muted_until.as_deref().map(|u| format!("until {u}")).unwrap_or_default()))),
+        // A comment made in the thread is already there; one made elsewhere is copied in.
+        "commented" if !changed.is_empty() => None,
+        _ => None,
+    };
+    if let Some(reply) = reply {
+        ctx.api.post(&posted.channel, &reply, Some(&posted.ts)).await?;
+    }
+    Ok(())
+}
+
+async fn incident_changed(ctx: &Arc<Context>, payload: &Value) -> Result<()> {
+    let Some(n) = payload.get("incident").and_then(Value::as_i64) else { return Ok(()) };
+    let app = ctx.app.clone();
+    let (incident, linked, existing) = tokio::task::spawn_blocking(move || -> Result<_> {
+        let incident = app.incident(n)?;
+        let linked = app.issues(&IssueFilter { ids: Some(incident.issues.clone()), ..Default::default() })?;
+        let existing: Option<Posted> = app.store.read(|c| {
+            Ok(c.query_row(
+                "SELECT channel, ts FROM slack_messages WHERE purpose = 'incident' AND incident_id = ?1 ORDER BY id LIMIT 1",
+                [n],
+                |r| Ok(Posted { channel: r.get(0)?, ts: r.get(1)? }),
+            )
+            .optional()?)
+        })?;
+        Ok((incident, linked, existing))
+    })
+    .await??;
+    let view = blocks::IncidentView {
+        number: incident.number,
+        title: &incident.title,
+        severity: &incident.severity,
+        status: &incident.status,
+        commander: incident.commander.as_deref(),
+        issues: &linked,
+        impact: Some(&incident.impact),
+        declared_by: &incident.declared_by,
+        declared_at: &incident.declared,
+    };
+    let message = blocks::incident_message(&view);
+    match existing {
+        Some(p) => ctx.api.update(&p.channel, &p.ts, &message).await?,
+        None => {
+            let channel = ctx.config.incidents_channel.clone();
+            let ts_posted = ctx.api.post(&channel, &message, None).await?;
+            let app = ctx.app.clone();
+            let now = ctx.app.clock.now();
+            tokio::task::spawn_blocking(move || {
+                app.store.write(move |tx| {
+                    tx.execute(
+                        "INSERT INTO slack_messages (incident_id, channel, ts, purpose, state, updated_at) VALUES (?1, ?2, ?3, 'incident', 'posted', ?4)",
+                        params![n, channel, ts_posted, ts(now)],
+                    )?;
+                    // Every linked issue's alert shows the incident: re-render them.
+                    crate::outbox::enqueue(tx, outbox::ISSUES_CHANGED, &serde_json::json!({"issues": incident.issues, "reason": "incident"}), now)?;
+                    Ok(())
+                })
+            })
+            .await??;
+            ctx.app.outbox_signal.notify_one();
+        }
+    }
+    Ok(())
+}
+
+/// Publishes a person's Home tab: open issues by data product, theirs, and muted assets.
+pub async fn publish_home(ctx: &Arc<Context>, user: &str) -> Result<()> {
+    let app = ctx.app.clone();
+    let me = format!("<@{user}>");
+    let (by_product, unowned, mine, muted) = tokio::task::spawn_blocking(move || -> Result<_> {
+        let lineage = app.lineage.current();
+        let now = app.clock.now();
+        let open: Vec<Issue> = app.issues(&IssueFilter::default())?.into_iter().filter(|i| i.is_active()).collect();
+        let mut by_product: BTreeMap<String, Vec<Issue>> = BTreeMap::new();
+        let mut unowned = Vec::new();
+        for i in &open {
+            let products = lineage.get(&i.asset).map(|n| lineage.impact(&[n]).data_products).unwrap_or_default();
+            if products.is_empty() {
+                unowned.push(i.clone());
+            }
+            for p in products {
+                by_product.entry(p).or_default().push(i.clone());
+            }
+        }
+        let mine: Vec<Issue> = open.iter().filter(|i| i.assignee.as_deref() == Some(me.as_str())).cloned().collect();
+        let muted: Vec<(String, String)> = app
+            .store
+            .read(|c| issues::active_mutes(c, now))?
+            .into_iter()
+            .map(|m| (m.asset, m.until.unwrap_or_else(|| "until fixed".to_owned())))
+            .collect();
+        Ok((by_product.into_iter().collect::<Vec<_>>(), unowned, mine, muted))
+    })
+    .await??;
+    let view = blocks::home_view(&blocks::HomeView {
+        by_product: &by_product,
+        unowned: &unowned,
+        mine: &mine,
+        muted: &muted,
+    });
+    ctx.api.publish_home(user, &view).await?;
+    Ok(())
+}
+
+/// A message event: a person's reply in the thread of an issue message becomes a comment;
+/// edits and deletions follow it; the bot's own messages are ignored.
+pub async fn thread_message(ctx: &Arc<Context>, event: &Value) -> Result<()> {
+    let subtype = event.get("subtype").and_then(Value::as_str);
+    let channel = event.get("channel").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let (msg, kind) = match subtype {
+        None | Some("thread_broadcast") => (event.clone(), "new"),
+        Some("message_changed") => (event.get("message").cloned().unwrap_or(Value::Null), "changed"),
+        Some("message_deleted") => (event.get("previous_message").cloned().unwrap_or(Value::Null), "deleted"),
+        _ => return Ok(()),
+    };
+    let user = msg.get("user").and_then(Value::as_str).unwrap_or_default().to_owned();
+    if user.is_empty() || user == ctx.bot_user || msg.get("bot_id").is_some() {
+        return Ok(());
+    }
+    let Some(thread_ts) = msg.get("thread_ts").and_then(Value::as_str).map(str::to_owned) else { return Ok(()) };
+    let ts_of_msg = match kind {
+        "deleted" => event.get("deleted_ts").and_then(Value::as_str).or(msg.get("ts").and_then(Value::as_str)),
+        _ => msg.get("ts").and_then(Value::as_str),
+    }
+    .unwrap_or_default()
+    .to_owned();
+    if ts_of_msg == thread_ts {
+        return Ok(()); // the parent message itself
+    }
+    let text = msg.get("text").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let app = ctx.app.clone();
+    tokio::task::spawn_blocking(move || app.thread_comment(&channel, &thread_ts, &ts_of_msg, &format!("<@{user}>"), &text, kind))
+        .await??;
+    Ok(())
+}
