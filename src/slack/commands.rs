@@ -1,1 +1,1196 @@
 //! The `/steward` slash command: a pure parser from command text to a typed command.
+//!
+//! [`parse`] turns the `text` field of a slash command into a [`Command`]; it does no I/O and
+//! knows nothing about the store. Anything it cannot read becomes a [`ParseError`] that says what
+//! was wrong and carries the usage to answer with: unknown input gets usage, never silence.
+//!
+//! The grammar, case-insensitive in subcommands and keywords, with any amount of whitespace:
+//!
+//! ```text
+//! help                                   (also: ?, -h, --help)
+//! issues [open | mine | <asset>]         (bare `issues` = open; `issues asset <name>` for an
+//!                                         asset literally named `open` or `mine`)
+//! issue <n>                              (a bare `<n>` works too)
+//! assign <n> [to] <person>               (<@U123>, <@U123|dana>, an email, @dana or dana)
+//! status <n> <status> [reason…]          (investigating, acknowledged/ack, open, fixed,
+//!                                         expected, false-positive/false_positive/fp)
+//! comment <n> <text…>
+//! mute <n | asset> [for] <duration>      (30m, 24h, 7d, 2w, 1h30m, "2 hours"; at most 365d)
+//! mute <n | asset> until-fixed           (also until_fixed, "until fixed")
+//! declare [title…]
+//! incidents
+//! impact <node>
+//! owner <node>                           (also: whois, who-owns, owners)
+//! ```
+//!
+//! Issue numbers are `12` or `#12`. Free text (comment, reason, title) keeps its inner spacing
+//! and newlines, loses one pair of surrounding quotes (straight or curly) and is unescaped from
+//! Slack's `&amp; &lt; &gt;`. Other arguments are read from the raw text, where `<@U123|dana>`,
+//! `<mailto:…|…>` and `<http://…|…>` are Slack's own markup (the manifest sets
+//! `should_escape: true` so mentions arrive as ids).
+//!
+//! `forever` is deliberately not a mute duration: a mute ends at a time or when the issue is
+//! fixed, so nothing stays silenced by accident.
+
+use std::fmt;
+use std::time::Duration;
+
+/// One parsed `/steward` invocation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    Help,
+    Issues(IssuesScope),
+    Issue(i64),
+    Assign {
+        issue: i64,
+        user: UserRef,
+    },
+    Status {
+        issue: i64,
+        status: StatusArg,
+        reason: Option<String>,
+    },
+    Comment {
+        issue: i64,
+        text: String,
+    },
+    Mute {
+        target: MuteTarget,
+        duration: MuteDuration,
+    },
+    Declare {
+        title: Option<String>,
+    },
+    Incidents,
+    Impact {
+        node: String,
+    },
+    WhoisOwner {
+        node: String,
+    },
+}
+
+/// Which issues `issues` lists. Bare `issues` is [`IssuesScope::Open`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IssuesScope {
+    Open,
+    Mine,
+    Asset(String),
+}
+
+/// A person as typed: resolved to a Slack user later, by whoever has the API at hand.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserRef {
+    /// A Slack user id, from an escaped mention `<@U123|dana>` or `<@U123>`.
+    Id(String),
+    /// An email, typed plainly or as Slack's `<mailto:dana@example.com|dana@example.com>`.
+    Email(String),
+    /// A name, from `@dana` or `dana` (a mention Slack did not escape); may contain spaces.
+    Name(String),
+}
+
+/// The status argument of `status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusArg {
+    Investigating,
+    Acknowledged,
+    Open,
+    Fixed,
+    Expected,
+    FalsePositive,
+}
+
+/// What `mute` silences.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MuteTarget {
+    Issue(i64),
+    /// An asset as typed: a node name or a unique_id.
+    Asset(String),
+}
+
+/// How long `mute` lasts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MuteDuration {
+    /// `30m`, `24h`, `7d`, `2w`, `1h30m`, `2 hours`: more than zero, at most [`MAX_MUTE`].
+    For(Duration),
+    /// `until-fixed`, `until_fixed` or `until fixed`. (`forever` is refused on purpose.)
+    UntilFixed,
+}
+
+/// The longest timed mute.
+pub const MAX_MUTE: Duration = Duration::from_secs(365 * 86_400);
+
+/// Input the parser could not read: what was wrong, and the usage to show with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    /// One sentence saying what was wrong, e.g. "unknown subcommand `isues` (did you mean
+    /// `issues`?)".
+    pub message: String,
+    /// The usage of the subcommand concerned, without the command name (e.g.
+    /// `issue <n>`), or every subcommand's usage, one a line, when the subcommand itself was
+    /// missing or unknown. [`ParseError::reply`] renders it for Slack.
+    pub usage: &'static str,
+}
+
+impl ParseError {
+    fn new(message: impl Into<String>, usage: &'static str) -> ParseError {
+        ParseError {
+            message: message.into(),
+            usage,
+        }
+    }
+
+    /// True when the error is about the subcommand itself and `usage` lists them all.
+    pub fn is_general(&self) -> bool {
+        self.usage == ALL_USAGES
+    }
+
+    /// The answer to post (mrkdwn): the message, then the full help when the subcommand was
+    /// missing or unknown, or the one usage line (with an example) otherwise.
+    pub fn reply(&self, command_name: &str) -> String {
+        if self.is_general() {
+            return format!("{}\n\n{}", self.message, usage(command_name));
+        }
+        let command = command_prefix(command_name);
+        let mut reply = format!("{}\nUsage: `{command} {}`", self.message, self.usage);
+        if let Some(spec) = SPECS.iter().find(|s| s.usage == self.usage) {
+            reply.push_str(&format!("\nFor example: `{command} {}`", spec.example));
+        }
+        reply
+    }
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_general() {
+            write!(f, "{}", self.message)
+        } else {
+            write!(f, "{} (usage: {})", self.message, self.usage)
+        }
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+struct Spec {
+    name: &'static str,
+    aliases: &'static [&'static str],
+    usage: &'static str,
+    example: &'static str,
+    about: &'static str,
+}
+
+/// Defines [`SPECS`] and [`ALL_USAGES`] from one list so they cannot drift apart.
+macro_rules! subcommands {
+    ($( $name:literal [$($alias:literal),*] $usage:literal, $example:literal, $about:literal; )*) => {
+        const SPECS: &[Spec] = &[$(Spec {
+            name: $name,
+            aliases: &[$($alias),*],
+            usage: $usage,
+            example: $example,
+            about: $about,
+        }),*];
+        const ALL_USAGES: &str = concat!($($usage, "\n"),*);
+    };
+}
+
+subcommands! {
+    "issues" [] "issues [open | mine | <asset>]", "issues mine",
+        "open issues: all of them, the ones assigned to you, or one asset's";
+    "issue" ["show"] "issue <n>", "issue #12",
+        "one issue with its timeline and comments";
+    "assign" [] "assign <n> <@person | email>", "assign #12 @dana",
+        "give an issue an assignee (an open issue becomes acknowledged)";
+    "status" [] "status <n> <investigating | acknowledged | open | fixed | expected | false-positive> [reason]",
+        "status #12 fixed backfilled the late partition",
+        "move an issue along; fixed, expected and false-positive resolve it";
+    "comment" ["note"] "comment <n> <text>", "comment #12 upstream API was down 02:00-03:10",
+        "add a comment to an issue's timeline";
+    "mute" ["snooze"] "mute <n | asset> <30m | 24h | 7d | 2w | until-fixed>", "mute stg_orders 24h",
+        "silence alerts for an issue or an asset, for a while or until it is fixed";
+    "declare" [] "declare [title]", "declare Revenue dashboard shows yesterday's numbers",
+        "declare an incident";
+    "incidents" [] "incidents", "incidents",
+        "open incidents";
+    "impact" ["downstream"] "impact <node>", "impact stg_orders",
+        "what sits downstream of a node: models, exposures and their owners";
+    "owner" ["whois", "who-owns", "owners"] "owner <node>", "owner fct_revenue",
+        "who owns a node";
+    "help" ["?", "-h", "--help"] "help", "help",
+        "this list";
+}
+
+fn spec(name: &str) -> &'static Spec {
+    SPECS
+        .iter()
+        .find(|s| s.name == name)
+        .expect("every subcommand has a spec")
+}
+
+fn usage_of(name: &str) -> &'static str {
+    spec(name).usage
+}
+
+/// `/steward` whatever the caller passed: `steward`, `/steward`, ` /steward `.
+fn command_prefix(command_name: &str) -> String {
+    let name = command_name.trim();
+    if name.starts_with('/') {
+        name.to_owned()
+    } else {
+        format!("/{name}")
+    }
+}
+
+/// Help text listing every subcommand with an example, in Slack mrkdwn.
+pub fn usage(command_name: &str) -> String {
+    let command = command_prefix(command_name);
+    let mut text = format!("*Steward* answers `{command} <subcommand>`:\n");
+    for spec in SPECS {
+        text.push_str(&format!(
+            "• `{command} {}` — {}. e.g. `{command} {}`",
+            spec.usage, spec.about, spec.example
+        ));
+        if !spec.aliases.is_empty() {
+            let aliases: Vec<String> = spec.aliases.iter().map(|a| format!("`{a}`")).collect();
+            text.push_str(&format!(" (also {})", aliases.join(", ")));
+        }
+        text.push('\n');
+    }
+    text.push_str(
+        "Issue numbers take `12` or `#12`. People: a mention, an email or a name. \
+         Durations: `30m`, `24h`, `7d`, `2w` (at most 365d) or `until-fixed`.",
+    );
+    text
+}
+
+/// Parses the `text` of a `/steward` slash command.
+pub fn parse(text: &str) -> Result<Command, ParseError> {
+    let Some((word, rest)) = split_first(text) else {
+        return Err(ParseError::new(
+            "no subcommand given: tell Steward what to do",
+            ALL_USAGES,
+        ));
+    };
+    // A bare issue number shows that issue: `/steward #12`.
+    if looks_like_issue_number(word) {
+        let issue = issue_number(word, usage_of("issue"))?;
+        return no_more(rest, "issue").map(|()| Command::Issue(issue));
+    }
+    let lowered = word.to_lowercase();
+    let Some(spec) = SPECS
+        .iter()
+        .find(|s| s.name == lowered || s.aliases.contains(&lowered.as_str()))
+    else {
+        let shown = truncate(word, 40);
+        let message = match suggestion(&lowered) {
+            Some(name) => format!("unknown subcommand `{shown}` (did you mean `{name}`?)"),
+            None => format!("unknown subcommand `{shown}`"),
+        };
+        return Err(ParseError::new(message, ALL_USAGES));
+    };
+    match spec.name {
+        "help" => Ok(Command::Help),
+        "issues" => parse_issues(rest),
+        "issue" => {
+            let (issue, rest) = required_issue(rest, "issue")?;
+            no_more(rest, "issue").map(|()| Command::Issue(issue))
+        }
+        "assign" => parse_assign(rest),
+        "status" => parse_status(rest),
+        "comment" => {
+            let (issue, rest) = required_issue(rest, "comment")?;
+            match free_text(rest) {
+                Some(text) => Ok(Command::Comment { issue, text }),
+                None => Err(ParseError::new(
+                    "`comment` needs some text after the issue number",
+                    usage_of("comment"),
+                )),
+            }
+        }
+        "mute" => parse_mute(rest),
+        "declare" => Ok(Command::Declare {
+            title: free_text(rest),
+        }),
+        "incidents" => no_more(rest, "incidents").map(|()| Command::Incidents),
+        "impact" => node_arg(rest, "impact").map(|node| Command::Impact { node }),
+        "owner" => node_arg(rest, "owner").map(|node| Command::WhoisOwner { node }),
+        other => unreachable!("subcommand {other} has a spec but no parser"),
+    }
+}
+
+fn parse_issues(rest: &str) -> Result<Command, ParseError> {
+    let usage = usage_of("issues");
+    let Some((word, after)) = split_first(rest) else {
+        return Ok(Command::Issues(IssuesScope::Open));
+    };
+    let scope = match word.to_lowercase().as_str() {
+        "open" => IssuesScope::Open,
+        "mine" | "me" => IssuesScope::Mine,
+        "asset" | "for" => {
+            let (name, after) = split_first(after).ok_or_else(|| {
+                ParseError::new(format!("`issues {word}` needs an asset name"), usage)
+            })?;
+            no_more(after, "issues")?;
+            return Ok(Command::Issues(IssuesScope::Asset(asset_name(name))));
+        }
+        _ => IssuesScope::Asset(asset_name(word)),
+    };
+    no_more(after, "issues")?;
+    Ok(Command::Issues(scope))
+}
+
+fn parse_assign(rest: &str) -> Result<Command, ParseError> {
+    let usage = usage_of("assign");
+    let (issue, rest) = required_issue(rest, "assign")?;
+    let rest = match split_first(rest) {
+        Some((to, after)) if to.eq_ignore_ascii_case("to") => after,
+        _ => rest,
+    };
+    if rest.is_empty() {
+        return Err(ParseError::new(
+            "`assign` needs a person after the issue number: a mention, an email or a name",
+            usage,
+        ));
+    }
+    let user = user_ref(rest).map_err(|message| ParseError::new(message, usage))?;
+    Ok(Command::Assign { issue, user })
+}
+
+fn parse_status(rest: &str) -> Result<Command, ParseError> {
+    let usage = usage_of("status");
+    let (issue, rest) = required_issue(rest, "status")?;
+    let Some((word, mut rest)) = split_first(rest) else {
+        return Err(ParseError::new(
+            "`status` needs a status after the issue number",
+            usage,
+        ));
+    };
+    let status = match word.to_lowercase().replace('_', "-").as_str() {
+        "investigating" | "investigate" => StatusArg::Investigating,
+        "acknowledged" | "acknowledge" | "ack" | "acked" => StatusArg::Acknowledged,
+        "open" | "reopen" | "reopened" => StatusArg::Open,
+        "fixed" | "fix" | "resolved" => StatusArg::Fixed,
+        "expected" => StatusArg::Expected,
+        "false-positive" | "falsepositive" | "fp" => StatusArg::FalsePositive,
+        "false" => match split_first(rest) {
+            Some((positive, after)) if positive.eq_ignore_ascii_case("positive") => {
+                rest = after;
+                StatusArg::FalsePositive
+            }
+            _ => return Err(unknown_status(word)),
+        },
+        _ => return Err(unknown_status(word)),
+    };
+    Ok(Command::Status {
+        issue,
+        status,
+        reason: free_text(rest),
+    })
+}
+
+fn unknown_status(word: &str) -> ParseError {
+    ParseError::new(
+        format!(
+            "unknown status `{}`: use investigating, acknowledged, open, fixed, expected or \
+             false-positive",
+            truncate(word, 40)
+        ),
+        usage_of("status"),
+    )
+}
+
+fn parse_mute(rest: &str) -> Result<Command, ParseError> {
+    let usage = usage_of("mute");
+    let Some((word, rest)) = split_first(rest) else {
+        return Err(ParseError::new(
+            "`mute` needs an issue number or an asset, then a duration",
+            usage,
+        ));
+    };
+    let target = if looks_like_issue_number(word) {
+        MuteTarget::Issue(issue_number(word, usage)?)
+    } else {
+        MuteTarget::Asset(asset_name(word))
+    };
+    let rest = match split_first(rest) {
+        Some((word, after)) if word.eq_ignore_ascii_case("for") => after,
+        _ => rest,
+    };
+    if rest.is_empty() {
+        return Err(ParseError::new(
+            "`mute` needs a duration (30m, 24h, 7d, 2w) or until-fixed",
+            usage,
+        ));
+    }
+    let duration = mute_duration(rest).map_err(|message| ParseError::new(message, usage))?;
+    Ok(Command::Mute { target, duration })
+}
+
+fn mute_duration(text: &str) -> Result<MuteDuration, String> {
+    let lowered = text.to_lowercase();
+    let words: Vec<&str> = lowered.split_whitespace().collect();
+    match words.as_slice() {
+        ["until-fixed" | "until_fixed" | "untilfixed"] | ["until", "fixed"] => {
+            return Ok(MuteDuration::UntilFixed);
+        }
+        ["forever" | "always" | "permanently" | "indefinitely"] => {
+            return Err(format!(
+                "`{}` is not a mute: use until-fixed, or a duration like 7d",
+                words[0]
+            ));
+        }
+        _ => {}
+    }
+    let joined: String = words.concat();
+    let bad = || {
+        format!(
+            "`{}` is not a duration: use 30m, 24h, 7d, 2w or until-fixed",
+            truncate(text.trim(), 40)
+        )
+    };
+    let mut total: u64 = 0;
+    let mut chars = joined.as_str();
+    while !chars.is_empty() {
+        let digits = chars.len() - chars.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        if digits == 0 {
+            return Err(bad());
+        }
+        let number: u64 = chars[..digits].parse().map_err(|_| bad())?;
+        chars = &chars[digits..];
+        let letters = chars.len()
+            - chars
+                .trim_start_matches(|c: char| c.is_ascii_alphabetic())
+                .len();
+        let seconds = match &chars[..letters] {
+            "m" | "min" | "mins" | "minute" | "minutes" => 60,
+            "h" | "hr" | "hrs" | "hour" | "hours" => 3600,
+            "d" | "day" | "days" => 86_400,
+            "w" | "wk" | "wks" | "week" | "weeks" => 7 * 86_400,
+            _ => return Err(bad()),
+        };
+        chars = &chars[letters..];
+        total = number
+            .checked_mul(seconds)
+            .and_then(|s| total.checked_add(s))
+            .ok_or_else(|| "that mute is longer than 365 days".to_owned())?;
+    }
+    let duration = Duration::from_secs(total);
+    if duration.is_zero() {
+        return Err("a mute must last more than zero minutes".to_owned());
+    }
+    if duration > MAX_MUTE {
+        return Err("that mute is longer than 365 days: use until-fixed instead".to_owned());
+    }
+    Ok(MuteDuration::For(duration))
+}
+
+fn user_ref(text: &str) -> Result<UserRef, String> {
+    let text = text.trim();
+    if let Some(inner) = text.strip_prefix('<').and_then(|t| t.strip_suffix('>'))
+        && !inner.contains('<')
+    {
+        if let Some(mention) = inner.strip_prefix('@') {
+            let id = mention.split('|').next().unwrap_or_default();
+            if !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric()) {
+                return Ok(UserRef::Id(id.to_owned()));
+            }
+            return Err(format!("`{}` is not a Slack mention", truncate(text, 60)));
+        }
+        if let Some(mailto) = inner.strip_prefix("mailto:") {
+            let email = mailto.split('|').next().unwrap_or_default();
+            if is_email(email) {
+                return Ok(UserRef::Email(email.to_owned()));
+            }
+        }
+        if inner.starts_with("!subteam^") {
+            return Err("assign takes one person, not a user group".to_owned());
+        }
+        if inner.starts_with('#') {
+            return Err("assign takes a person, not a channel".to_owned());
+        }
+        return Err(format!(
+            "`{}` is not a person: use a mention, an email or a name",
+            truncate(text, 60)
+        ));
+    }
+    let single = !text.contains(char::is_whitespace);
+    if single && is_email(text) {
+        return Ok(UserRef::Email(text.to_owned()));
+    }
+    let name = free_text(text.strip_prefix('@').unwrap_or(text)).unwrap_or_default();
+    if name.is_empty() || name.contains(['<', '>']) {
+        return Err(format!(
+            "`{}` is not a person: use a mention, an email or a name",
+            truncate(text, 60)
+        ));
+    }
+    Ok(UserRef::Name(name))
+}
+
+fn is_email(text: &str) -> bool {
+    let mut parts = text.split('@');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(local), Some(domain), None) => {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !text.contains(|c: char| c.is_whitespace() || c == '<' || c == '>')
+        }
+        _ => false,
+    }
+}
+
+/// The one node argument of `impact` and `owner`.
+fn node_arg(rest: &str, name: &str) -> Result<String, ParseError> {
+    let usage = usage_of(name);
+    let Some((word, after)) = split_first(rest) else {
+        return Err(ParseError::new(
+            format!("`{name}` needs a node: a model, source or exposure name, or a unique_id"),
+            usage,
+        ));
+    };
+    no_more(after, name)?;
+    let node = asset_name(word);
+    if node.is_empty() {
+        return Err(ParseError::new(format!("`{name}` needs a node"), usage));
+    }
+    Ok(node)
+}
+
+/// An asset or node as typed, without quotes or backticks, and without Slack's link markup when
+/// Slack auto-linked something that looked like a domain (`<http://orders.shop|orders.shop>`).
+fn asset_name(word: &str) -> String {
+    let mut word = word;
+    if let Some(inner) = word.strip_prefix('<').and_then(|w| w.strip_suffix('>')) {
+        word = match inner.split_once('|') {
+            Some((_, label)) => label,
+            None => inner
+                .strip_prefix("https://")
+                .or_else(|| inner.strip_prefix("http://"))
+                .unwrap_or(inner),
+        };
+    }
+    let word = strip_quotes(word);
+    let word = word
+        .strip_prefix('`')
+        .and_then(|w| w.strip_suffix('`'))
+        .unwrap_or(word);
+    unescape(word.trim())
+}
+
+fn required_issue<'a>(rest: &'a str, name: &str) -> Result<(i64, &'a str), ParseError> {
+    let usage = usage_of(name);
+    let Some((word, rest)) = split_first(rest) else {
+        return Err(ParseError::new(
+            format!("`{name}` needs an issue number, like 12 or #12"),
+            usage,
+        ));
+    };
+    Ok((issue_number(word, usage)?, rest))
+}
+
+fn looks_like_issue_number(word: &str) -> bool {
+    let digits = word.strip_prefix('#').unwrap_or(word);
+    !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit())
+}
+
+fn issue_number(word: &str, usage: &'static str) -> Result<i64, ParseError> {
+    let digits = word.strip_prefix('#').unwrap_or(word);
+    let bad = || {
+        ParseError::new(
+            format!(
+                "`{}` is not an issue number: use 12 or #12",
+                truncate(word, 40)
+            ),
+            usage,
+        )
+    };
+    if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
+        return Err(bad());
+    }
+    match digits.parse::<i64>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(bad()),
+    }
+}
+
+fn no_more(rest: &str, name: &str) -> Result<(), ParseError> {
+    if rest.is_empty() {
+        Ok(())
+    } else {
+        Err(ParseError::new(
+            format!(
+                "`{name}` got more than it takes: `{}`",
+                truncate(rest.trim(), 40)
+            ),
+            usage_of(name),
+        ))
+    }
+}
+
+/// The first whitespace-separated word and the rest, trimmed at its start; None when only
+/// whitespace is left.
+fn split_first(text: &str) -> Option<(&str, &str)> {
+    let text = text.trim_start();
+    if text.is_empty() {
+        return None;
+    }
+    match text.find(char::is_whitespace) {
+        Some(end) => Some((&text[..end], text[end..].trim_start())),
+        None => Some((text, "")),
+    }
+}
+
+/// Free text: trimmed, one pair of surrounding quotes removed, Slack's entities unescaped.
+/// None when nothing is left.
+fn free_text(text: &str) -> Option<String> {
+    let text = unescape(strip_quotes(text.trim()).trim());
+    if text.is_empty() { None } else { Some(text) }
+}
+
+fn strip_quotes(text: &str) -> &str {
+    const PAIRS: &[(char, char)] = &[('"', '"'), ('\'', '\''), ('“', '”'), ('‘', '’'), ('”', '”')];
+    for &(open, close) in PAIRS {
+        if let Some(inner) = text.strip_prefix(open).and_then(|t| t.strip_suffix(close)) {
+            return inner;
+        }
+    }
+    text
+}
+
+/// Undoes Slack's escaping of `&`, `<` and `>` in one pass (so `&amp;lt;` becomes `&lt;`).
+fn unescape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        let tail = &rest[at..];
+        let (ch, len) = if tail.starts_with("&amp;") {
+            ('&', 5)
+        } else if tail.starts_with("&lt;") {
+            ('<', 4)
+        } else if tail.starts_with("&gt;") {
+            ('>', 4)
+        } else {
+            ('&', 1)
+        };
+        out.push(ch);
+        rest = &tail[len..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn truncate(text: &str, max_chars: usize) -> String {
+    match text.char_indices().nth(max_chars) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_owned(),
+    }
+}
+
+/// The subcommand closest to a typo, when it is close enough.
+fn suggestion(word: &str) -> Option<&'static str> {
+    if word.chars().count() > 20 {
+        return None;
+    }
+    SPECS
+        .iter()
+        .flat_map(|s| {
+            std::iter::once(&s.name)
+                .chain(s.aliases)
+                .map(move |n| (s.name, *n))
+        })
+        .filter(|(_, candidate)| candidate.len() > 2)
+        .map(|(name, candidate)| (edit_distance(word, candidate), name))
+        .filter(|&(distance, _)| distance <= 2)
+        .min_by_key(|&(distance, _)| distance)
+        .map(|(_, name)| name)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1; b.len() + 1];
+        for (j, &cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != cb);
+            current[j + 1] = (previous[j] + cost)
+                .min(previous[j + 1] + 1)
+                .min(current[j] + 1);
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn mins(n: u64) -> MuteDuration {
+        MuteDuration::For(Duration::from_secs(n * 60))
+    }
+
+    fn hours(n: u64) -> MuteDuration {
+        mins(n * 60)
+    }
+
+    fn days(n: u64) -> MuteDuration {
+        hours(n * 24)
+    }
+
+    fn status(issue: i64, status: StatusArg, reason: Option<&str>) -> Command {
+        Command::Status {
+            issue,
+            status,
+            reason: reason.map(str::to_owned),
+        }
+    }
+
+    fn assign(issue: i64, user: UserRef) -> Command {
+        Command::Assign { issue, user }
+    }
+
+    fn id(s: &str) -> UserRef {
+        UserRef::Id(s.to_owned())
+    }
+
+    fn email(s: &str) -> UserRef {
+        UserRef::Email(s.to_owned())
+    }
+
+    fn name(s: &str) -> UserRef {
+        UserRef::Name(s.to_owned())
+    }
+
+    fn comment(issue: i64, text: &str) -> Command {
+        Command::Comment {
+            issue,
+            text: text.to_owned(),
+        }
+    }
+
+    fn mute_issue(issue: i64, duration: MuteDuration) -> Command {
+        Command::Mute {
+            target: MuteTarget::Issue(issue),
+            duration,
+        }
+    }
+
+    fn mute_asset(asset: &str, duration: MuteDuration) -> Command {
+        Command::Mute {
+            target: MuteTarget::Asset(asset.to_owned()),
+            duration,
+        }
+    }
+
+    fn declare(title: Option<&str>) -> Command {
+        Command::Declare {
+            title: title.map(str::to_owned),
+        }
+    }
+
+    fn impact(node: &str) -> Command {
+        Command::Impact {
+            node: node.to_owned(),
+        }
+    }
+
+    fn owner(node: &str) -> Command {
+        Command::WhoisOwner {
+            node: node.to_owned(),
+        }
+    }
+
+    fn asset_scope(asset: &str) -> Command {
+        Command::Issues(IssuesScope::Asset(asset.to_owned()))
+    }
+
+    #[test]
+    fn parses_every_subcommand_and_its_spellings() {
+        use StatusArg::*;
+        let cases: Vec<(&str, Command)> = vec![
+            // help
+            ("help", Command::Help),
+            ("HELP", Command::Help),
+            ("?", Command::Help),
+            ("  --help  ", Command::Help),
+            // issues
+            ("issues", Command::Issues(IssuesScope::Open)),
+            ("Issues   open", Command::Issues(IssuesScope::Open)),
+            ("issues MINE", Command::Issues(IssuesScope::Mine)),
+            ("issues me", Command::Issues(IssuesScope::Mine)),
+            ("issues stg_orders", asset_scope("stg_orders")),
+            ("issues model.shop.Orders", asset_scope("model.shop.Orders")),
+            ("issues `fct_revenue`", asset_scope("fct_revenue")),
+            ("issues asset open", asset_scope("open")),
+            ("issues for mine", asset_scope("mine")),
+            (
+                "issues <http://orders.shop|orders.shop>",
+                asset_scope("orders.shop"),
+            ),
+            // issue
+            ("issue 12", Command::Issue(12)),
+            ("issue #12", Command::Issue(12)),
+            ("ISSUE\t#7", Command::Issue(7)),
+            ("show 3", Command::Issue(3)),
+            ("#12", Command::Issue(12)),
+            ("42", Command::Issue(42)),
+            // assign
+            ("assign 12 <@U123ABC|dana>", assign(12, id("U123ABC"))),
+            ("assign #12 <@W0042>", assign(12, id("W0042"))),
+            ("assign 12 to <@U1|dana>", assign(12, id("U1"))),
+            (
+                "assign 12 dana@example.com",
+                assign(12, email("dana@example.com")),
+            ),
+            (
+                "assign 12 <mailto:dana@example.com|dana@example.com>",
+                assign(12, email("dana@example.com")),
+            ),
+            ("assign 12 @dana", assign(12, name("dana"))),
+            ("assign 12 dana", assign(12, name("dana"))),
+            ("assign 12 Dana  Smith", assign(12, name("Dana  Smith"))),
+            // status
+            ("status 12 investigating", status(12, Investigating, None)),
+            ("status #12 ACK", status(12, Acknowledged, None)),
+            ("status 12 acknowledged", status(12, Acknowledged, None)),
+            ("status 12 open", status(12, Open, None)),
+            (
+                "status 12 fixed backfilled the late partition",
+                status(12, Fixed, Some("backfilled the late partition")),
+            ),
+            (
+                "status 12 expected \"monthly reload &amp; vacuum\"",
+                status(12, Expected, Some("monthly reload & vacuum")),
+            ),
+            ("status 12 false-positive", status(12, FalsePositive, None)),
+            ("status 12 false_positive", status(12, FalsePositive, None)),
+            (
+                "status 12 FP flaky test",
+                status(12, FalsePositive, Some("flaky test")),
+            ),
+            (
+                "status 12 false positive row count &gt; 0 is fine",
+                status(12, FalsePositive, Some("row count > 0 is fine")),
+            ),
+            // comment
+            (
+                "comment 12 upstream API was down",
+                comment(12, "upstream API was down"),
+            ),
+            (
+                "comment #3 \"quoted &lt;b&gt; text\"",
+                comment(3, "quoted <b> text"),
+            ),
+            (
+                "comment 3 “smart quotes from a Mac”",
+                comment(3, "smart quotes from a Mac"),
+            ),
+            (
+                "comment 3 line one\nline two",
+                comment(3, "line one\nline two"),
+            ),
+            ("comment 3 &amp;lt; stays", comment(3, "&lt; stays")),
+            (
+                "comment 3 cc <@U1|dana> see <https://x.io|x>",
+                comment(3, "cc <@U1|dana> see <https://x.io|x>"),
+            ),
+            // mute
+            ("mute 12 30m", mute_issue(12, mins(30))),
+            ("mute #12 24h", mute_issue(12, hours(24))),
+            ("mute stg_orders 7d", mute_asset("stg_orders", days(7))),
+            ("mute stg_orders 2w", mute_asset("stg_orders", days(14))),
+            ("mute 12 for 2 hours", mute_issue(12, hours(2))),
+            ("mute 12 1h30m", mute_issue(12, mins(90))),
+            ("mute 12 1h 30m", mute_issue(12, mins(90))),
+            ("snooze 12 1D", mute_issue(12, days(1))),
+            (
+                "mute model.shop.orders until-fixed",
+                mute_asset("model.shop.orders", MuteDuration::UntilFixed),
+            ),
+            (
+                "mute 12 until_fixed",
+                mute_issue(12, MuteDuration::UntilFixed),
+            ),
+            (
+                "mute 12 Until Fixed",
+                mute_issue(12, MuteDuration::UntilFixed),
+            ),
+            ("mute 12 365d", mute_issue(12, days(365))),
+            // declare
+            ("declare", declare(None)),
+            ("declare   ", declare(None)),
+            (
+                "declare Revenue dashboard is stale",
+                declare(Some("Revenue dashboard is stale")),
+            ),
+            (
+                "DECLARE 'Orders &amp; payments late'",
+                declare(Some("Orders & payments late")),
+            ),
+            ("declare \"\"", declare(None)),
+            // incidents, impact, owner
+            ("incidents", Command::Incidents),
+            ("  Incidents  ", Command::Incidents),
+            ("impact stg_orders", impact("stg_orders")),
+            (
+                "impact model.shop.stg_orders",
+                impact("model.shop.stg_orders"),
+            ),
+            ("impact \"stg_orders\"", impact("stg_orders")),
+            ("owner fct_revenue", owner("fct_revenue")),
+            ("whois fct_revenue", owner("fct_revenue")),
+            ("who-owns `fct_revenue`", owner("fct_revenue")),
+            // non-breaking spaces, which Slack clients sometimes send
+            ("issue\u{a0}#5", Command::Issue(5)),
+        ];
+        assert!(cases.len() >= 30);
+        for (text, expected) in cases {
+            assert_eq!(parse(text), Ok(expected), "parsing {text:?}");
+        }
+    }
+
+    #[test]
+    fn bad_input_says_what_was_wrong_and_carries_usage() {
+        // (text, a piece of the message, the usage it carries; None = all of them)
+        let cases: Vec<(&str, &str, Option<&str>)> = vec![
+            ("", "no subcommand", None),
+            ("   \t\n ", "no subcommand", None),
+            ("hello", "unknown subcommand `hello`", None),
+            ("isues", "did you mean `issues`", None),
+            ("asign 1 @dana", "did you mean `assign`", None),
+            ("incident", "did you mean `incidents`", None),
+            ("issues open extra", "more than it takes", Some("issues")),
+            ("issues asset", "needs an asset name", Some("issues")),
+            ("issue", "needs an issue number", Some("issue")),
+            (
+                "issue twelve",
+                "`twelve` is not an issue number",
+                Some("issue"),
+            ),
+            ("issue #", "`#` is not an issue number", Some("issue")),
+            ("issue 0", "`0` is not an issue number", Some("issue")),
+            ("issue -3", "`-3` is not an issue number", Some("issue")),
+            (
+                "issue 99999999999999999999",
+                "is not an issue number",
+                Some("issue"),
+            ),
+            ("issue 12 13", "more than it takes", Some("issue")),
+            ("#12 extra", "more than it takes", Some("issue")),
+            ("assign", "needs an issue number", Some("assign")),
+            ("assign 12", "needs a person", Some("assign")),
+            ("assign 12 to", "needs a person", Some("assign")),
+            (
+                "assign @dana 12",
+                "`@dana` is not an issue number",
+                Some("assign"),
+            ),
+            (
+                "assign 12 <!subteam^S123|@data>",
+                "not a user group",
+                Some("assign"),
+            ),
+            ("assign 12 <#C123|general>", "not a channel", Some("assign")),
+            ("assign 12 <@|x>", "not a Slack mention", Some("assign")),
+            ("status 12", "needs a status", Some("status")),
+            ("status 12 done", "unknown status `done`", Some("status")),
+            (
+                "status 12 false alarm",
+                "unknown status `false`",
+                Some("status"),
+            ),
+            ("status fixed 12", "not an issue number", Some("status")),
+            ("comment 12", "needs some text", Some("comment")),
+            ("comment 12 \"\"", "needs some text", Some("comment")),
+            ("mute", "needs an issue number or an asset", Some("mute")),
+            ("mute 12", "needs a duration", Some("mute")),
+            ("mute 12 for", "needs a duration", Some("mute")),
+            ("mute 12 forever", "`forever` is not a mute", Some("mute")),
+            ("mute 12 30s", "`30s` is not a duration", Some("mute")),
+            ("mute 12 soon", "`soon` is not a duration", Some("mute")),
+            ("mute 12 0m", "more than zero", Some("mute")),
+            ("mute 12 53w", "longer than 365 days", Some("mute")),
+            (
+                "mute 12 99999999999999999999w",
+                "is not a duration",
+                Some("mute"),
+            ),
+            (
+                "mute 12 9999999999999999w",
+                "longer than 365 days",
+                Some("mute"),
+            ),
+            ("incidents now", "more than it takes", Some("incidents")),
+            ("impact", "needs a node", Some("impact")),
+            ("impact a b", "more than it takes", Some("impact")),
+            ("owner", "needs a node", Some("owner")),
+            ("whois", "needs a node", Some("owner")),
+        ];
+        assert!(cases.len() >= 30);
+        for (text, message, which) in cases {
+            let err = parse(text).expect_err(text);
+            assert!(
+                err.message.contains(message),
+                "{text:?}: message {:?} should contain {message:?}",
+                err.message
+            );
+            match which {
+                None => {
+                    assert!(err.is_general(), "{text:?}: {err:?}");
+                    assert_eq!(err.usage, ALL_USAGES);
+                }
+                Some(name) => assert_eq!(err.usage, usage_of(name), "{text:?}"),
+            }
+            let reply = err.reply("/steward");
+            assert!(reply.contains(&err.message), "{reply}");
+            assert!(reply.contains("/steward"), "{reply}");
+        }
+    }
+
+    #[test]
+    fn replies_show_the_full_help_or_the_one_usage_with_an_example() {
+        let unknown = parse("frobnicate").unwrap_err();
+        let reply = unknown.reply("steward");
+        assert!(reply.starts_with("unknown subcommand `frobnicate`"));
+        assert_eq!(
+            reply,
+            format!("{}\n\n{}", unknown.message, usage("/steward"))
+        );
+
+        let reply = parse("assign 12").unwrap_err().reply("/oncall");
+        assert!(
+            reply.contains("Usage: `/oncall assign <n> <@person | email>`"),
+            "{reply}"
+        );
+        assert!(
+            reply.contains("For example: `/oncall assign #12 @dana`"),
+            "{reply}"
+        );
+
+        let display = parse("mute 12").unwrap_err().to_string();
+        assert!(display.contains("usage: mute <n | asset>"), "{display}");
+        assert_eq!(
+            parse("").unwrap_err().to_string(),
+            parse("").unwrap_err().message
+        );
+    }
+
+    #[test]
+    fn usage_lists_every_subcommand_with_an_example_that_parses() {
+        let text = usage("/steward");
+        assert!(text.starts_with("*Steward*"));
+        for spec in SPECS {
+            assert!(
+                text.contains(&format!("`/steward {}`", spec.usage)),
+                "{}",
+                spec.name
+            );
+            assert!(text.contains(&format!("e.g. `/steward {}`", spec.example)));
+            assert!(ALL_USAGES.lines().any(|l| l == spec.usage));
+            let parsed = parse(spec.example);
+            assert!(parsed.is_ok(), "example {:?}: {parsed:?}", spec.example);
+            for alias in spec.aliases {
+                assert!(text.contains(&format!("`{alias}`")), "alias {alias}");
+            }
+        }
+        assert_eq!(ALL_USAGES.lines().count(), SPECS.len());
+        // The configured command name is used as given, with or without its slash.
+        assert!(usage("oncall").contains("`/oncall issues mine`"));
+        assert!(!usage("oncall").contains("/steward"));
+        assert!(text.contains("until-fixed"));
+    }
+
+    #[test]
+    fn every_spec_name_and_alias_reaches_its_parser() {
+        for spec in SPECS {
+            for word in std::iter::once(&spec.name).chain(spec.aliases) {
+                // Either a command or a complaint about that subcommand's arguments, never
+                // "unknown subcommand".
+                match parse(word) {
+                    Ok(_) => {}
+                    Err(e) => assert_eq!(e.usage, spec.usage, "{word}: {e:?}"),
+                }
+                let upper = word.to_uppercase();
+                assert_eq!(parse(word), parse(&upper), "{word}");
+            }
+        }
+    }
+
+    #[test]
+    fn unescaping_is_one_pass_and_leaves_other_ampersands() {
+        assert_eq!(unescape("a &amp; b"), "a & b");
+        assert_eq!(unescape("&lt;tag&gt;"), "<tag>");
+        assert_eq!(unescape("&amp;gt;"), "&gt;");
+        assert_eq!(unescape("AT&T & co &quot;"), "AT&T & co &quot;");
+        assert_eq!(unescape("&"), "&");
+        assert_eq!(unescape("ünïcödé &amp; 🚀"), "ünïcödé & 🚀");
+    }
+
+    #[test]
+    fn long_junk_is_truncated_in_messages() {
+        let junk = "x".repeat(500);
+        let err = parse(&junk).unwrap_err();
+        assert!(err.message.len() < 120, "{}", err.message);
+        let err = parse(&format!("issue {}", "é".repeat(100))).unwrap_err();
+        assert!(err.message.contains('…'));
+    }
+
+    /// The real slash command payloads from Slack's SDK fixtures: their `text` is what a user
+    /// typed. `Hi` is no subcommand, and an empty text is none at all: both get the full usage.
+    #[test]
+    fn real_slash_command_fixtures_get_a_command_or_usage() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/slack");
+        if !dir.is_dir() {
+            eprintln!(
+                "SKIPPED real_slash_command_fixtures_get_a_command_or_usage: \
+                 ../shared/fixtures/slack is missing"
+            );
+            return;
+        }
+        let mut seen = 0;
+        for (file, pointer) in [
+            ("slash_command.json", "/text"),
+            ("socket_mode_envelope_slash_commands.json", "/payload/text"),
+        ] {
+            let path = dir.join(file);
+            let Ok(raw) = std::fs::read_to_string(&path) else {
+                eprintln!("SKIPPED {file}: not in ../shared/fixtures/slack");
+                continue;
+            };
+            let json: serde_json::Value = serde_json::from_str(&raw).expect(file);
+            let text = json
+                .pointer(pointer)
+                .and_then(|t| t.as_str())
+                .unwrap_or_else(|| panic!("{file} has no {pointer}"));
+            seen += 1;
+            match parse(text) {
+                Ok(command) => eprintln!("{file}: {text:?} -> {command:?}"),
+                Err(err) => {
+                    // Not a subcommand: the bot answers with everything it knows.
+                    assert!(err.is_general(), "{file}: {text:?} -> {err:?}");
+                    let reply = err.reply("/steward");
+                    assert!(reply.contains("`/steward issues mine`"), "{reply}");
+                    if !text.trim().is_empty() {
+                        assert!(err.message.contains(text.trim()), "{}", err.message);
+                    }
+                    eprintln!("{file}: {text:?} -> {}", err.message);
+                }
+            }
+        }
+        // The form-encoded body of the same command carries the same text.
+        if let Ok(body) = std::fs::read_to_string(dir.join("slash_command_form_body.txt")) {
+            let text = body
+                .trim()
+                .split('&')
+                .find_map(|pair| pair.strip_prefix("text="))
+                .expect("form body has text=");
+            assert_eq!(text, "Hi");
+            assert!(parse(text).unwrap_err().message.contains("`Hi`"));
+        }
+        assert!(seen > 0, "no slash command fixture was readable");
+    }
+}

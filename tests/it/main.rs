@@ -3,6 +3,7 @@
 
 mod corpus;
 mod demo_project;
+mod deploy_files;
 mod engine;
 mod http_api;
 mod support;
