@@ -117,6 +117,50 @@ pub enum Command {
     /// Configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Slack: check that the install works.
+    #[command(subcommand)]
+    Slack(SlackCommand),
+    /// Declare an incident.
+    Declare {
+        #[arg(long)]
+        title: String,
+        #[arg(long, default_value = "SEV3")]
+        severity: String,
+        /// An issue to link (repeatable).
+        #[arg(long = "issue")]
+        issues: Vec<i64>,
+        #[arg(long)]
+        commander: Option<String>,
+        #[arg(long)]
+        description: Option<String>,
+        #[arg(long, default_value = "cli")]
+        actor: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List incidents (open ones unless --all).
+    Incidents {
+        #[arg(long)]
+        all: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one incident: `INC-n` or `n`.
+    Incident {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum SlackCommand {
+    /// Confirm the tokens work, every configured channel exists with the bot in it (joining
+    /// public ones), and the slash command name matches.
+    Check {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -342,7 +386,7 @@ fn run(cli: Cli) -> Result<()> {
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()?;
-            runtime.block_on(crate::http::serve_until_signal(app, &listen))
+            runtime.block_on(crate::serve::run(app, &listen))
         }
         Command::Push {
             dir,
@@ -370,6 +414,50 @@ fn run(cli: Cli) -> Result<()> {
             let reply = runtime.block_on(crate::push::push(&url, token.as_deref(), artifacts))?;
             println!("{reply}");
             Ok(())
+        }
+        Command::Slack(SlackCommand::Check { json }) => slack_check(&ctx, json),
+        Command::Declare { title, severity, issues, commander, description, actor, json } => {
+            let incident = ctx.app()?.declare(crate::incidents::Declaration {
+                title,
+                description,
+                severity,
+                commander,
+                issues,
+                declared_by: actor,
+            })?;
+            if json { print_json(&incident) } else {
+                println!("declared {}: {} ({}, {} issues)", incident.id, incident.title, incident.severity, incident.issues.len());
+                Ok(())
+            }
+        }
+        Command::Incidents { all, json } => {
+            let list = ctx.app()?.incidents(!all)?;
+            if json { return print_json(&list); }
+            if list.is_empty() {
+                println!("no {}incidents", if all { "" } else { "open " });
+                return Ok(());
+            }
+            let rows: Vec<Vec<String>> = list
+                .iter()
+                .map(|i| vec![i.id.clone(), i.severity.clone(), i.status.clone(), i.title.clone(), i.issues.len().to_string(), i.declared.clone()])
+                .collect();
+            print!("{}", render::table(&["ID", "SEV", "STATUS", "TITLE", "ISSUES", "DECLARED"], &rows, 60));
+            Ok(())
+        }
+        Command::Incident { id, json } => {
+            let n = crate::incidents::parse_number(&id)
+                .ok_or_else(|| InputError::new(&id, "not an incident id; use INC-n or n"))?;
+            let incident = ctx.app()?.incident(n)?;
+            if json { print_json(&incident) } else {
+                println!("{} [{}] {}: {}", incident.id, incident.status, incident.severity, incident.title);
+                println!("  declared {} by {}", incident.declared, incident.declared_by);
+                println!("  issues: {}", incident.issues.iter().map(|i| format!("#{i}")).collect::<Vec<_>>().join(", "));
+                for r in &incident.root_causes {
+                    println!("  root cause: {} (explains {})", r.unique_id, r.explains);
+                }
+                println!("  impact: products {:?}, exposures {:?}", incident.impact.data_products, incident.impact.exposures);
+                Ok(())
+            }
         }
         Command::Config(ConfigCommand::Check { json }) => {
             if json {
@@ -566,6 +654,30 @@ fn closure(
     );
     for n in &list.nodes {
         println!("  {:14} {}", n.resource_type, n.unique_id);
+    }
+    Ok(())
+}
+
+fn slack_check(ctx: &Context_, json: bool) -> Result<()> {
+    let settings = crate::slack::bot::SlackSettings::from_env(ctx.config.slack.as_ref())?.ok_or_else(|| {
+        InputError::new("slack check", "set SLACK_BOT_TOKEN and SLACK_APP_TOKEN (and a [slack] table in steward.toml)")
+    })?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let lines = runtime.block_on(async {
+        let client = crate::slack::api::client(&settings.api_url)?;
+        let api = crate::slack::api::SlackApi::new(client, settings.bot_token.expose(), settings.config.post_interval, settings.config.burst);
+        Ok::<_, anyhow::Error>(crate::slack::check::run(&api, &settings.config).await)
+    })?;
+    let failed = lines.iter().filter(|l| !l.ok).count();
+    if json {
+        print_json(&lines)?;
+    } else {
+        for l in &lines {
+            println!("{} {}: {}", if l.ok { "ok  " } else { "FAIL" }, l.what, l.detail);
+        }
+    }
+    if failed > 0 {
+        return Err(InputError::new("slack check", format!("{failed} check(s) failed")).into());
     }
     Ok(())
 }

@@ -130,27 +130,8 @@ pub async fn start(app: App, listen: &str, token: Option<Secret>) -> Result<Serv
     })
 }
 
-/// `steward serve`: runs until Ctrl-C or SIGTERM.
-pub async fn serve_until_signal(app: App, listen: &str) -> Result<()> {
-    let token = std::env::var("STEWARD_TOKEN")
-        .ok()
-        .filter(|t| !t.is_empty())
-        .map(Secret::new);
-    if token.is_none() {
-        tracing::warn!(
-            "STEWARD_TOKEN is not set: the API accepts unauthenticated requests on loopback only"
-        );
-    }
-    tracing::info!("Slack tokens are not configured: running the HTTP API alone");
-    let server = start(app, listen, token).await?;
-    eprintln!("steward listening on http://{}", server.addr);
-    shutdown_signal().await;
-    tracing::info!("shutting down");
-    server.stop().await;
-    Ok(())
-}
-
-async fn shutdown_signal() {
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {

@@ -23,3 +23,4 @@ pub mod store;
 pub mod slack;
 pub mod incidents;
 pub mod outbox;
+pub mod serve;

@@ -7,6 +7,11 @@ pub mod commands;
 pub mod fake;
 pub mod limits;
 pub mod routing;
+pub mod api;
+pub mod bot;
+pub mod check;
+pub mod notifier;
+pub mod worker;
 
 /// Bot token scopes the app needs, each with why. `manifests/slack-app.yaml` must list exactly
 /// these (a test checks it).

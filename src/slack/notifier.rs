@@ -277,8 +277,8 @@ async fn deliver(
             if plan.muted || !anchor.is_active() {
                 return Ok(()); // nothing to announce: muted, or already over before it was posted
             }
-            let ts = ctx.api.post(channel, &message, None).await?;
-            let (app, anchor_id, ch, ts2) = (ctx.app.clone(), anchor.id, channel.to_owned(), ts.clone());
+            let posted_ts = ctx.api.post(channel, &message, None).await?;
+            let (app, anchor_id, ch, ts2) = (ctx.app.clone(), anchor.id, channel.to_owned(), posted_ts);
             let now = ctx.app.clock.now();
             tokio::task::spawn_blocking(move || {
                 app.store.write(move |tx| {

@@ -382,7 +382,8 @@ async fn run_command(ctx: &Arc<Context>, user: &str, cmd: Command) -> Result<blo
         Command::Incidents => {
             let list = core(ctx, |app| app.incidents(true)).await?;
             let lines: Vec<String> = list.iter().map(|i| format!("*{}* {} — {} ({})", i.id, i.title, i.severity, i.status)).collect();
-            blocks::ephemeral_text(if lines.is_empty() { "No open incidents." } else { &lines.join("\n") })
+            let text = if lines.is_empty() { "No open incidents.".to_owned() } else { lines.join("\n") };
+            blocks::ephemeral_text(&text)
         }
         Command::Impact { node } => {
             let impact = core(ctx, move |app| app.impact(None, &node)).await?;
