@@ -4,8 +4,8 @@
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::error::InputError;
-use crate::ingest::{self, DbtArtifacts, IngestSummary, Input};
 use crate::incidents::{self, Declaration, Incident};
+use crate::ingest::{self, DbtArtifacts, IngestSummary, Input};
 use crate::issues::{self, Comment, Event, Issue, IssueFilter, Mute, Resolution, Status};
 use crate::lineage::{Impact, Lineage, LineageHandle};
 use crate::store::Store;
@@ -69,17 +69,37 @@ impl App {
     }
 
     pub fn ingest_dbt(&self, artifacts: DbtArtifacts) -> Result<IngestSummary> {
-        let s = ingest::ingest_dbt(&self.store, &self.lineage, &self.config, artifacts, self.clock.now());
+        let s = ingest::ingest_dbt(
+            &self.store,
+            &self.lineage,
+            &self.config,
+            artifacts,
+            self.clock.now(),
+        );
         self.signal(s)
     }
 
     pub fn ingest_alerts(&self, input: Input, env: Option<String>) -> Result<IngestSummary> {
-        let s = ingest::ingest_alerts(&self.store, &self.lineage, &self.config, input, env, self.clock.now());
+        let s = ingest::ingest_alerts(
+            &self.store,
+            &self.lineage,
+            &self.config,
+            input,
+            env,
+            self.clock.now(),
+        );
         self.signal(s)
     }
 
     pub fn ingest_openlineage(&self, input: Input, env: Option<String>) -> Result<IngestSummary> {
-        let s = ingest::ingest_openlineage(&self.store, &self.lineage, &self.config, input, env, self.clock.now());
+        let s = ingest::ingest_openlineage(
+            &self.store,
+            &self.lineage,
+            &self.config,
+            input,
+            env,
+            self.clock.now(),
+        );
         self.signal(s)
     }
 
@@ -94,10 +114,24 @@ impl App {
     /// A reply in the Slack thread of an issue or incident message: stored as a comment
     /// (`kind` "new"), edited ("changed") or removed ("deleted"), keyed by the reply's `ts`.
     /// Replies in threads Steward does not own are ignored.
-    pub fn thread_comment(&self, channel: &str, thread_ts: &str, ts: &str, author: &str, text: &str, kind: &str) -> Result<()> {
+    pub fn thread_comment(
+        &self,
+        channel: &str,
+        thread_ts: &str,
+        ts: &str,
+        author: &str,
+        text: &str,
+        kind: &str,
+    ) -> Result<()> {
         let now = self.clock.now();
-        let (channel, thread_ts, ts, author, text, kind) =
-            (channel.to_owned(), thread_ts.to_owned(), ts.to_owned(), author.to_owned(), text.to_owned(), kind.to_owned());
+        let (channel, thread_ts, ts, author, text, kind) = (
+            channel.to_owned(),
+            thread_ts.to_owned(),
+            ts.to_owned(),
+            author.to_owned(),
+            text.to_owned(),
+            kind.to_owned(),
+        );
         self.store.write(move |tx| {
             let target: Option<(Option<i64>, Option<i64>)> = tx
                 .query_row(
@@ -106,9 +140,15 @@ impl App {
                     |r| Ok((r.get(0)?, r.get(1)?)),
                 )
                 .optional()?;
-            let Some((issue, incident)) = target else { return Ok(()) };
-            match kind.as_str() {
-                "new" => {
+            match (kind.as_str(), target) {
+                ("changed", _) => {
+                    tx.execute("UPDATE comments SET body = ?2 WHERE slack_ts = ?1", rusqlite::params![ts, text])?;
+                }
+                ("deleted", _) => {
+                    tx.execute("DELETE FROM comments WHERE slack_ts = ?1", [&ts])?;
+                }
+                (_, None) => {}
+                ("new", Some((issue, incident))) => {
                     let exists: bool =
                         tx.query_row("SELECT EXISTS (SELECT 1 FROM comments WHERE slack_ts = ?1)", [&ts], |r| r.get(0))?;
                     if !exists {
@@ -121,12 +161,6 @@ impl App {
                             rusqlite::params![issues::ts(now), issue, incident, author, serde_json::json!({"slack_ts": ts}).to_string()],
                         )?;
                     }
-                }
-                "changed" => {
-                    tx.execute("UPDATE comments SET body = ?2 WHERE slack_ts = ?1", rusqlite::params![ts, text])?;
-                }
-                "deleted" => {
-                    tx.execute("DELETE FROM comments WHERE slack_ts = ?1", [&ts])?;
                 }
                 _ => {}
             }
@@ -160,22 +194,39 @@ impl App {
     pub fn set_status(&self, id: i64, status: Status, actor: &str) -> Result<Issue> {
         let now = self.clock.now();
         let actor = actor.to_owned();
-        self.store
-            .write(move |tx| issues::set_status(tx, id, status, &actor, now))
+        let r = self.store.write(move |tx| {
+            let issue = issues::set_status(tx, id, status, &actor, now)?;
+            changed(tx, id, "status", &actor, now)?;
+            Ok(issue)
+        });
+        self.signal(r)
     }
 
     pub fn assign(&self, id: i64, assignee: &str, actor: &str) -> Result<Issue> {
         let now = self.clock.now();
         let (assignee, actor) = (assignee.to_owned(), actor.to_owned());
-        self.store
-            .write(move |tx| issues::assign(tx, id, &assignee, &actor, now))
+        let r = self.store.write(move |tx| {
+            let issue = issues::assign(tx, id, &assignee, &actor, now)?;
+            changed(tx, id, "assigned", &actor, now)?;
+            Ok(issue)
+        });
+        self.signal(r)
     }
 
     pub fn comment(&self, id: i64, author: &str, body: &str) -> Result<Comment> {
         let now = self.clock.now();
         let (author, body) = (author.to_owned(), body.to_owned());
-        self.store
-            .write(move |tx| issues::comment(tx, id, &author, &body, now))
+        let r = self.store.write(move |tx| {
+            let comment = issues::comment(tx, id, &author, &body, now)?;
+            crate::outbox::enqueue(
+                tx,
+                crate::outbox::ISSUES_CHANGED,
+                &serde_json::json!({"issues": [id], "reason": "commented", "actor": author, "text": body}),
+                now,
+            )?;
+            Ok(comment)
+        });
+        self.signal(r)
     }
 
     pub fn resolve(
@@ -200,7 +251,12 @@ impl App {
         let now = self.clock.now();
         let n = self.signal(self.store.write(move |tx| {
             let n = incidents::declare(tx, &d, now)?;
-            crate::outbox::enqueue(tx, crate::outbox::INCIDENT_CHANGED, &serde_json::json!({"incident": n}), now)?;
+            crate::outbox::enqueue(
+                tx,
+                crate::outbox::INCIDENT_CHANGED,
+                &serde_json::json!({"incident": n}),
+                now,
+            )?;
             Ok(n)
         }))?;
         self.incident(n)
@@ -220,12 +276,19 @@ impl App {
     pub fn related_issues(&self, issue_id: i64) -> Result<Vec<(Issue, bool)>> {
         let lineage = self.lineage.current();
         let now = self.clock.now();
-        self.store
-            .read(|c| incidents::related_issues(c, &lineage, issue_id, chrono::Duration::hours(24), now))
+        self.store.read(|c| {
+            incidents::related_issues(c, &lineage, issue_id, chrono::Duration::hours(24), now)
+        })
     }
 
     /// Mutes alerts for an asset (and its issue) until `until`, or until fixed when None.
-    pub fn mute(&self, issue_id: Option<i64>, asset: Option<&str>, until: Option<chrono::DateTime<chrono::Utc>>, actor: &str) -> Result<Mute> {
+    pub fn mute(
+        &self,
+        issue_id: Option<i64>,
+        asset: Option<&str>,
+        until: Option<chrono::DateTime<chrono::Utc>>,
+        actor: &str,
+    ) -> Result<Mute> {
         let now = self.clock.now();
         let (asset, actor) = (asset.map(str::to_owned), actor.to_owned());
         let r = self.store.write(move |tx| {
@@ -253,7 +316,13 @@ impl App {
 }
 
 /// Tells integrations (through the outbox, in the same transaction) that a person changed an issue.
-fn changed(tx: &rusqlite::Transaction, id: i64, reason: &str, actor: &str, now: chrono::DateTime<chrono::Utc>) -> Result<()> {
+fn changed(
+    tx: &rusqlite::Transaction,
+    id: i64,
+    reason: &str,
+    actor: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
     crate::outbox::enqueue(
         tx,
         crate::outbox::ISSUES_CHANGED,

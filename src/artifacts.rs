@@ -148,7 +148,11 @@ pub fn parse_run_results(
             url: None,
             run_id: Some(invocation.clone()),
             occurred_at,
-            compiled_sql: r.compiled_code.as_deref().filter(|_| matches!(outcome, Outcome::Fail(_))).map(str::to_owned),
+            compiled_sql: r
+                .compiled_code
+                .as_deref()
+                .filter(|_| matches!(outcome, Outcome::Fail(_)))
+                .map(str::to_owned),
         });
     }
     Ok(ParsedResults {

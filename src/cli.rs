@@ -416,7 +416,15 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Slack(SlackCommand::Check { json }) => slack_check(&ctx, json),
-        Command::Declare { title, severity, issues, commander, description, actor, json } => {
+        Command::Declare {
+            title,
+            severity,
+            issues,
+            commander,
+            description,
+            actor,
+            json,
+        } => {
             let incident = ctx.app()?.declare(crate::incidents::Declaration {
                 title,
                 description,
@@ -425,37 +433,82 @@ fn run(cli: Cli) -> Result<()> {
                 issues,
                 declared_by: actor,
             })?;
-            if json { print_json(&incident) } else {
-                println!("declared {}: {} ({}, {} issues)", incident.id, incident.title, incident.severity, incident.issues.len());
+            if json {
+                print_json(&incident)
+            } else {
+                println!(
+                    "declared {}: {} ({}, {} issues)",
+                    incident.id,
+                    incident.title,
+                    incident.severity,
+                    incident.issues.len()
+                );
                 Ok(())
             }
         }
         Command::Incidents { all, json } => {
             let list = ctx.app()?.incidents(!all)?;
-            if json { return print_json(&list); }
+            if json {
+                return print_json(&list);
+            }
             if list.is_empty() {
                 println!("no {}incidents", if all { "" } else { "open " });
                 return Ok(());
             }
             let rows: Vec<Vec<String>> = list
                 .iter()
-                .map(|i| vec![i.id.clone(), i.severity.clone(), i.status.clone(), i.title.clone(), i.issues.len().to_string(), i.declared.clone()])
+                .map(|i| {
+                    vec![
+                        i.id.clone(),
+                        i.severity.clone(),
+                        i.status.clone(),
+                        i.title.clone(),
+                        i.issues.len().to_string(),
+                        i.declared.clone(),
+                    ]
+                })
                 .collect();
-            print!("{}", render::table(&["ID", "SEV", "STATUS", "TITLE", "ISSUES", "DECLARED"], &rows, 60));
+            print!(
+                "{}",
+                render::table(
+                    &["ID", "SEV", "STATUS", "TITLE", "ISSUES", "DECLARED"],
+                    &rows,
+                    60
+                )
+            );
             Ok(())
         }
         Command::Incident { id, json } => {
             let n = crate::incidents::parse_number(&id)
                 .ok_or_else(|| InputError::new(&id, "not an incident id; use INC-n or n"))?;
             let incident = ctx.app()?.incident(n)?;
-            if json { print_json(&incident) } else {
-                println!("{} [{}] {}: {}", incident.id, incident.status, incident.severity, incident.title);
-                println!("  declared {} by {}", incident.declared, incident.declared_by);
-                println!("  issues: {}", incident.issues.iter().map(|i| format!("#{i}")).collect::<Vec<_>>().join(", "));
+            if json {
+                print_json(&incident)
+            } else {
+                println!(
+                    "{} [{}] {}: {}",
+                    incident.id, incident.status, incident.severity, incident.title
+                );
+                println!(
+                    "  declared {} by {}",
+                    incident.declared, incident.declared_by
+                );
+                println!(
+                    "  issues: {}",
+                    incident
+                        .issues
+                        .iter()
+                        .map(|i| format!("#{i}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
                 for r in &incident.root_causes {
                     println!("  root cause: {} (explains {})", r.unique_id, r.explains);
                 }
-                println!("  impact: products {:?}, exposures {:?}", incident.impact.data_products, incident.impact.exposures);
+                println!(
+                    "  impact: products {:?}, exposures {:?}",
+                    incident.impact.data_products, incident.impact.exposures
+                );
                 Ok(())
             }
         }
@@ -659,13 +712,24 @@ fn closure(
 }
 
 fn slack_check(ctx: &Context_, json: bool) -> Result<()> {
-    let settings = crate::slack::bot::SlackSettings::from_env(ctx.config.slack.as_ref())?.ok_or_else(|| {
-        InputError::new("slack check", "set SLACK_BOT_TOKEN and SLACK_APP_TOKEN (and a [slack] table in steward.toml)")
-    })?;
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let settings = crate::slack::bot::SlackSettings::from_env(ctx.config.slack.as_ref())?
+        .ok_or_else(|| {
+            InputError::new(
+                "slack check",
+                "set SLACK_BOT_TOKEN and SLACK_APP_TOKEN (and a [slack] table in steward.toml)",
+            )
+        })?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     let lines = runtime.block_on(async {
         let client = crate::slack::api::client(&settings.api_url)?;
-        let api = crate::slack::api::SlackApi::new(client, settings.bot_token.expose(), settings.config.post_interval, settings.config.burst);
+        let api = crate::slack::api::SlackApi::new(
+            client,
+            settings.bot_token.expose(),
+            settings.config.post_interval,
+            settings.config.burst,
+        );
         Ok::<_, anyhow::Error>(crate::slack::check::run(&api, &settings.config).await)
     })?;
     let failed = lines.iter().filter(|l| !l.ok).count();
@@ -673,7 +737,12 @@ fn slack_check(ctx: &Context_, json: bool) -> Result<()> {
         print_json(&lines)?;
     } else {
         for l in &lines {
-            println!("{} {}: {}", if l.ok { "ok  " } else { "FAIL" }, l.what, l.detail);
+            println!(
+                "{} {}: {}",
+                if l.ok { "ok  " } else { "FAIL" },
+                l.what,
+                l.detail
+            );
         }
     }
     if failed > 0 {

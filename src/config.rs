@@ -182,19 +182,27 @@ impl Config {
             ));
         }
         if let Some(slack) = &self.slack {
-            for (key, id) in [("alerts_channel", &slack.alerts_channel), ("incidents_channel", &slack.incidents_channel)]
-                .into_iter()
-                .chain(slack.routes.iter().map(|r| ("routes.channel", &r.channel)))
+            for (key, id) in [
+                ("alerts_channel", &slack.alerts_channel),
+                ("incidents_channel", &slack.incidents_channel),
+            ]
+            .into_iter()
+            .chain(slack.routes.iter().map(|r| ("routes.channel", &r.channel)))
             {
                 if !looks_like_channel_id(id) {
                     return Err(InputError::new(
                         origin,
-                        format!("slack.{key} {id:?} is not a channel ID (like C0123ABCD); names change, IDs do not"),
+                        format!(
+                            "slack.{key} {id:?} is not a channel ID (like C0123ABCD); names change, IDs do not"
+                        ),
                     ));
                 }
             }
             if !slack.command.starts_with('/') {
-                return Err(InputError::new(origin, format!("slack.command {:?} must start with /", slack.command)));
+                return Err(InputError::new(
+                    origin,
+                    format!("slack.command {:?} must start with /", slack.command),
+                ));
             }
         }
         if self.issues.default_environment.trim().is_empty() {
@@ -211,7 +219,8 @@ impl Config {
 pub fn looks_like_channel_id(s: &str) -> bool {
     s.len() >= 9
         && matches!(s.as_bytes()[0], b'C' | b'G' | b'D')
-        && s.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        && s.bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
 }
 
 /// Parses `90d`, `24h`, `30m`, `45s`, `2w`.
@@ -286,7 +295,11 @@ mod duration_ms_text {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
         let text = String::deserialize(d)?;
-        if let Some(ms) = text.trim().strip_suffix("ms").and_then(|n| n.trim().parse::<u64>().ok()) {
+        if let Some(ms) = text
+            .trim()
+            .strip_suffix("ms")
+            .and_then(|n| n.trim().parse::<u64>().ok())
+        {
             return Ok(Duration::from_millis(ms));
         }
         super::parse_duration(&text).ok_or_else(|| {
@@ -343,10 +356,21 @@ mod tests {
 
     #[test]
     fn slack_table_needs_only_two_channels_and_ids() {
-        let c = Config::parse("s.toml", "[slack]\nalerts_channel = \"C0ALERTS01\"\nincidents_channel = \"C0INCIDEN1\"\n").unwrap();
+        let c = Config::parse(
+            "s.toml",
+            "[slack]\nalerts_channel = \"C0ALERTS01\"\nincidents_channel = \"C0INCIDEN1\"\n",
+        )
+        .unwrap();
         let s = c.slack.unwrap();
-        assert_eq!((s.command.as_str(), s.post_interval, s.burst), ("/steward", Duration::from_secs(1), 3));
-        let e = Config::parse("s.toml", "[slack]\nalerts_channel = \"#alerts\"\nincidents_channel = \"C0INCIDEN1\"\n").unwrap_err();
+        assert_eq!(
+            (s.command.as_str(), s.post_interval, s.burst),
+            ("/steward", Duration::from_secs(1), 3)
+        );
+        let e = Config::parse(
+            "s.toml",
+            "[slack]\nalerts_channel = \"#alerts\"\nincidents_channel = \"C0INCIDEN1\"\n",
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("not a channel ID"), "{e}");
         let c = Config::parse(
             "s.toml",

@@ -72,7 +72,11 @@ pub fn declare(tx: &Transaction, d: &Declaration, now: DateTime<Utc>) -> Result<
     }
     let severity = d.severity.to_ascii_uppercase();
     if !SEVERITIES.contains(&severity.as_str()) {
-        return Err(InputError::new(origin, format!("severity {:?} is not one of SEV1–SEV4", d.severity)).into());
+        return Err(InputError::new(
+            origin,
+            format!("severity {:?} is not one of SEV1–SEV4", d.severity),
+        )
+        .into());
     }
     let mut impact_started: Option<String> = None;
     for id in &d.issues {
@@ -88,7 +92,10 @@ pub fn declare(tx: &Transaction, d: &Declaration, now: DateTime<Utc>) -> Result<
             .kind(InputErrorKind::Conflict)
             .into());
         }
-        if impact_started.as_deref().is_none_or(|s| issue.first_seen.as_str() < s) {
+        if impact_started
+            .as_deref()
+            .is_none_or(|s| issue.first_seen.as_str() < s)
+        {
             impact_started = Some(issue.first_seen.clone());
         }
     }
@@ -98,7 +105,15 @@ pub fn declare(tx: &Transaction, d: &Declaration, now: DateTime<Utc>) -> Result<
         params![d.title.trim(), d.description, severity, d.commander, d.declared_by, ts(now), impact_started],
     )?;
     let n = tx.last_insert_rowid();
-    log(tx, n, None, "declared", &d.declared_by, serde_json::json!({"title": d.title, "severity": severity, "issues": d.issues}), now)?;
+    log(
+        tx,
+        n,
+        None,
+        "declared",
+        &d.declared_by,
+        serde_json::json!({"title": d.title, "severity": severity, "issues": d.issues}),
+        now,
+    )?;
     for id in &d.issues {
         link_issue(tx, n, *id, &d.declared_by, now)?;
     }
@@ -107,19 +122,48 @@ pub fn declare(tx: &Transaction, d: &Declaration, now: DateTime<Utc>) -> Result<
 
 fn incident_is_open(conn: &Connection, n: i64) -> Result<bool> {
     Ok(conn
-        .query_row("SELECT status != 'resolved' FROM incidents WHERE id = ?1", [n], |r| r.get(0))
+        .query_row(
+            "SELECT status != 'resolved' FROM incidents WHERE id = ?1",
+            [n],
+            |r| r.get(0),
+        )
         .optional()?
         .unwrap_or(false))
 }
 
 /// Links an issue to an incident (moving it out of a resolved one is allowed).
-pub fn link_issue(tx: &Transaction, n: i64, issue_id: i64, actor: &str, now: DateTime<Utc>) -> Result<()> {
-    tx.execute("UPDATE issues SET incident_id = ?2, updated_at = ?3 WHERE id = ?1", params![issue_id, n, ts(now)])?;
-    log(tx, n, Some(issue_id), "issue_linked", actor, serde_json::json!({"issue": issue_id}), now)?;
+pub fn link_issue(
+    tx: &Transaction,
+    n: i64,
+    issue_id: i64,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    tx.execute(
+        "UPDATE issues SET incident_id = ?2, updated_at = ?3 WHERE id = ?1",
+        params![issue_id, n, ts(now)],
+    )?;
+    log(
+        tx,
+        n,
+        Some(issue_id),
+        "issue_linked",
+        actor,
+        serde_json::json!({"issue": issue_id}),
+        now,
+    )?;
     Ok(())
 }
 
-fn log(tx: &Connection, n: i64, issue: Option<i64>, kind: &str, actor: &str, detail: serde_json::Value, now: DateTime<Utc>) -> Result<()> {
+fn log(
+    tx: &Connection,
+    n: i64,
+    issue: Option<i64>,
+    kind: &str,
+    actor: &str,
+    detail: serde_json::Value,
+    now: DateTime<Utc>,
+) -> Result<()> {
     tx.prepare_cached("INSERT INTO events (at, issue_id, incident_id, kind, actor, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?
         .execute(params![ts(now), issue, n, kind, actor, detail.to_string()])?;
     Ok(())
@@ -142,7 +186,8 @@ struct Row {
     resolution_reason: Option<String>,
 }
 
-const COLUMNS: &str = "id, title, description, severity, status, commander, declared_by, declared_at, impact_started,
+const COLUMNS: &str =
+    "id, title, description, severity, status, commander, declared_by, declared_at, impact_started,
     acknowledged_at, mitigated_at, resolved_at, summary, resolution_reason";
 
 fn row(r: &rusqlite::Row) -> rusqlite::Result<Row> {
@@ -169,7 +214,10 @@ fn assemble(conn: &Connection, lineage: &Lineage, r: Row) -> Result<Incident> {
         .into_iter()
         .filter(|i| i.incident_id == Some(r.number))
         .collect();
-    let nodes: Vec<_> = linked.iter().filter_map(|i| lineage.get(&i.asset)).collect();
+    let nodes: Vec<_> = linked
+        .iter()
+        .filter_map(|i| lineage.get(&i.asset))
+        .collect();
     Ok(Incident {
         id: label(r.number),
         number: r.number,
@@ -194,7 +242,11 @@ fn assemble(conn: &Connection, lineage: &Lineage, r: Row) -> Result<Incident> {
 
 pub fn get(conn: &Connection, lineage: &Lineage, n: i64) -> Result<Incident> {
     let r = conn
-        .query_row(&format!("SELECT {COLUMNS} FROM incidents WHERE id = ?1"), [n], row)
+        .query_row(
+            &format!("SELECT {COLUMNS} FROM incidents WHERE id = ?1"),
+            [n],
+            row,
+        )
         .optional()?
         .ok_or_else(|| InputError::not_found(label(n), "no such incident"))?;
     assemble(conn, lineage, r)
@@ -204,11 +256,17 @@ pub fn get(conn: &Connection, lineage: &Lineage, n: i64) -> Result<Incident> {
 pub fn list(conn: &Connection, lineage: &Lineage, open_only: bool) -> Result<Vec<Incident>> {
     let sql = format!(
         "SELECT {COLUMNS} FROM incidents {} ORDER BY id DESC",
-        if open_only { "WHERE status != 'resolved'" } else { "" }
+        if open_only {
+            "WHERE status != 'resolved'"
+        } else {
+            ""
+        }
     );
     let mut stmt = conn.prepare(&sql)?;
     let rows: Vec<Row> = stmt.query_map([], row)?.collect::<rusqlite::Result<_>>()?;
-    rows.into_iter().map(|r| assemble(conn, lineage, r)).collect()
+    rows.into_iter()
+        .map(|r| assemble(conn, lineage, r))
+        .collect()
 }
 
 /// Open issues related to `issue_id` through lineage: the same root cause, or an asset up- or
@@ -236,7 +294,8 @@ pub fn related_issues(
     let since = ts(now - window);
     let mut out = Vec::new();
     for i in all.into_iter().filter(|i| i.is_active()) {
-        let same_root = i.id == me.id || i.symptom_of.unwrap_or(i.id) == my_root || i.asset == me.asset;
+        let same_root =
+            i.id == me.id || i.symptom_of.unwrap_or(i.id) == my_root || i.asset == me.asset;
         let near = linked_assets.contains(&i.asset) && i.last_seen >= since;
         if same_root || near {
             out.push((i, true));

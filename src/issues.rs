@@ -1094,7 +1094,11 @@ pub fn mute(
         (None, None) => return Err(InputError::new("mute", "name an issue or an asset").into()),
     };
     if issue_id.is_none() && until.is_none() {
-        return Err(InputError::new("mute", "muting an asset needs a duration; `until fixed` needs an issue").into());
+        return Err(InputError::new(
+            "mute",
+            "muting an asset needs a duration; `until fixed` needs an issue",
+        )
+        .into());
     }
     let until_text = until.map(ts);
     tx.execute(
@@ -1104,9 +1108,22 @@ pub fn mute(
     if let Some(id) = issue_id {
         tx.execute(
             "UPDATE issues SET muted_until = ?2, updated_at = ?3 WHERE id = ?1",
-            params![id, until_text.clone().unwrap_or_else(|| "until fixed".to_owned()), ts(now)],
+            params![
+                id,
+                until_text
+                    .clone()
+                    .unwrap_or_else(|| "until fixed".to_owned()),
+                ts(now)
+            ],
         )?;
-        log_event(tx, Some(id), "muted", Some(actor), serde_json::json!({"until": until_text}), now)?;
+        log_event(
+            tx,
+            Some(id),
+            "muted",
+            Some(actor),
+            serde_json::json!({"until": until_text}),
+            now,
+        )?;
     }
     Ok(Mute {
         asset,

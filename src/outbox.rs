@@ -12,9 +12,16 @@ pub const ISSUES_CHANGED: &str = "issues.changed";
 /// An incident that was declared or changed: `{"incident": n}`.
 pub const INCIDENT_CHANGED: &str = "incident.changed";
 
-pub fn enqueue(tx: &Transaction, topic: &str, payload: &serde_json::Value, now: DateTime<Utc>) -> Result<i64> {
-    tx.prepare_cached("INSERT INTO outbox (created_at, topic, payload, next_attempt_at) VALUES (?1, ?2, ?3, ?1)")?
-        .execute(params![ts(now), topic, payload.to_string()])?;
+pub fn enqueue(
+    tx: &Transaction,
+    topic: &str,
+    payload: &serde_json::Value,
+    now: DateTime<Utc>,
+) -> Result<i64> {
+    tx.prepare_cached(
+        "INSERT INTO outbox (created_at, topic, payload, next_attempt_at) VALUES (?1, ?2, ?3, ?1)",
+    )?
+    .execute(params![ts(now), topic, payload.to_string()])?;
     Ok(tx.last_insert_rowid())
 }
 
@@ -44,12 +51,21 @@ pub fn due(conn: &Connection, now: DateTime<Utc>, limit: usize) -> Result<Vec<It
 }
 
 pub fn done(tx: &Transaction, id: i64, now: DateTime<Utc>) -> Result<()> {
-    tx.execute("UPDATE outbox SET done_at = ?2, last_error = NULL WHERE id = ?1", params![id, ts(now)])?;
+    tx.execute(
+        "UPDATE outbox SET done_at = ?2, last_error = NULL WHERE id = ?1",
+        params![id, ts(now)],
+    )?;
     Ok(())
 }
 
 /// Schedules another attempt after `delay`, keeping the error for `steward` to show.
-pub fn retry(tx: &Transaction, id: i64, error: &str, delay: chrono::Duration, now: DateTime<Utc>) -> Result<()> {
+pub fn retry(
+    tx: &Transaction,
+    id: i64,
+    error: &str,
+    delay: chrono::Duration,
+    now: DateTime<Utc>,
+) -> Result<()> {
     tx.execute(
         "UPDATE outbox SET attempts = attempts + 1, last_error = ?2, next_attempt_at = ?3 WHERE id = ?1",
         params![id, error, ts(now + delay)],
@@ -58,5 +74,9 @@ pub fn retry(tx: &Transaction, id: i64, error: &str, delay: chrono::Duration, no
 }
 
 pub fn pending_count(conn: &Connection) -> Result<i64> {
-    Ok(conn.query_row("SELECT count(*) FROM outbox WHERE done_at IS NULL", [], |r| r.get(0))?)
+    Ok(conn.query_row(
+        "SELECT count(*) FROM outbox WHERE done_at IS NULL",
+        [],
+        |r| r.get(0),
+    )?)
 }

@@ -7,9 +7,14 @@ use crate::slack::bot::{self, SlackSettings};
 use anyhow::Result;
 
 pub async fn run(app: App, listen: &str) -> Result<()> {
-    let token = std::env::var("STEWARD_TOKEN").ok().filter(|t| !t.is_empty()).map(Secret::new);
+    let token = std::env::var("STEWARD_TOKEN")
+        .ok()
+        .filter(|t| !t.is_empty())
+        .map(Secret::new);
     if token.is_none() {
-        tracing::warn!("STEWARD_TOKEN is not set: the API accepts unauthenticated requests on loopback only");
+        tracing::warn!(
+            "STEWARD_TOKEN is not set: the API accepts unauthenticated requests on loopback only"
+        );
     }
     let slack = SlackSettings::from_env(app.config.slack.as_ref())?;
     let server = http::start(app.clone(), listen, token).await?;
@@ -21,7 +26,9 @@ pub async fn run(app: App, listen: &str) -> Result<()> {
             Some(b)
         }
         None => {
-            eprintln!("Slack is off: SLACK_BOT_TOKEN and SLACK_APP_TOKEN are not both set, so only the HTTP API runs");
+            eprintln!(
+                "Slack is off: SLACK_BOT_TOKEN and SLACK_APP_TOKEN are not both set, so only the HTTP API runs"
+            );
             None
         }
     };

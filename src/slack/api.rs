@@ -26,7 +26,11 @@ pub fn client(api_url: &str) -> Result<Arc<Client>> {
         .enable_http1()
         .enable_http2()
         .build();
-    let url = if api_url.ends_with('/') { api_url.to_owned() } else { format!("{api_url}/") };
+    let url = if api_url.ends_with('/') {
+        api_url.to_owned()
+    } else {
+        format!("{api_url}/")
+    };
     let connector = SlackClientHyperConnector::from(https).with_slack_api_url(&url);
     Ok(Arc::new(SlackClient::new(connector)))
 }
@@ -64,8 +68,11 @@ impl Pacer {
             let wait = {
                 let mut buckets = self.buckets.lock().expect("pacer lock");
                 let now = Instant::now();
-                let (tokens, last) = buckets.entry(channel.to_owned()).or_insert((self.burst, now));
-                let refill = now.duration_since(*last).as_secs_f64() / self.interval.as_secs_f64().max(1e-6);
+                let (tokens, last) = buckets
+                    .entry(channel.to_owned())
+                    .or_insert((self.burst, now));
+                let refill =
+                    now.duration_since(*last).as_secs_f64() / self.interval.as_secs_f64().max(1e-6);
                 *tokens = (*tokens + refill).min(self.burst);
                 *last = now;
                 if *tokens >= 1.0 {
@@ -113,13 +120,21 @@ impl SlackApi {
         let mut last = String::new();
         for attempt in 1..=self.max_attempts {
             let session = self.client.open_session(&self.token);
-            let result: Result<Value, slack_morphism::errors::SlackClientError> = session.http_session_api.http_post(method, body, None).await;
+            let result: Result<Value, slack_morphism::errors::SlackClientError> =
+                session.http_session_api.http_post(method, body, None).await;
             match result {
                 Ok(v) => return Ok(v),
-                Err(slack_morphism::errors::SlackClientError::ApiError(e)) => return Err(CallError::Api(e.code)),
+                Err(slack_morphism::errors::SlackClientError::ApiError(e)) => {
+                    return Err(CallError::Api(e.code));
+                }
                 Err(slack_morphism::errors::SlackClientError::RateLimitError(e)) => {
                     let wait = e.retry_after.unwrap_or(Duration::from_secs(1));
-                    tracing::warn!(method, attempt, wait_ms = wait.as_millis() as u64, "Slack rate limit; waiting");
+                    tracing::warn!(
+                        method,
+                        attempt,
+                        wait_ms = wait.as_millis() as u64,
+                        "Slack rate limit; waiting"
+                    );
                     last = "rate limited".to_owned();
                     tokio::time::sleep(wait).await;
                 }
@@ -135,7 +150,12 @@ impl SlackApi {
     }
 
     /// Posts a message (paced per channel); returns its `ts`.
-    pub async fn post(&self, channel: &str, message: &Message, thread_ts: Option<&str>) -> Result<String, CallError> {
+    pub async fn post(
+        &self,
+        channel: &str,
+        message: &Message,
+        thread_ts: Option<&str>,
+    ) -> Result<String, CallError> {
         self.pacer.wait(channel).await;
         let body = message.to_json(channel, thread_ts);
         let reply = self.call("chat.postMessage", &body).await?;
@@ -147,25 +167,42 @@ impl SlackApi {
     }
 
     /// Edits a message in place.
-    pub async fn update(&self, channel: &str, ts: &str, message: &Message) -> Result<(), CallError> {
+    pub async fn update(
+        &self,
+        channel: &str,
+        ts: &str,
+        message: &Message,
+    ) -> Result<(), CallError> {
         let mut body = message.to_json(channel, None);
         body["ts"] = json!(ts);
         self.call("chat.update", &body).await.map(|_| ())
     }
 
     /// An answer only `user` sees.
-    pub async fn ephemeral(&self, channel: &str, user: &str, message: &Message) -> Result<(), CallError> {
+    pub async fn ephemeral(
+        &self,
+        channel: &str,
+        user: &str,
+        message: &Message,
+    ) -> Result<(), CallError> {
         let mut body = message.to_json(channel, None);
         body["user"] = json!(user);
         self.call("chat.postEphemeral", &body).await.map(|_| ())
     }
 
     pub async fn open_view(&self, trigger_id: &str, view: &View) -> Result<(), CallError> {
-        self.call("views.open", &json!({"trigger_id": trigger_id, "view": view.0})).await.map(|_| ())
+        self.call(
+            "views.open",
+            &json!({"trigger_id": trigger_id, "view": view.0}),
+        )
+        .await
+        .map(|_| ())
     }
 
     pub async fn publish_home(&self, user: &str, view: &View) -> Result<(), CallError> {
-        self.call("views.publish", &json!({"user_id": user, "view": view.0})).await.map(|_| ())
+        self.call("views.publish", &json!({"user_id": user, "view": view.0}))
+            .await
+            .map(|_| ())
     }
 
     /// The bot's own user id (`auth.test`), which proves the token works.
@@ -179,12 +216,21 @@ impl SlackApi {
         if let Some(hit) = self.emails.lock().expect("email cache lock").get(&key) {
             return hit.clone();
         }
-        let found = match self.call("users.lookupByEmail", &json!({"email": email})).await {
-            Ok(v) => v.pointer("/user/id").and_then(Value::as_str).map(str::to_owned),
+        let found = match self
+            .call("users.lookupByEmail", &json!({"email": email}))
+            .await
+        {
+            Ok(v) => v
+                .pointer("/user/id")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
             Err(CallError::Api(_)) => None,
             Err(CallError::Transient(_)) => return None, // not cached: try again next time
         };
-        self.emails.lock().expect("email cache lock").insert(key, found.clone());
+        self.emails
+            .lock()
+            .expect("email cache lock")
+            .insert(key, found.clone());
         found
     }
 
@@ -209,11 +255,13 @@ impl SlackApi {
     }
 
     pub async fn channel_info(&self, channel: &str) -> Result<Value, CallError> {
-        self.call("conversations.info", &json!({"channel": channel})).await
+        self.call("conversations.info", &json!({"channel": channel}))
+            .await
     }
 
     pub async fn join(&self, channel: &str) -> Result<(), CallError> {
-        self.call("conversations.join", &json!({"channel": channel})).await.map(|_| ())
+        self.call("conversations.join", &json!({"channel": channel}))
+            .await
+            .map(|_| ())
     }
 }
-

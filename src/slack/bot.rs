@@ -27,7 +27,9 @@ pub struct SlackSettings {
 
 impl std::fmt::Debug for SlackSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SlackSettings").field("api_url", &self.api_url).finish_non_exhaustive()
+        f.debug_struct("SlackSettings")
+            .field("api_url", &self.api_url)
+            .finish_non_exhaustive()
     }
 }
 
@@ -35,9 +37,15 @@ impl SlackSettings {
     /// From `SLACK_BOT_TOKEN`, `SLACK_APP_TOKEN` and `SLACK_API_URL`; None when a token is
     /// missing (then `serve` runs the HTTP API alone and says so).
     pub fn from_env(config: Option<&SlackConfig>) -> Result<Option<SlackSettings>> {
-        let bot = std::env::var("SLACK_BOT_TOKEN").ok().filter(|t| !t.is_empty());
-        let app = std::env::var("SLACK_APP_TOKEN").ok().filter(|t| !t.is_empty());
-        let (Some(bot), Some(app)) = (bot, app) else { return Ok(None) };
+        let bot = std::env::var("SLACK_BOT_TOKEN")
+            .ok()
+            .filter(|t| !t.is_empty());
+        let app = std::env::var("SLACK_APP_TOKEN")
+            .ok()
+            .filter(|t| !t.is_empty());
+        let (Some(bot), Some(app)) = (bot, app) else {
+            return Ok(None);
+        };
         let config = config.cloned().ok_or_else(|| {
             crate::error::InputError::new(
                 "steward.toml",
@@ -47,7 +55,8 @@ impl SlackSettings {
         Ok(Some(SlackSettings {
             bot_token: crate::http::Secret::new(bot),
             app_token: crate::http::Secret::new(app),
-            api_url: std::env::var("SLACK_API_URL").unwrap_or_else(|_| "https://slack.com/api/".to_owned()),
+            api_url: std::env::var("SLACK_API_URL")
+                .unwrap_or_else(|_| "https://slack.com/api/".to_owned()),
             config,
         }))
     }
@@ -134,7 +143,11 @@ pub async fn start(app: App, settings: SlackSettings) -> Result<Bot> {
         .auth_test()
         .await
         .map_err(|e| anyhow::anyhow!("Slack auth.test failed: {e} (check SLACK_BOT_TOKEN)"))?;
-    let bot_user = me.get("user_id").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let bot_user = me
+        .get("user_id")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
 
     let (tx, rx) = mpsc::unbounded_channel();
     let state = Arc::new(ListenerState {
@@ -182,7 +195,11 @@ pub async fn start(app: App, settings: SlackSettings) -> Result<Bot> {
 }
 
 async fn state_of(states: &SlackClientEventsUserState) -> Option<Arc<ListenerState>> {
-    states.read().await.get_user_state::<Arc<ListenerState>>().cloned()
+    states
+        .read()
+        .await
+        .get_user_state::<Arc<ListenerState>>()
+        .cloned()
 }
 
 async fn on_push(
@@ -207,9 +224,9 @@ async fn on_interaction(
     // A modal's input is validated here, synchronously and without I/O, because only the ack
     // can carry errors back into the open modal.
     if let Some(errors) = super::worker::validate_submission(&value) {
-        return Ok(SlackInteractionResponse::ViewSubmission(SlackViewSubmissionResponse::Errors(
-            SlackViewSubmissionErrorsResponse::new(errors),
-        )));
+        return Ok(SlackInteractionResponse::ViewSubmission(
+            SlackViewSubmissionResponse::Errors(SlackViewSubmissionErrorsResponse::new(errors)),
+        ));
     }
     let key = value
         .get("trigger_id")
@@ -233,7 +250,10 @@ async fn on_command(
     states: SlackClientEventsUserState,
 ) -> UserCallbackResult<SlackCommandEventResponse> {
     let value = serde_json::to_value(&event).unwrap_or(Value::Null);
-    let key = value.get("trigger_id").and_then(Value::as_str).map(|t| format!("command:{t}"));
+    let key = value
+        .get("trigger_id")
+        .and_then(Value::as_str)
+        .map(|t| format!("command:{t}"));
     if let Some(state) = state_of(&states).await {
         state.enqueue(key, Incoming::Command(value));
     }

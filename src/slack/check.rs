@@ -24,7 +24,10 @@ pub async fn run(api: &SlackApi, config: &SlackConfig) -> Vec<CheckLine> {
             detail: format!(
                 "works: bot user {} in team {}",
                 v.get("user_id").and_then(Value::as_str).unwrap_or("?"),
-                v.get("team").or(v.get("team_id")).and_then(Value::as_str).unwrap_or("?")
+                v.get("team")
+                    .or(v.get("team_id"))
+                    .and_then(Value::as_str)
+                    .unwrap_or("?")
             ),
         }),
         Err(e) => {
@@ -38,7 +41,10 @@ pub async fn run(api: &SlackApi, config: &SlackConfig) -> Vec<CheckLine> {
     }
     let mut channels: Vec<(String, String)> = vec![
         ("slack.alerts_channel".into(), config.alerts_channel.clone()),
-        ("slack.incidents_channel".into(), config.incidents_channel.clone()),
+        (
+            "slack.incidents_channel".into(),
+            config.incidents_channel.clone(),
+        ),
     ];
     for (i, r) in config.routes.iter().enumerate() {
         channels.push((format!("slack.routes[{i}]"), r.channel.clone()));
@@ -70,24 +76,54 @@ async fn check_channel(api: &SlackApi, key: &str, id: &str) -> CheckLine {
                 detail: "channel_not_found: the ID is wrong, or it is a private channel the bot was not invited to (/invite @Steward there)".into(),
             };
         }
-        Err(e) => return CheckLine { ok: false, what, detail: e.to_string() },
+        Err(e) => {
+            return CheckLine {
+                ok: false,
+                what,
+                detail: e.to_string(),
+            };
+        }
     };
     let channel = info.get("channel").cloned().unwrap_or(Value::Null);
-    let name = channel.get("name").and_then(Value::as_str).unwrap_or("?").to_owned();
-    let private = channel.get("is_private").and_then(Value::as_bool).unwrap_or(false);
-    let member = channel.get("is_member").and_then(Value::as_bool).unwrap_or(false);
+    let name = channel
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or("?")
+        .to_owned();
+    let private = channel
+        .get("is_private")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    let member = channel
+        .get("is_member")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
     if member {
-        return CheckLine { ok: true, what, detail: format!("#{name}: the bot is a member") };
+        return CheckLine {
+            ok: true,
+            what,
+            detail: format!("#{name}: the bot is a member"),
+        };
     }
     if private {
         return CheckLine {
             ok: false,
             what,
-            detail: format!("#{name} is private and the bot is not in it: invite it with /invite @Steward in #{name}"),
+            detail: format!(
+                "#{name} is private and the bot is not in it: invite it with /invite @Steward in #{name}"
+            ),
         };
     }
     match api.join(id).await {
-        Ok(()) => CheckLine { ok: true, what, detail: format!("#{name}: joined") },
-        Err(e) => CheckLine { ok: false, what, detail: format!("#{name}: could not join: {e}") },
+        Ok(()) => CheckLine {
+            ok: true,
+            what,
+            detail: format!("#{name}: joined"),
+        },
+        Err(e) => CheckLine {
+            ok: false,
+            what,
+            detail: format!("#{name}: could not join: {e}"),
+        },
     }
 }

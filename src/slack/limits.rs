@@ -37,7 +37,11 @@ pub fn truncate(text: &str, max: usize, pointer: &str) -> String {
     if text.chars().count() <= max {
         return text.to_owned();
     }
-    let tail = if pointer.is_empty() { "…".to_owned() } else { format!("… ({pointer})") };
+    let tail = if pointer.is_empty() {
+        "…".to_owned()
+    } else {
+        format!("… ({pointer})")
+    };
     let keep = max.saturating_sub(tail.chars().count());
     let mut out: String = text.chars().take(keep).collect();
     out.push_str(&tail);
@@ -95,7 +99,10 @@ impl Checker {
         let Some(t) = t else { return };
         let kind = t.get("type").and_then(Value::as_str).unwrap_or("");
         if !matches!(kind, "plain_text" | "mrkdwn") {
-            self.fail(path, format!("text object type {kind:?} is not plain_text or mrkdwn"));
+            self.fail(
+                path,
+                format!("text object type {kind:?} is not plain_text or mrkdwn"),
+            );
         }
         if plain_only && kind != "plain_text" {
             self.fail(path, "must be plain_text");
@@ -111,23 +118,42 @@ impl Checker {
     }
 
     fn id(&mut self, path: &str, v: Option<&Value>, action: bool) {
-        let Some(id) = v.and_then(Value::as_str) else { return };
+        let Some(id) = v.and_then(Value::as_str) else {
+            return;
+        };
         self.len(path, v, ID_LENGTH, "id");
-        let set = if action { &mut self.action_ids } else { &mut self.block_ids };
+        let set = if action {
+            &mut self.action_ids
+        } else {
+            &mut self.block_ids
+        };
         if !set.insert(id.to_owned()) {
-            self.fail(path, format!("{} {id:?} is not unique", if action { "action_id" } else { "block_id" }));
+            self.fail(
+                path,
+                format!(
+                    "{} {id:?} is not unique",
+                    if action { "action_id" } else { "block_id" }
+                ),
+            );
         }
     }
 
     fn options(&mut self, path: &str, options: Option<&Value>, max: usize) {
-        let Some(list) = options.and_then(Value::as_array) else { return };
+        let Some(list) = options.and_then(Value::as_array) else {
+            return;
+        };
         if list.len() > max {
             self.fail(path, format!("{} options, over {max}", list.len()));
         }
         for (i, o) in list.iter().enumerate() {
             let p = format!("{path}[{i}]");
             self.text(&format!("{p}.text"), o.get("text"), OPTION_TEXT, false);
-            self.len(&format!("{p}.value"), o.get("value"), OPTION_VALUE, "option value");
+            self.len(
+                &format!("{p}.value"),
+                o.get("value"),
+                OPTION_VALUE,
+                "option value",
+            );
         }
     }
 
@@ -137,18 +163,31 @@ impl Checker {
         match kind {
             "button" => {
                 self.text(&format!("{path}.text"), e.get("text"), BUTTON_TEXT, true);
-                self.len(&format!("{path}.value"), e.get("value"), BUTTON_VALUE, "button value");
+                self.len(
+                    &format!("{path}.value"),
+                    e.get("value"),
+                    BUTTON_VALUE,
+                    "button value",
+                );
                 self.len(&format!("{path}.url"), e.get("url"), URL_LENGTH, "url");
             }
             "static_select" | "multi_static_select" => {
                 self.options(&format!("{path}.options"), e.get("options"), SELECT_OPTIONS);
                 if let Some(groups) = e.get("option_groups").and_then(Value::as_array) {
                     for (i, g) in groups.iter().enumerate() {
-                        self.options(&format!("{path}.option_groups[{i}].options"), g.get("options"), SELECT_OPTIONS);
+                        self.options(
+                            &format!("{path}.option_groups[{i}].options"),
+                            g.get("options"),
+                            SELECT_OPTIONS,
+                        );
                     }
                 }
             }
-            "overflow" => self.options(&format!("{path}.options"), e.get("options"), OVERFLOW_OPTIONS),
+            "overflow" => self.options(
+                &format!("{path}.options"),
+                e.get("options"),
+                OVERFLOW_OPTIONS,
+            ),
             "image" | "plain_text" | "mrkdwn" => {}
             _ => {}
         }
@@ -156,7 +195,12 @@ impl Checker {
             self.text(&format!("{path}.placeholder"), Some(p), PLACEHOLDER, true);
         }
         if let Some(o) = e.get("initial_option") {
-            self.len(&format!("{path}.initial_option.value"), o.get("value"), OPTION_VALUE, "option value");
+            self.len(
+                &format!("{path}.initial_option.value"),
+                o.get("value"),
+                OPTION_VALUE,
+                "option value",
+            );
         }
     }
 
@@ -170,7 +214,10 @@ impl Checker {
                 self.text(&format!("{path}.text"), b.get("text"), SECTION_TEXT, false);
                 if let Some(fields) = b.get("fields").and_then(Value::as_array) {
                     if fields.len() > SECTION_FIELDS {
-                        self.fail(&format!("{path}.fields"), format!("{} fields, over {SECTION_FIELDS}", fields.len()));
+                        self.fail(
+                            &format!("{path}.fields"),
+                            format!("{} fields, over {SECTION_FIELDS}", fields.len()),
+                        );
                     }
                     for (i, f) in fields.iter().enumerate() {
                         self.text(&format!("{path}.fields[{i}]"), Some(f), FIELD_TEXT, false);
@@ -182,20 +229,42 @@ impl Checker {
             }
             "header" => self.text(&format!("{path}.text"), b.get("text"), HEADER_TEXT, true),
             "context" => {
-                let elements = b.get("elements").and_then(Value::as_array).cloned().unwrap_or_default();
+                let elements = b
+                    .get("elements")
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default();
                 if elements.is_empty() || elements.len() > CONTEXT_ELEMENTS {
-                    self.fail(&format!("{path}.elements"), format!("{} elements, need 1 to {CONTEXT_ELEMENTS}", elements.len()));
+                    self.fail(
+                        &format!("{path}.elements"),
+                        format!("{} elements, need 1 to {CONTEXT_ELEMENTS}", elements.len()),
+                    );
                 }
                 for (i, e) in elements.iter().enumerate() {
-                    if matches!(e.get("type").and_then(Value::as_str), Some("plain_text" | "mrkdwn")) {
-                        self.text(&format!("{path}.elements[{i}]"), Some(e), SECTION_TEXT, false);
+                    if matches!(
+                        e.get("type").and_then(Value::as_str),
+                        Some("plain_text" | "mrkdwn")
+                    ) {
+                        self.text(
+                            &format!("{path}.elements[{i}]"),
+                            Some(e),
+                            SECTION_TEXT,
+                            false,
+                        );
                     }
                 }
             }
             "actions" => {
-                let elements = b.get("elements").and_then(Value::as_array).cloned().unwrap_or_default();
+                let elements = b
+                    .get("elements")
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default();
                 if elements.is_empty() || elements.len() > ACTIONS_ELEMENTS {
-                    self.fail(&format!("{path}.elements"), format!("{} elements, need 1 to {ACTIONS_ELEMENTS}", elements.len()));
+                    self.fail(
+                        &format!("{path}.elements"),
+                        format!("{} elements, need 1 to {ACTIONS_ELEMENTS}", elements.len()),
+                    );
                 }
                 for (i, e) in elements.iter().enumerate() {
                     self.element(&format!("{path}.elements[{i}]"), e);
@@ -258,7 +327,10 @@ pub fn check_view(view: &Value) -> Vec<Violation> {
             let has_input = view
                 .get("blocks")
                 .and_then(Value::as_array)
-                .is_some_and(|b| b.iter().any(|b| b.get("type").and_then(Value::as_str) == Some("input")));
+                .is_some_and(|b| {
+                    b.iter()
+                        .any(|b| b.get("type").and_then(Value::as_str) == Some("input"))
+                });
             if has_input && view.get("submit").is_none() {
                 c.fail("submit", "a modal with inputs needs a submit button");
             }
@@ -266,8 +338,18 @@ pub fn check_view(view: &Value) -> Vec<Violation> {
         "home" => {}
         other => c.fail("type", format!("view type {other:?} is not modal or home")),
     }
-    c.len("private_metadata", view.get("private_metadata"), PRIVATE_METADATA, "private_metadata");
-    c.len("callback_id", view.get("callback_id"), ID_LENGTH, "callback_id");
+    c.len(
+        "private_metadata",
+        view.get("private_metadata"),
+        PRIVATE_METADATA,
+        "private_metadata",
+    );
+    c.len(
+        "callback_id",
+        view.get("callback_id"),
+        ID_LENGTH,
+        "callback_id",
+    );
     c.blocks(view.get("blocks"), VIEW_BLOCKS);
     c.violations
 }
@@ -317,7 +399,10 @@ mod tests {
         });
         let v: Vec<String> = check_message(&m).iter().map(|v| v.to_string()).collect();
         assert!(v.iter().any(|s| s.starts_with("text:")), "{v:?}");
-        assert!(v.iter().any(|s| s.starts_with("blocks[0].text.text")), "{v:?}");
+        assert!(
+            v.iter().any(|s| s.starts_with("blocks[0].text.text")),
+            "{v:?}"
+        );
         assert!(v.iter().any(|s| s.contains("must be plain_text")), "{v:?}");
         assert!(v.iter().any(|s| s.contains("not unique")), "{v:?}");
         let blocks: Vec<Value> = (0..51).map(|_| json!({"type": "divider"})).collect();

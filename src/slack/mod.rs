@@ -2,30 +2,57 @@
 //! and the demo, and (next) the Socket Mode bot. It calls the same core functions as the CLI and
 //! the HTTP API, and nothing in the core imports it.
 
+pub mod api;
 pub mod blocks;
+pub mod bot;
+pub mod check;
 pub mod commands;
 pub mod fake;
 pub mod limits;
-pub mod routing;
-pub mod api;
-pub mod bot;
-pub mod check;
 pub mod notifier;
+pub mod routing;
 pub mod worker;
 
 /// Bot token scopes the app needs, each with why. `manifests/slack-app.yaml` must list exactly
 /// these (a test checks it).
 pub const BOT_SCOPES: &[(&str, &str)] = &[
-    ("chat:write", "post alerts and incident messages, edit them in place, reply in threads"),
+    (
+        "chat:write",
+        "post alerts and incident messages, edit them in place, reply in threads",
+    ),
     ("commands", "the /steward slash command"),
-    ("channels:join", "`steward slack check` joins the configured public channels"),
-    ("channels:read", "check that configured public channels exist"),
-    ("groups:read", "check that configured private channels exist and the bot is in them"),
-    ("channels:history", "receive thread replies in public channels, stored as comments"),
-    ("groups:history", "receive thread replies in private channels, stored as comments"),
-    ("users:read", "show people by name in the App Home and reports"),
-    ("users:read.email", "map dbt owner emails to Slack users (users.lookupByEmail)"),
-    ("usergroups:read", "resolve @team handles from meta.steward.owners to user-group mentions"),
+    (
+        "channels:join",
+        "`steward slack check` joins the configured public channels",
+    ),
+    (
+        "channels:read",
+        "check that configured public channels exist",
+    ),
+    (
+        "groups:read",
+        "check that configured private channels exist and the bot is in them",
+    ),
+    (
+        "channels:history",
+        "receive thread replies in public channels, stored as comments",
+    ),
+    (
+        "groups:history",
+        "receive thread replies in private channels, stored as comments",
+    ),
+    (
+        "users:read",
+        "show people by name in the App Home and reports",
+    ),
+    (
+        "users:read.email",
+        "map dbt owner emails to Slack users (users.lookupByEmail)",
+    ),
+    (
+        "usergroups:read",
+        "resolve @team handles from meta.steward.owners to user-group mentions",
+    ),
 ];
 
 /// Bot events the app subscribes to. `manifests/slack-app.yaml` must list exactly these.

@@ -51,6 +51,7 @@ async fn tick(ctx: &Arc<Context>, state: &Arc<State>) -> Result<bool> {
         return Ok(false);
     }
     for item in &items {
+        tracing::debug!(item = item.id, topic = item.topic, payload = %item.payload, "outbox item");
         let outcome = match item.topic.as_str() {
             outbox::ISSUES_CHANGED => issues_changed(ctx, state, &item.payload).await,
             outbox::INCIDENT_CHANGED => incident_changed(ctx, &item.payload).await,
@@ -60,12 +61,23 @@ async fn tick(ctx: &Arc<Context>, state: &Arc<State>) -> Result<bool> {
         let app = ctx.app.clone();
         match outcome {
             Ok(()) => {
-                tokio::task::spawn_blocking(move || app.store.write(move |tx| outbox::done(tx, id, now))).await??;
+                tokio::task::spawn_blocking(move || {
+                    app.store.write(move |tx| outbox::done(tx, id, now))
+                })
+                .await??;
             }
             Err(e) => {
-                let permanent = e.downcast_ref::<CallError>().is_some_and(|c| matches!(c, CallError::Api(_)));
+                let permanent = e
+                    .downcast_ref::<CallError>()
+                    .is_some_and(|c| matches!(c, CallError::Api(_)));
                 let msg = format!("{e:#}");
-                tracing::warn!(item = id, attempts, error = msg, permanent, "Slack delivery failed");
+                tracing::warn!(
+                    item = id,
+                    attempts,
+                    error = msg,
+                    permanent,
+                    "Slack delivery failed"
+                );
                 let delay = chrono::Duration::seconds((2i64 << attempts.min(8)).min(600));
                 tokio::task::spawn_blocking(move || {
                     app.store.write(move |tx| {
@@ -171,8 +183,10 @@ fn plan_group(app: &crate::app::App, issue_id: i64) -> Result<Option<GroupPlan>>
             .optional()?
             .unwrap_or_default();
         let muted = issues::is_muted(c, &anchor.asset, now)?;
+        // Root issues on one asset share one message, keyed by the group's oldest issue.
+        let key = group.iter().map(|i| i.id).min().unwrap_or(anchor.id);
         Ok(Some(GroupPlan {
-            anchor: anchor.id,
+            anchor: key,
             group,
             existing,
             impact,
@@ -187,11 +201,19 @@ fn plan_group(app: &crate::app::App, issue_id: i64) -> Result<Option<GroupPlan>>
 async fn render(ctx: &Arc<Context>, plan: &GroupPlan) -> (blocks::Message, routing::Routing) {
     let lineage = ctx.app.lineage.current();
     let routing = routing::route(&ctx.config, &lineage, &plan.group, plan.impact.as_ref());
-    let mut owners: Vec<String> = plan.group.iter().flat_map(|i| i.owners.iter().cloned()).collect();
+    let mut owners: Vec<String> = plan
+        .group
+        .iter()
+        .flat_map(|i| i.owners.iter().cloned())
+        .collect();
     owners.extend(routing.extra_mentions.iter().cloned());
     owners.dedup();
     let owner_mentions = ctx.api.mentions(&owners).await;
-    let tell = plan.impact.as_ref().map(|i| i.owners.clone()).unwrap_or_default();
+    let tell = plan
+        .impact
+        .as_ref()
+        .map(|i| i.owners.clone())
+        .unwrap_or_default();
     let tell_mentions = ctx.api.mentions(&tell).await;
     let links = Links {
         docs_url: None,
@@ -218,34 +240,66 @@ async fn issues_changed(ctx: &Arc<Context>, state: &Arc<State>, payload: &Value)
         .and_then(Value::as_array)
         .map(|a| a.iter().filter_map(Value::as_i64).collect())
         .unwrap_or_default();
-    let reason = payload.get("reason").and_then(Value::as_str).unwrap_or("ingest").to_owned();
-    let actor = payload.get("actor").and_then(Value::as_str).map(str::to_owned);
+    let reason = payload
+        .get("reason")
+        .and_then(Value::as_str)
+        .unwrap_or("ingest")
+        .to_owned();
+    let actor = payload
+        .get("actor")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    let text = payload
+        .get("text")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
 
     // Plan every affected group once (symptoms update their root's message).
     let mut plans: BTreeMap<i64, (GroupPlan, Vec<i64>)> = BTreeMap::new();
     for id in ids {
         let app = ctx.app.clone();
-        let Some(plan) = tokio::task::spawn_blocking(move || plan_group(&app, id)).await?? else { continue };
-        plans.entry(plan.anchor).or_insert_with(|| (plan, Vec::new())).1.push(id);
+        let Some(plan) = tokio::task::spawn_blocking(move || plan_group(&app, id)).await?? else {
+            continue;
+        };
+        plans
+            .entry(plan.anchor)
+            .or_insert_with(|| (plan, Vec::new()))
+            .1
+            .push(id);
     }
     // Send per channel, channels in parallel (each is paced on its own).
-    let mut by_channel: HashMap<String, Vec<(GroupPlan, Vec<i64>, blocks::Message)>> = HashMap::new();
+    let mut by_channel: HashMap<String, Vec<(GroupPlan, Vec<i64>, blocks::Message)>> =
+        HashMap::new();
     for (_, (plan, changed)) in plans {
         let (message, routing) = render(ctx, &plan).await;
+        tracing::debug!(anchor = plan.anchor, existing = ?plan.existing, muted = routing.muted, channel = routing.channel, "alert group");
         if routing.muted && plan.existing.is_none() {
             continue;
         }
-        let channel = plan.existing.as_ref().map(|p| p.channel.clone()).unwrap_or(routing.channel);
-        by_channel.entry(channel).or_default().push((plan, changed, message));
+        let channel = plan
+            .existing
+            .as_ref()
+            .map(|p| p.channel.clone())
+            .unwrap_or(routing.channel);
+        by_channel
+            .entry(channel)
+            .or_default()
+            .push((plan, changed, message));
     }
     let sends = by_channel.into_iter().map(|(channel, work)| {
         let ctx = ctx.clone();
         let state = state.clone();
         let reason = reason.clone();
         let actor = actor.clone();
+        let text = text.clone();
         async move {
-            for (plan, changed, message) in work {
-                deliver(&ctx, &state, &channel, plan, &changed, message, &reason, actor.as_deref()).await?;
+            for (plan, _changed, message) in work {
+                let what = Change {
+                    reason: &reason,
+                    actor: actor.as_deref(),
+                    text: text.as_deref(),
+                };
+                deliver(&ctx, &state, &channel, plan, message, &what).await?;
             }
             Ok::<(), anyhow::Error>(())
         }
@@ -256,18 +310,29 @@ async fn issues_changed(ctx: &Arc<Context>, state: &Arc<State>, payload: &Value)
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
+/// What happened, for the thread reply.
+struct Change<'a> {
+    reason: &'a str,
+    actor: Option<&'a str>,
+    /// A comment's text.
+    text: Option<&'a str>,
+}
+
 async fn deliver(
     ctx: &Arc<Context>,
     state: &Arc<State>,
     channel: &str,
     plan: GroupPlan,
-    changed: &[i64],
     message: blocks::Message,
-    reason: &str,
-    actor: Option<&str>,
+    change: &Change<'_>,
 ) -> Result<()> {
-    let anchor = plan.group.iter().find(|i| i.id == plan.anchor).cloned().unwrap_or_else(|| plan.group[0].clone());
+    let (reason, actor) = (change.reason, change.actor);
+    let anchor = plan
+        .group
+        .iter()
+        .find(|i| i.id == plan.anchor)
+        .cloned()
+        .unwrap_or_else(|| plan.group[0].clone());
     let posted = match &plan.existing {
         Some(p) => {
             ctx.api.update(&p.channel, &p.ts, &message).await?;
@@ -278,7 +343,8 @@ async fn deliver(
                 return Ok(()); // nothing to announce: muted, or already over before it was posted
             }
             let posted_ts = ctx.api.post(channel, &message, None).await?;
-            let (app, anchor_id, ch, ts2) = (ctx.app.clone(), anchor.id, channel.to_owned(), posted_ts);
+            let (app, anchor_id, ch, ts2) =
+                (ctx.app.clone(), anchor.id, channel.to_owned(), posted_ts);
             let now = ctx.app.clock.now();
             tokio::task::spawn_blocking(move || {
                 app.store.write(move |tx| {
@@ -298,10 +364,15 @@ async fn deliver(
     let reply = match reason {
         "ingest" => match plan.last_event.as_str() {
             "recovered" => Some(blocks::recovery_reply(&anchor, ctx.app.clock.now())),
-            "reopened" => Some(blocks::activity_reply("Steward", "reopened this: it failed again")),
+            "reopened" => Some(blocks::activity_reply(
+                "Steward",
+                "reopened this: it failed again",
+            )),
             "failed_again" | "regressed" => {
                 let mut last = state.last_repeat_reply.lock().expect("repeat lock");
-                let due = last.get(&plan.anchor).is_none_or(|t| t.elapsed() >= Duration::from_secs(3600));
+                let due = last
+                    .get(&plan.anchor)
+                    .is_none_or(|t| t.elapsed() >= Duration::from_secs(3600));
                 if due {
                     last.insert(plan.anchor, Instant::now());
                     Some(blocks::repeat_failure_reply(&anchor))
@@ -311,29 +382,59 @@ async fn deliver(
             }
             _ => None,
         },
-        "assigned" => Some(blocks::activity_reply(actor.unwrap_or("someone"), &format!("assigned this to {}", anchor.assignee.as_deref().unwrap_or("someone")))),
-        "status" => Some(blocks::activity_reply(actor.unwrap_or("someone"), &format!("set the status to {}", anchor.status))),
+        "assigned" => Some(blocks::activity_reply(
+            actor.unwrap_or("someone"),
+            &format!(
+                "assigned this to {}",
+                anchor.assignee.as_deref().unwrap_or("someone")
+            ),
+        )),
+        "status" => Some(blocks::activity_reply(
+            actor.unwrap_or("someone"),
+            &format!("set the status to {}", anchor.status),
+        )),
         "resolved" => Some(blocks::activity_reply(
             actor.unwrap_or("someone"),
             &format!(
                 "resolved this as {}{}",
                 anchor.resolution.as_deref().unwrap_or("resolved"),
-                anchor.resolution_reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default()
+                anchor
+                    .resolution_reason
+                    .as_deref()
+                    .map(|r| format!(": {r}"))
+                    .unwrap_or_default()
             ),
         )),
-        "muted" => Some(blocks::activity_reply(actor.unwrap_or("someone"), &format!("muted this {}", anchor.muted_until.as_deref().map(|u| format!("until {u}")).unwrap_or_default()))),
-        // A comment made in the thread is already there; one made elsewhere is copied in.
-        "commented" if !changed.is_empty() => None,
+        "muted" => Some(blocks::activity_reply(
+            actor.unwrap_or("someone"),
+            &format!(
+                "muted this {}",
+                anchor
+                    .muted_until
+                    .as_deref()
+                    .map(|u| format!("until {u}"))
+                    .unwrap_or_default()
+            ),
+        )),
+        // A comment made in the thread is already there (and enqueues nothing); one made in a
+        // modal or a command is copied into the thread.
+        "commented" => change.text.map(|t| {
+            blocks::activity_reply(actor.unwrap_or("someone"), &format!("commented: {t}"))
+        }),
         _ => None,
     };
     if let Some(reply) = reply {
-        ctx.api.post(&posted.channel, &reply, Some(&posted.ts)).await?;
+        ctx.api
+            .post(&posted.channel, &reply, Some(&posted.ts))
+            .await?;
     }
     Ok(())
 }
 
 async fn incident_changed(ctx: &Arc<Context>, payload: &Value) -> Result<()> {
-    let Some(n) = payload.get("incident").and_then(Value::as_i64) else { return Ok(()) };
+    let Some(n) = payload.get("incident").and_then(Value::as_i64) else {
+        return Ok(());
+    };
     let app = ctx.app.clone();
     let (incident, linked, existing) = tokio::task::spawn_blocking(move || -> Result<_> {
         let incident = app.incident(n)?;
@@ -393,11 +494,18 @@ pub async fn publish_home(ctx: &Arc<Context>, user: &str) -> Result<()> {
     let (by_product, unowned, mine, muted) = tokio::task::spawn_blocking(move || -> Result<_> {
         let lineage = app.lineage.current();
         let now = app.clock.now();
-        let open: Vec<Issue> = app.issues(&IssueFilter::default())?.into_iter().filter(|i| i.is_active()).collect();
+        let open: Vec<Issue> = app
+            .issues(&IssueFilter::default())?
+            .into_iter()
+            .filter(|i| i.is_active())
+            .collect();
         let mut by_product: BTreeMap<String, Vec<Issue>> = BTreeMap::new();
         let mut unowned = Vec::new();
         for i in &open {
-            let products = lineage.get(&i.asset).map(|n| lineage.impact(&[n]).data_products).unwrap_or_default();
+            let products = lineage
+                .get(&i.asset)
+                .map(|n| lineage.impact(&[n]).data_products)
+                .unwrap_or_default();
             if products.is_empty() {
                 unowned.push(i.clone());
             }
@@ -405,14 +513,23 @@ pub async fn publish_home(ctx: &Arc<Context>, user: &str) -> Result<()> {
                 by_product.entry(p).or_default().push(i.clone());
             }
         }
-        let mine: Vec<Issue> = open.iter().filter(|i| i.assignee.as_deref() == Some(me.as_str())).cloned().collect();
+        let mine: Vec<Issue> = open
+            .iter()
+            .filter(|i| i.assignee.as_deref() == Some(me.as_str()))
+            .cloned()
+            .collect();
         let muted: Vec<(String, String)> = app
             .store
             .read(|c| issues::active_mutes(c, now))?
             .into_iter()
             .map(|m| (m.asset, m.until.unwrap_or_else(|| "until fixed".to_owned())))
             .collect();
-        Ok((by_product.into_iter().collect::<Vec<_>>(), unowned, mine, muted))
+        Ok((
+            by_product.into_iter().collect::<Vec<_>>(),
+            unowned,
+            mine,
+            muted,
+        ))
     })
     .await??;
     let view = blocks::home_view(&blocks::HomeView {
@@ -429,20 +546,49 @@ pub async fn publish_home(ctx: &Arc<Context>, user: &str) -> Result<()> {
 /// edits and deletions follow it; the bot's own messages are ignored.
 pub async fn thread_message(ctx: &Arc<Context>, event: &Value) -> Result<()> {
     let subtype = event.get("subtype").and_then(Value::as_str);
-    let channel = event.get("channel").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let channel = event
+        .get("channel")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
     let (msg, kind) = match subtype {
         None | Some("thread_broadcast") => (event.clone(), "new"),
-        Some("message_changed") => (event.get("message").cloned().unwrap_or(Value::Null), "changed"),
-        Some("message_deleted") => (event.get("previous_message").cloned().unwrap_or(Value::Null), "deleted"),
+        Some("message_changed") => (
+            event.get("message").cloned().unwrap_or(Value::Null),
+            "changed",
+        ),
+        Some("message_deleted") => (
+            event
+                .get("previous_message")
+                .cloned()
+                .unwrap_or(Value::Null),
+            "deleted",
+        ),
         _ => return Ok(()),
     };
-    let user = msg.get("user").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let user = msg
+        .get("user")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
     if user.is_empty() || user == ctx.bot_user || msg.get("bot_id").is_some() {
         return Ok(());
     }
-    let Some(thread_ts) = msg.get("thread_ts").and_then(Value::as_str).map(str::to_owned) else { return Ok(()) };
+    // Edits and deletions are matched by the reply's own ts (slack-morphism's model of those
+    // events drops `thread_ts`); new messages must be in a thread.
+    let thread_ts = msg
+        .get("thread_ts")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .unwrap_or_default();
+    if kind == "new" && thread_ts.is_empty() {
+        return Ok(());
+    }
     let ts_of_msg = match kind {
-        "deleted" => event.get("deleted_ts").and_then(Value::as_str).or(msg.get("ts").and_then(Value::as_str)),
+        "deleted" => event
+            .get("deleted_ts")
+            .and_then(Value::as_str)
+            .or(msg.get("ts").and_then(Value::as_str)),
         _ => msg.get("ts").and_then(Value::as_str),
     }
     .unwrap_or_default()
@@ -450,9 +596,22 @@ pub async fn thread_message(ctx: &Arc<Context>, event: &Value) -> Result<()> {
     if ts_of_msg == thread_ts {
         return Ok(()); // the parent message itself
     }
-    let text = msg.get("text").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let text = msg
+        .get("text")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
     let app = ctx.app.clone();
-    tokio::task::spawn_blocking(move || app.thread_comment(&channel, &thread_ts, &ts_of_msg, &format!("<@{user}>"), &text, kind))
-        .await??;
+    tokio::task::spawn_blocking(move || {
+        app.thread_comment(
+            &channel,
+            &thread_ts,
+            &ts_of_msg,
+            &format!("<@{user}>"),
+            &text,
+            kind,
+        )
+    })
+    .await??;
     Ok(())
 }

@@ -18,7 +18,12 @@ pub struct Routing {
 }
 
 /// Routes the alert for `group` (root issues on one asset; `group[0]` represents it).
-pub fn route(config: &SlackConfig, lineage: &Lineage, group: &[Issue], impact: Option<&Impact>) -> Routing {
+pub fn route(
+    config: &SlackConfig,
+    lineage: &Lineage,
+    group: &[Issue],
+    impact: Option<&Impact>,
+) -> Routing {
     let first = &group[0];
     let asset = lineage.get(&first.asset);
     let tests: Vec<_> = group
@@ -37,7 +42,10 @@ pub fn route(config: &SlackConfig, lineage: &Lineage, group: &[Issue], impact: O
         if channel.is_none()
             && let Some(c) = &meta.channel
         {
-            channel = Some((c.clone(), format!("meta.steward.channel on {}", node.unique_id)));
+            channel = Some((
+                c.clone(),
+                format!("meta.steward.channel on {}", node.unique_id),
+            ));
         }
         for o in &meta.owners {
             if !extra.contains(o) {
@@ -52,7 +60,12 @@ pub fn route(config: &SlackConfig, lineage: &Lineage, group: &[Issue], impact: O
             .enumerate()
             .find(|(_, r)| matches(r, lineage, group, impact))
             .map(|(i, r)| (r.channel.clone(), format!("slack.routes[{i}]")))
-            .unwrap_or_else(|| (config.alerts_channel.clone(), "slack.alerts_channel".to_owned()))
+            .unwrap_or_else(|| {
+                (
+                    config.alerts_channel.clone(),
+                    "slack.alerts_channel".to_owned(),
+                )
+            })
     });
     Routing {
         channel,
@@ -69,10 +82,10 @@ fn matches(rule: &Route, lineage: &Lineage, group: &[Issue], impact: Option<&Imp
         .owner
         .as_deref()
         .is_none_or(|o| group.iter().any(|i| i.owners.iter().any(|x| eq(x, o))));
-    let group_ok = rule
-        .group
-        .as_deref()
-        .is_none_or(|g| node.and_then(|n| n.group.as_deref()).is_some_and(|ng| eq(ng, g)));
+    let group_ok = rule.group.as_deref().is_none_or(|g| {
+        node.and_then(|n| n.group.as_deref())
+            .is_some_and(|ng| eq(ng, g))
+    });
     let tag_ok = rule
         .tag
         .as_deref()

@@ -10,7 +10,9 @@ use crate::issues::{IssueFilter, Resolution, Status};
 use crate::slack::api::SlackApi;
 use crate::slack::blocks;
 use crate::slack::bot::Incoming;
-use crate::slack::commands::{self, Command, IssuesScope, MuteDuration, MuteTarget, StatusArg, UserRef};
+use crate::slack::commands::{
+    self, Command, IssuesScope, MuteDuration, MuteTarget, StatusArg, UserRef,
+};
 use anyhow::Result;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -28,9 +30,20 @@ pub struct Context {
 pub async fn run(ctx: Arc<Context>, mut queue: mpsc::UnboundedReceiver<Incoming>) {
     while let Some(item) = queue.recv().await {
         let what = match &item {
-            Incoming::Interaction(v) => format!("interaction {}", v.get("type").and_then(Value::as_str).unwrap_or("?")),
-            Incoming::Command(v) => format!("command {}", v.get("text").and_then(Value::as_str).unwrap_or("")),
-            Incoming::Event(v) => format!("event {}", v.pointer("/event/type").and_then(Value::as_str).unwrap_or("?")),
+            Incoming::Interaction(v) => format!(
+                "interaction {}",
+                v.get("type").and_then(Value::as_str).unwrap_or("?")
+            ),
+            Incoming::Command(v) => format!(
+                "command {}",
+                v.get("text").and_then(Value::as_str).unwrap_or("")
+            ),
+            Incoming::Event(v) => format!(
+                "event {}",
+                v.pointer("/event/type")
+                    .and_then(Value::as_str)
+                    .unwrap_or("?")
+            ),
         };
         if let Err(e) = handle(&ctx, item).await {
             tracing::error!(what, error = format!("{e:#}"), "Slack handler failed");
@@ -63,13 +76,21 @@ fn mention(user: &str) -> String {
 }
 
 /// Runs a blocking core call off the async threads.
-async fn core<T: Send + 'static>(ctx: &Arc<Context>, f: impl FnOnce(&App) -> Result<T> + Send + 'static) -> Result<T> {
+async fn core<T: Send + 'static>(
+    ctx: &Arc<Context>,
+    f: impl FnOnce(&App) -> Result<T> + Send + 'static,
+) -> Result<T> {
     let app = ctx.app.clone();
     tokio::task::spawn_blocking(move || f(&app)).await?
 }
 
 /// Tells the person why nothing happened (a stale button, a resolved issue, a typo).
-async fn explain(ctx: &Arc<Context>, channel: Option<&str>, user: &str, err: &anyhow::Error) -> Result<()> {
+async fn explain(
+    ctx: &Arc<Context>,
+    channel: Option<&str>,
+    user: &str,
+    err: &anyhow::Error,
+) -> Result<()> {
     let text = match as_input_error(err) {
         Some(e) => format!("⚠️ {e}"),
         None => {
@@ -78,7 +99,9 @@ async fn explain(ctx: &Arc<Context>, channel: Option<&str>, user: &str, err: &an
         }
     };
     if let Some(channel) = channel {
-        ctx.api.ephemeral(channel, user, &blocks::ephemeral_text(&text)).await?;
+        ctx.api
+            .ephemeral(channel, user, &blocks::ephemeral_text(&text))
+            .await?;
     }
     Ok(())
 }
@@ -86,14 +109,22 @@ async fn explain(ctx: &Arc<Context>, channel: Option<&str>, user: &str, err: &an
 fn issue_id_from(v: &Value) -> Option<i64> {
     str_at(v, "/actions/0/value")
         .and_then(|s| s.parse().ok())
-        .or_else(|| str_at(v, "/actions/0/block_id").and_then(|b| b.rsplit('.').next()).and_then(|s| s.parse().ok()))
+        .or_else(|| {
+            str_at(v, "/actions/0/block_id")
+                .and_then(|b| b.rsplit('.').next())
+                .and_then(|s| s.parse().ok())
+        })
 }
 
 async fn block_action(ctx: &Arc<Context>, v: &Value) -> Result<()> {
     let user = str_at(v, "/user/id").unwrap_or_default().to_owned();
-    let channel = str_at(v, "/channel/id").or_else(|| str_at(v, "/container/channel_id")).map(str::to_owned);
+    let channel = str_at(v, "/channel/id")
+        .or_else(|| str_at(v, "/container/channel_id"))
+        .map(str::to_owned);
     let trigger = str_at(v, "/trigger_id").unwrap_or_default().to_owned();
-    let action = str_at(v, "/actions/0/action_id").unwrap_or_default().to_owned();
+    let action = str_at(v, "/actions/0/action_id")
+        .unwrap_or_default()
+        .to_owned();
     let Some(issue) = issue_id_from(v) else {
         tracing::warn!(action, "button without an issue id ignored");
         return Ok(());
@@ -102,27 +133,55 @@ async fn block_action(ctx: &Arc<Context>, v: &Value) -> Result<()> {
     let result: Result<()> = async {
         match action.as_str() {
             "steward.assign" => {
-                let who = str_at(v, "/actions/0/selected_user").unwrap_or(&user).to_owned();
+                // slack-morphism's action model drops `selected_user`; the payload's `state`
+                // carries every element's current value, so read it there.
+                let block = str_at(v, "/actions/0/block_id").unwrap_or_default();
+                let who = v
+                    .pointer(&format!(
+                        "/state/values/{block}/steward.assign/selected_user"
+                    ))
+                    .and_then(Value::as_str)
+                    .or_else(|| str_at(v, "/actions/0/selected_user"))
+                    .ok_or_else(|| crate::error::InputError::new("assign", "no user was selected"))?
+                    .to_owned();
                 core(ctx, move |app| app.assign(issue, &mention(&who), &actor)).await?;
             }
-            "steward.status" => match str_at(v, "/actions/0/selected_option/value").unwrap_or_default() {
+            "steward.status" => match str_at(v, "/actions/0/selected_option/value")
+                .unwrap_or_default()
+            {
                 "investigating" => {
-                    core(ctx, move |app| app.set_status(issue, Status::Investigating, &actor)).await?;
+                    core(ctx, move |app| {
+                        app.set_status(issue, Status::Investigating, &actor)
+                    })
+                    .await?;
                 }
                 other => {
-                    let resolution = Resolution::parse_manual(other)
-                        .ok_or_else(|| crate::error::InputError::new("status", format!("unknown status {other:?}")))?;
+                    let resolution = Resolution::parse_manual(other).ok_or_else(|| {
+                        crate::error::InputError::new("status", format!("unknown status {other:?}"))
+                    })?;
                     // Refuse a stale button before opening the modal.
                     let current = core(ctx, move |app| app.issue(issue)).await?;
                     if current.issue.status == "resolved" {
-                        return Err(crate::error::InputError::new(format!("issue {issue}"), "it is already resolved").into());
+                        return Err(crate::error::InputError::new(
+                            format!("issue {issue}"),
+                            "it is already resolved",
+                        )
+                        .into());
                     }
-                    ctx.api.open_view(&trigger, &blocks::reason_modal(issue, resolution.as_str())).await?;
+                    ctx.api
+                        .open_view(&trigger, &blocks::reason_modal(issue, resolution.as_str()))
+                        .await?;
                 }
             },
-            "steward.comment" => ctx.api.open_view(&trigger, &blocks::comment_modal(issue)).await?,
+            "steward.comment" => {
+                ctx.api
+                    .open_view(&trigger, &blocks::comment_modal(issue))
+                    .await?
+            }
             "steward.mute" => {
-                let choice = str_at(v, "/actions/0/selected_option/value").unwrap_or("24h").to_owned();
+                let choice = str_at(v, "/actions/0/selected_option/value")
+                    .unwrap_or("24h")
+                    .to_owned();
                 let now = ctx.app.clock.now();
                 let until = match choice.as_str() {
                     "until_fixed" => None,
@@ -133,17 +192,23 @@ async fn block_action(ctx: &Arc<Context>, v: &Value) -> Result<()> {
             }
             "steward.declare" => {
                 let draft = core(ctx, move |app| declare_draft(app, issue)).await?;
-                ctx.api.open_view(&trigger, &blocks::declare_modal(&draft)).await?;
+                ctx.api
+                    .open_view(&trigger, &blocks::declare_modal(&draft))
+                    .await?;
             }
             "steward.show_sql" => {
                 let detail = core(ctx, move |app| app.issue(issue)).await?;
-                let sql = detail
+                let sql = detail.issue.compiled_sql.clone().unwrap_or_else(|| {
+                    "-- dbt did not report compiled SQL for this check".to_owned()
+                });
+                let node = detail
                     .issue
-                    .compiled_sql
+                    .node
                     .clone()
-                    .unwrap_or_else(|| "-- dbt did not report compiled SQL for this check".to_owned());
-                let node = detail.issue.node.clone().unwrap_or(detail.issue.asset.clone());
-                ctx.api.open_view(&trigger, &blocks::sql_modal(issue, &node, &sql)).await?;
+                    .unwrap_or(detail.issue.asset.clone());
+                ctx.api
+                    .open_view(&trigger, &blocks::sql_modal(issue, &node, &sql))
+                    .await?;
             }
             other => tracing::debug!(action = other, "action ignored"),
         }
@@ -159,7 +224,10 @@ async fn block_action(ctx: &Arc<Context>, v: &Value) -> Result<()> {
 fn declare_draft(app: &App, issue: i64) -> Result<blocks::DeclareDraft> {
     let detail = app.issue(issue)?;
     if let Some(n) = detail.issue.incident_id
-        && app.incident(n).map(|i| i.status != "resolved").unwrap_or(false)
+        && app
+            .incident(n)
+            .map(|i| i.status != "resolved")
+            .unwrap_or(false)
     {
         return Err(crate::error::InputError::new(
             format!("issue {issue}"),
@@ -170,9 +238,23 @@ fn declare_draft(app: &App, issue: i64) -> Result<blocks::DeclareDraft> {
     let related = app.related_issues(issue)?;
     let candidates: Vec<(i64, String)> = related
         .iter()
-        .map(|(i, _)| (i.id, format!("#{} {} {}", i.id, crate::render::short_name(&i.asset), crate::render::short_name(&i.check))))
+        .map(|(i, _)| {
+            (
+                i.id,
+                format!(
+                    "#{} {} {}",
+                    i.id,
+                    crate::render::short_name(&i.asset),
+                    crate::render::short_name(&i.check)
+                ),
+            )
+        })
         .collect();
-    let preselected = related.iter().filter(|(_, pre)| *pre).map(|(i, _)| i.id).collect();
+    let preselected = related
+        .iter()
+        .filter(|(_, pre)| *pre)
+        .map(|(i, _)| i.id)
+        .collect();
     let title = format!(
         "{} failing on {}",
         crate::render::short_name(&detail.issue.check),
@@ -204,7 +286,10 @@ fn input_text(v: &Value, block: &str) -> Option<String> {
 }
 
 fn input_option(v: &Value, block: &str) -> Option<String> {
-    input(v, block).and_then(|i| i.pointer("/selected_option/value")).and_then(Value::as_str).map(str::to_owned)
+    input(v, block)
+        .and_then(|i| i.pointer("/selected_option/value"))
+        .and_then(Value::as_str)
+        .map(str::to_owned)
 }
 
 /// Checks a modal submission before it is acked; returns the errors to show in the modal.
@@ -235,7 +320,9 @@ pub fn validate_submission(v: &Value) -> Option<HashMap<String, String>> {
 async fn view_submission(ctx: &Arc<Context>, v: &Value) -> Result<()> {
     let user = str_at(v, "/user/id").unwrap_or_default().to_owned();
     let actor = mention(&user);
-    let meta: Value = str_at(v, "/view/private_metadata").and_then(|m| serde_json::from_str(m).ok()).unwrap_or(Value::Null);
+    let meta: Value = str_at(v, "/view/private_metadata")
+        .and_then(|m| serde_json::from_str(m).ok())
+        .unwrap_or(Value::Null);
     let issue = meta.get("issue").and_then(Value::as_i64);
     match (str_at(v, "/view/callback_id"), issue) {
         (Some("steward.comment"), Some(issue)) => {
@@ -254,13 +341,20 @@ async fn view_submission(ctx: &Arc<Context>, v: &Value) -> Result<()> {
                 (Some(c), Some(t)) => Some(format!("{c}: {t}")),
                 (c, t) => c.or(t),
             };
-            core(ctx, move |app| app.resolve(issue, resolution, reason.as_deref(), &actor)).await?;
+            core(ctx, move |app| {
+                app.resolve(issue, resolution, reason.as_deref(), &actor)
+            })
+            .await?;
         }
         (Some("steward.declare"), _) => {
             let selected: Vec<i64> = input(v, "issues")
                 .and_then(|i| i.get("selected_options"))
                 .and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(|o| o.get("value").and_then(Value::as_str)?.parse().ok()).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|o| o.get("value").and_then(Value::as_str)?.parse().ok())
+                        .collect()
+                })
                 .unwrap_or_default();
             let mut issues: Vec<i64> = issue.into_iter().chain(selected).collect();
             issues.sort_unstable();
@@ -288,7 +382,11 @@ async fn command(ctx: &Arc<Context>, v: &Value) -> Result<()> {
     let channel = str_at(v, "/channel_id").unwrap_or_default().to_owned();
     let text = str_at(v, "/text").unwrap_or_default().to_owned();
     let answer = match commands::parse(&text) {
-        Err(e) => blocks::ephemeral_text(&format!("{}\n\n{}", e.message, commands::usage(&ctx.config.command))),
+        Err(e) => blocks::ephemeral_text(&format!(
+            "{}\n\n{}",
+            e.message,
+            commands::usage(&ctx.config.command)
+        )),
         Ok(cmd) => match run_command(ctx, &user, cmd).await {
             Ok(m) => m,
             Err(e) => {
@@ -312,8 +410,12 @@ async fn run_command(ctx: &Arc<Context>, user: &str, cmd: Command) -> Result<blo
                 list.retain(|i| i.is_active());
                 match scope {
                     IssuesScope::Open => {}
-                    IssuesScope::Mine => list.retain(|i| i.assignee.as_deref() == Some(me.as_str())),
-                    IssuesScope::Asset(a) => list.retain(|i| i.asset == a || i.asset.ends_with(&format!(".{a}"))),
+                    IssuesScope::Mine => {
+                        list.retain(|i| i.assignee.as_deref() == Some(me.as_str()))
+                    }
+                    IssuesScope::Asset(a) => {
+                        list.retain(|i| i.asset == a || i.asset.ends_with(&format!(".{a}")))
+                    }
                 }
                 Ok(list)
             })
@@ -327,20 +429,39 @@ async fn run_command(ctx: &Arc<Context>, user: &str, cmd: Command) -> Result<blo
         Command::Assign { issue, user: who } => {
             let who = match who {
                 UserRef::Id(id) => mention(&id),
-                UserRef::Email(e) => ctx.api.user_by_email(&e).await.map(|id| mention(&id)).unwrap_or(e),
+                UserRef::Email(e) => ctx
+                    .api
+                    .user_by_email(&e)
+                    .await
+                    .map(|id| mention(&id))
+                    .unwrap_or(e),
                 UserRef::Name(n) => n,
             };
             let i = core(ctx, move |app| app.assign(issue, &who, &actor)).await?;
-            blocks::ephemeral_text(&format!("Issue #{} assigned to {}.", i.id, i.assignee.unwrap_or_default()))
+            blocks::ephemeral_text(&format!(
+                "Issue #{} assigned to {}.",
+                i.id,
+                i.assignee.unwrap_or_default()
+            ))
         }
-        Command::Status { issue, status, reason } => {
+        Command::Status {
+            issue,
+            status,
+            reason,
+        } => {
             let i = core(ctx, move |app| match status {
                 StatusArg::Investigating => app.set_status(issue, Status::Investigating, &actor),
                 StatusArg::Acknowledged => app.set_status(issue, Status::Acknowledged, &actor),
                 StatusArg::Open => app.set_status(issue, Status::Open, &actor),
-                StatusArg::Fixed => app.resolve(issue, Resolution::Fixed, reason.as_deref(), &actor),
-                StatusArg::Expected => app.resolve(issue, Resolution::Expected, reason.as_deref(), &actor),
-                StatusArg::FalsePositive => app.resolve(issue, Resolution::FalsePositive, reason.as_deref(), &actor),
+                StatusArg::Fixed => {
+                    app.resolve(issue, Resolution::Fixed, reason.as_deref(), &actor)
+                }
+                StatusArg::Expected => {
+                    app.resolve(issue, Resolution::Expected, reason.as_deref(), &actor)
+                }
+                StatusArg::FalsePositive => {
+                    app.resolve(issue, Resolution::FalsePositive, reason.as_deref(), &actor)
+                }
             })
             .await?;
             blocks::ephemeral_text(&format!("Issue #{} is {}.", i.id, i.status))
@@ -358,7 +479,10 @@ async fn run_command(ctx: &Arc<Context>, user: &str, cmd: Command) -> Result<blo
                 MuteTarget::Issue(id) => app.mute(Some(id), None, until, &actor),
                 MuteTarget::Asset(a) => {
                     let lineage = app.lineage.current();
-                    let asset = lineage.resolve(&a).map(|i| lineage.node(i).unique_id.clone()).unwrap_or(a);
+                    let asset = lineage
+                        .resolve(&a)
+                        .map(|i| lineage.node(i).unique_id.clone())
+                        .unwrap_or(a);
                     app.mute(None, Some(&asset), until, &actor)
                 }
             })
@@ -366,7 +490,9 @@ async fn run_command(ctx: &Arc<Context>, user: &str, cmd: Command) -> Result<blo
             blocks::ephemeral_text(&format!(
                 "Muted {} {}.",
                 m.asset,
-                m.until.map(|u| format!("until {u}")).unwrap_or_else(|| "until fixed".to_owned())
+                m.until
+                    .map(|u| format!("until {u}"))
+                    .unwrap_or_else(|| "until fixed".to_owned())
             ))
         }
         Command::Declare { title } => {
@@ -381,8 +507,15 @@ async fn run_command(ctx: &Arc<Context>, user: &str, cmd: Command) -> Result<blo
         }
         Command::Incidents => {
             let list = core(ctx, |app| app.incidents(true)).await?;
-            let lines: Vec<String> = list.iter().map(|i| format!("*{}* {} — {} ({})", i.id, i.title, i.severity, i.status)).collect();
-            let text = if lines.is_empty() { "No open incidents.".to_owned() } else { lines.join("\n") };
+            let lines: Vec<String> = list
+                .iter()
+                .map(|i| format!("*{}* {} — {} ({})", i.id, i.title, i.severity, i.status))
+                .collect();
+            let text = if lines.is_empty() {
+                "No open incidents.".to_owned()
+            } else {
+                lines.join("\n")
+            };
             blocks::ephemeral_text(&text)
         }
         Command::Impact { node } => {
@@ -393,17 +526,30 @@ async fn run_command(ctx: &Arc<Context>, user: &str, cmd: Command) -> Result<blo
             let owners = core(ctx, move |app| {
                 let lineage = app.lineage.current();
                 let idx = crate::app::resolve_node(&lineage, &node)?;
-                Ok((lineage.node(idx).unique_id.clone(), lineage.owners(None, idx)))
+                Ok((
+                    lineage.node(idx).unique_id.clone(),
+                    lineage.owners(None, idx),
+                ))
             })
             .await?;
             let mentions = ctx.api.mentions(&owners.1).await;
-            blocks::ephemeral_text(&format!("Owners of {}: {}", owners.0, if mentions.is_empty() { "nobody named".to_owned() } else { mentions.join(", ") }))
+            blocks::ephemeral_text(&format!(
+                "Owners of {}: {}",
+                owners.0,
+                if mentions.is_empty() {
+                    "nobody named".to_owned()
+                } else {
+                    mentions.join(", ")
+                }
+            ))
         }
     })
 }
 
 async fn event(ctx: &Arc<Context>, v: &Value) -> Result<()> {
-    let Some(event) = v.get("event") else { return Ok(()) };
+    let Some(event) = v.get("event") else {
+        return Ok(());
+    };
     match event.get("type").and_then(Value::as_str) {
         Some("app_home_opened") => {
             if let Some(user) = event.get("user").and_then(Value::as_str) {

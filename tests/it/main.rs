@@ -6,4 +6,5 @@ mod demo_project;
 mod deploy_files;
 mod engine;
 mod http_api;
+mod slack_bot;
 mod support;

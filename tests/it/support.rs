@@ -137,3 +137,123 @@ pub fn stdout(o: &Output) -> String {
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
+
+/// The whole bot (app + Socket Mode bot) against a fake Slack, with a fresh database.
+pub struct TestBot {
+    pub test_app: TestApp,
+    pub fake: steward::slack::fake::FakeSlack,
+    pub bot: Option<steward::slack::bot::Bot>,
+}
+
+pub const ALERTS: &str = "C0ALERTS01";
+pub const INCIDENTS: &str = "C0INCIDEN1";
+pub const FINANCE: &str = "C0FINANCE1";
+pub const MARKETING: &str = "C0MARKETNG";
+
+impl TestBot {
+    /// Starts a fake Slack with a small workspace, then the bot against it.
+    pub async fn start() -> TestBot {
+        use steward::slack::fake::{FAKE_APP_TOKEN, FAKE_BOT_TOKEN, FakeSlack};
+        let filter = tracing_subscriber::EnvFilter::try_from_env("STEWARD_LOG")
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,steward=warn"));
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_test_writer()
+            .try_init();
+        let fake = FakeSlack::start().await.expect("fake slack");
+        for (id, name) in [
+            (ALERTS, "data-alerts"),
+            (INCIDENTS, "data-incidents"),
+            (FINANCE, "finance-data"),
+            (MARKETING, "marketing-data"),
+        ] {
+            fake.add_channel(id, name, false, true);
+        }
+        for (id, name, email) in [
+            ("U0ANA", "ana", "ana@example.com"),
+            ("U0BRUNO", "bruno", "bruno@example.com"),
+            ("U0CARLA", "carla", "carla@example.com"),
+            ("U0DMITRI", "dmitri", "dmitri@example.com"),
+        ] {
+            fake.add_user(id, name, email);
+        }
+        let mut config = Config::default();
+        config.slack = Some(steward::config::SlackConfig {
+            alerts_channel: ALERTS.into(),
+            incidents_channel: INCIDENTS.into(),
+            command: "/steward".into(),
+            post_interval: std::time::Duration::from_millis(20),
+            burst: 5,
+            routes: Vec::new(),
+        });
+        let test_app = TestApp::with_config(config.clone());
+        let settings = steward::slack::bot::SlackSettings {
+            bot_token: Secret::new(FAKE_BOT_TOKEN.into()),
+            app_token: Secret::new(FAKE_APP_TOKEN.into()),
+            api_url: fake.api_url(),
+            config: config.slack.clone().unwrap(),
+        };
+        let bot = steward::slack::bot::start(test_app.app.clone(), settings)
+            .await
+            .expect("bot starts");
+        fake.wait_for_socket(std::time::Duration::from_secs(10))
+            .await
+            .expect("socket connects");
+        TestBot {
+            test_app,
+            fake,
+            bot: Some(bot),
+        }
+    }
+
+    pub fn app(&self) -> &App {
+        &self.test_app.app
+    }
+
+    /// Ingests the demo project's `run` ("broken" or "healthy") as a push would.
+    pub async fn ingest(&self, run: &str) -> steward::ingest::IngestSummary {
+        let app = self.app().clone();
+        let run = run.to_owned();
+        tokio::task::spawn_blocking(move || {
+            let read =
+                |f: &str| Some(steward::ingest::Input::read(&demo_artifact(&run, f)).unwrap());
+            app.ingest_dbt(steward::ingest::DbtArtifacts {
+                manifest: read("manifest.json"),
+                run_results: read("run_results.json"),
+                sources: read("sources.json"),
+                env: None,
+            })
+        })
+        .await
+        .unwrap()
+        .unwrap()
+    }
+
+    /// Waits until `f` holds (the bot works asynchronously).
+    pub async fn until(&self, what: &str, f: impl Fn(&steward::slack::fake::FakeSlack) -> bool) {
+        self.fake
+            .wait_until(std::time::Duration::from_secs(15), f)
+            .await
+            .unwrap_or_else(|_| panic!("timed out waiting for: {what}"));
+    }
+
+    /// The bot's top-level messages in a channel (not thread replies, not ephemeral).
+    pub fn top_level(&self, channel: &str) -> Vec<steward::slack::fake::StoredMessage> {
+        self.fake
+            .messages(channel)
+            .into_iter()
+            .filter(|m| {
+                m.thread_ts.is_none()
+                    && !m.ephemeral
+                    && m.user == steward::slack::fake::FAKE_BOT_USER_ID
+            })
+            .collect()
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(b) = self.bot.take() {
+            b.stop().await;
+        }
+        self.fake.assert_no_violations();
+    }
+}

@@ -1,0 +1,264 @@
+//! The fake's network side: the Web API over HTTP/1.1 and HTTP/2 (hyper), and Socket Mode over
+//! WebSockets (tokio-tungstenite).
+
+use super::Shared;
+use super::payloads::{disconnect_frame, hello_frame};
+use super::state::{MAX_SOCKETS, WsCmd};
+use bytes::Bytes;
+use futures_util::{SinkExt, StreamExt};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::{Request, Response};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use serde_json::{Map, Value};
+use std::convert::Infallible;
+use std::sync::Arc;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{mpsc, watch};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::handshake::server::{
+    ErrorResponse, Request as WsRequest, Response as WsResponse,
+};
+
+/// Decodes `application/x-www-form-urlencoded` text (`+` is a space).
+pub(crate) fn form_decode(text: &str) -> Vec<(String, String)> {
+    fn unescape(s: &str) -> String {
+        let bytes = s.as_bytes();
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut i = 0;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'+' => out.push(b' '),
+                b'%' if i + 2 < bytes.len() => {
+                    let hex = std::str::from_utf8(&bytes[i + 1..i + 3])
+                        .ok()
+                        .and_then(|h| u8::from_str_radix(h, 16).ok());
+                    match hex {
+                        Some(b) => {
+                            out.push(b);
+                            i += 2;
+                        }
+                        None => out.push(b'%'),
+                    }
+                }
+                b => out.push(b),
+            }
+            i += 1;
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    }
+    text.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| match pair.split_once('=') {
+            Some((k, v)) => (unescape(k), unescape(v)),
+            None => (unescape(pair), String::new()),
+        })
+        .collect()
+}
+
+/// Form and query values are strings; Slack reads JSON-valued arguments (`blocks`, `view`, ...)
+/// out of them.
+fn form_value(key: &str, value: String) -> Value {
+    const JSON_KEYS: &[&str] = &[
+        "blocks",
+        "attachments",
+        "view",
+        "metadata",
+        "user_auth_blocks",
+        "unfurls",
+    ];
+    if JSON_KEYS.contains(&key)
+        && let Ok(v) = serde_json::from_str::<Value>(&value)
+    {
+        return v;
+    }
+    Value::String(value)
+}
+
+fn json_response(status: u16, body: &Value, retry_after: Option<u64>) -> Response<Full<Bytes>> {
+    let mut b = Response::builder()
+        .status(status)
+        .header("content-type", "application/json; charset=utf-8");
+    if let Some(secs) = retry_after {
+        b = b.header("retry-after", secs.to_string());
+    }
+    b.body(Full::new(Bytes::from(body.to_string())))
+        .expect("valid response")
+}
+
+async fn handle_http(shared: Arc<Shared>, req: Request<Incoming>) -> Response<Full<Bytes>> {
+    let verb = req.method().as_str().to_owned();
+    let path = req.uri().path().to_owned();
+    let query = req.uri().query().map(str::to_owned);
+    let header = |name: &str| {
+        req.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let auth = header("authorization");
+    let content_type = header("content-type")
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let body = match req.into_body().collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(_) => {
+            return json_response(
+                400,
+                &serde_json::json!({"ok": false, "error": "invalid_request"}),
+                None,
+            );
+        }
+    };
+    let mut params = Map::new();
+    if let Some(q) = query {
+        for (k, v) in form_decode(&q) {
+            let v = form_value(&k, v);
+            params.insert(k, v);
+        }
+    }
+    if !body.is_empty() {
+        if content_type.starts_with("application/json") {
+            match serde_json::from_slice::<Value>(&body) {
+                Ok(Value::Object(m)) => params.extend(m),
+                _ => {
+                    let reply = serde_json::json!({"ok": false, "error": "invalid_json"});
+                    return json_response(200, &reply, None);
+                }
+            }
+        } else {
+            for (k, v) in form_decode(&String::from_utf8_lossy(&body)) {
+                let v = form_value(&k, v);
+                params.insert(k, v);
+            }
+        }
+    }
+    let bearer = auth.and_then(|a| {
+        let (scheme, token) = a.split_once(' ')?;
+        scheme
+            .eq_ignore_ascii_case("bearer")
+            .then(|| token.trim().to_owned())
+    });
+    let token = bearer.or_else(|| {
+        params
+            .get("token")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    });
+    let reply = shared.with_state(|st| st.handle(&verb, &path, token, Value::Object(params)));
+    json_response(reply.status, &reply.body, reply.retry_after)
+}
+
+pub(crate) async fn serve_http(
+    shared: Arc<Shared>,
+    listener: TcpListener,
+    mut shutdown: watch::Receiver<()>,
+) {
+    loop {
+        let stream = tokio::select! {
+            r = listener.accept() => match r {
+                Ok((stream, _)) => stream,
+                Err(_) => continue,
+            },
+            _ = shutdown.changed() => return,
+        };
+        let shared = shared.clone();
+        let mut conn_shutdown = shutdown.clone();
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |req| {
+                let shared = shared.clone();
+                async move { Ok::<_, Infallible>(handle_http(shared, req).await) }
+            });
+            let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+            let conn = builder.serve_connection(TokioIo::new(stream), service);
+            tokio::select! {
+                _ = conn => {}
+                _ = conn_shutdown.changed() => {}
+            }
+        });
+    }
+}
+
+pub(crate) async fn serve_ws(
+    shared: Arc<Shared>,
+    listener: TcpListener,
+    mut shutdown: watch::Receiver<()>,
+) {
+    loop {
+        let stream = tokio::select! {
+            r = listener.accept() => match r {
+                Ok((stream, _)) => stream,
+                Err(_) => continue,
+            },
+            _ = shutdown.changed() => return,
+        };
+        tokio::spawn(ws_connection(shared.clone(), stream, shutdown.clone()));
+    }
+}
+
+#[allow(clippy::result_large_err)] // the handshake callback type is tungstenite's
+async fn ws_connection(shared: Arc<Shared>, stream: TcpStream, mut shutdown: watch::Receiver<()>) {
+    let check = shared.clone();
+    let callback = move |req: &WsRequest, resp: WsResponse| -> Result<WsResponse, ErrorResponse> {
+        let ticket = req
+            .uri()
+            .query()
+            .map(form_decode)
+            .unwrap_or_default()
+            .into_iter()
+            .find(|(k, _)| k == "ticket")
+            .map(|(_, v)| v)
+            .unwrap_or_default();
+        if check.with_state(|st| st.consume_ticket(&ticket)) {
+            Ok(resp)
+        } else {
+            let mut err = ErrorResponse::new(Some("invalid or used ticket".to_owned()));
+            *err.status_mut() = tokio_tungstenite::tungstenite::http::StatusCode::UNAUTHORIZED;
+            Err(err)
+        }
+    };
+    let Ok(mut ws) = tokio_tungstenite::accept_hdr_async(stream, callback).await else {
+        return;
+    };
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let (id, count) = shared.with_state(|st| st.add_socket(tx));
+    let host = format!("applink-fake-{id}");
+    let hello = hello_frame(count, &host).to_string();
+    if ws.send(Message::Text(hello.into())).await.is_err() {
+        shared.with_state(|st| st.remove_socket(id));
+        return;
+    }
+    if count > MAX_SOCKETS {
+        let frame = disconnect_frame("too_many_websockets", count, &host).to_string();
+        let _ = ws.send(Message::Text(frame.into())).await;
+    } else {
+        shared.with_state(|st| st.socket_ready(id));
+    }
+    loop {
+        tokio::select! {
+            msg = ws.next() => match msg {
+                Some(Ok(Message::Text(t))) => shared.with_state(|st| st.on_client_frame(t.as_str())),
+                // tungstenite queues the pong (or the close reply); flushing sends it.
+                Some(Ok(Message::Ping(_) | Message::Close(_))) => {
+                    if ws.flush().await.is_err() {
+                        break;
+                    }
+                }
+                Some(Ok(_)) => {}
+                Some(Err(_)) | None => break,
+            },
+            cmd = rx.recv() => match cmd {
+                Some(WsCmd::Text(t)) => {
+                    if ws.send(Message::Text(t.into())).await.is_err() {
+                        break;
+                    }
+                }
+                Some(WsCmd::Drop) | None => break,
+            },
+            _ = shutdown.changed() => break,
+        }
+    }
+    shared.with_state(|st| st.remove_socket(id));
+    // Dropping the stream closes the TCP connection; after WsCmd::Drop no close frame is sent.
+    drop(ws);
+}

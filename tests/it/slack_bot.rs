@@ -1,0 +1,651 @@
+//! The Slack bot end to end: the real slack-morphism client against the fake Slack, driving
+//! every button, modal, command and thread path, and checking both Slack and the store.
+
+use crate::support::{ALERTS, INCIDENTS, MARKETING, TestBot};
+use serde_json::{Value, json};
+use std::time::Duration;
+use steward::issues::IssueFilter;
+use steward::slack::fake::{ActionValue, EnvelopeKind, Fault, block_action, slash_command};
+
+fn blocks_text(m: &steward::slack::fake::StoredMessage) -> String {
+    m.blocks.as_ref().map(|b| b.to_string()).unwrap_or_default()
+}
+
+/// The channel and ts of issue `id`'s alert.
+fn alert_of(bot: &TestBot, id: i64) -> (String, String) {
+    let d = bot.app().issue(id).unwrap();
+    let s = d
+        .slack
+        .unwrap_or_else(|| panic!("issue {id} has no Slack message"));
+    (s.channel, s.ts.unwrap())
+}
+
+fn issue_id(bot: &TestBot, asset_suffix: &str, check_prefix: &str) -> i64 {
+    bot.app()
+        .issues(&IssueFilter::default())
+        .unwrap()
+        .into_iter()
+        .find(|i| i.asset.ends_with(asset_suffix) && i.check.starts_with(check_prefix))
+        .unwrap_or_else(|| panic!("no issue on {asset_suffix}/{check_prefix}"))
+        .id
+}
+
+async fn outbox_drained(bot: &TestBot) {
+    let app = bot.app().clone();
+    for _ in 0..300 {
+        let pending = app
+            .store
+            .read(steward::outbox::pending_count)
+            .unwrap();
+        if pending == 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the outbox never drained");
+}
+
+async fn click(bot: &TestBot, user: &str, issue: i64, action: &str, value: ActionValue) -> String {
+    let (channel, ts) = alert_of(bot, issue);
+    let trigger = bot.fake.issue_trigger_id();
+    let payload = block_action(
+        user,
+        &channel,
+        &ts,
+        action,
+        &format!("steward.issue.{issue}"),
+        value,
+        &trigger,
+    );
+    let env = bot
+        .fake
+        .send_envelope(EnvelopeKind::Interactive, payload)
+        .await;
+    bot.fake
+        .wait_for_ack(&env, Duration::from_secs(5))
+        .await
+        .expect("acked");
+    env
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_broken_run_posts_one_living_alert_per_root_cause_group() {
+    let bot = TestBot::start().await;
+    bot.ingest("broken").await;
+    outbox_drained(&bot).await;
+    // Roots: payments (run error), product events (warn), customers (2 checks), orders
+    // (2 checks), ad_spend freshness: five groups, five messages.
+    let alerts = bot.top_level(ALERTS);
+    let marketing = bot.top_level(MARKETING);
+    assert_eq!(
+        alerts.len() + marketing.len(),
+        5,
+        "alerts: {:#?}",
+        alerts.iter().map(|m| &m.text).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        marketing.len(),
+        1,
+        "the stale source routes by meta.steward.channel"
+    );
+    assert!(
+        marketing[0].text.contains("ad_spend"),
+        "{}",
+        marketing[0].text
+    );
+    let payments = alerts
+        .iter()
+        .find(|m| m.text.contains("stg_shop__payments"))
+        .expect("payments alert");
+    let body = blocks_text(payments);
+    assert!(body.contains("<@U0ANA>"), "owners are mentioned: {body}");
+    for action in [
+        "steward.declare",
+        "steward.assign",
+        "steward.status",
+        "steward.comment",
+        "steward.mute",
+    ] {
+        assert!(body.contains(action), "{action} in {body}");
+    }
+    // The store knows where each message is.
+    let id = issue_id(&bot, "stg_shop__payments", "run");
+    assert_eq!(alert_of(&bot, id).0, ALERTS);
+
+    // Ingesting the same run again posts nothing new.
+    let before = bot.fake.calls_to("chat.postMessage").len();
+    bot.ingest("broken").await;
+    outbox_drained(&bot).await;
+    assert_eq!(bot.fake.calls_to("chat.postMessage").len(), before);
+
+    // The healthy run edits every alert and says so in its thread.
+    bot.ingest("healthy").await;
+    outbox_drained(&bot).await;
+    let (channel, ts) = alert_of(&bot, id);
+    let msg = bot
+        .fake
+        .messages(&channel)
+        .into_iter()
+        .find(|m| m.ts == ts)
+        .unwrap();
+    assert!(!msg.history.is_empty(), "edited in place");
+    assert!(
+        msg.text.contains('✅') || msg.text.to_lowercase().contains("recovered"),
+        "{}",
+        msg.text
+    );
+    let replies: Vec<_> = bot
+        .fake
+        .messages(&channel)
+        .into_iter()
+        .filter(|m| m.thread_ts.as_deref() == Some(&ts))
+        .collect();
+    assert!(
+        replies.iter().any(|r| r.text.contains("recovered")),
+        "{replies:#?}"
+    );
+    assert_eq!(
+        bot.top_level(ALERTS).len(),
+        alerts.len(),
+        "no new top-level alert on recovery"
+    );
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn buttons_assign_resolve_with_reason_and_refuse_stale_clicks() {
+    let bot = TestBot::start().await;
+    bot.ingest("broken").await;
+    outbox_drained(&bot).await;
+    let id = issue_id(&bot, "stg_shop__payments", "run");
+
+    click(
+        &bot,
+        "U0ANA",
+        id,
+        "steward.assign",
+        ActionValue::UserSelect("U0BRUNO".into()),
+    )
+    .await;
+    bot.until("assignment stored", |_| {
+        bot.app().issue(id).unwrap().issue.assignee.as_deref() == Some("<@U0BRUNO>")
+    })
+    .await;
+    let issue = bot.app().issue(id).unwrap().issue;
+    assert_eq!(issue.status, "acknowledged");
+    outbox_drained(&bot).await;
+    let (channel, ts) = alert_of(&bot, id);
+    bot.until("thread reply about the assignment", |f| {
+        f.messages(&channel)
+            .iter()
+            .any(|m| m.thread_ts.as_deref() == Some(&ts) && m.text.contains("assigned"))
+    })
+    .await;
+
+    // "Fixed" asks for a reason in a modal, then resolves.
+    click(
+        &bot,
+        "U0ANA",
+        id,
+        "steward.status",
+        ActionValue::StaticSelect {
+            value: "fixed".into(),
+            text: "Fixed".into(),
+        },
+    )
+    .await;
+    bot.until("reason modal", |f| {
+        f.views()
+            .iter()
+            .any(|v| v.view["callback_id"] == "steward.reason")
+    })
+    .await;
+    let view = bot
+        .fake
+        .views()
+        .into_iter()
+        .rev()
+        .find(|v| v.view["callback_id"] == "steward.reason")
+        .unwrap();
+    let submission = bot
+        .fake
+        .view_submission_for(
+            &view.id,
+            "U0ANA",
+            json!({
+                "category": {"steward.reason_category": {"type": "static_select", "selected_option": {"value": "code_change", "text": {"type": "plain_text", "text": "Code change"}}}},
+                "reason": {"steward.reason_text": {"type": "plain_text_input", "value": "reverted the column rename"}}
+            }),
+        )
+        .unwrap();
+    let env = bot
+        .fake
+        .send_envelope(EnvelopeKind::Interactive, submission)
+        .await;
+    bot.fake
+        .wait_for_ack(&env, Duration::from_secs(5))
+        .await
+        .unwrap();
+    bot.until("resolved as fixed", |_| {
+        bot.app().issue(id).unwrap().issue.status == "resolved"
+    })
+    .await;
+    let issue = bot.app().issue(id).unwrap().issue;
+    assert_eq!(issue.resolution.as_deref(), Some("fixed"));
+    assert!(issue.resolution_reason.unwrap().contains("reverted"));
+
+    // A stale button on the resolved issue: an ephemeral explanation, nothing changes.
+    click(
+        &bot,
+        "U0CARLA",
+        id,
+        "steward.assign",
+        ActionValue::UserSelect("U0CARLA".into()),
+    )
+    .await;
+    bot.until("stale-button answer", |f| {
+        f.messages(&channel)
+            .iter()
+            .any(|m| m.ephemeral && m.text.contains("already resolved"))
+    })
+    .await;
+    assert_eq!(
+        bot.app().issue(id).unwrap().issue.assignee.as_deref(),
+        Some("<@U0BRUNO>")
+    );
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn declaring_from_an_alert_opens_an_incident_with_related_issues() {
+    let bot = TestBot::start().await;
+    bot.ingest("broken").await;
+    outbox_drained(&bot).await;
+    let id = issue_id(&bot, "stg_shop__payments", "run");
+    click(
+        &bot,
+        "U0ANA",
+        id,
+        "steward.declare",
+        ActionValue::Button(id.to_string()),
+    )
+    .await;
+    bot.until("declare modal", |f| {
+        f.views()
+            .iter()
+            .any(|v| v.view["callback_id"] == "steward.declare")
+    })
+    .await;
+    let view = bot
+        .fake
+        .views()
+        .into_iter()
+        .rev()
+        .find(|v| v.view["callback_id"] == "steward.declare")
+        .unwrap();
+
+    // An empty title is refused inside the modal (response_action errors in the ack).
+    let bad = bot
+        .fake
+        .view_submission_for(
+            &view.id,
+            "U0ANA",
+            json!({"title": {"steward.title": {"type": "plain_text_input", "value": ""}}}),
+        )
+        .unwrap();
+    let env = bot.fake.send_envelope(EnvelopeKind::Interactive, bad).await;
+    let ack = bot
+        .fake
+        .wait_for_ack(&env, Duration::from_secs(5))
+        .await
+        .unwrap();
+    assert_eq!(
+        ack.payload
+            .as_ref()
+            .and_then(|p| p.get("response_action"))
+            .and_then(Value::as_str),
+        Some("errors"),
+        "{ack:?}"
+    );
+
+    let good = bot
+        .fake
+        .view_submission_for(
+            &view.id,
+            "U0ANA",
+            json!({
+                "title": {"steward.title": {"type": "plain_text_input", "value": "Revenue is stale"}},
+                "severity": {"steward.severity": {"type": "static_select", "selected_option": {"value": "SEV2", "text": {"type": "plain_text", "text": "SEV2"}}}},
+                "commander": {"steward.commander": {"type": "users_select", "selected_user": "U0ANA"}}
+            }),
+        )
+        .unwrap();
+    let env = bot
+        .fake
+        .send_envelope(EnvelopeKind::Interactive, good)
+        .await;
+    bot.fake
+        .wait_for_ack(&env, Duration::from_secs(5))
+        .await
+        .unwrap();
+    bot.until("incident declared", |_| {
+        !bot.app().incidents(true).unwrap().is_empty()
+    })
+    .await;
+    let incident = bot.app().incidents(true).unwrap().remove(0);
+    assert_eq!(
+        (incident.id.as_str(), incident.severity.as_str()),
+        ("INC-1", "SEV2")
+    );
+    assert_eq!(incident.commander.as_deref(), Some("<@U0ANA>"));
+    assert!(incident.issues.contains(&id));
+    bot.until("incident message", |_| !bot.top_level(INCIDENTS).is_empty())
+        .await;
+    assert!(bot.top_level(INCIDENTS)[0].text.contains("INC-1"));
+    outbox_drained(&bot).await;
+    let (channel, ts) = alert_of(&bot, id);
+    bot.until("alert shows the incident", |f| {
+        f.messages(&channel).iter().any(|m| {
+            m.ts == ts
+                && m.blocks
+                    .as_ref()
+                    .is_some_and(|b| b.to_string().contains("INC-1"))
+        })
+    })
+    .await;
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn thread_replies_become_comments_and_follow_edits_and_deletes() {
+    let bot = TestBot::start().await;
+    bot.ingest("broken").await;
+    outbox_drained(&bot).await;
+    let id = issue_id(&bot, "stg_shop__payments", "run");
+    let (channel, ts) = alert_of(&bot, id);
+    let reply_ts = bot
+        .fake
+        .post_as_user(
+            "U0BRUNO",
+            &channel,
+            "looking at the payments load",
+            Some(&ts),
+        )
+        .await;
+    bot.until("comment stored", |_| {
+        bot.app().issue(id).unwrap().comments.len() == 1
+    })
+    .await;
+    let c = &bot.app().issue(id).unwrap().comments[0];
+    assert_eq!(
+        (c.author.as_str(), c.body.as_str()),
+        ("<@U0BRUNO>", "looking at the payments load")
+    );
+
+    let changed = steward::slack::fake::message_changed_event(
+        "U0BRUNO",
+        &channel,
+        &reply_ts,
+        "the payments load is late",
+        "looking at the payments load",
+        Some(&ts),
+    );
+    bot.fake
+        .send_envelope(EnvelopeKind::EventsApi, changed)
+        .await;
+    bot.until("comment edited", |_| {
+        bot.app().issue(id).unwrap().comments[0].body == "the payments load is late"
+    })
+    .await;
+
+    let deleted = steward::slack::fake::message_deleted_event(
+        "U0BRUNO",
+        &channel,
+        &reply_ts,
+        "the payments load is late",
+        Some(&ts),
+    );
+    bot.fake
+        .send_envelope(EnvelopeKind::EventsApi, deleted)
+        .await;
+    bot.until("comment removed", |_| {
+        bot.app().issue(id).unwrap().comments.is_empty()
+    })
+    .await;
+
+    // A message outside any alert thread is not a comment.
+    bot.fake
+        .post_as_user("U0BRUNO", &channel, "lunch?", None)
+        .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(bot.app().issue(id).unwrap().comments.is_empty());
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn slash_commands_answer_and_unknown_input_gets_usage() {
+    let bot = TestBot::start().await;
+    bot.ingest("broken").await;
+    outbox_drained(&bot).await;
+    let trigger = bot.fake.issue_trigger_id();
+    let env = bot
+        .fake
+        .send_envelope(
+            EnvelopeKind::SlashCommands,
+            slash_command("U0ANA", ALERTS, "/steward", "issues", &trigger),
+        )
+        .await;
+    bot.fake
+        .wait_for_ack(&env, Duration::from_secs(5))
+        .await
+        .unwrap();
+    bot.until("issues answer", |f| {
+        f.messages(ALERTS)
+            .iter()
+            .any(|m| m.ephemeral && m.text.contains("issue"))
+    })
+    .await;
+
+    let id = issue_id(&bot, "stg_shop__orders", "test.");
+    let text = format!("comment {id} checking the source system");
+    let env = bot
+        .fake
+        .send_envelope(
+            EnvelopeKind::SlashCommands,
+            slash_command(
+                "U0ANA",
+                ALERTS,
+                "/steward",
+                &text,
+                &bot.fake.issue_trigger_id(),
+            ),
+        )
+        .await;
+    bot.fake
+        .wait_for_ack(&env, Duration::from_secs(5))
+        .await
+        .unwrap();
+    bot.until("comment via command", |_| {
+        bot.app().issue(id).unwrap().comments.len() == 1
+    })
+    .await;
+
+    let env = bot
+        .fake
+        .send_envelope(
+            EnvelopeKind::SlashCommands,
+            slash_command(
+                "U0ANA",
+                ALERTS,
+                "/steward",
+                "frobnicate",
+                &bot.fake.issue_trigger_id(),
+            ),
+        )
+        .await;
+    bot.fake
+        .wait_for_ack(&env, Duration::from_secs(5))
+        .await
+        .unwrap();
+    bot.until("usage answer", |f| {
+        f.messages(ALERTS)
+            .iter()
+            .any(|m| m.ephemeral && m.text.contains("frobnicate"))
+    })
+    .await;
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_redelivered_envelope_acts_once_and_two_assigners_both_land() {
+    let bot = TestBot::start().await;
+    bot.ingest("broken").await;
+    outbox_drained(&bot).await;
+    let id = issue_id(&bot, "stg_shop__payments", "run");
+    let env = click(
+        &bot,
+        "U0ANA",
+        id,
+        "steward.assign",
+        ActionValue::UserSelect("U0BRUNO".into()),
+    )
+    .await;
+    bot.fake.redeliver(&env).await;
+    bot.fake
+        .wait_for_ack(&env, Duration::from_secs(5))
+        .await
+        .unwrap();
+    // Two people assign at once: both land in the timeline, the last one wins.
+    click(
+        &bot,
+        "U0CARLA",
+        id,
+        "steward.assign",
+        ActionValue::UserSelect("U0CARLA".into()),
+    )
+    .await;
+    click(
+        &bot,
+        "U0DMITRI",
+        id,
+        "steward.assign",
+        ActionValue::UserSelect("U0DMITRI".into()),
+    )
+    .await;
+    bot.until("three assignments", |_| {
+        bot.app()
+            .issue(id)
+            .unwrap()
+            .events
+            .iter()
+            .filter(|e| e.kind == "assigned")
+            .count()
+            == 3
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let d = bot.app().issue(id).unwrap();
+    assert_eq!(
+        d.events.iter().filter(|e| e.kind == "assigned").count(),
+        3,
+        "the redelivery did nothing"
+    );
+    assert_eq!(d.issue.assignee.as_deref(), Some("<@U0DMITRI>"));
+    assert!(bot.fake.unacked().is_empty());
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rate_limits_server_errors_and_dropped_sockets_lose_nothing() {
+    let bot = TestBot::start().await;
+    for _ in 0..3 {
+        bot.fake.inject(
+            "chat.postMessage",
+            Fault::RateLimited {
+                retry_after_secs: 1,
+            },
+        );
+    }
+    bot.fake.inject("chat.postMessage", Fault::ServerError);
+    bot.ingest("broken").await;
+    bot.fake.drop_sockets().await;
+    outbox_drained(&bot).await;
+    assert_eq!(
+        bot.top_level(ALERTS).len() + bot.top_level(MARKETING).len(),
+        5
+    );
+    // The socket comes back and work continues.
+    bot.fake
+        .wait_for_socket(Duration::from_secs(10))
+        .await
+        .unwrap();
+    bot.fake.disconnect("refresh_requested").await;
+    bot.fake
+        .wait_for_socket(Duration::from_secs(10))
+        .await
+        .unwrap();
+    let id = issue_id(&bot, "stg_shop__payments", "run");
+    click(
+        &bot,
+        "U0ANA",
+        id,
+        "steward.comment",
+        ActionValue::Button(id.to_string()),
+    )
+    .await;
+    bot.until("comment modal after reconnect", |f| {
+        f.views()
+            .iter()
+            .any(|v| v.view["callback_id"] == "steward.comment")
+    })
+    .await;
+    assert!(bot.fake.connections_opened() >= 2);
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_real_slack_sample_is_handled_or_ignored() {
+    let Some(fx) = crate::support::fixtures("every_real_slack_sample_is_handled_or_ignored") else {
+        return;
+    };
+    let bot = TestBot::start().await;
+    let dir = fx.join("slack");
+    let mut sent = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().and_then(|e| e.to_str()) != Some("json") {
+            continue;
+        }
+        let v: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let (kind, payload) = match v.get("type").and_then(Value::as_str) {
+            Some("events_api") => (EnvelopeKind::EventsApi, v["payload"].clone()),
+            Some("interactive") => (EnvelopeKind::Interactive, v["payload"].clone()),
+            Some("slash_commands") => (EnvelopeKind::SlashCommands, v["payload"].clone()),
+            Some("event_callback") => (EnvelopeKind::EventsApi, v.clone()),
+            Some("block_actions") | Some("view_submission") => {
+                (EnvelopeKind::Interactive, v.clone())
+            }
+            _ if v.get("command").is_some() => (EnvelopeKind::SlashCommands, v.clone()),
+            other => {
+                println!("{name}: not an envelope payload ({other:?}), skipped");
+                continue;
+            }
+        };
+        let env = bot.fake.send_envelope(kind, payload).await;
+        bot.fake
+            .wait_for_ack(&env, Duration::from_secs(5))
+            .await
+            .unwrap_or_else(|e| panic!("{name} was not acked: {e}"));
+        sent += 1;
+    }
+    assert!(sent >= 8, "sent {sent} samples");
+    // The bot is still alive and answering.
+    bot.ingest("broken").await;
+    outbox_drained(&bot).await;
+    assert_eq!(
+        bot.top_level(ALERTS).len() + bot.top_level(MARKETING).len(),
+        5
+    );
+    bot.stop().await;
+}
