@@ -182,6 +182,7 @@ pub async fn start(app: App, settings: SlackSettings) -> Result<Bot> {
         api: api.clone(),
         config: settings.config.clone(),
         bot_user: bot_user.clone(),
+        home_users: Default::default(),
     });
     let worker = tokio::spawn(super::worker::run(ctx.clone(), rx));
     let notifier = tokio::spawn(super::notifier::run(ctx));

@@ -93,6 +93,19 @@ async fn tick(ctx: &Arc<Context>, state: &Arc<State>) -> Result<bool> {
             }
         }
     }
+    // Home tabs show open issues and mutes: republish them for the people who look at them.
+    let users: Vec<String> = ctx
+        .home_users
+        .lock()
+        .expect("home users lock")
+        .iter()
+        .cloned()
+        .collect();
+    for user in users {
+        if let Err(e) = publish_home(ctx, &user).await {
+            tracing::warn!(user, error = format!("{e:#}"), "Home tab not republished");
+        }
+    }
     Ok(items.len() == 50)
 }
 

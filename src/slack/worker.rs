@@ -25,6 +25,8 @@ pub struct Context {
     pub api: Arc<SlackApi>,
     pub config: SlackConfig,
     pub bot_user: String,
+    /// People who opened their Home tab: it is republished for them after changes.
+    pub home_users: std::sync::Mutex<std::collections::BTreeSet<String>>,
 }
 
 pub async fn run(ctx: Arc<Context>, mut queue: mpsc::UnboundedReceiver<Incoming>) {
@@ -553,6 +555,10 @@ async fn event(ctx: &Arc<Context>, v: &Value) -> Result<()> {
     match event.get("type").and_then(Value::as_str) {
         Some("app_home_opened") => {
             if let Some(user) = event.get("user").and_then(Value::as_str) {
+                ctx.home_users
+                    .lock()
+                    .expect("home users lock")
+                    .insert(user.to_owned());
                 super::notifier::publish_home(ctx, user).await?;
             }
             Ok(())

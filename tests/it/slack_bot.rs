@@ -33,10 +33,7 @@ fn issue_id(bot: &TestBot, asset_suffix: &str, check_prefix: &str) -> i64 {
 async fn outbox_drained(bot: &TestBot) {
     let app = bot.app().clone();
     for _ in 0..300 {
-        let pending = app
-            .store
-            .read(steward::outbox::pending_count)
-            .unwrap();
+        let pending = app.store.read(steward::outbox::pending_count).unwrap();
         if pending == 0 {
             return;
         }
@@ -647,5 +644,146 @@ async fn every_real_slack_sample_is_handled_or_ignored() {
         bot.top_level(ALERTS).len() + bot.top_level(MARKETING).len(),
         5
     );
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn alerts_waiting_in_the_store_are_sent_when_the_bot_starts() {
+    // The ingest happens while Slack is unreachable (no bot yet): the alerts wait in the
+    // outbox and go out when the bot connects, as after a restart.
+    let bot = TestBot::start_with(Vec::new(), |app| {
+        let read = |f: &str| {
+            Some(steward::ingest::Input::read(&crate::support::demo_artifact("broken", f)).unwrap())
+        };
+        app.ingest_dbt(steward::ingest::DbtArtifacts {
+            manifest: read("manifest.json"),
+            run_results: read("run_results.json"),
+            sources: read("sources.json"),
+            env: None,
+        })
+        .unwrap();
+    })
+    .await;
+    outbox_drained(&bot).await;
+    assert_eq!(
+        bot.top_level(ALERTS).len() + bot.top_level(MARKETING).len(),
+        5
+    );
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn routing_rules_send_groups_to_their_channel() {
+    let route = steward::config::Route {
+        channel: crate::support::FINANCE.into(),
+        data_product: Some("product_engagement".into()),
+        ..Default::default()
+    };
+    let bot = TestBot::start_with(vec![route], |_| {}).await;
+    bot.ingest("broken").await;
+    outbox_drained(&bot).await;
+    let finance = bot.top_level(crate::support::FINANCE);
+    assert_eq!(
+        finance.len(),
+        1,
+        "{:?}",
+        finance.iter().map(|m| &m.text).collect::<Vec<_>>()
+    );
+    assert!(finance[0].text.contains("stg_product__events"));
+    // meta.steward.channel beats the rules.
+    assert_eq!(bot.top_level(MARKETING).len(), 1);
+    assert_eq!(bot.top_level(ALERTS).len(), 3);
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn show_sql_mute_and_the_home_tab() {
+    let bot = TestBot::start().await;
+    bot.ingest("broken").await;
+    outbox_drained(&bot).await;
+    let id = issue_id(&bot, "stg_shop__payments", "run");
+
+    click(
+        &bot,
+        "U0ANA",
+        id,
+        "steward.show_sql",
+        ActionValue::Button(id.to_string()),
+    )
+    .await;
+    bot.until("SQL modal", |f| {
+        f.views()
+            .iter()
+            .any(|v| v.view["callback_id"] == "steward.sql")
+    })
+    .await;
+    let sql = bot
+        .fake
+        .views()
+        .into_iter()
+        .find(|v| v.view["callback_id"] == "steward.sql")
+        .unwrap();
+    assert!(
+        sql.view.to_string().contains("payment_method_v2"),
+        "the compiled SQL is shown"
+    );
+
+    // The Home tab: published when opened, republished after a change.
+    let env = bot
+        .fake
+        .send_envelope(
+            EnvelopeKind::EventsApi,
+            steward::slack::fake::app_home_opened("U0BRUNO"),
+        )
+        .await;
+    bot.fake
+        .wait_for_ack(&env, Duration::from_secs(5))
+        .await
+        .unwrap();
+    bot.until("home published", |f| f.home_view("U0BRUNO").is_some())
+        .await;
+    let home = bot.fake.home_view("U0BRUNO").unwrap();
+    assert!(
+        home.view.to_string().contains("revenue"),
+        "open issues by data product"
+    );
+    click(
+        &bot,
+        "U0ANA",
+        id,
+        "steward.assign",
+        ActionValue::UserSelect("U0BRUNO".into()),
+    )
+    .await;
+    bot.until("home republished with Bruno's issue", |f| {
+        f.home_view("U0BRUNO").is_some_and(|h| {
+            h.updates > home.updates && h.view.to_string().contains("stg_shop__payments")
+        })
+    })
+    .await;
+
+    // Mute for 24 h from the overflow menu.
+    click(
+        &bot,
+        "U0ANA",
+        id,
+        "steward.mute",
+        ActionValue::Overflow {
+            value: "24h".into(),
+            text: "24 hours".into(),
+        },
+    )
+    .await;
+    bot.until("muted", |_| {
+        bot.app().issue(id).unwrap().issue.muted_until.is_some()
+    })
+    .await;
+    let (channel, ts) = alert_of(&bot, id);
+    bot.until("mute reply", |f| {
+        f.messages(&channel)
+            .iter()
+            .any(|m| m.thread_ts.as_deref() == Some(&ts) && m.text.contains("muted"))
+    })
+    .await;
     bot.stop().await;
 }

@@ -153,6 +153,15 @@ pub const MARKETING: &str = "C0MARKETNG";
 impl TestBot {
     /// Starts a fake Slack with a small workspace, then the bot against it.
     pub async fn start() -> TestBot {
+        TestBot::start_with(Vec::new(), |_| {}).await
+    }
+
+    /// Like [`TestBot::start`], with routing rules, and `before` run on the app before the bot
+    /// connects (e.g. an ingest whose alerts must wait in the outbox).
+    pub async fn start_with(
+        routes: Vec<steward::config::Route>,
+        before: impl FnOnce(&App),
+    ) -> TestBot {
         use steward::slack::fake::{FAKE_APP_TOKEN, FAKE_BOT_TOKEN, FakeSlack};
         let filter = tracing_subscriber::EnvFilter::try_from_env("STEWARD_LOG")
             .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,steward=warn"));
@@ -184,9 +193,10 @@ impl TestBot {
             command: "/steward".into(),
             post_interval: std::time::Duration::from_millis(20),
             burst: 5,
-            routes: Vec::new(),
+            routes,
         });
         let test_app = TestApp::with_config(config.clone());
+        tokio::task::block_in_place(|| before(&test_app.app));
         let settings = steward::slack::bot::SlackSettings {
             bot_token: Secret::new(FAKE_BOT_TOKEN.into()),
             app_token: Secret::new(FAKE_APP_TOKEN.into()),
