@@ -262,6 +262,58 @@ impl App {
         self.incident(n)
     }
 
+    /// Moves an incident through its lifecycle (see [`incidents::set_status`]).
+    pub fn incident_status(
+        &self,
+        n: i64,
+        status: &str,
+        actor: &str,
+        summary: Option<&str>,
+        reason: Option<&str>,
+    ) -> Result<Incident> {
+        let now = self.clock.now();
+        let (status, actor, summary, reason) = (
+            status.to_owned(),
+            actor.to_owned(),
+            summary.map(str::to_owned),
+            reason.map(str::to_owned),
+        );
+        self.signal(self.store.write(move |tx| {
+            incidents::set_status(
+                tx,
+                n,
+                &status,
+                &actor,
+                summary.as_deref(),
+                reason.as_deref(),
+                now,
+            )?;
+            let text = match &summary {
+                Some(s) => format!("set the status to *{status}*: {s}"),
+                None => format!("set the status to *{status}*"),
+            };
+            crate::outbox::enqueue(
+                tx,
+                crate::outbox::INCIDENT_CHANGED,
+                &serde_json::json!({"incident": n, "actor": actor, "text": text}),
+                now,
+            )?;
+            Ok(())
+        }))?;
+        self.incident(n)
+    }
+
+    /// Posts an update (a comment) on an incident.
+    pub fn incident_comment(&self, n: i64, author: &str, body: &str) -> Result<()> {
+        let now = self.clock.now();
+        let (author, body) = (author.to_owned(), body.to_owned());
+        self.signal(self.store.write(move |tx| {
+            incidents::comment(tx, n, &author, &body, now)?;
+            crate::outbox::enqueue(tx, crate::outbox::INCIDENT_CHANGED, &serde_json::json!({"incident": n, "actor": author, "text": format!("posted an update: {body}")}), now)?;
+            Ok(())
+        }))
+    }
+
     pub fn incident(&self, n: i64) -> Result<Incident> {
         let lineage = self.lineage.current();
         self.store.read(|c| incidents::get(c, &lineage, n))

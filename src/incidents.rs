@@ -319,3 +319,96 @@ mod tests {
         assert_eq!(label(12), "INC-12");
     }
 }
+
+/// The lifecycle, in order.
+pub const STATUSES: [&str; 4] = ["investigating", "identified", "monitoring", "resolved"];
+
+/// Moves an incident through its lifecycle (a resolved one may be reopened to any earlier
+/// status; it keeps its number and history). The first change records `acknowledged`, the first
+/// move to monitoring `mitigated`, resolving `resolved` with the summary and reason.
+pub fn set_status(
+    tx: &Transaction,
+    n: i64,
+    status: &str,
+    actor: &str,
+    summary: Option<&str>,
+    reason: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let status = status.to_ascii_lowercase();
+    if !STATUSES.contains(&status.as_str()) {
+        return Err(InputError::new(
+            label(n),
+            format!("status {status:?} is not one of {}", STATUSES.join(", ")),
+        )
+        .into());
+    }
+    let current: String = tx
+        .query_row("SELECT status FROM incidents WHERE id = ?1", [n], |r| {
+            r.get(0)
+        })
+        .optional()?
+        .ok_or_else(|| InputError::not_found(label(n), "no such incident"))?;
+    if status == "resolved" && summary.is_none_or(|s| s.trim().is_empty()) {
+        return Err(InputError::new(label(n), "resolving needs a summary").into());
+    }
+    let t = ts(now);
+    tx.execute(
+        "UPDATE incidents SET status = ?2, updated_at = ?3,
+             acknowledged_at = coalesce(acknowledged_at, ?3),
+             mitigated_at = CASE WHEN ?2 = 'monitoring' THEN coalesce(mitigated_at, ?3) ELSE mitigated_at END,
+             resolved_at = CASE WHEN ?2 = 'resolved' THEN ?3 ELSE NULL END,
+             summary = coalesce(?4, summary), resolution_reason = CASE WHEN ?2 = 'resolved' THEN ?5 ELSE resolution_reason END
+         WHERE id = ?1",
+        params![n, status, t, summary, reason],
+    )?;
+    let kind = if current == "resolved" && status != "resolved" {
+        "reopened"
+    } else {
+        "status_changed"
+    };
+    log(
+        tx,
+        n,
+        None,
+        kind,
+        actor,
+        serde_json::json!({"from": current, "to": status, "summary": summary, "reason": reason}),
+        now,
+    )?;
+    Ok(())
+}
+
+/// A comment (a status update) on an incident.
+pub fn comment(
+    tx: &Transaction,
+    n: i64,
+    author: &str,
+    body: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    if !tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM incidents WHERE id = ?1)",
+        [n],
+        |r| r.get::<_, bool>(0),
+    )? {
+        return Err(InputError::not_found(label(n), "no such incident").into());
+    }
+    if body.trim().is_empty() {
+        return Err(InputError::new(label(n), "the update is empty").into());
+    }
+    tx.execute(
+        "INSERT INTO comments (incident_id, author, body, at) VALUES (?1, ?2, ?3, ?4)",
+        params![n, author, body, ts(now)],
+    )?;
+    log(
+        tx,
+        n,
+        None,
+        "commented",
+        author,
+        serde_json::json!({"text": body}),
+        now,
+    )?;
+    Ok(())
+}

@@ -1093,6 +1093,65 @@ pub fn comment_modal(issue_id: i64) -> View {
     }))
 }
 
+/// Moves an incident through its lifecycle: callback `steward.incident_status`, metadata
+/// `{"incident": n}`, block `status` (`steward.incident_status_value`) and an optional `note`.
+pub fn incident_status_modal(n: i64, current: &str) -> View {
+    let options: Vec<Value> = ["investigating", "identified", "monitoring"]
+        .iter()
+        .map(|s| option(&format!("{}{}", &s[..1].to_ascii_uppercase(), &s[1..]), s))
+        .collect();
+    let initial = options.iter().find(|o| o["value"] == current).cloned();
+    let mut select = json!({"type": "static_select", "action_id": "steward.incident_status_value", "options": options});
+    if let Some(i) = initial {
+        select["initial_option"] = i;
+    }
+    View(json!({
+        "type": "modal",
+        "callback_id": "steward.incident_status",
+        "title": plain(&format!("INC-{n} status")),
+        "submit": plain("Update"),
+        "close": plain("Cancel"),
+        "private_metadata": json!({"incident": n}).to_string(),
+        "blocks": [
+            input("status", "Status", select, false),
+            input("note", "What changed", json!({"type": "plain_text_input", "action_id": "steward.incident_note", "multiline": true, "max_length": 3000}), true),
+        ],
+    }))
+}
+
+/// Resolves an incident: a summary (required) and a reason category.
+pub fn incident_resolve_modal(n: i64) -> View {
+    let categories: Vec<Value> = REASON_CATEGORIES
+        .iter()
+        .map(|(v, t)| option(t, v))
+        .collect();
+    View(json!({
+        "type": "modal",
+        "callback_id": "steward.incident_resolve",
+        "title": plain(&format!("Resolve INC-{n}")),
+        "submit": plain("Resolve"),
+        "close": plain("Cancel"),
+        "private_metadata": json!({"incident": n}).to_string(),
+        "blocks": [
+            input("summary", "Summary", json!({"type": "plain_text_input", "action_id": "steward.incident_summary", "multiline": true, "max_length": 3000}), false),
+            input("category", "Cause", json!({"type": "static_select", "action_id": "steward.reason_category", "options": categories}), false),
+        ],
+    }))
+}
+
+/// Posts an update on an incident (stored as its comment, replied in its thread).
+pub fn incident_comment_modal(n: i64) -> View {
+    View(json!({
+        "type": "modal",
+        "callback_id": "steward.incident_comment",
+        "title": plain(&format!("Update INC-{n}")),
+        "submit": plain("Post"),
+        "close": plain("Cancel"),
+        "private_metadata": json!({"incident": n}).to_string(),
+        "blocks": [input("comment", "Update", json!({"type": "plain_text_input", "action_id": "steward.comment_text", "multiline": true, "max_length": 3000}), false)],
+    }))
+}
+
 // ---------------------------------------------------------------------------------------------
 // Incidents
 
@@ -2946,5 +3005,21 @@ mod tests {
         assert_eq!(v["thread_ts"], "1714643220.000100");
         assert_eq!(v["text"], "hi");
         assert!(m.to_json("C1", None).get("thread_ts").is_none());
+    }
+
+    #[test]
+    fn incident_modals_fit_slack() {
+        for v in [
+            incident_status_modal(12345, "identified"),
+            incident_resolve_modal(12345),
+            incident_comment_modal(7),
+        ] {
+            assert!(v.violations().is_empty(), "{:?}", v.violations());
+        }
+        let v = incident_status_modal(3, "identified");
+        assert_eq!(
+            v.0["blocks"][0]["element"]["initial_option"]["value"],
+            "identified"
+        );
     }
 }

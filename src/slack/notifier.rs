@@ -476,7 +476,22 @@ async fn incident_changed(ctx: &Arc<Context>, payload: &Value) -> Result<()> {
     };
     let message = blocks::incident_message(&view);
     match existing {
-        Some(p) => ctx.api.update(&p.channel, &p.ts, &message).await?,
+        Some(p) => {
+            ctx.api.update(&p.channel, &p.ts, &message).await?;
+            // The thread carries the timeline as it happens.
+            if let (Some(actor), Some(text)) = (
+                payload.get("actor").and_then(Value::as_str),
+                payload.get("text").and_then(Value::as_str),
+            ) {
+                ctx.api
+                    .post(
+                        &p.channel,
+                        &blocks::activity_reply(actor, text),
+                        Some(&p.ts),
+                    )
+                    .await?;
+            }
+        }
         None => {
             let channel = ctx.config.incidents_channel.clone();
             let ts_posted = ctx.api.post(&channel, &message, None).await?;

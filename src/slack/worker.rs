@@ -127,6 +127,26 @@ async fn block_action(ctx: &Arc<Context>, v: &Value) -> Result<()> {
     let action = str_at(v, "/actions/0/action_id")
         .unwrap_or_default()
         .to_owned();
+    if let Some(which) = action.strip_prefix("steward.incident.") {
+        let n = str_at(v, "/actions/0/value").and_then(|s| s.parse::<i64>().ok());
+        let Some(n) = n else { return Ok(()) };
+        let result: Result<()> = async {
+            let incident = core(ctx, move |app| app.incident(n)).await?;
+            let view = match which {
+                "status" => blocks::incident_status_modal(n, &incident.status),
+                "resolve" => blocks::incident_resolve_modal(n),
+                "comment" => blocks::incident_comment_modal(n),
+                _ => return Ok(()),
+            };
+            ctx.api.open_view(&trigger, &view).await?;
+            Ok(())
+        }
+        .await;
+        return match result {
+            Ok(()) => Ok(()),
+            Err(e) => explain(ctx, channel.as_deref(), &user, &e).await,
+        };
+    }
     let Some(issue) = issue_id_from(v) else {
         tracing::warn!(action, "button without an issue id ignored");
         return Ok(());
@@ -311,8 +331,16 @@ pub fn validate_submission(v: &Value) -> Option<HashMap<String, String>> {
                 errors.insert("severity".to_owned(), "Choose SEV1 to SEV4.".to_owned());
             }
         }
-        Some("steward.comment") if input_text(v, "comment").is_none() => {
+        Some("steward.comment" | "steward.incident_comment")
+            if input_text(v, "comment").is_none() =>
+        {
             errors.insert("comment".to_owned(), "The comment is empty.".to_owned());
+        }
+        Some("steward.incident_resolve") if input_text(v, "summary").is_none() => {
+            errors.insert(
+                "summary".to_owned(),
+                "Say what happened: resolving needs a summary.".to_owned(),
+            );
         }
         _ => {}
     }
@@ -373,6 +401,47 @@ async fn view_submission(ctx: &Arc<Context>, v: &Value) -> Result<()> {
                 declared_by: actor,
             };
             core(ctx, move |app| app.declare(declaration)).await?;
+        }
+        (
+            Some(
+                cb @ ("steward.incident_status"
+                | "steward.incident_resolve"
+                | "steward.incident_comment"),
+            ),
+            _,
+        ) => {
+            let Some(n) = meta.get("incident").and_then(Value::as_i64) else {
+                return Ok(());
+            };
+            match cb {
+                "steward.incident_status" => {
+                    let status =
+                        input_option(v, "status").unwrap_or_else(|| "investigating".to_owned());
+                    let note = input_text(v, "note");
+                    core(ctx, move |app| {
+                        app.incident_status(n, &status, &actor, note.as_deref(), None)
+                    })
+                    .await?;
+                }
+                "steward.incident_resolve" => {
+                    let summary = input_text(v, "summary");
+                    let reason = input_option(v, "category");
+                    core(ctx, move |app| {
+                        app.incident_status(
+                            n,
+                            "resolved",
+                            &actor,
+                            summary.as_deref(),
+                            reason.as_deref(),
+                        )
+                    })
+                    .await?;
+                }
+                _ => {
+                    let text = input_text(v, "comment").unwrap_or_default();
+                    core(ctx, move |app| app.incident_comment(n, &actor, &text)).await?;
+                }
+            }
         }
         (other, _) => tracing::debug!(callback = other.unwrap_or("?"), "submission ignored"),
     }

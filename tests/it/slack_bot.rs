@@ -350,7 +350,123 @@ async fn declaring_from_an_alert_opens_an_incident_with_related_issues() {
         })
     })
     .await;
+    incident_buttons(&bot).await;
     bot.stop().await;
+}
+
+/// The incident's own buttons: a status update with a note, then resolving with a summary.
+async fn incident_buttons(bot: &TestBot) {
+    let inc_ts = bot.top_level(INCIDENTS)[0].ts.clone();
+    let press = |action: &str| {
+        block_action(
+            "U0ANA",
+            INCIDENTS,
+            &inc_ts,
+            action,
+            "steward.incident.1",
+            ActionValue::Button("1".into()),
+            &bot.fake.issue_trigger_id(),
+        )
+    };
+    let env = bot
+        .fake
+        .send_envelope(EnvelopeKind::Interactive, press("steward.incident.status"))
+        .await;
+    bot.fake
+        .wait_for_ack(&env, Duration::from_secs(5))
+        .await
+        .unwrap();
+    bot.until("status modal", |f| {
+        f.views()
+            .iter()
+            .any(|v| v.view["callback_id"] == "steward.incident_status")
+    })
+    .await;
+    let view = bot
+        .fake
+        .views()
+        .into_iter()
+        .rev()
+        .find(|v| v.view["callback_id"] == "steward.incident_status")
+        .unwrap();
+    let submit = bot
+        .fake
+        .view_submission_for(
+            &view.id,
+            "U0ANA",
+            json!({
+                "status": {"steward.incident_status_value": {"type": "static_select", "selected_option": {"value": "monitoring", "text": {"type": "plain_text", "text": "Monitoring"}}}},
+                "note": {"steward.incident_note": {"type": "plain_text_input", "value": "fix deployed, watching the next run"}}
+            }),
+        )
+        .unwrap();
+    let env = bot
+        .fake
+        .send_envelope(EnvelopeKind::Interactive, submit)
+        .await;
+    bot.fake
+        .wait_for_ack(&env, Duration::from_secs(5))
+        .await
+        .unwrap();
+    bot.until("monitoring", |_| {
+        bot.app().incident(1).unwrap().status == "monitoring"
+    })
+    .await;
+    assert!(bot.app().incident(1).unwrap().mitigated.is_some());
+    bot.until("timeline in the incident thread", |f| {
+        f.messages(INCIDENTS)
+            .iter()
+            .any(|m| m.thread_ts.as_deref() == Some(&inc_ts) && m.text.contains("monitoring"))
+    })
+    .await;
+
+    let env = bot
+        .fake
+        .send_envelope(EnvelopeKind::Interactive, press("steward.incident.resolve"))
+        .await;
+    bot.fake
+        .wait_for_ack(&env, Duration::from_secs(5))
+        .await
+        .unwrap();
+    bot.until("resolve modal", |f| {
+        f.views()
+            .iter()
+            .any(|v| v.view["callback_id"] == "steward.incident_resolve")
+    })
+    .await;
+    let view = bot
+        .fake
+        .views()
+        .into_iter()
+        .rev()
+        .find(|v| v.view["callback_id"] == "steward.incident_resolve")
+        .unwrap();
+    let submit = bot
+        .fake
+        .view_submission_for(
+            &view.id,
+            "U0ANA",
+            json!({
+                "summary": {"steward.incident_summary": {"type": "plain_text_input", "value": "A renamed column broke payments; reverted."}},
+                "category": {"steward.reason_category": {"type": "static_select", "selected_option": {"value": "code_change", "text": {"type": "plain_text", "text": "Code change"}}}}
+            }),
+        )
+        .unwrap();
+    let env = bot
+        .fake
+        .send_envelope(EnvelopeKind::Interactive, submit)
+        .await;
+    bot.fake
+        .wait_for_ack(&env, Duration::from_secs(5))
+        .await
+        .unwrap();
+    bot.until("resolved", |_| {
+        bot.app().incident(1).unwrap().status == "resolved"
+    })
+    .await;
+    let inc = bot.app().incident(1).unwrap();
+    assert_eq!(inc.resolution_reason.as_deref(), Some("code_change"));
+    assert!(inc.summary.unwrap().contains("reverted"));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -800,19 +916,43 @@ async fn slack_check_confirms_tokens_and_channels() {
         command: "/steward".into(),
         post_interval: Duration::from_millis(10),
         burst: 3,
-        routes: vec![steward::config::Route { channel: "C0NOWHERE1".into(), ..Default::default() }],
+        routes: vec![steward::config::Route {
+            channel: "C0NOWHERE1".into(),
+            ..Default::default()
+        }],
     };
-    let api = steward::slack::api::SlackApi::new(steward::slack::api::client(&fake.api_url()).unwrap(), FAKE_BOT_TOKEN, config.post_interval, 3);
+    let api = steward::slack::api::SlackApi::new(
+        steward::slack::api::client(&fake.api_url()).unwrap(),
+        FAKE_BOT_TOKEN,
+        config.post_interval,
+        3,
+    );
     let lines = steward::slack::check::run(&api, &config).await;
-    let by = |what: &str| lines.iter().find(|l| l.what.contains(what)).unwrap_or_else(|| panic!("{what}: {lines:#?}"));
+    let by = |what: &str| {
+        lines
+            .iter()
+            .find(|l| l.what.contains(what))
+            .unwrap_or_else(|| panic!("{what}: {lines:#?}"))
+    };
     assert!(by("auth.test").ok);
-    assert!(by("C0ALERTS01").ok && by("C0ALERTS01").detail.contains("joined"), "{lines:#?}");
+    assert!(
+        by("C0ALERTS01").ok && by("C0ALERTS01").detail.contains("joined"),
+        "{lines:#?}"
+    );
     let private = by("C0INCIDEN1");
-    assert!(!private.ok && private.detail.contains("/invite"), "{private:?}");
+    assert!(
+        !private.ok && private.detail.contains("/invite"),
+        "{private:?}"
+    );
     assert!(!by("C0NOWHERE1").ok);
     assert!(fake.calls_to("conversations.join").iter().any(|c| c.ok()));
 
-    let bad = steward::slack::api::SlackApi::new(steward::slack::api::client(&fake.api_url()).unwrap(), "xoxb-wrong", config.post_interval, 3);
+    let bad = steward::slack::api::SlackApi::new(
+        steward::slack::api::client(&fake.api_url()).unwrap(),
+        "xoxb-wrong",
+        config.post_interval,
+        3,
+    );
     let lines = steward::slack::check::run(&bad, &config).await;
     assert_eq!(lines.len(), 1);
     assert!(!lines[0].ok && lines[0].detail.contains("SLACK_BOT_TOKEN"));
