@@ -957,3 +957,78 @@ async fn slack_check_confirms_tokens_and_channels() {
     assert_eq!(lines.len(), 1);
     assert!(!lines[0].ok && lines[0].detail.contains("SLACK_BOT_TOKEN"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn steward_serve_with_slack_tokens_turns_a_push_into_alerts() {
+    use std::io::{BufRead, BufReader};
+    use steward::slack::fake::{FAKE_APP_TOKEN, FAKE_BOT_TOKEN, FakeSlack};
+    let fake = FakeSlack::start().await.unwrap();
+    for (id, name) in [
+        (ALERTS, "data-alerts"),
+        (INCIDENTS, "data-incidents"),
+        (MARKETING, "marketing-data"),
+    ] {
+        fake.add_channel(id, name, false, true);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("steward.toml");
+    std::fs::write(&config, format!("[slack]\nalerts_channel = \"{ALERTS}\"\nincidents_channel = \"{INCIDENTS}\"\npost_interval = \"20ms\"\n")).unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_steward"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("STEWARD_DB", dir.path().join("s.db"))
+        .env("STEWARD_CONFIG", &config)
+        .env("STEWARD_TOKEN", "serve-token")
+        .env("SLACK_BOT_TOKEN", FAKE_BOT_TOKEN)
+        .env("SLACK_APP_TOKEN", FAKE_APP_TOKEN)
+        .env("SLACK_API_URL", fake.api_url())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let mut base = None;
+    let mut connected = false;
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while (base.is_none() || !connected) && std::time::Instant::now() < deadline {
+        if let Ok(line) = rx.recv_timeout(Duration::from_millis(200)) {
+            if let Some(rest) = line.strip_prefix("steward listening on ") {
+                base = Some(rest.trim().to_owned());
+            }
+            connected |= line.contains("connected to Slack");
+        }
+    }
+    let base = base.expect("serve printed its address");
+    assert!(connected, "serve connected to Slack");
+    let read = |f: &str| {
+        Some(steward::ingest::Input::read(&crate::support::demo_artifact("broken", f)).unwrap())
+    };
+    let artifacts = steward::ingest::DbtArtifacts {
+        manifest: read("manifest.json"),
+        run_results: read("run_results.json"),
+        sources: read("sources.json"),
+        env: None,
+    };
+    steward::push::push(&base, Some("serve-token"), artifacts)
+        .await
+        .unwrap();
+    let top = |f: &FakeSlack, c: &str| {
+        f.messages(c)
+            .iter()
+            .filter(|m| m.thread_ts.is_none() && !m.ephemeral)
+            .count()
+    };
+    let waited = fake
+        .wait_until(Duration::from_secs(15), |f| {
+            top(f, ALERTS) + top(f, MARKETING) == 5
+        })
+        .await;
+    let _ = child.kill();
+    let _ = child.wait();
+    waited.expect("the push became five alerts");
+    fake.assert_no_violations();
+}
