@@ -38,6 +38,9 @@ pub struct SlackConfig {
     /// Routing rules, first match wins; `meta.steward.channel` in dbt beats them all.
     #[serde(default)]
     pub routes: Vec<Route>,
+    /// Where the team's dbt docs site lives, for a link to the failing node in each alert.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub docs_url: Option<String>,
 }
 
 /// One routing rule: every condition given must match.

@@ -228,8 +228,18 @@ async fn render(ctx: &Arc<Context>, plan: &GroupPlan) -> (blocks::Message, routi
         .map(|i| i.owners.clone())
         .unwrap_or_default();
     let tell_mentions = ctx.api.mentions(&tell).await;
+    let docs_url = ctx.config.docs_url.as_deref().and_then(|base| {
+        let idx = lineage.get(&plan.group[0].asset)?;
+        let node = lineage.node(idx);
+        Some(format!(
+            "{}/#!/{}/{}",
+            base.trim_end_matches('/'),
+            node.kind.as_str(),
+            node.unique_id
+        ))
+    });
     let links = Links {
-        docs_url: None,
+        docs_url,
         run_url: plan.group.iter().find_map(|i| i.url.clone()),
         log_url: None,
     };

@@ -96,6 +96,12 @@ async fn a_broken_run_posts_one_living_alert_per_root_cause_group() {
         .expect("payments alert");
     let body = blocks_text(payments);
     assert!(body.contains("<@U0ANA>"), "owners are mentioned: {body}");
+    assert!(
+        body.contains(
+            "https://docs.example.com/#!/model/model.jaffle_analytics.stg_shop__payments"
+        ),
+        "docs link: {body}"
+    );
     for action in [
         "steward.declare",
         "steward.assign",
@@ -920,6 +926,7 @@ async fn slack_check_confirms_tokens_and_channels() {
             channel: "C0NOWHERE1".into(),
             ..Default::default()
         }],
+        docs_url: None,
     };
     let api = steward::slack::api::SlackApi::new(
         steward::slack::api::client(&fake.api_url()).unwrap(),

@@ -194,6 +194,7 @@ impl TestBot {
             post_interval: std::time::Duration::from_millis(20),
             burst: 5,
             routes,
+            docs_url: Some("https://docs.example.com".into()),
         });
         let test_app = TestApp::with_config(config.clone());
         tokio::task::block_in_place(|| before(&test_app.app));
