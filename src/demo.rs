@@ -1,14 +1,24 @@
 //! `steward demo`: the story of one broken dbt run and its recovery, on the demo project's real
-//! artifacts compiled into the binary. Needs no Slack workspace, no tokens and no network.
+//! artifacts compiled into the binary, told twice: in the terminal, and in Slack, where a
+//! simulated team (a fake Slack workspace in this process, the real bot against it) declares an
+//! incident, assigns, replies and resolves. Needs no Slack workspace, no tokens and no network
+//! beyond 127.0.0.1.
+
+pub mod transcript;
+mod workspace;
 
 use crate::app::App;
 use crate::config::Config;
 use crate::ingest::{DbtArtifacts, Input};
 use crate::issues::IssueFilter;
 use crate::render::{self, short_name};
-use anyhow::Result;
+use crate::slack::fake::ActionValue;
+use anyhow::{Context as _, Result, bail};
+use serde_json::json;
 use std::fmt::Write;
 use std::path::Path;
+use transcript::render_transcript;
+use workspace::{INCIDENTS, Workspace};
 
 pub const BROKEN_MANIFEST: &[u8] =
     include_bytes!("../manifests/demo/artifacts/broken/manifest.json");
@@ -58,14 +68,392 @@ pub fn run(db: Option<&Path>) -> Result<()> {
             temp.path.clone()
         }
     };
-    let app = App::open(Config::default(), &path)?;
-    print!("{}", story(&app)?);
+    // The bot logs to stderr as `serve` does; in the demo only errors are worth seeing (unless
+    // STEWARD_LOG asks for more).
+    let quiet = quiet_logs();
+    let _main_thread = quiet.as_ref().map(tracing::dispatcher::set_default);
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    builder.worker_threads(2).enable_all();
+    if let Some(d) = quiet.clone() {
+        builder.on_thread_start(move || {
+            // Lives as long as the thread.
+            std::mem::forget(tracing::dispatcher::set_default(&d));
+        });
+    }
+    let runtime = builder.build()?;
+    let text = runtime.block_on(story(&path));
+    runtime.shutdown_timeout(std::time::Duration::from_secs(2));
+    print!("{}", text?);
     Ok(())
 }
 
-/// The demo's text, from a fresh app.
-pub fn story(app: &App) -> Result<String> {
-    let mut out = String::new();
+fn quiet_logs() -> Option<tracing::Dispatch> {
+    if std::env::var_os("STEWARD_LOG").is_some() {
+        return None;
+    }
+    Some(tracing::Dispatch::new(
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new("error"))
+            .with_writer(std::io::stderr)
+            .finish(),
+    ))
+}
+
+/// The demo's text, on the database at `db`: the CLI story, the Slack story played by the
+/// simulated team, the channels' transcript, and the recoveries.
+pub async fn story(db: &Path) -> Result<String> {
+    let config = Config {
+        slack: Some(workspace::slack_config()?),
+        ..Config::default()
+    };
+    let app = App::open(config, db)?;
+    let mut ws = Workspace::start(app.clone()).await?;
+    let result = play(&mut ws).await;
+    let stopped = ws.stop().await;
+    let out = result?;
+    stopped?;
+    Ok(out)
+}
+
+/// Runs a blocking core call off the async threads.
+async fn blocking<T: Send + 'static>(
+    app: &App,
+    f: impl FnOnce(&App) -> Result<T> + Send + 'static,
+) -> Result<T> {
+    let app = app.clone();
+    tokio::task::spawn_blocking(move || f(&app)).await?
+}
+
+fn issue_on(app: &App, asset_suffix: &str, check_prefix: &str) -> Result<crate::issues::Issue> {
+    app.issues(&IssueFilter::default())?
+        .into_iter()
+        .find(|i| i.asset.ends_with(asset_suffix) && i.check.starts_with(check_prefix))
+        .with_context(|| format!("the demo run has no issue on {asset_suffix} ({check_prefix})"))
+}
+
+async fn play(ws: &mut Workspace) -> Result<String> {
+    let app = ws.app.clone();
+    let mut out = blocking(&app, |app| {
+        let mut out = String::new();
+        broken_part(app, &mut out)?;
+        Ok(out)
+    })
+    .await?;
+
+    ws.drained().await?;
+    slack_part(ws, &mut out).await?;
+
+    writeln!(
+        out,
+        "5. The fix ships; the next run is healthy. Steward ingests it:"
+    )?;
+    let summary = blocking(&app, |app| app.ingest_dbt(healthy_run())).await?;
+    writeln!(out, "   {summary}\n")?;
+    ws.drained().await?;
+    let resolved = blocking(&app, |app| app.issues(&IssueFilter::default())).await?;
+    // Issues of one group share their alert (the store knows it on the first of them).
+    for i in resolved
+        .iter()
+        .filter(|i| i.resolution.as_deref() == Some("recovered"))
+    {
+        let Ok((channel, ts)) = ws.alert_of(i.id) else {
+            continue;
+        };
+        ws.until(
+            &format!("the recovery reply on issue #{}'s alert", i.id),
+            |w| {
+                w.fake.messages(&channel).iter().any(|m| {
+                    m.thread_ts.as_deref() == Some(ts.as_str()) && m.text.contains("recovered")
+                })
+            },
+        )
+        .await?;
+    }
+    writeln!(
+        out,
+        "   ▸ Steward edits every alert in place (✅) and says “recovered after …” in its thread.\n"
+    )?;
+
+    writeln!(
+        out,
+        "6. Slack, as the team sees it now (bot messages from their blocks; ↳ thread replies):\n"
+    )?;
+    let messages = ws.fake.all_messages();
+    let channels: Vec<&str> = workspace::CHANNELS.iter().map(|(id, _)| *id).collect();
+    let transcript = render_transcript(&channels, &messages, &ws.notes, &ws.names);
+    for line in transcript.lines() {
+        if line.is_empty() {
+            writeln!(out)?;
+        } else {
+            writeln!(out, "   {line}")?;
+        }
+    }
+
+    let after = blocking(&app, |app| app.issues(&IssueFilter::default())).await?;
+    writeln!(out, "7. Recoveries:\n")?;
+    for line in render::issues_table(&after).lines() {
+        writeln!(out, "   {line}")?;
+    }
+    let open = after.iter().filter(|i| i.is_active()).count();
+    let recovered = after
+        .iter()
+        .filter(|i| i.resolution.as_deref() == Some("recovered"))
+        .count();
+    let by_hand = after.len() - open - recovered;
+    writeln!(
+        out,
+        "\n   {recovered} of {} issues resolved as recovered, {by_hand} resolved by hand; {open} still open.",
+        after.len(),
+    )?;
+
+    let incidents = blocking(&app, |app| app.incidents(true)).await?;
+    let top_level = messages
+        .iter()
+        .filter(|m| !m.ephemeral && !m.deleted && m.thread_ts.as_deref().is_none_or(|t| t == m.ts))
+        .count();
+    let edits: usize = messages.iter().map(|m| m.history.len()).sum();
+    let replies = messages
+        .iter()
+        .filter(|m| !m.ephemeral && m.thread_ts.as_deref().is_some_and(|t| t != m.ts))
+        .count();
+    let incident_text = match incidents.as_slice() {
+        [] => "no incident open".to_owned(),
+        [one] => format!("incident {} still open (its commander closes it)", one.id),
+        many => format!("{} incidents still open", many.len()),
+    };
+    writeln!(
+        out,
+        "\nDone: {} of {} issues resolved, {incident_text}; {top_level} Slack messages, {edits} edits, {replies} thread replies.",
+        after.len() - open,
+        after.len(),
+    )?;
+    Ok(out)
+}
+
+/// Part 4: the alerts in Slack, and the team working them there.
+async fn slack_part(ws: &mut Workspace, out: &mut String) -> Result<()> {
+    let app = ws.app.clone();
+    let messages = ws.fake.all_messages();
+    let posted: Vec<String> = workspace::CHANNELS
+        .iter()
+        .filter_map(|(id, name)| {
+            let n = messages
+                .iter()
+                .filter(|m| m.channel == *id && m.thread_ts.is_none() && !m.ephemeral)
+                .count();
+            (n > 0).then(|| format!("{n} in #{name}"))
+        })
+        .collect();
+    writeln!(
+        out,
+        "4. Meanwhile in Slack (a simulated workspace in this process: @ana, data-finance lead;\n   @bruno, @carla, @dmitri; #data-alerts, #data-incidents, #finance-data, #marketing-data).\n   Steward posted one living alert per root cause, routed by dbt meta and [slack]:\n   {}. The team works them from Slack:\n",
+        posted.join(", ")
+    )?;
+
+    let payments = blocking(&app, |app| issue_on(app, "stg_shop__payments", "run")).await?;
+    let events = blocking(&app, |app| issue_on(app, "stg_product__events", "test.")).await?;
+    let (p, e) = (payments.id, events.id);
+    let (alerts_channel, _) = ws.alert_of(p)?;
+    let channel_name = format!("#{}", ws.names.channel(&alerts_channel));
+
+    // Ana declares an incident from the payments alert.
+    let seen = ws.fake.views().len();
+    ws.click(
+        "U0ANA",
+        p,
+        "steward.declare",
+        ActionValue::Button(p.to_string()),
+    )
+    .await?;
+    let view = ws.modal("steward.declare", seen).await?;
+    let (linked, linked_ids) = workspace::preselected_issues(&view);
+    let mut values = json!({
+        "title": {"steward.title": {"type": "plain_text_input", "value": "Revenue dashboard is stale"}},
+        "severity": {"steward.severity": {"type": "static_select", "selected_option": {"value": "SEV2", "text": {"type": "plain_text", "text": "SEV2 · major"}}}},
+        "commander": {"steward.commander": {"type": "users_select", "selected_user": "U0ANA"}}
+    });
+    if let Some(l) = linked {
+        values["issues"] = l;
+    }
+    ws.note(
+        p,
+        format!(
+            "🪟 Ana opened “{}” → submitted “Revenue dashboard is stale”, SEV2, commander @ana{}",
+            workspace::title(&view),
+            {
+                let others: Vec<&String> = linked_ids
+                    .iter()
+                    .filter(|i| **i != format!("#{p}"))
+                    .collect();
+                if others.is_empty() {
+                    String::new()
+                } else {
+                    let others: Vec<&str> = others.iter().map(|s| s.as_str()).collect();
+                    format!(", also linking {}", others.join(", "))
+                }
+            }
+        ),
+    )?;
+    ws.submit(&view, "U0ANA", values).await?;
+    ws.until("INC-1 to be declared", |w| {
+        w.app.incidents(true).is_ok_and(|i| !i.is_empty())
+    })
+    .await?;
+    ws.until("the incident message in #data-incidents", |w| {
+        w.fake
+            .messages(INCIDENTS)
+            .iter()
+            .any(|m| m.text.contains("INC-1"))
+    })
+    .await?;
+    ws.drained().await?;
+    let (channel, ts) = ws.alert_of(p)?;
+    ws.until("the payments alert to show INC-1", |w| {
+        w.fake.messages(&channel).iter().any(|m| {
+            m.ts == ts
+                && m.blocks
+                    .as_ref()
+                    .is_some_and(|b| b.to_string().contains("INC-1"))
+        })
+    })
+    .await?;
+    let incident = blocking(&app, |app| app.incident(1)).await?;
+    writeln!(
+        out,
+        "   ▸ Ana clicks “Declare incident” on the stg_shop__payments alert in {channel_name}; the modal\n     opens; she submits “{}”, {}, herself as commander. {} is posted in\n     #data-incidents linking {}, and the alert now says it is part of {}.",
+        incident.title,
+        incident.severity,
+        incident.id,
+        incident
+            .issues
+            .iter()
+            .map(|i| format!("#{i}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        incident.id
+    )?;
+
+    // Ana assigns the payments issue to Bruno.
+    ws.click(
+        "U0ANA",
+        p,
+        "steward.assign",
+        ActionValue::UserSelect("U0BRUNO".into()),
+    )
+    .await?;
+    ws.until("the assignment to Bruno", |w| {
+        w.app
+            .issue(p)
+            .is_ok_and(|d| d.issue.assignee.as_deref() == Some("<@U0BRUNO>"))
+    })
+    .await?;
+    ws.drained().await?;
+    ws.until("the thread reply about the assignment", |w| {
+        w.fake
+            .messages(&channel)
+            .iter()
+            .any(|m| m.thread_ts.as_deref() == Some(ts.as_str()) && m.text.contains("assigned"))
+    })
+    .await?;
+    writeln!(
+        out,
+        "   ▸ Ana assigns it to Bruno (the Assign menu on the alert); the thread says so."
+    )?;
+
+    // Bruno replies in the thread: a comment.
+    let found = "Found it: the payment_method_v2 column was renamed upstream, reverting.";
+    ws.reply("U0BRUNO", p, found).await?;
+    ws.until("Bruno's reply to become a comment", |w| {
+        w.app
+            .issue(p)
+            .is_ok_and(|d| d.comments.iter().any(|c| c.body == found))
+    })
+    .await?;
+    ws.drained().await?;
+    writeln!(
+        out,
+        "   ▸ Bruno replies in the alert's thread; Steward stores it as a comment on issue #{p}."
+    )?;
+
+    // Carla resolves the product-events warning as expected, with a reason.
+    let seen = ws.fake.views().len();
+    ws.click(
+        "U0CARLA",
+        e,
+        "steward.status",
+        ActionValue::StaticSelect {
+            value: "expected".into(),
+            text: "🤷 Expected".into(),
+        },
+    )
+    .await?;
+    let view = ws.modal("steward.reason", seen).await?;
+    let reason = "Known gap in mobile events, fix scheduled";
+    ws.note(
+        e,
+        format!(
+            "🪟 Carla opened “{}” → submitted “Upstream source late”: {reason}",
+            workspace::title(&view)
+        ),
+    )?;
+    ws.submit(
+        &view,
+        "U0CARLA",
+        json!({
+            "category": {"steward.reason_category": {"type": "static_select", "selected_option": {"value": "upstream_source_late", "text": {"type": "plain_text", "text": "Upstream source late"}}}},
+            "reason": {"steward.reason_text": {"type": "plain_text_input", "value": reason}}
+        }),
+    )
+    .await?;
+    ws.until(
+        "the product-events warning to be resolved as expected",
+        |w| {
+            w.app.issue(e).is_ok_and(|d| {
+                d.issue.status == "resolved" && d.issue.resolution.as_deref() == Some("expected")
+            })
+        },
+    )
+    .await?;
+    ws.drained().await?;
+    writeln!(
+        out,
+        "   ▸ Carla sets the stg_product__events warning (#{e}) to Expected; a modal asks why; she answers\n     “upstream source late: {reason}”. It is resolved as expected."
+    )?;
+
+    // Bruno starts investigating.
+    ws.click(
+        "U0BRUNO",
+        p,
+        "steward.status",
+        ActionValue::StaticSelect {
+            value: "investigating".into(),
+            text: "🔎 Investigating".into(),
+        },
+    )
+    .await?;
+    ws.until("the payments issue to be investigating", |w| {
+        w.app
+            .issue(p)
+            .is_ok_and(|d| d.issue.status == "investigating")
+    })
+    .await?;
+    ws.drained().await?;
+    writeln!(
+        out,
+        "   ▸ Bruno sets the payments issue to Investigating; the alert's header says so.\n"
+    )?;
+    if ws.fake.violations().is_empty() {
+        Ok(())
+    } else {
+        bail!(
+            "the fake Slack refused a payload: {:?}",
+            ws.fake.violations()
+        )
+    }
+}
+
+/// Parts 1 to 3: the broken run, its issues, and each root cause with its impact.
+fn broken_part(app: &App, out: &mut String) -> Result<()> {
     writeln!(
         out,
         "Steward demo: a dbt project (jaffle_analytics) has a bad night, then recovers.\n"
@@ -197,26 +585,7 @@ pub fn story(app: &App) -> Result<String> {
         writeln!(out)?;
     }
 
-    writeln!(
-        out,
-        "4. The fix ships; the next run is healthy. Steward ingests it:"
-    )?;
-    let summary = app.ingest_dbt(healthy_run())?;
-    writeln!(out, "   {summary}\n")?;
-    let after = app.issues(&IssueFilter::default())?;
-    writeln!(out, "5. Recoveries:\n")?;
-    for line in render::issues_table(&after).lines() {
-        writeln!(out, "   {line}")?;
-    }
-    let open = after.iter().filter(|i| i.is_active()).count();
-    writeln!(
-        out,
-        "\n   {} of {} issues resolved as recovered; {} still open.",
-        after.len() - open,
-        after.len(),
-        open
-    )?;
-    Ok(out)
+    Ok(())
 }
 
 /// A database file in the system temp folder, removed when dropped.

@@ -305,21 +305,6 @@ pub fn related_issues(
     Ok(out)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn incident_numbers_parse_in_every_form() {
-        for s in ["INC-7", "inc-7", "#7", "7", " 7 "] {
-            assert_eq!(parse_number(s), Some(7), "{s}");
-        }
-        assert_eq!(parse_number("INC-x"), None);
-        assert_eq!(parse_number("0"), None);
-        assert_eq!(label(12), "INC-12");
-    }
-}
-
 /// The lifecycle, in order.
 pub const STATUSES: [&str; 4] = ["investigating", "identified", "monitoring", "resolved"];
 
@@ -411,4 +396,19 @@ pub fn comment(
         now,
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn incident_numbers_parse_in_every_form() {
+        for s in ["INC-7", "inc-7", "#7", "7", " 7 "] {
+            assert_eq!(parse_number(s), Some(7), "{s}");
+        }
+        assert_eq!(parse_number("INC-x"), None);
+        assert_eq!(parse_number("0"), None);
+        assert_eq!(label(12), "INC-12");
+    }
 }

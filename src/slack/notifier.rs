@@ -165,8 +165,25 @@ fn plan_group(app: &crate::app::App, issue_id: i64) -> Result<Option<GroupPlan>>
         if group.is_empty() {
             group.push(anchor.clone());
         }
-        let ids: Vec<i64> = group.iter().map(|i| i.id).collect();
+        let mut ids: Vec<i64> = group.iter().map(|i| i.id).collect();
         let existing = find_message(c, &ids)?;
+        // A message keeps showing every issue it has shown, so a recovered check does not
+        // vanish from it when its sibling recovers first.
+        if let Some(p) = &existing {
+            let mut stmt = c.prepare_cached(
+                "SELECT DISTINCT issue_id FROM slack_messages WHERE purpose = 'alert' AND channel = ?1 AND ts = ?2 AND issue_id IS NOT NULL",
+            )?;
+            let shown: Vec<i64> = stmt.query_map(params![p.channel, p.ts], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+            for id in shown {
+                if !ids.contains(&id)
+                    && let Some(i) = issues::get(c, id)?
+                {
+                    ids.push(id);
+                    group.push(i);
+                }
+            }
+            group.sort_by_key(|i| (!i.is_active(), i.id));
+        }
         let impact = lineage.get(&anchor.asset).map(|n| lineage.impact(&[n]));
         let mut recent_comments = Vec::new();
         {
@@ -278,18 +295,28 @@ async fn issues_changed(ctx: &Arc<Context>, state: &Arc<State>, payload: &Value)
         .map(str::to_owned);
 
     // Plan every affected group once (symptoms update their root's message).
-    let mut plans: BTreeMap<i64, (GroupPlan, Vec<i64>)> = BTreeMap::new();
+    let mut plans: BTreeMap<String, (GroupPlan, Vec<i64>)> = BTreeMap::new();
     for id in ids {
         let app = ctx.app.clone();
         let Some(plan) = tokio::task::spawn_blocking(move || plan_group(&app, id)).await?? else {
             continue;
         };
+        let key = match &plan.existing {
+            Some(p) => format!("{}:{}", p.channel, p.ts),
+            None => format!("new:{}", plan.anchor),
+        };
         plans
-            .entry(plan.anchor)
+            .entry(key)
             .or_insert_with(|| (plan, Vec::new()))
             .1
             .push(id);
     }
+    let mut incidents: Vec<i64> = plans
+        .values()
+        .flat_map(|(p, _)| p.group.iter().filter_map(|i| i.incident_id))
+        .collect();
+    incidents.sort_unstable();
+    incidents.dedup();
     // Send per channel, channels in parallel (each is paced on its own).
     let mut by_channel: HashMap<String, Vec<(GroupPlan, Vec<i64>, blocks::Message)>> =
         HashMap::new();
@@ -330,7 +357,39 @@ async fn issues_changed(ctx: &Arc<Context>, state: &Arc<State>, payload: &Value)
     for r in futures_util::future::join_all(sends).await {
         r?;
     }
+    // Incidents show their issues' state: re-render those whose issues changed (but not for
+    // the re-render the incident itself asked for).
+    if reason != "incident" {
+        for n in incidents {
+            incident_changed(ctx, &serde_json::json!({"incident": n})).await?;
+        }
+    }
     Ok(())
+}
+
+/// Records which issues a message shows (one row per issue).
+async fn remember(ctx: &Arc<Context>, channel: &str, message_ts: &str, ids: &[i64]) -> Result<()> {
+    let (app, channel, message_ts, ids) = (
+        ctx.app.clone(),
+        channel.to_owned(),
+        message_ts.to_owned(),
+        ids.to_vec(),
+    );
+    let now = ctx.app.clock.now();
+    tokio::task::spawn_blocking(move || {
+        app.store.write(move |tx| {
+            for id in ids {
+                tx.execute(
+                    "INSERT INTO slack_messages (issue_id, channel, ts, purpose, state, updated_at)
+                     SELECT ?1, ?2, ?3, 'alert', 'posted', ?4
+                     WHERE NOT EXISTS (SELECT 1 FROM slack_messages WHERE issue_id = ?1 AND channel = ?2 AND ts = ?3)",
+                    params![id, channel, message_ts, ts(now)],
+                )?;
+            }
+            Ok(())
+        })
+    })
+    .await?
 }
 
 /// What happened, for the thread reply.
@@ -356,9 +415,11 @@ async fn deliver(
         .find(|i| i.id == plan.anchor)
         .cloned()
         .unwrap_or_else(|| plan.group[0].clone());
+    let shown: Vec<i64> = plan.group.iter().map(|i| i.id).collect();
     let posted = match &plan.existing {
         Some(p) => {
             ctx.api.update(&p.channel, &p.ts, &message).await?;
+            remember(ctx, &p.channel, &p.ts, &shown).await?;
             p.clone()
         }
         None => {
@@ -366,19 +427,7 @@ async fn deliver(
                 return Ok(()); // nothing to announce: muted, or already over before it was posted
             }
             let posted_ts = ctx.api.post(channel, &message, None).await?;
-            let (app, anchor_id, ch, ts2) =
-                (ctx.app.clone(), anchor.id, channel.to_owned(), posted_ts);
-            let now = ctx.app.clock.now();
-            tokio::task::spawn_blocking(move || {
-                app.store.write(move |tx| {
-                    tx.execute(
-                        "INSERT INTO slack_messages (issue_id, channel, ts, purpose, state, updated_at) VALUES (?1, ?2, ?3, 'alert', 'posted', ?4)",
-                        params![anchor_id, ch, ts2, ts(now)],
-                    )?;
-                    Ok(())
-                })
-            })
-            .await??;
+            remember(ctx, channel, &posted_ts, &shown).await?;
             // A brand-new message says it all; no thread reply.
             return Ok(());
         }

@@ -355,9 +355,45 @@ fn demo_tells_the_story() {
     let text = stdout(&out);
     assert!(text.contains(&format!("ROOT {PAYMENTS}")), "{text}");
     assert!(text.contains(&format!("ROOT {AD_SPEND}")), "{text}");
+    assert!(text.contains("0 still open"), "{text}");
     assert!(
-        text.contains("resolved as recovered; 0 still open"),
+        text.contains("6 of 7 issues resolved as recovered, 1 resolved by hand"),
         "{text}"
+    );
+
+    // The Slack story, as a transcript of the simulated workspace.
+    let transcript = text
+        .split("6. Slack, as the team sees it now")
+        .nth(1)
+        .and_then(|t| t.split("7. Recoveries").next())
+        .unwrap_or_else(|| panic!("no transcript: {text}"));
+    for needle in [
+        "#data-alerts",
+        "#marketing-data",
+        "#data-incidents",
+        "INC-1",
+        "edited",
+        "recovered",
+        "[buttons:",
+        "Ana opened “Declare incident”",
+        "Carla opened “Resolve: expected”",
+    ] {
+        assert!(transcript.contains(needle), "{needle} in {transcript}");
+    }
+    assert!(
+        transcript.lines().any(|l| l.starts_with("    ")
+            && l.contains("↳ @bruno: Found it: the payment_method_v2 column was renamed upstream")),
+        "an indented thread reply from Bruno: {transcript}"
+    );
+    assert!(
+        transcript.contains("@ana assigned this to @bruno"),
+        "mentions are names: {transcript}"
+    );
+    assert!(!transcript.contains("<@U"), "no raw mentions: {transcript}");
+    assert!(!transcript.contains("<!date"), "no raw dates: {transcript}");
+    assert!(
+        text.contains("INC-1 still open") && text.contains("thread replies"),
+        "the closing summary: {text}"
     );
 }
 
