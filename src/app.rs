@@ -324,6 +324,79 @@ impl App {
         self.store.read(|c| incidents::list(c, &lineage, open_only))
     }
 
+    /// Links an issue to an open incident; `move_from_open` takes it from another open one
+    /// (see [`incidents::link`]). Every incident touched and the issue's alert re-render.
+    pub fn incident_link(
+        &self,
+        n: i64,
+        issue_id: i64,
+        actor: &str,
+        move_from_open: bool,
+    ) -> Result<Incident> {
+        let now = self.clock.now();
+        let actor = actor.to_owned();
+        self.signal(self.store.write(move |tx| {
+            let previous = incidents::link(tx, n, issue_id, &actor, move_from_open, now)?;
+            let text = match previous {
+                Some(p) => format!("moved issue #{issue_id} here from {}", incidents::label(p)),
+                None => format!("linked issue #{issue_id}"),
+            };
+            incident_changed(tx, n, &actor, &text, now)?;
+            if let Some(p) = previous {
+                let text = format!("moved issue #{issue_id} to {}", incidents::label(n));
+                incident_changed(tx, p, &actor, &text, now)?;
+            }
+            issue_rerender(tx, issue_id, now)?;
+            Ok(())
+        }))?;
+        self.incident(n)
+    }
+
+    /// Removes an issue from an open incident (see [`incidents::unlink`]).
+    pub fn incident_unlink(&self, n: i64, issue_id: i64, actor: &str) -> Result<Incident> {
+        let now = self.clock.now();
+        let actor = actor.to_owned();
+        self.signal(self.store.write(move |tx| {
+            incidents::unlink(tx, n, issue_id, &actor, now)?;
+            incident_changed(tx, n, &actor, &format!("unlinked issue #{issue_id}"), now)?;
+            issue_rerender(tx, issue_id, now)?;
+            Ok(())
+        }))?;
+        self.incident(n)
+    }
+
+    /// Changes an open incident's severity (see [`incidents::set_severity`]).
+    pub fn incident_severity(&self, n: i64, severity: &str, actor: &str) -> Result<Incident> {
+        let now = self.clock.now();
+        let (severity, actor) = (severity.to_owned(), actor.to_owned());
+        self.signal(self.store.write(move |tx| {
+            incidents::set_severity(tx, n, &severity, &actor, now)?;
+            let text = format!(
+                "set the severity to *{}*",
+                severity.trim().to_ascii_uppercase()
+            );
+            incident_changed(tx, n, &actor, &text, now)
+        }))?;
+        self.incident(n)
+    }
+
+    /// Hands an open incident to a new commander (see [`incidents::set_commander`]).
+    pub fn incident_commander(&self, n: i64, commander: &str, actor: &str) -> Result<Incident> {
+        let now = self.clock.now();
+        let (commander, actor) = (commander.to_owned(), actor.to_owned());
+        self.signal(self.store.write(move |tx| {
+            incidents::set_commander(tx, n, &commander, &actor, now)?;
+            let text = format!("made {} the commander", commander.trim());
+            incident_changed(tx, n, &actor, &text, now)
+        }))?;
+        self.incident(n)
+    }
+
+    /// Every event of an incident and of its linked issues, in time order.
+    pub fn incident_timeline(&self, n: i64) -> Result<Vec<incidents::TimelineEntry>> {
+        self.store.read(|c| incidents::timeline(c, n))
+    }
+
     /// Open issues lineage relates to `issue_id` (for pre-selecting when declaring).
     pub fn related_issues(&self, issue_id: i64) -> Result<Vec<(Issue, bool)>> {
         let lineage = self.lineage.current();
@@ -365,6 +438,65 @@ impl App {
         };
         node_impact(lineage, reference)
     }
+
+    /// The data products of the config and the current lineage.
+    pub fn catalog(&self) -> crate::products::Catalog {
+        crate::products::Catalog::build(&self.config.products, &self.lineage.current())
+    }
+
+    /// Every data product's status now (see [`crate::products::statuses`]).
+    pub fn product_statuses(&self) -> Result<Vec<crate::products::ProductStatus>> {
+        let lineage = self.lineage.current();
+        let catalog = crate::products::Catalog::build(&self.config.products, &lineage);
+        let (open_issues, open_incidents) = self
+            .store
+            .read(|c| Ok((open_issues(c)?, incidents::list(c, &lineage, true)?)))?;
+        Ok(crate::products::statuses(
+            &lineage,
+            &catalog,
+            &open_issues,
+            &open_incidents,
+        ))
+    }
+
+    /// The public status page: products, their status and uptime, and the open incidents.
+    pub fn status_page(&self) -> Result<crate::products::StatusPage> {
+        let lineage = self.lineage.current();
+        let catalog = crate::products::Catalog::build(&self.config.products, &lineage);
+        let now = self.clock.now();
+        let since = now - crate::products::longest_window(&catalog);
+        let (open_issues, open_incidents, history) = self.store.read(|c| {
+            Ok((
+                open_issues(c)?,
+                incidents::list(c, &lineage, true)?,
+                crate::products::incident_spans(c, since)?,
+            ))
+        })?;
+        Ok(crate::products::status_page(
+            &lineage,
+            &catalog,
+            &open_issues,
+            &open_incidents,
+            &history,
+            now,
+        ))
+    }
+}
+
+/// Every issue not resolved, by id.
+fn open_issues(c: &rusqlite::Connection) -> Result<Vec<Issue>> {
+    let mut out = Vec::new();
+    for status in Status::ALL.into_iter().filter(|s| *s != Status::Resolved) {
+        out.extend(issues::list(
+            c,
+            &IssueFilter {
+                status: Some(status),
+                ..IssueFilter::default()
+            },
+        )?);
+    }
+    out.sort_by_key(|i| i.id);
+    Ok(out)
 }
 
 /// Tells integrations (through the outbox, in the same transaction) that a person changed an issue.
@@ -379,6 +511,39 @@ fn changed(
         tx,
         crate::outbox::ISSUES_CHANGED,
         &serde_json::json!({"issues": [id], "reason": reason, "actor": actor}),
+        now,
+    )?;
+    Ok(())
+}
+
+/// Tells integrations (in the same transaction) that a person changed incident `n`: the
+/// incident message re-renders and `text` goes to its thread.
+fn incident_changed(
+    tx: &rusqlite::Transaction,
+    n: i64,
+    actor: &str,
+    text: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
+    crate::outbox::enqueue(
+        tx,
+        crate::outbox::INCIDENT_CHANGED,
+        &serde_json::json!({"incident": n, "actor": actor, "text": text}),
+        now,
+    )?;
+    Ok(())
+}
+
+/// Re-renders an issue's alert (it shows its incident) without a thread reply.
+fn issue_rerender(
+    tx: &rusqlite::Transaction,
+    id: i64,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
+    crate::outbox::enqueue(
+        tx,
+        crate::outbox::ISSUES_CHANGED,
+        &serde_json::json!({"issues": [id], "reason": "incident"}),
         now,
     )?;
     Ok(())

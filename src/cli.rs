@@ -65,9 +65,10 @@ pub enum Command {
         #[arg(long, default_value = "cli")]
         actor: String,
     },
-    /// Comment on an issue.
+    /// Comment on an issue (`N`) or post an update on an incident (`INC-n`).
     Comment {
-        id: i64,
+        /// An issue number, or `INC-n` for an incident.
+        id: String,
         text: String,
         #[arg(long, default_value = "cli")]
         author: String,
@@ -145,11 +146,66 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Show one incident: `INC-n` or `n`.
+    /// Show one incident (`INC-n` or `n`), or change it: status, link, unlink, severity,
+    /// commander.
     Incident {
         id: String,
+        /// Print the incident as JSON (after the change, if any).
         #[arg(long)]
         json: bool,
+        #[command(subcommand)]
+        action: Option<IncidentAction>,
+    },
+    /// The post-incident report of an incident (`INC-n` or `n`), as Markdown.
+    Postmortem {
+        id: String,
+        /// Print the report's data as JSON instead.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Changes to one incident. Resolved incidents refuse every change but a status change, which
+/// reopens them.
+#[derive(Subcommand)]
+pub enum IncidentAction {
+    /// investigating, identified, monitoring or resolved (resolving needs --summary).
+    Status {
+        status: String,
+        /// Why (on resolving: the category, e.g. code_change, upstream_source_late).
+        #[arg(long)]
+        reason: Option<String>,
+        #[arg(long)]
+        summary: Option<String>,
+        #[arg(long, default_value = "cli")]
+        actor: String,
+    },
+    /// Link an issue (one in another open incident needs --move).
+    Link {
+        issue: i64,
+        /// Take the issue from the open incident it belongs to.
+        #[arg(long = "move")]
+        move_from_open: bool,
+        #[arg(long, default_value = "cli")]
+        actor: String,
+    },
+    /// Remove an issue from the incident.
+    Unlink {
+        issue: i64,
+        #[arg(long, default_value = "cli")]
+        actor: String,
+    },
+    /// SEV1, SEV2, SEV3 or SEV4.
+    Severity {
+        severity: String,
+        #[arg(long, default_value = "cli")]
+        actor: String,
+    },
+    /// Hand the incident to a new commander.
+    Commander {
+        who: String,
+        #[arg(long, default_value = "cli")]
+        actor: String,
     },
 }
 
@@ -352,6 +408,20 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Comment { id, text, author } => {
+            let is_incident = id.trim().to_ascii_uppercase().starts_with("INC-");
+            if is_incident {
+                let n = incident_number(&id)?;
+                let app = ctx.app()?;
+                refuse_resolved(&app.incident(n)?, "post an update")?;
+                app.incident_comment(n, &author, &text)?;
+                println!("update posted on {}", crate::incidents::label(n));
+                return Ok(());
+            }
+            let id: i64 = id
+                .trim()
+                .trim_start_matches('#')
+                .parse()
+                .map_err(|_| InputError::new(&id, "not an issue number or INC-n"))?;
             let c = ctx.app()?.comment(id, &author, &text)?;
             println!("comment {} added to issue #{id}", c.id);
             Ok(())
@@ -478,9 +548,27 @@ fn run(cli: Cli) -> Result<()> {
             );
             Ok(())
         }
-        Command::Incident { id, json } => {
-            let n = crate::incidents::parse_number(&id)
-                .ok_or_else(|| InputError::new(&id, "not an incident id; use INC-n or n"))?;
+        Command::Incident {
+            id,
+            json,
+            action: Some(action),
+        } => incident_action(&ctx, &id, json, action),
+        Command::Postmortem { id, json } => {
+            let n = incident_number(&id)?;
+            let data = crate::postmortem::load(&ctx.app()?, n)?;
+            if json {
+                print_json(&data)
+            } else {
+                print!("{}", crate::postmortem::render(&data));
+                Ok(())
+            }
+        }
+        Command::Incident {
+            id,
+            json,
+            action: None,
+        } => {
+            let n = incident_number(&id)?;
             let incident = ctx.app()?.incident(n)?;
             if json {
                 print_json(&incident)
@@ -513,6 +601,11 @@ fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Config(ConfigCommand::Check { json }) => {
+            let origin = cli
+                .config
+                .as_ref()
+                .map_or_else(|| "steward.toml".to_owned(), |p| p.display().to_string());
+            let products_note = check_products(&ctx, &origin)?;
             if json {
                 print_json(&ctx.config)
             } else {
@@ -533,9 +626,106 @@ fn run(cli: Cli) -> Result<()> {
                         "not set"
                     }
                 );
+                println!("# data products: {products_note}");
                 Ok(())
             }
         }
+    }
+}
+
+/// Checks `[[products]]` against the stored lineage, when a manifest was ingested: warnings go
+/// to stderr, a product matching nothing is an error. Returns the line saying what was checked.
+fn check_products(ctx: &Context_, origin: &str) -> Result<String> {
+    let lineage = match ctx.db.exists() {
+        true => Some(ctx.app()?.lineage.current()),
+        false => None,
+    };
+    let check = crate::products::check_config(origin, &ctx.config.products, lineage.as_deref());
+    for w in &check.warnings {
+        eprintln!("warning: {w}");
+    }
+    if let Some((last, rest)) = check.errors.split_last() {
+        for e in rest {
+            eprintln!("error: {e}");
+        }
+        return Err(last.clone().into());
+    }
+    Ok(check.note)
+}
+
+fn incident_number(id: &str) -> Result<i64> {
+    Ok(crate::incidents::parse_number(id)
+        .ok_or_else(|| InputError::new(id, "not an incident id; use INC-n or n"))?)
+}
+
+/// Acting on a resolved incident is refused (only a status change reopens it).
+fn refuse_resolved(incident: &crate::incidents::Incident, action: &str) -> Result<()> {
+    if incident.status == "resolved" {
+        return Err(InputError::new(
+            &incident.id,
+            format!("it is resolved; cannot {action} (a status change reopens it)"),
+        )
+        .kind(crate::error::InputErrorKind::Conflict)
+        .into());
+    }
+    Ok(())
+}
+
+fn incident_action(ctx: &Context_, id: &str, json: bool, action: IncidentAction) -> Result<()> {
+    let n = incident_number(id)?;
+    let app = ctx.app()?;
+    let label = crate::incidents::label(n);
+    let (incident, line) = match action {
+        IncidentAction::Status {
+            status,
+            reason,
+            summary,
+            actor,
+        } => {
+            if status.eq_ignore_ascii_case("resolved") {
+                refuse_resolved(&app.incident(n)?, "resolve it again")?;
+            }
+            let was = app.incident(n)?.status;
+            let i =
+                app.incident_status(n, &status, &actor, summary.as_deref(), reason.as_deref())?;
+            let line = if was == "resolved" && i.status != "resolved" {
+                format!("{label} reopened: {}", i.status)
+            } else {
+                format!("{label} is {}", i.status)
+            };
+            (i, line)
+        }
+        IncidentAction::Link {
+            issue,
+            move_from_open,
+            actor,
+        } => {
+            let i = app.incident_link(n, issue, &actor, move_from_open)?;
+            (i, format!("issue #{issue} linked to {label}"))
+        }
+        IncidentAction::Unlink { issue, actor } => {
+            let i = app.incident_unlink(n, issue, &actor)?;
+            (i, format!("issue #{issue} unlinked from {label}"))
+        }
+        IncidentAction::Severity { severity, actor } => {
+            let i = app.incident_severity(n, &severity, &actor)?;
+            let line = format!("{label} is {}", i.severity);
+            (i, line)
+        }
+        IncidentAction::Commander { who, actor } => {
+            let i = app.incident_commander(n, &who, &actor)?;
+            let line = format!(
+                "{label} commander: {}",
+                i.commander.as_deref().unwrap_or("none")
+            );
+            (i, line)
+        }
+    };
+    if json {
+        print_json(&incident)
+    } else {
+        println!("{line}");
+        Ok(())
     }
 }
 

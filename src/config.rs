@@ -15,6 +15,64 @@ pub struct Config {
     pub http: HttpConfig,
     /// Slack channels and routing; absent means no Slack.
     pub slack: Option<SlackConfig>,
+    /// `[[products]]`: data products (see [`crate::products`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub products: Vec<ProductConfig>,
+}
+
+/// `[[products]]`: a data product, the team that owns it and the dbt nodes it is made of.
+/// A product named like a `meta.data_product` value in the manifest also gets the nodes
+/// carrying it.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ProductConfig {
+    pub name: String,
+    /// The owning team.
+    pub team: String,
+    /// Where the product's status changes go: a channel ID.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
+    /// 1 is the most critical.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tier: Option<u8>,
+    /// The uptime target, a percentage such as "99.5%".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sla: Option<String>,
+    /// The window the SLA is measured over.
+    #[serde(default = "default_sla_window", with = "duration_text")]
+    pub window: Duration,
+    /// dbt-style selectors, unioned: `tag:x`, `path:x`, `group:x`, `exposure:x`, `fqn:a.b`,
+    /// `+model`, `model+`, a name or a unique_id.
+    #[serde(default)]
+    pub select: Vec<String>,
+    /// The line of `name` in the file (0 when not read from a file).
+    #[serde(skip)]
+    pub line: usize,
+    /// The line of each entry of `select`.
+    #[serde(skip)]
+    pub select_lines: Vec<usize>,
+}
+
+impl ProductConfig {
+    /// The SLA target as a fraction (99.5% → 0.995); None when unset or invalid.
+    pub fn sla_target(&self) -> Option<f64> {
+        self.sla.as_deref().and_then(parse_percent)
+    }
+
+    /// The line of `select[i]`, else the product's.
+    pub fn select_line(&self, i: usize) -> usize {
+        self.select_lines.get(i).copied().unwrap_or(self.line)
+    }
+}
+
+fn default_sla_window() -> Duration {
+    Duration::from_secs(30 * 86_400)
+}
+
+/// `"99.5%"` → 0.995. The percent sign is required, so 0.995 is never mistaken for 0.995%.
+pub fn parse_percent(s: &str) -> Option<f64> {
+    let n: f64 = s.trim().strip_suffix('%')?.trim().parse().ok()?;
+    (n > 0.0 && n <= 100.0).then_some(n / 100.0)
 }
 
 /// `[slack]`: where alerts and incidents go. `alerts_channel` and `incidents_channel` alone are
@@ -105,6 +163,7 @@ impl Default for Config {
             issues: IssuesConfig::default(),
             http: HttpConfig::default(),
             slack: None,
+            products: Vec::new(),
         }
     }
 }
@@ -139,7 +198,7 @@ impl IssuesConfig {
 impl Config {
     /// Parses and validates config text; errors name the file and line.
     pub fn parse(origin: &str, text: &str) -> Result<Config, InputError> {
-        let config: Config = toml::from_str(text).map_err(|e| {
+        let mut config: Config = toml::from_str(text).map_err(|e| {
             let location = e
                 .span()
                 .map(|s| {
@@ -149,6 +208,9 @@ impl Config {
                 .unwrap_or_default();
             InputError::new(origin, e.message().to_owned()).at(location)
         })?;
+        if !config.products.is_empty() {
+            note_product_lines(text, &mut config.products);
+        }
         config.validate(origin)?;
         Ok(config)
     }
@@ -214,7 +276,96 @@ impl Config {
                 "issues.default_environment must not be empty",
             ));
         }
+        self.validate_products(origin)
+    }
+
+    /// Static checks of `[[products]]`: names, channels, SLA, tiers and selector syntax.
+    /// Whether selectors match anything needs a lineage: see [`crate::products::check_config`].
+    fn validate_products(&self, origin: &str) -> Result<(), InputError> {
+        let at = |line: usize| {
+            if line > 0 {
+                format!("line {line}")
+            } else {
+                String::new()
+            }
+        };
+        let mut seen: Vec<(&str, usize)> = Vec::new();
+        for p in &self.products {
+            let err = |msg: String| InputError::new(origin, msg).at(at(p.line));
+            if p.name.trim().is_empty() {
+                return Err(err("products.name must not be empty".into()));
+            }
+            if let Some((_, first)) = seen.iter().find(|(n, _)| n.eq_ignore_ascii_case(&p.name)) {
+                let first = if *first > 0 {
+                    format!(" (first defined on line {first})")
+                } else {
+                    String::new()
+                };
+                return Err(err(format!("duplicate product name {:?}{first}", p.name)));
+            }
+            seen.push((&p.name, p.line));
+            if let Some(c) = &p.channel
+                && !looks_like_channel_id(c)
+            {
+                return Err(err(format!(
+                    "product {:?}: channel {c:?} is not a channel ID (like C0123ABCD)",
+                    p.name
+                )));
+            }
+            if p.tier == Some(0) {
+                return Err(err(format!(
+                    "product {:?}: tier must be at least 1 (1 is the most critical)",
+                    p.name
+                )));
+            }
+            if let Some(sla) = &p.sla
+                && parse_percent(sla).is_none()
+            {
+                return Err(err(format!(
+                    "product {:?}: sla {sla:?} is not a percentage like \"99.5%\"",
+                    p.name
+                )));
+            }
+            if p.window.is_zero() {
+                return Err(err(format!(
+                    "product {:?}: window must be longer than 0",
+                    p.name
+                )));
+            }
+            for (i, sel) in p.select.iter().enumerate() {
+                if let Err(e) = crate::products::parse_selector(sel) {
+                    return Err(
+                        InputError::new(origin, format!("product {:?}: {e}", p.name))
+                            .at(at(p.select_line(i))),
+                    );
+                }
+            }
+        }
         Ok(())
+    }
+}
+
+/// Records the line of each product's `name` and `select` entries, read from the spans of a
+/// second, lenient parse of the same text.
+fn note_product_lines(text: &str, products: &mut [ProductConfig]) {
+    #[derive(Deserialize)]
+    struct Doc {
+        #[serde(default)]
+        products: Vec<Spans>,
+    }
+    #[derive(Deserialize)]
+    struct Spans {
+        name: toml::Spanned<String>,
+        #[serde(default)]
+        select: Vec<toml::Spanned<String>>,
+    }
+    let Ok(doc) = toml::from_str::<Doc>(text) else {
+        return;
+    };
+    let line = |at: usize| text[..at.min(text.len())].matches('\n').count() + 1;
+    for (p, spans) in products.iter_mut().zip(doc.products) {
+        p.line = line(spans.name.span().start);
+        p.select_lines = spans.select.iter().map(|s| line(s.span().start)).collect();
     }
 }
 
@@ -383,6 +534,65 @@ mod tests {
         let s = c.slack.unwrap();
         assert_eq!(s.post_interval, Duration::from_millis(50));
         assert_eq!(s.routes[0].data_product.as_deref(), Some("revenue"));
+    }
+
+    const PRODUCTS: &str = "database = \"x.db\"\n\n[[products]]\nname = \"revenue\"\nteam = \"finance\"\nchannel = \"C0FINANCE1\"\ntier = 1\nsla = \"99.5%\"\nselect = [\n  \"+fct_revenue\",\n  \"tag:finance\",\n]\n\n[[products]]\nname = \"crm\"\nteam = \"core\"\nwindow = \"7d\"\nselect = [\"group:core\"]\n";
+
+    #[test]
+    fn products_parse_with_their_lines() {
+        let c = Config::parse("s.toml", PRODUCTS).unwrap();
+        let (rev, crm) = (&c.products[0], &c.products[1]);
+        assert_eq!((rev.line, rev.select_lines.as_slice()), (4, &[10, 11][..]));
+        assert_eq!(rev.sla_target(), Some(0.995));
+        assert_eq!(rev.window, Duration::from_secs(30 * 86_400));
+        assert_eq!(
+            (crm.line, crm.window),
+            (15, Duration::from_secs(7 * 86_400))
+        );
+        assert_eq!(crm.sla_target(), None);
+        // The effective config prints back and parses again.
+        let again = Config::parse("s.toml", &toml::to_string_pretty(&c).unwrap()).unwrap();
+        assert_eq!(again.products.len(), 2);
+        assert_eq!(again.products[0].select, rev.select);
+    }
+
+    #[test]
+    fn product_errors_name_their_line() {
+        let bad = |from: &str, to: &str| {
+            Config::parse("s.toml", &PRODUCTS.replacen(from, to, 1))
+                .unwrap_err()
+                .to_string()
+        };
+        let e = bad("tag:finance", "colour:red");
+        assert!(
+            e.starts_with("s.toml: line 11: ") && e.contains("unknown selector method \"colour\""),
+            "{e}"
+        );
+        let e = bad("name = \"crm\"", "name = \"Revenue\"");
+        assert!(
+            e.starts_with("s.toml: line 15: ")
+                && e.contains("duplicate product name \"Revenue\" (first defined on line 4)"),
+            "{e}"
+        );
+        let e = bad("99.5%", "0.995");
+        assert!(
+            e.contains("line 4") && e.contains("not a percentage"),
+            "{e}"
+        );
+        let e = bad("C0FINANCE1", "#finance");
+        assert!(
+            e.contains("line 4") && e.contains("not a channel ID"),
+            "{e}"
+        );
+        let e = bad("tier = 1", "tier = 0");
+        assert!(e.contains("tier must be at least 1"), "{e}");
+        let e = bad("team = \"core\"\n", "");
+        assert!(e.contains("line 14") && e.contains("team"), "{e}");
+        let e = bad("window = \"7d\"", "colour = \"red\"");
+        assert!(e.contains("line 17") && e.contains("colour"), "{e}");
+        assert_eq!(parse_percent("100%"), Some(1.0));
+        assert_eq!(parse_percent("0%"), None);
+        assert_eq!(parse_percent("101%"), None);
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! The HTTP API (hyper 1): ingest endpoints for machines, issue and lineage reads, `/healthz`.
+//! The HTTP API (hyper 1): ingest endpoints for machines, issue and lineage reads, `/healthz`
+//! and the status page (`/status`, `/status.json`).
 //!
 //! `/v1/*` needs `Authorization: Bearer $STEWARD_TOKEN`, compared in constant time. Bodies are
 //! limited (after gzip decompression) and parsed off the async threads; errors are
@@ -187,6 +188,18 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Reply {
     let method = req.method().clone();
     if path == "/healthz" {
         return json_reply(StatusCode::OK, &serde_json::json!({ "status": "ok" }));
+    }
+    if path == "/status" || path == "/status.json" {
+        // Public, like /healthz: the status page is meant for the whole company.
+        if method != Method::GET {
+            return error_reply(
+                StatusCode::METHOD_NOT_ALLOWED,
+                format!("method not allowed on {path}"),
+            );
+        }
+        return get_status(&shared, path == "/status.json")
+            .await
+            .unwrap_or_else(reply_for_error);
     }
     if !path.starts_with("/v1/") {
         return error_reply(StatusCode::NOT_FOUND, format!("no route {path}"));
@@ -461,6 +474,23 @@ async fn get_impact(
     let lineage = shared.app.lineage.current();
     let impact = app::node_impact(&lineage, &node)?;
     Ok(json_reply(StatusCode::OK, &impact))
+}
+
+/// `GET /status` (HTML) and `GET /status.json`: data products, their status and uptime, and
+/// the open incidents.
+async fn get_status(shared: &Arc<Shared>, json: bool) -> Result<Reply> {
+    let app = shared.app.clone();
+    let page = tokio::task::spawn_blocking(move || app.status_page()).await??;
+    if json {
+        return Ok(json_reply(StatusCode::OK, &page));
+    }
+    let html = crate::products::render_html(&page);
+    let mut r = Response::new(Full::new(Bytes::from(html)));
+    r.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    Ok(r)
 }
 
 /// Parses `a=1&b=x%20y` (later keys win).

@@ -18,6 +18,8 @@ pub mod issues;
 pub mod lineage;
 pub mod observation;
 pub mod outbox;
+pub mod postmortem;
+pub mod products;
 pub mod push;
 pub mod render;
 pub mod schema_version;

@@ -6,5 +6,7 @@ mod demo_project;
 mod deploy_files;
 mod engine;
 mod http_api;
+mod incidents_cli;
+mod products;
 mod slack_bot;
 mod support;

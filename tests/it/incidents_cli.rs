@@ -1,0 +1,402 @@
+//! Incident writes and the post-incident report through the real `steward` binary, on the demo
+//! project's broken run: declare, link (and refuse a link across open incidents), move through
+//! the lifecycle, post an update, resolve with a summary, and read it all back as JSON and as a
+//! Markdown report. Refused actions exit 2 with one line and change nothing.
+
+use crate::support::{demo_artifact, stderr, stdout, steward};
+use serde_json::Value;
+use std::path::Path;
+use std::process::Output;
+
+const PAYMENTS: &str = "model.jaffle_analytics.stg_shop__payments";
+const AD_SPEND: &str = "source.jaffle_analytics.marketing.ad_spend";
+
+fn ingest_broken(db: &Path) {
+    let f = |name: &str| demo_artifact("broken", name).to_str().unwrap().to_owned();
+    let out = steward(
+        db,
+        &[
+            "ingest",
+            "dbt",
+            "--manifest",
+            &f("manifest.json"),
+            "--run-results",
+            &f("run_results.json"),
+            "--sources",
+            &f("sources.json"),
+        ],
+    );
+    assert!(out.status.success(), "ingest failed: {}", stderr(&out));
+}
+
+fn ok(db: &Path, args: &[&str]) -> String {
+    let out = steward(db, args);
+    assert!(
+        out.status.success(),
+        "steward {args:?} failed: {}",
+        stderr(&out)
+    );
+    stdout(&out)
+}
+
+fn json(db: &Path, args: &[&str]) -> Value {
+    serde_json::from_str(&ok(db, args)).expect("JSON output")
+}
+
+/// The command is refused: exit 2, one line on stderr naming `what`, nothing on stdout.
+fn refused(out: &Output, what: &str) -> String {
+    let err = stderr(out);
+    assert_eq!(out.status.code(), Some(2), "expected exit 2; stderr: {err}");
+    assert_eq!(err.trim().lines().count(), 1, "one-line error: {err}");
+    assert!(err.starts_with("error: "), "{err}");
+    assert!(err.contains(what), "the error names {what}: {err}");
+    assert!(stdout(out).is_empty(), "{}", stdout(out));
+    err
+}
+
+/// Everything an incident is made of, to check refused commands change nothing.
+fn state(db: &Path, n: &str) -> (Value, usize) {
+    let report = json(db, &["postmortem", n, "--json"]);
+    (
+        report["incident"].clone(),
+        report["timeline"].as_array().unwrap().len(),
+    )
+}
+
+fn rfc3339(v: &Value, field: &str) {
+    let s = v[field]
+        .as_str()
+        .unwrap_or_else(|| panic!("`{field}` is a string: {v:#}"));
+    chrono::DateTime::parse_from_rfc3339(s)
+        .unwrap_or_else(|e| panic!("`{field}` = {s:?} is not RFC 3339: {e}"));
+}
+
+#[test]
+fn incident_lifecycle_through_the_cli_and_its_postmortem() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    ingest_broken(&db);
+    let issue = |id: &str| json(&db, &["issue", id, "--json"]);
+    assert_eq!(issue("1")["asset"], PAYMENTS);
+    assert_eq!(issue("7")["asset"], AD_SPEND);
+
+    // Declare with the payments error, then link the stale source.
+    let line = ok(
+        &db,
+        &[
+            "declare",
+            "--title",
+            "Revenue dashboard shows no payments",
+            "--issue",
+            "1",
+            "--severity",
+            "SEV2",
+            "--actor",
+            "ana",
+        ],
+    );
+    assert!(line.starts_with("declared INC-1: "), "{line}");
+    assert_eq!(
+        ok(&db, &["incident", "INC-1", "link", "7", "--actor", "ana"]).trim(),
+        "issue #7 linked to INC-1"
+    );
+    assert_eq!(issue("7")["incident_id"], 1);
+
+    // An issue in another open incident is not taken silently; --move takes it.
+    ok(
+        &db,
+        &["declare", "--title", "Customer emails", "--issue", "3"],
+    );
+    let before = state(&db, "INC-1");
+    let err = refused(
+        &steward(&db, &["incident", "INC-1", "link", "3"]),
+        "issue 3",
+    );
+    assert!(err.contains("INC-2") && err.contains("--move"), "{err}");
+    refused(&steward(&db, &["incident", "INC-2", "link", "7"]), "INC-1");
+    refused(
+        &steward(&db, &["incident", "INC-1", "link", "7"]),
+        "already linked",
+    );
+    assert_eq!(state(&db, "INC-1"), before, "refusals change nothing");
+    assert_eq!(issue("3")["incident_id"], 2);
+    ok(&db, &["incident", "INC-1", "link", "3", "--move"]);
+    assert_eq!(issue("3")["incident_id"], 1);
+    assert!(
+        json(&db, &["incident", "2", "--json"])["issues"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        ok(&db, &["incident", "INC-1", "unlink", "3"]).trim(),
+        "issue #3 unlinked from INC-1"
+    );
+    assert!(issue("3")["incident_id"].is_null());
+    refused(
+        &steward(&db, &["incident", "INC-1", "unlink", "3"]),
+        "not linked",
+    );
+
+    // Severity and commander, by `INC-n` or bare `n`.
+    assert_eq!(
+        ok(&db, &["incident", "1", "severity", "sev1"]).trim(),
+        "INC-1 is SEV1"
+    );
+    refused(
+        &steward(&db, &["incident", "1", "severity", "SEV9"]),
+        "SEV9",
+    );
+    assert_eq!(
+        ok(
+            &db,
+            &["incident", "INC-1", "commander", "bruno", "--actor", "ana"]
+        )
+        .trim(),
+        "INC-1 commander: bruno"
+    );
+
+    // The lifecycle, an update, and resolving (which needs a summary).
+    assert_eq!(
+        ok(
+            &db,
+            &["incident", "1", "status", "monitoring", "--actor", "bruno"]
+        )
+        .trim(),
+        "INC-1 is monitoring"
+    );
+    assert_eq!(
+        ok(
+            &db,
+            &[
+                "comment",
+                "INC-1",
+                "Reverted the payments deploy; rerunning",
+                "--author",
+                "carla"
+            ]
+        )
+        .trim(),
+        "update posted on INC-1"
+    );
+    ok(
+        &db,
+        &["comment", "1", "Payments model fails on a null cast"],
+    );
+
+    // `incidents --json` and `incident INC-1 --json` carry the incident as every face shows it.
+    let list = json(&db, &["incidents", "--json"]);
+    let listed = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == "INC-1")
+        .expect("INC-1 is listed while open")
+        .clone();
+    let one = json(&db, &["incident", "INC-1", "--json"]);
+    assert_eq!(listed, one);
+    assert_eq!(one["title"], "Revenue dashboard shows no payments");
+    assert_eq!(one["severity"], "SEV1");
+    assert_eq!(one["status"], "monitoring");
+    assert_eq!(one["commander"], "bruno");
+    assert_eq!(one["issues"], serde_json::json!([1, 7]));
+    let roots: Vec<&str> = one["root_causes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["unique_id"].as_str().unwrap())
+        .collect();
+    assert!(
+        roots.contains(&PAYMENTS) && roots.contains(&AD_SPEND),
+        "{roots:?}"
+    );
+    for field in ["data_products", "exposures", "owners"] {
+        assert!(
+            !one["impact"][field].as_array().unwrap().is_empty(),
+            "impact.{field}: {one:#}"
+        );
+    }
+    assert!(
+        one["impact"]["data_products"]
+            .as_array()
+            .unwrap()
+            .contains(&Value::from("revenue"))
+    );
+    for field in ["impact_started", "declared", "acknowledged"] {
+        rfc3339(&one, field);
+    }
+    assert!(one["resolved"].is_null());
+
+    let before = state(&db, "INC-1");
+    let err = refused(
+        &steward(&db, &["incident", "INC-1", "status", "resolved"]),
+        "INC-1",
+    );
+    assert!(err.contains("summary"), "{err}");
+    refused(
+        &steward(&db, &["incident", "INC-1", "status", "closed"]),
+        "closed",
+    );
+    assert_eq!(state(&db, "INC-1"), before, "refusals change nothing");
+    assert_eq!(
+        ok(
+            &db,
+            &[
+                "incident",
+                "INC-1",
+                "status",
+                "resolved",
+                "--summary",
+                "A deploy broke the payments model; reverted and rerun.",
+                "--reason",
+                "code_change",
+                "--actor",
+                "bruno",
+            ]
+        )
+        .trim(),
+        "INC-1 is resolved"
+    );
+    let resolved = json(&db, &["incident", "INC-1", "--json"]);
+    assert_eq!(resolved["status"], "resolved");
+    assert_eq!(resolved["resolution_reason"], "code_change");
+    for field in ["impact_started", "declared", "acknowledged", "resolved"] {
+        rfc3339(&resolved, field);
+    }
+    assert!(
+        json(&db, &["incidents", "--json"])
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["id"] != "INC-1"),
+        "a resolved incident is not open"
+    );
+    let all = json(&db, &["incidents", "--all", "--json"]);
+    assert_eq!(
+        all.as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["id"] == "INC-1")
+            .unwrap(),
+        &resolved
+    );
+
+    // A resolved incident refuses changes; only a status change (a reopening) is allowed.
+    let before = state(&db, "INC-1");
+    for args in [
+        &["incident", "INC-1", "link", "2"][..],
+        &["incident", "INC-1", "unlink", "7"],
+        &["incident", "INC-1", "severity", "SEV3"],
+        &["incident", "INC-1", "commander", "dmitri"],
+        &[
+            "incident",
+            "INC-1",
+            "status",
+            "resolved",
+            "--summary",
+            "again",
+        ],
+        &["comment", "INC-1", "too late"],
+    ] {
+        let err = refused(&steward(&db, args), "INC-1");
+        assert!(err.contains("resolved"), "{args:?}: {err}");
+    }
+    assert_eq!(state(&db, "INC-1"), before, "refusals change nothing");
+
+    // The post-incident report.
+    let md = ok(&db, &["postmortem", "INC-1"]);
+    for heading in [
+        "## Summary",
+        "## Timeline",
+        "## Root cause",
+        "## Impact",
+        "## People",
+        "## Comments",
+        "## Metrics",
+        "## Action items",
+    ] {
+        assert!(md.lines().any(|l| l == heading), "missing {heading}:\n{md}");
+    }
+    let section = |name: &str| -> String {
+        md.split("\n## ")
+            .find(|s| s.starts_with(name))
+            .unwrap_or_else(|| panic!("no {name}"))
+            .to_owned()
+    };
+    assert!(section("Summary").contains("A deploy broke the payments model"));
+    assert!(section("Root cause").contains(PAYMENTS), "{md}");
+    assert!(section("Root cause").contains(" → "), "{md}");
+    assert!(section("Impact").contains("revenue"), "{md}");
+    assert!(md.contains("Reverted the payments deploy; rerunning"));
+    assert!(section("Comments").contains("Payments model fails on a null cast"));
+    let timeline = section("Timeline");
+    for what in [
+        "ana · declared the incident",
+        "ana · linked issue #7",
+        "moved issue #3 here from INC-2",
+        "unlinked issue #3",
+        "severity SEV2 → SEV1",
+        "ana · made bruno the commander",
+        "bruno · status investigating → monitoring",
+        "carla · commented: Reverted the payments deploy",
+        "issue #1: commented: Payments model fails on a null cast",
+        "bruno · status monitoring → resolved (reason: code_change)",
+    ] {
+        assert!(
+            timeline.contains(what),
+            "timeline lacks {what:?}:\n{timeline}"
+        );
+    }
+    let people = section("People");
+    assert!(people.contains("- **Commander:** bruno"), "{people}");
+    assert!(people.contains("- **Declared by:** ana"), "{people}");
+    assert!(people.contains("carla"), "{people}");
+    assert!(section("Metrics").contains("Time to acknowledge"));
+    assert!(md.contains("- [ ] "));
+    let data = json(&db, &["postmortem", "1", "--json"]);
+    assert_eq!(data["incident"]["id"], "INC-1");
+    assert!(!data["metrics"]["ongoing"].as_bool().unwrap());
+    assert!(data["metrics"]["response_seconds"].is_i64());
+
+    // Reopening is allowed and logged as such.
+    assert_eq!(
+        ok(&db, &["incident", "INC-1", "status", "investigating"]).trim(),
+        "INC-1 reopened: investigating"
+    );
+    let reopened = json(&db, &["incident", "INC-1", "--json"]);
+    assert!(reopened["resolved"].is_null());
+    assert!(ok(&db, &["postmortem", "INC-1"]).contains("reopened: resolved → investigating"));
+}
+
+#[test]
+fn missing_incidents_and_issues_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    ingest_broken(&db);
+    ok(&db, &["declare", "--title", "Payments", "--issue", "1"]);
+    let before = state(&db, "INC-1");
+    for args in [
+        &["incident", "INC-99", "--json"][..],
+        &["incident", "INC-99", "status", "monitoring"],
+        &["incident", "INC-99", "link", "2"],
+        &["incident", "INC-99", "unlink", "1"],
+        &["incident", "INC-99", "severity", "SEV1"],
+        &["incident", "99", "commander", "ana"],
+        &["comment", "INC-99", "hello"],
+        &["postmortem", "INC-99"],
+    ] {
+        refused(&steward(&db, args), "INC-99");
+    }
+    refused(
+        &steward(&db, &["incident", "INC-1", "link", "999"]),
+        "issue 999",
+    );
+    refused(
+        &steward(&db, &["incident", "INC-1", "unlink", "999"]),
+        "issue 999",
+    );
+    refused(&steward(&db, &["comment", "999", "hello"]), "issue 999");
+    refused(&steward(&db, &["incident", "nope", "--json"]), "nope");
+    refused(&steward(&db, &["postmortem", "INC-x"]), "INC-x");
+    assert_eq!(state(&db, "INC-1"), before, "refusals change nothing");
+}
