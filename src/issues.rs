@@ -808,13 +808,16 @@ fn attach_links(conn: &Connection, issues: &mut [Issue]) -> Result<()> {
     if issues.is_empty() {
         return Ok(());
     }
+    // Only the links of the listed issues: a small list (one alert group) must not pay for the
+    // whole table. The ids travel as one JSON array parameter.
+    let ids = serde_json::to_string(&issues.iter().map(|i| i.id).collect::<Vec<_>>())?;
     let mut children: HashMap<i64, Vec<(i64, String, String)>> = HashMap::new();
     {
         let mut stmt = conn.prepare_cached(
             "SELECT id, symptom_of, coalesce(node, asset), CASE WHEN status = 'resolved' THEN 'resolved' ELSE raw_status END
-             FROM issues WHERE symptom_of IS NOT NULL ORDER BY id",
+             FROM issues WHERE symptom_of IN (SELECT value FROM json_each(?1)) ORDER BY id",
         )?;
-        let rows = stmt.query_map([], |r| {
+        let rows = stmt.query_map([&ids], |r| {
             Ok((
                 r.get::<_, i64>(0)?,
                 r.get::<_, i64>(1)?,
@@ -829,9 +832,11 @@ fn attach_links(conn: &Connection, issues: &mut [Issue]) -> Result<()> {
     }
     let mut skipped: HashMap<i64, Vec<String>> = HashMap::new();
     {
-        let mut stmt = conn
-            .prepare_cached("SELECT root_issue_id, unique_id FROM symptoms ORDER BY unique_id")?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+        let mut stmt = conn.prepare_cached(
+            "SELECT root_issue_id, unique_id FROM symptoms
+             WHERE root_issue_id IN (SELECT value FROM json_each(?1)) ORDER BY unique_id",
+        )?;
+        let rows = stmt.query_map([&ids], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
         for row in rows {
             let (root, uid) = row?;
             skipped.entry(root).or_default().push(uid);

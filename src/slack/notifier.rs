@@ -155,6 +155,7 @@ fn plan_group(app: &crate::app::App, issue_id: i64) -> Result<Option<GroupPlan>>
             c,
             &IssueFilter {
                 env: Some(anchor.env.clone()),
+                asset: Some(anchor.asset.clone()),
                 ..Default::default()
             },
         )?
@@ -297,6 +298,11 @@ async fn issues_changed(ctx: &Arc<Context>, state: &Arc<State>, payload: &Value)
     // Plan every affected group once (symptoms update their root's message).
     let mut plans: BTreeMap<String, (GroupPlan, Vec<i64>)> = BTreeMap::new();
     for id in ids {
+        // An issue already shown by a planned group needs no plan of its own.
+        if let Some((_, changed)) = plans.values_mut().find(|(p, _)| p.group.iter().any(|i| i.id == id)) {
+            changed.push(id);
+            continue;
+        }
         let app = ctx.app.clone();
         let Some(plan) = tokio::task::spawn_blocking(move || plan_group(&app, id)).await?? else {
             continue;
