@@ -459,6 +459,19 @@ impl App {
         ))
     }
 
+    /// The metrics report over `window` ending now (see [`crate::metrics`]).
+    pub fn report(&self, window: &crate::metrics::Window) -> Result<crate::metrics::Report> {
+        let lineage = self.lineage.current();
+        let catalog = crate::products::Catalog::build(&self.config.products, &lineage);
+        let now = self.clock.now();
+        let (issues, incidents) = self
+            .store
+            .read(|c| crate::metrics::load(c, now - window.length))?;
+        Ok(crate::metrics::compute(
+            &lineage, &catalog, &issues, &incidents, window, now,
+        ))
+    }
+
     /// The public status page: products, their status and uptime, and the open incidents.
     pub fn status_page(&self) -> Result<crate::products::StatusPage> {
         let lineage = self.lineage.current();

@@ -156,6 +156,15 @@ pub enum Command {
         #[command(subcommand)]
         action: Option<IncidentAction>,
     },
+    /// Metrics: uptime, SLA and error budget per data product; MTTA, MTTR and the noisiest
+    /// assets and checks per team.
+    Report {
+        /// The window, ending now: 7d, 30d, 90d or any duration.
+        #[arg(long, default_value = "30d")]
+        since: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// The post-incident report of an incident (`INC-n` or `n`), as Markdown.
     Postmortem {
         id: String,
@@ -553,6 +562,16 @@ fn run(cli: Cli) -> Result<()> {
             json,
             action: Some(action),
         } => incident_action(&ctx, &id, json, action),
+        Command::Report { since, json } => {
+            let window = crate::metrics::Window::parse(&since)?;
+            let report = ctx.app()?.report(&window)?;
+            if json {
+                print_json(&report)
+            } else {
+                print!("{}", crate::metrics::render(&report));
+                Ok(())
+            }
+        }
         Command::Postmortem { id, json } => {
             let n = incident_number(&id)?;
             let data = crate::postmortem::load(&ctx.app()?, n)?;

@@ -836,7 +836,9 @@ fn attach_links(conn: &Connection, issues: &mut [Issue]) -> Result<()> {
             "SELECT root_issue_id, unique_id FROM symptoms
              WHERE root_issue_id IN (SELECT value FROM json_each(?1)) ORDER BY unique_id",
         )?;
-        let rows = stmt.query_map([&ids], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+        let rows = stmt.query_map([&ids], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+        })?;
         for row in rows {
             let (root, uid) = row?;
             skipped.entry(root).or_default().push(uid);

@@ -16,6 +16,7 @@ pub mod incidents;
 pub mod ingest;
 pub mod issues;
 pub mod lineage;
+pub mod metrics;
 pub mod observation;
 pub mod outbox;
 pub mod postmortem;

@@ -299,7 +299,10 @@ async fn issues_changed(ctx: &Arc<Context>, state: &Arc<State>, payload: &Value)
     let mut plans: BTreeMap<String, (GroupPlan, Vec<i64>)> = BTreeMap::new();
     for id in ids {
         // An issue already shown by a planned group needs no plan of its own.
-        if let Some((_, changed)) = plans.values_mut().find(|(p, _)| p.group.iter().any(|i| i.id == id)) {
+        if let Some((_, changed)) = plans
+            .values_mut()
+            .find(|(p, _)| p.group.iter().any(|i| i.id == id))
+        {
             changed.push(id);
             continue;
         }

@@ -8,5 +8,6 @@ mod engine;
 mod http_api;
 mod incidents_cli;
 mod products;
+mod report;
 mod slack_bot;
 mod support;
