@@ -40,6 +40,8 @@ pub struct IssueDetail {
     pub comments: Vec<Comment>,
     pub events: Vec<Event>,
     pub slack: Option<SlackRef>,
+    /// Whether the node's dbt code changed since the check last passed (None: unknown).
+    pub changed_since_last_pass: Option<bool>,
 }
 
 /// The impact of one node, as `steward lineage impact` and `GET /v1/lineage/impact` show it.
@@ -168,6 +170,20 @@ impl App {
         })
     }
 
+    /// The severity `[incidents]` suggests for an incident grouping `issues` (see
+    /// [`incidents::suggest_severity`]); the default severity when there are none.
+    pub fn suggest_severity(&self, issues: &[&Issue]) -> String {
+        let lineage = self.lineage.current();
+        let catalog = crate::products::Catalog::build(&self.config.products, &lineage);
+        let mut assets: Vec<_> = issues
+            .iter()
+            .filter_map(|i| lineage.get(&i.asset))
+            .collect();
+        assets.sort_unstable();
+        assets.dedup();
+        incidents::suggest_severity(&self.config, &lineage, &catalog, &assets)
+    }
+
     pub fn issues(&self, filter: &IssueFilter) -> Result<Vec<Issue>> {
         self.store.read(|c| issues::list(c, filter))
     }
@@ -182,11 +198,13 @@ impl App {
                     |r| Ok(SlackRef { channel: r.get(0)?, ts: r.get(1)? }),
                 )
                 .optional()?;
+            let changed_since_last_pass = crate::changes::changed_since_last_pass(c, &issue)?;
             Ok(IssueDetail {
                 issue,
                 comments: issues::comments(c, id)?,
                 events: issues::events(c, id)?,
                 slack,
+                changed_since_last_pass,
             })
         })
     }

@@ -18,6 +18,53 @@ pub struct Config {
     /// `[[products]]`: data products (see [`crate::products`]).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub products: Vec<ProductConfig>,
+    /// `[incidents]`: the severity suggested when an incident is declared without one.
+    #[serde(skip_serializing_if = "IncidentsConfig::is_default")]
+    pub incidents: IncidentsConfig,
+}
+
+/// `[incidents]`: `default_severity` and `[[incidents.severity_rules]]`, first match wins.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct IncidentsConfig {
+    /// The severity when no rule matches.
+    pub default_severity: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub severity_rules: Vec<SeverityRule>,
+}
+
+impl Default for IncidentsConfig {
+    fn default() -> Self {
+        IncidentsConfig {
+            default_severity: "SEV3".to_owned(),
+            severity_rules: Vec::new(),
+        }
+    }
+}
+
+impl IncidentsConfig {
+    fn is_default(&self) -> bool {
+        *self == IncidentsConfig::default()
+    }
+}
+
+/// One severity rule: `severity` and exactly one condition.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SeverityRule {
+    pub severity: String,
+    /// A data product of this tier or lower (more critical) is affected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tier: Option<u8>,
+    /// This data product is affected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_product: Option<String>,
+    /// An impacted exposure has this type (`dashboard`, `ml`, `application`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exposure_type: Option<String>,
+    /// The line of `severity` in the file (0 when not read from a file).
+    #[serde(skip)]
+    pub line: usize,
 }
 
 /// `[[products]]`: a data product, the team that owns it and the dbt nodes it is made of.
@@ -164,6 +211,7 @@ impl Default for Config {
             http: HttpConfig::default(),
             slack: None,
             products: Vec::new(),
+            incidents: IncidentsConfig::default(),
         }
     }
 }
@@ -210,6 +258,9 @@ impl Config {
         })?;
         if !config.products.is_empty() {
             note_product_lines(text, &mut config.products);
+        }
+        if !config.incidents.severity_rules.is_empty() {
+            note_rule_lines(text, &mut config.incidents.severity_rules);
         }
         config.validate(origin)?;
         Ok(config)
@@ -276,7 +327,55 @@ impl Config {
                 "issues.default_environment must not be empty",
             ));
         }
-        self.validate_products(origin)
+        self.validate_products(origin)?;
+        self.validate_incidents(origin)
+    }
+
+    /// `[incidents]`: known severities and exactly one condition per rule.
+    fn validate_incidents(&self, origin: &str) -> Result<(), InputError> {
+        let known = |s: &str| crate::incidents::SEVERITIES.contains(&s);
+        let inc = &self.incidents;
+        if !known(&inc.default_severity) {
+            return Err(InputError::new(
+                origin,
+                format!(
+                    "incidents.default_severity {:?} must be SEV1, SEV2, SEV3 or SEV4",
+                    inc.default_severity
+                ),
+            ));
+        }
+        for r in &inc.severity_rules {
+            let err = |msg: String| {
+                let e = InputError::new(origin, msg);
+                if r.line > 0 {
+                    e.at(format!("line {}", r.line))
+                } else {
+                    e
+                }
+            };
+            if !known(&r.severity) {
+                return Err(err(format!(
+                    "incidents.severity_rules: severity {:?} must be SEV1, SEV2, SEV3 or SEV4",
+                    r.severity
+                )));
+            }
+            let conditions = usize::from(r.tier.is_some())
+                + usize::from(r.data_product.is_some())
+                + usize::from(r.exposure_type.is_some());
+            if conditions != 1 {
+                return Err(err(
+                    "incidents.severity_rules: give exactly one of tier, data_product or exposure_type"
+                        .to_owned(),
+                ));
+            }
+            if r.tier == Some(0) {
+                return Err(err(
+                    "incidents.severity_rules: tier must be at least 1 (1 is the most critical)"
+                        .to_owned(),
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Static checks of `[[products]]`: names, channels, SLA, tiers and selector syntax.
@@ -366,6 +465,34 @@ fn note_product_lines(text: &str, products: &mut [ProductConfig]) {
     for (p, spans) in products.iter_mut().zip(doc.products) {
         p.line = line(spans.name.span().start);
         p.select_lines = spans.select.iter().map(|s| line(s.span().start)).collect();
+    }
+}
+
+/// Records the line of each severity rule's `severity`, from a lenient second parse.
+fn note_rule_lines(text: &str, rules: &mut [SeverityRule]) {
+    #[derive(Deserialize)]
+    struct Doc {
+        #[serde(default)]
+        incidents: Option<Incidents>,
+    }
+    #[derive(Deserialize)]
+    struct Incidents {
+        #[serde(default)]
+        severity_rules: Vec<Spans>,
+    }
+    #[derive(Deserialize)]
+    struct Spans {
+        severity: toml::Spanned<String>,
+    }
+    let Ok(Doc {
+        incidents: Some(inc),
+    }) = toml::from_str::<Doc>(text)
+    else {
+        return;
+    };
+    let line = |at: usize| text[..at.min(text.len())].matches('\n').count() + 1;
+    for (r, spans) in rules.iter_mut().zip(inc.severity_rules) {
+        r.line = line(spans.severity.span().start);
     }
 }
 
@@ -593,6 +720,49 @@ mod tests {
         assert_eq!(parse_percent("100%"), Some(1.0));
         assert_eq!(parse_percent("0%"), None);
         assert_eq!(parse_percent("101%"), None);
+    }
+
+    #[test]
+    fn severity_rules_parse_and_errors_name_their_line() {
+        let c = Config::parse("s.toml", "").unwrap();
+        assert_eq!(c.incidents, IncidentsConfig::default());
+        let text = "[incidents]\ndefault_severity = \"SEV4\"\n\n[[incidents.severity_rules]]\nseverity = \"SEV1\"\ntier = 1\n\n[[incidents.severity_rules]]\nseverity = \"SEV2\"\nexposure_type = \"ml\"\n";
+        let c = Config::parse("s.toml", text).unwrap();
+        assert_eq!(c.incidents.default_severity, "SEV4");
+        let rules = &c.incidents.severity_rules;
+        assert_eq!((rules[0].line, rules[0].tier), (5, Some(1)));
+        assert_eq!(
+            (rules[1].line, rules[1].exposure_type.as_deref()),
+            (9, Some("ml"))
+        );
+        let e = Config::parse(
+            "s.toml",
+            "[incidents]\n[[incidents.severity_rules]]\nseverity = \"SEV1\"\ncolour = \"red\"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("line 4") && e.contains("colour"), "{e}");
+        let e = Config::parse(
+            "s.toml",
+            "\n[[incidents.severity_rules]]\nseverity = \"SEV1\"\ntier = 1\ndata_product = \"revenue\"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.starts_with("s.toml: line 3") && e.contains("exactly one"),
+            "{e}"
+        );
+        let e = Config::parse(
+            "s.toml",
+            "[[incidents.severity_rules]]\nseverity = \"SEV9\"\ntier = 2\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.starts_with("s.toml: line 2") && e.contains("SEV9"), "{e}");
+        let e = Config::parse("s.toml", "[incidents]\ndefault_severity = \"high\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("default_severity"), "{e}");
     }
 
     #[test]

@@ -6,6 +6,7 @@
 pub mod alerts;
 pub mod app;
 pub mod artifacts;
+pub mod changes;
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -277,6 +277,10 @@ fn declare_draft(app: &App, issue: i64) -> Result<blocks::DeclareDraft> {
         .filter(|(_, pre)| *pre)
         .map(|(i, _)| i.id)
         .collect();
+    let grouped: Vec<&crate::issues::Issue> = std::iter::once(&detail.issue)
+        .chain(related.iter().filter(|(_, pre)| *pre).map(|(i, _)| i))
+        .collect();
+    let severity = app.suggest_severity(&grouped);
     let title = format!(
         "{} failing on {}",
         crate::render::short_name(&detail.issue.check),
@@ -287,7 +291,7 @@ fn declare_draft(app: &App, issue: i64) -> Result<blocks::DeclareDraft> {
         title,
         candidates,
         preselected,
-        severity: None,
+        severity: Some(severity),
     })
 }
 
@@ -567,13 +571,16 @@ async fn run_command(ctx: &Arc<Context>, user: &str, cmd: Command) -> Result<blo
             ))
         }
         Command::Declare { title } => {
-            let declaration = Declaration {
-                title: title.unwrap_or_else(|| "Data incident".to_owned()),
-                severity: "SEV3".to_owned(),
-                declared_by: actor,
-                ..Default::default()
-            };
-            let i = core(ctx, move |app| app.declare(declaration)).await?;
+            let title = title.unwrap_or_else(|| "Data incident".to_owned());
+            let i = core(ctx, move |app| {
+                app.declare(Declaration {
+                    title,
+                    severity: app.suggest_severity(&[]),
+                    declared_by: actor,
+                    ..Default::default()
+                })
+            })
+            .await?;
             blocks::ephemeral_text(&format!("Declared {}: {}.", i.id, i.title))
         }
         Command::Incidents => {

@@ -286,6 +286,14 @@ async fn declaring_from_an_alert_opens_an_incident_with_related_issues() {
         .rev()
         .find(|v| v.view["callback_id"] == "steward.declare")
         .unwrap();
+    // The severity select pre-selects the `[incidents]` suggestion (SEV3 with no rules).
+    let preselected = view.view["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["element"]["action_id"] == "steward.severity")
+        .map(|b| b["element"]["initial_option"]["value"].clone());
+    assert_eq!(preselected, Some(json!("SEV3")), "{:#}", view.view);
 
     // An empty title is refused inside the modal (response_action errors in the ack).
     let bad = bot
