@@ -332,6 +332,55 @@ impl App {
         }))
     }
 
+    /// Posts a stakeholder update on an open incident: stored as an incident comment, and sent
+    /// (through the outbox) to the incident's thread and to the channels of the data products
+    /// it affects. Returns those channels. A missing or resolved incident is an [`InputError`].
+    ///
+    /// [`InputError`]: crate::error::InputError
+    pub fn stakeholder_update(&self, n: i64, author: &str, text: &str) -> Result<Vec<String>> {
+        let incident = self.incident(n)?;
+        let channels = self.product_channels(&incident)?;
+        let now = self.clock.now();
+        let (author, text, payload_channels) =
+            (author.to_owned(), text.trim().to_owned(), channels.clone());
+        self.signal(self.store.write(move |tx| {
+            incidents::comment(tx, n, &author, &text, now)?;
+            crate::outbox::enqueue(
+                tx,
+                crate::outbox::STAKEHOLDER_UPDATE,
+                &serde_json::json!({
+                    "incident": n,
+                    "actor": author,
+                    "text": text,
+                    "channels": payload_channels,
+                }),
+                now,
+            )?;
+            Ok(())
+        }))?;
+        Ok(channels)
+    }
+
+    /// The channels of the data products an incident affects (its impact names them, or the
+    /// product status lists the incident), deduplicated, in catalog order.
+    fn product_channels(&self, incident: &Incident) -> Result<Vec<String>> {
+        let mut channels: Vec<String> = Vec::new();
+        for p in self.product_statuses()? {
+            let hit = incident
+                .impact
+                .data_products
+                .iter()
+                .any(|d| d.eq_ignore_ascii_case(&p.name))
+                || p.incidents.contains(&incident.id);
+            if let Some(c) = p.channel.filter(|c| hit && !c.trim().is_empty())
+                && !channels.contains(&c)
+            {
+                channels.push(c);
+            }
+        }
+        Ok(channels)
+    }
+
     pub fn incident(&self, n: i64) -> Result<Incident> {
         let lineage = self.lineage.current();
         self.store.read(|c| incidents::get(c, &lineage, n))

@@ -8,7 +8,6 @@ pub mod transcript;
 mod workspace;
 
 use crate::app::App;
-use crate::config::Config;
 use crate::ingest::{DbtArtifacts, Input};
 use crate::issues::IssueFilter;
 use crate::render::{self, short_name};
@@ -102,10 +101,7 @@ fn quiet_logs() -> Option<tracing::Dispatch> {
 /// The demo's text, on the database at `db`: the CLI story, the Slack story played by the
 /// simulated team, the channels' transcript, and the recoveries.
 pub async fn story(db: &Path) -> Result<String> {
-    let config = Config {
-        slack: Some(workspace::slack_config()?),
-        ..Config::default()
-    };
+    let config = workspace::config()?;
     let app = App::open(config, db)?;
     let mut ws = Workspace::start(app.clone()).await?;
     let result = play(&mut ws).await;
@@ -171,8 +167,9 @@ async fn play(ws: &mut Workspace) -> Result<String> {
     }
     writeln!(
         out,
-        "   ▸ Steward edits every alert in place (✅) and says “recovered after …” in its thread.\n"
+        "   ▸ Steward edits every alert in place (✅) and says “recovered after …” in its thread."
     )?;
+    resolve_incident(ws, &mut out).await?;
 
     writeln!(
         out,
@@ -206,7 +203,23 @@ async fn play(ws: &mut Workspace) -> Result<String> {
         after.len(),
     )?;
 
-    let incidents = blocking(&app, |app| app.incidents(true)).await?;
+    let report = blocking(&app, |app| crate::postmortem::load(app, 1)).await?;
+    writeln!(
+        out,
+        "\n8. The post-incident report Steward drafts from the store (steward postmortem INC-1):\n"
+    )?;
+    indented(&mut out, &crate::postmortem::render(&report))?;
+    let sla = blocking(&app, |app| {
+        app.report(&crate::metrics::Window::parse("30d")?)
+    })
+    .await?;
+    writeln!(
+        out,
+        "\n9. The SLA report over the data products of steward.toml (steward report --since 30d):\n"
+    )?;
+    indented(&mut out, &crate::metrics::render(&sla))?;
+
+    let incidents = blocking(&app, |app| app.incidents(false)).await?;
     let top_level = messages
         .iter()
         .filter(|m| !m.ephemeral && !m.deleted && m.thread_ts.as_deref().is_none_or(|t| t == m.ts))
@@ -216,10 +229,14 @@ async fn play(ws: &mut Workspace) -> Result<String> {
         .iter()
         .filter(|m| !m.ephemeral && m.thread_ts.as_deref().is_some_and(|t| t != m.ts))
         .count();
-    let incident_text = match incidents.as_slice() {
-        [] => "no incident open".to_owned(),
-        [one] => format!("incident {} still open (its commander closes it)", one.id),
-        many => format!("{} incidents still open", many.len()),
+    let (closed, open_incidents): (Vec<_>, Vec<_>) =
+        incidents.iter().partition(|i| i.status == "resolved");
+    let closed: Vec<&str> = closed.iter().map(|i| i.id.as_str()).collect();
+    let incident_text = match (closed.as_slice(), open_incidents.as_slice()) {
+        ([], []) => "no incident declared".to_owned(),
+        (done, []) => format!("{} resolved by its commander", done.join(", ")),
+        (_, [one]) => format!("incident {} still open (its commander closes it)", one.id),
+        (_, many) => format!("{} incidents still open", many.len()),
     };
     writeln!(
         out,
@@ -228,6 +245,59 @@ async fn play(ws: &mut Workspace) -> Result<String> {
         after.len(),
     )?;
     Ok(out)
+}
+
+/// `text`'s lines, indented under a numbered part (blank lines stay blank).
+fn indented(out: &mut String, text: &str) -> Result<()> {
+    for line in text.lines() {
+        if line.trim().is_empty() {
+            writeln!(out)?;
+        } else {
+            writeln!(out, "   {line}")?;
+        }
+    }
+    Ok(())
+}
+
+/// End of part 5: with everything recovered, the commander resolves INC-1 from its message in
+/// #data-incidents, with a summary and a root-cause category.
+async fn resolve_incident(ws: &mut Workspace, out: &mut String) -> Result<()> {
+    let seen = ws.fake.views().len();
+    ws.click_incident("U0ANA", 1, "steward.incident.resolve")
+        .await?;
+    let view = ws.modal("steward.incident_resolve", seen).await?;
+    let summary = "A renamed column (payment_method_v2) broke stg_shop__payments and everything \
+                   below it; the rename was reverted and the next run recovered.";
+    let ts = ws.incident_message(1)?;
+    ws.note_on(
+        INCIDENTS.to_owned(),
+        ts,
+        format!(
+            "🪟 Ana opened “{}” → submitted “Code change”: {summary}",
+            workspace::title(&view)
+        ),
+    );
+    ws.submit(
+        &view,
+        "U0ANA",
+        json!({
+            "summary": {"steward.incident_summary": {"type": "plain_text_input", "value": summary}},
+            "category": {"steward.reason_category": {"type": "static_select", "selected_option": {"value": "code_change", "text": {"type": "plain_text", "text": "Code change"}}}}
+        }),
+    )
+    .await?;
+    ws.until("INC-1 to be resolved", |w| {
+        w.app.incident(1).is_ok_and(|i| i.status == "resolved")
+    })
+    .await?;
+    ws.drained().await?;
+    let incident = blocking(&ws.app, |app| app.incident(1)).await?;
+    writeln!(
+        out,
+        "   ▸ Ana, the commander, presses “Resolve” on {} in #data-incidents; the modal asks for a\n     summary and a category; she submits “code change”. {} is resolved, its message says so.\n",
+        incident.id, incident.id
+    )?;
+    Ok(())
 }
 
 /// Part 4: the alerts in Slack, and the team working them there.

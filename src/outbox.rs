@@ -11,6 +11,9 @@ use rusqlite::{Connection, Transaction, params};
 pub const ISSUES_CHANGED: &str = "issues.changed";
 /// An incident that was declared or changed: `{"incident": n}`.
 pub const INCIDENT_CHANGED: &str = "incident.changed";
+/// A stakeholder update on an incident, for its thread and its products' channels:
+/// `{"incident": n, "actor": "...", "text": "...", "channels": ["C…"]}`.
+pub const STAKEHOLDER_UPDATE: &str = "incident.update";
 
 pub fn enqueue(
     tx: &Transaction,

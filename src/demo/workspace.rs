@@ -4,7 +4,7 @@
 
 use super::transcript::{Names, Note};
 use crate::app::App;
-use crate::config::SlackConfig;
+use crate::config::Config;
 use crate::http::Secret;
 use crate::slack::bot::{self, Bot, SlackSettings};
 use crate::slack::fake::{
@@ -48,9 +48,28 @@ post_interval = "20ms"
 burst = 5
 "#;
 
-/// [`SLACK_TOML`], parsed as `steward.toml`'s `[slack]` is.
-pub fn slack_config() -> anyhow::Result<SlackConfig> {
-    toml::from_str(SLACK_TOML).context("the demo's [slack] table")
+/// The demo's data products, with the uptime targets the SLA report measures.
+pub const PRODUCTS_TOML: &str = r#"
+[[products]]
+name = "revenue"
+team = "finance"
+channel = "C0FINANCE1"
+tier = 1
+sla = "99.5%"
+select = ["fct_revenue"]
+
+[[products]]
+name = "customer_360"
+team = "core"
+sla = "99%"
+select = ["dim_customers"]
+"#;
+
+/// The demo's `steward.toml`: [`SLACK_TOML`] as `[slack]`, then [`PRODUCTS_TOML`], parsed and
+/// validated as a real file is.
+pub fn config() -> anyhow::Result<Config> {
+    let text = format!("[slack]{SLACK_TOML}\n{PRODUCTS_TOML}");
+    Ok(Config::parse("the demo's steward.toml", &text)?)
 }
 
 pub struct Workspace {
@@ -218,18 +237,67 @@ impl Workspace {
         Ok(())
     }
 
+    /// Incident `n`'s message in the incidents channel: its ts.
+    pub fn incident_message(&self, n: i64) -> Result<String> {
+        let label = format!("INC-{n}");
+        let mut top: Vec<_> = self
+            .fake
+            .messages(INCIDENTS)
+            .into_iter()
+            .filter(|m| {
+                !m.ephemeral
+                    && m.thread_ts.as_deref().is_none_or(|t| t == m.ts)
+                    && (m.text.contains(&label)
+                        || m.blocks
+                            .as_ref()
+                            .is_some_and(|b| b.to_string().contains(&label)))
+            })
+            .collect();
+        top.sort_by_key(|m| ts_key(&m.ts));
+        top.first()
+            .map(|m| m.ts.clone())
+            .with_context(|| format!("{label} has no message in #data-incidents"))
+    }
+
+    /// `user` presses `action` on incident `n`'s message; waits for the ack.
+    pub async fn click_incident(&self, user: &str, n: i64, action: &str) -> Result<()> {
+        let ts = self.incident_message(n)?;
+        let trigger = self.fake.issue_trigger_id();
+        let payload = block_action(
+            user,
+            INCIDENTS,
+            &ts,
+            action,
+            &format!("steward.incident.{n}"),
+            ActionValue::Button(n.to_string()),
+            &trigger,
+        );
+        let env = self
+            .fake
+            .send_envelope(EnvelopeKind::Interactive, payload)
+            .await;
+        self.fake
+            .wait_for_ack(&env, STEP_TIMEOUT)
+            .await
+            .with_context(|| format!("{action} on INC-{n} was not acknowledged"))?;
+        Ok(())
+    }
+
     /// Remembers a modal `who` saw on issue `id`'s alert, for the transcript.
     pub fn note(&mut self, id: i64, text: String) -> Result<()> {
         let (channel, thread_ts) = self.alert_of(id)?;
+        self.note_on(channel, thread_ts, text);
+        Ok(())
+    }
+
+    /// Remembers a modal seen on the message `thread_ts` of `channel`, for the transcript.
+    pub fn note_on(&mut self, channel: String, thread_ts: String, text: String) {
         let after_ts = self
             .fake
             .all_messages()
             .into_iter()
             .map(|m| m.ts)
-            .max_by_key(|ts| {
-                let (s, f) = ts.split_once('.').unwrap_or((ts, "0"));
-                (s.parse::<u64>().unwrap_or(0), f.parse::<u64>().unwrap_or(0))
-            })
+            .max_by_key(|ts| ts_key(ts))
             .unwrap_or_default();
         self.notes.push(Note {
             channel,
@@ -237,8 +305,13 @@ impl Workspace {
             after_ts,
             text,
         });
-        Ok(())
     }
+}
+
+/// `1700000000.000100` as (seconds, fraction), so ts order is numeric.
+fn ts_key(ts: &str) -> (u64, u64) {
+    let (s, f) = ts.split_once('.').unwrap_or((ts, "0"));
+    (s.parse().unwrap_or(0), f.parse().unwrap_or(0))
 }
 
 /// A modal's title.
@@ -282,10 +355,18 @@ pub fn preselected_issues(view: &StoredView) -> (Option<Value>, Vec<String>) {
 mod tests {
     #[test]
     fn the_demo_slack_table_parses_and_names_the_demo_channels() {
-        let c = super::slack_config().unwrap();
+        let c = super::config().unwrap().slack.unwrap();
         assert_eq!(c.alerts_channel, super::ALERTS);
         assert_eq!(c.incidents_channel, super::INCIDENTS);
         assert_eq!(c.post_interval, std::time::Duration::from_millis(20));
         assert!(c.routes.is_empty());
+    }
+
+    #[test]
+    fn the_demo_config_has_two_products_with_slas() {
+        let c = super::config().unwrap();
+        let names: Vec<&str> = c.products.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["revenue", "customer_360"]);
+        assert!(c.products.iter().all(|p| p.sla_target().is_some()));
     }
 }

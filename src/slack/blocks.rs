@@ -1341,6 +1341,18 @@ pub fn home_view(h: &HomeView) -> View {
     View(json!({"type": "home", "callback_id": "steward.home", "blocks": blocks}))
 }
 
+/// A stakeholder update on an incident: "📣 update on INC-n: text", by its author.
+pub fn stakeholder_update(actor_mention: &str, incident: i64, text: &str) -> Message {
+    activity_reply(
+        actor_mention,
+        &format!(
+            "📣 update on {}: {}",
+            crate::incidents::label(incident),
+            text.trim()
+        ),
+    )
+}
+
 /// A plain answer, e.g. to a slash command. Mentions are kept; other `<`, `>`, `&` are escaped.
 pub fn ephemeral_text(text: &str) -> Message {
     let body = escape_text(text.trim());

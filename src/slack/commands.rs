@@ -21,6 +21,8 @@
 //! incidents
 //! impact <node>
 //! owner <node>                           (also: whois, who-owns, owners)
+//! update <INC-n> <text…>                 (INC-3, inc-3, #3 or 3; also: stakeholder-update)
+//! sla [product]
 //! ```
 //!
 //! Issue numbers are `12` or `#12`. Free text (comment, reason, title) keeps its inner spacing
@@ -67,6 +69,15 @@ pub enum Command {
     },
     WhoisOwner {
         node: String,
+    },
+    /// A stakeholder update on an incident.
+    Update {
+        incident: i64,
+        text: String,
+    },
+    /// Data products' uptime against their SLA: all of them, or one.
+    Sla {
+        product: Option<String>,
     },
 }
 
@@ -216,6 +227,10 @@ subcommands! {
         "what sits downstream of a node: models, exposures and their owners";
     "owner" ["whois", "who-owns", "owners"] "owner <node>", "owner fct_revenue",
         "who owns a node";
+    "update" ["stakeholder-update"] "update <INC-n> <text>", "update INC-3 Backfill running, ETA 2h",
+        "post a stakeholder update to an incident's thread and its data products' channels";
+    "sla" [] "sla [product]", "sla revenue",
+        "data products' 30-day uptime against their SLA, and the error budget left";
     "help" ["?", "-h", "--help"] "help", "help",
         "this list";
 }
@@ -257,7 +272,7 @@ pub fn usage(command_name: &str) -> String {
         text.push('\n');
     }
     text.push_str(
-        "Issue numbers take `12` or `#12`. People: a mention, an email or a name. \
+        "Issue numbers take `12` or `#12`; incidents `INC-3` or `3`. People: a mention, an email or a name. \
          Durations: `30m`, `24h`, `7d`, `2w` (at most 365d) or `until-fixed`.",
     );
     text
@@ -314,6 +329,16 @@ pub fn parse(text: &str) -> Result<Command, ParseError> {
         "incidents" => no_more(rest, "incidents").map(|()| Command::Incidents),
         "impact" => node_arg(rest, "impact").map(|node| Command::Impact { node }),
         "owner" => node_arg(rest, "owner").map(|node| Command::WhoisOwner { node }),
+        "update" => parse_update(rest),
+        "sla" => match split_first(rest) {
+            None => Ok(Command::Sla { product: None }),
+            Some((name, after)) => {
+                no_more(after, "sla")?;
+                Ok(Command::Sla {
+                    product: Some(asset_name(name)),
+                })
+            }
+        },
         other => unreachable!("subcommand {other} has a spec but no parser"),
     }
 }
@@ -337,6 +362,40 @@ fn parse_issues(rest: &str) -> Result<Command, ParseError> {
     };
     no_more(after, "issues")?;
     Ok(Command::Issues(scope))
+}
+
+fn parse_update(rest: &str) -> Result<Command, ParseError> {
+    let usage = usage_of("update");
+    let Some((word, rest)) = split_first(rest) else {
+        return Err(ParseError::new(
+            "`update` needs an incident number, then the update",
+            usage,
+        ));
+    };
+    let digits = match word.get(..4) {
+        Some(prefix) if prefix.eq_ignore_ascii_case("inc-") => &word[4..],
+        _ => word.strip_prefix('#').unwrap_or(word),
+    };
+    let incident = digits
+        .parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0 && digits.chars().all(|c| c.is_ascii_digit()))
+        .ok_or_else(|| {
+            ParseError::new(
+                format!(
+                    "`{}` is not an incident number (use e.g. INC-3)",
+                    truncate(word, 40)
+                ),
+                usage,
+            )
+        })?;
+    match free_text(rest) {
+        Some(text) => Ok(Command::Update { incident, text }),
+        None => Err(ParseError::new(
+            "`update` needs some text after the incident number",
+            usage,
+        )),
+    }
 }
 
 fn parse_assign(rest: &str) -> Result<Command, ParseError> {
@@ -804,6 +863,13 @@ mod tests {
         }
     }
 
+    fn update(incident: i64, text: &str) -> Command {
+        Command::Update {
+            incident,
+            text: text.to_owned(),
+        }
+    }
+
     fn asset_scope(asset: &str) -> Command {
         Command::Issues(IssuesScope::Asset(asset.to_owned()))
     }
@@ -944,6 +1010,22 @@ mod tests {
             ("owner fct_revenue", owner("fct_revenue")),
             ("whois fct_revenue", owner("fct_revenue")),
             ("who-owns `fct_revenue`", owner("fct_revenue")),
+            // update, sla
+            (
+                "update INC-3 Backfill running, ETA 2h",
+                update(3, "Backfill running, ETA 2h"),
+            ),
+            ("update inc-3 done", update(3, "done")),
+            ("UPDATE 3 \"quoted &amp; done\"", update(3, "quoted & done")),
+            ("update #12 multi\nline", update(12, "multi\nline")),
+            ("stakeholder-update Inc-7 hi", update(7, "hi")),
+            ("sla", Command::Sla { product: None }),
+            (
+                "SLA revenue",
+                Command::Sla {
+                    product: Some("revenue".into()),
+                },
+            ),
             // non-breaking spaces, which Slack clients sometimes send
             ("issue\u{a0}#5", Command::Issue(5)),
         ];
@@ -1029,6 +1111,25 @@ mod tests {
             ("impact a b", "more than it takes", Some("impact")),
             ("owner", "needs a node", Some("owner")),
             ("whois", "needs a node", Some("owner")),
+            ("update", "needs an incident number", Some("update")),
+            ("update INC-3", "needs some text", Some("update")),
+            (
+                "update INC-x hi",
+                "`INC-x` is not an incident number",
+                Some("update"),
+            ),
+            (
+                "update 0 hi",
+                "`0` is not an incident number",
+                Some("update"),
+            ),
+            (
+                "update INC--3 hi",
+                "is not an incident number",
+                Some("update"),
+            ),
+            ("update é hi", "is not an incident number", Some("update")),
+            ("sla revenue extra", "more than it takes", Some("sla")),
         ];
         assert!(cases.len() >= 30);
         for (text, message, which) in cases {

@@ -55,6 +55,7 @@ async fn tick(ctx: &Arc<Context>, state: &Arc<State>) -> Result<bool> {
         let outcome = match item.topic.as_str() {
             outbox::ISSUES_CHANGED => issues_changed(ctx, state, &item.payload).await,
             outbox::INCIDENT_CHANGED => incident_changed(ctx, &item.payload).await,
+            outbox::STAKEHOLDER_UPDATE => stakeholder_update(ctx, &item.payload).await,
             _ => Ok(()),
         };
         let (id, attempts) = (item.id, item.attempts);
@@ -578,6 +579,58 @@ async fn incident_changed(ctx: &Arc<Context>, payload: &Value) -> Result<()> {
             })
             .await??;
             ctx.app.outbox_signal.notify_one();
+        }
+    }
+    Ok(())
+}
+
+/// A stakeholder update: a reply in the incident message's thread, and a post in each affected
+/// product's channel (deduplicated). A channel Slack does not know is skipped, not retried.
+async fn stakeholder_update(ctx: &Arc<Context>, payload: &Value) -> Result<()> {
+    let Some(n) = payload.get("incident").and_then(Value::as_i64) else {
+        return Ok(());
+    };
+    let actor = payload.get("actor").and_then(Value::as_str).unwrap_or("");
+    let text = payload.get("text").and_then(Value::as_str).unwrap_or("");
+    let mut channels: Vec<&str> = Vec::new();
+    for c in payload
+        .get("channels")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+    {
+        if !c.trim().is_empty() && !channels.contains(&c) {
+            channels.push(c);
+        }
+    }
+    let app = ctx.app.clone();
+    let thread: Option<Posted> = tokio::task::spawn_blocking(move || {
+        app.store.read(|c| {
+            Ok(c.query_row(
+                "SELECT channel, ts FROM slack_messages WHERE purpose = 'incident' AND incident_id = ?1 ORDER BY id LIMIT 1",
+                [n],
+                |r| Ok(Posted { channel: r.get(0)?, ts: r.get(1)? }),
+            )
+            .optional()?)
+        })
+    })
+    .await??;
+    let message = blocks::stakeholder_update(actor, n, text);
+    if let Some(p) = &thread {
+        ctx.api.post(&p.channel, &message, Some(&p.ts)).await?;
+    }
+    for channel in channels {
+        match ctx.api.post(channel, &message, None).await {
+            Ok(_) => {}
+            Err(CallError::Api(code)) if code == "channel_not_found" => {
+                tracing::warn!(
+                    incident = n,
+                    channel,
+                    "stakeholder update skipped: channel not found"
+                );
+            }
+            Err(e) => return Err(e.into()),
         }
     }
     Ok(())

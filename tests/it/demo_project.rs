@@ -392,9 +392,32 @@ fn demo_tells_the_story() {
     assert!(!transcript.contains("<@U"), "no raw mentions: {transcript}");
     assert!(!transcript.contains("<!date"), "no raw dates: {transcript}");
     assert!(
-        text.contains("INC-1 still open") && text.contains("thread replies"),
+        transcript.contains("Ana opened “") && transcript.contains("submitted “Code change”"),
+        "the resolve modal in the transcript: {transcript}"
+    );
+
+    // The commander resolved INC-1; its post-incident report and the SLA report follow.
+    let postmortem = text
+        .split("8. The post-incident report")
+        .nth(1)
+        .and_then(|t| t.split("9. The SLA report").next())
+        .unwrap_or_else(|| panic!("no post-incident report: {text}"));
+    for heading in ["## Summary", "## Timeline", "## Root cause", "## Impact"] {
+        assert!(postmortem.contains(heading), "{heading} in {postmortem}");
+    }
+    assert!(postmortem.contains("renamed column"), "{postmortem}");
+    let sla = text
+        .split("9. The SLA report")
+        .nth(1)
+        .and_then(|t| t.split("\nDone:").next())
+        .unwrap_or_else(|| panic!("no SLA report: {text}"));
+    assert!(sla.contains("revenue"), "{sla}");
+    assert!(sla.contains("customer_360"), "{sla}");
+    assert!(
+        text.contains("INC-1 resolved by its commander") && text.contains("thread replies"),
         "the closing summary: {text}"
     );
+    assert!(!text.contains("still open (its commander"), "{text}");
 }
 
 #[test]

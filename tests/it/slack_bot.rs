@@ -623,6 +623,112 @@ async fn slash_commands_answer_and_unknown_input_gets_usage() {
     bot.stop().await;
 }
 
+async fn command(bot: &TestBot, text: &str) {
+    let env = bot
+        .fake
+        .send_envelope(
+            EnvelopeKind::SlashCommands,
+            slash_command(
+                "U0ANA",
+                ALERTS,
+                "/steward",
+                text,
+                &bot.fake.issue_trigger_id(),
+            ),
+        )
+        .await;
+    bot.fake
+        .wait_for_ack(&env, Duration::from_secs(5))
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stakeholder_updates_reach_the_thread_and_product_channels_and_sla_answers() {
+    let revenue = steward::config::ProductConfig {
+        name: "revenue".into(),
+        team: "finance".into(),
+        channel: Some(crate::support::FINANCE.into()),
+        tier: Some(1),
+        sla: Some("99.5%".into()),
+        window: Duration::from_secs(30 * 86_400),
+        select: vec!["fct_revenue".into()],
+        line: 0,
+        select_lines: Vec::new(),
+    };
+    let bot = TestBot::start_with_products(Vec::new(), vec![revenue], |_| {}).await;
+    bot.ingest("broken").await;
+    outbox_drained(&bot).await;
+    let id = issue_id(&bot, "stg_shop__payments", "run");
+    let incident = tokio::task::block_in_place(|| {
+        bot.app().declare(steward::incidents::Declaration {
+            title: "Payments are late".into(),
+            severity: "SEV2".into(),
+            declared_by: "<@U0ANA>".into(),
+            issues: vec![id],
+            ..Default::default()
+        })
+    })
+    .unwrap();
+    assert_eq!(incident.number, 1);
+    outbox_drained(&bot).await;
+    let thread_ts = bot
+        .top_level(INCIDENTS)
+        .first()
+        .expect("the incident message")
+        .ts
+        .clone();
+
+    command(&bot, "update INC-1 Backfill running, ETA 2h").await;
+    bot.until("update in the incident thread", |f| {
+        f.messages(INCIDENTS).iter().any(|m| {
+            m.thread_ts.as_deref() == Some(thread_ts.as_str())
+                && m.text.contains("update on INC-1")
+                && m.text.contains("Backfill running, ETA 2h")
+        })
+    })
+    .await;
+    bot.until("update in the finance channel", |f| {
+        f.messages(crate::support::FINANCE)
+            .iter()
+            .any(|m| m.thread_ts.is_none() && m.text.contains("Backfill running, ETA 2h"))
+    })
+    .await;
+    outbox_drained(&bot).await;
+    let timeline = bot.app().incident_timeline(1).unwrap();
+    assert!(
+        timeline
+            .iter()
+            .any(|e| format!("{e:?}").contains("Backfill running, ETA 2h")),
+        "{timeline:?}"
+    );
+
+    // A missing incident is refused, ephemerally.
+    command(&bot, "update INC-9 hello").await;
+    bot.until("missing incident refused", |f| {
+        f.messages(ALERTS)
+            .iter()
+            .any(|m| m.ephemeral && m.text.contains("INC-9"))
+    })
+    .await;
+
+    command(&bot, "sla").await;
+    bot.until("sla answer", |f| {
+        f.messages(ALERTS)
+            .iter()
+            .any(|m| m.ephemeral && m.text.contains("revenue") && m.text.contains("99.50%"))
+    })
+    .await;
+    command(&bot, "sla nope").await;
+    bot.until("sla usage", |f| {
+        f.messages(ALERTS)
+            .iter()
+            .any(|m| m.ephemeral && m.text.contains("`nope`") && m.text.contains("Usage"))
+    })
+    .await;
+    bot.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_redelivered_envelope_acts_once_and_two_assigners_both_land() {
     let bot = TestBot::start().await;

@@ -162,6 +162,15 @@ impl TestBot {
         routes: Vec<steward::config::Route>,
         before: impl FnOnce(&App),
     ) -> TestBot {
+        TestBot::start_with_products(routes, Vec::new(), before).await
+    }
+
+    /// Like [`TestBot::start_with`], with `[[products]]` in the config.
+    pub async fn start_with_products(
+        routes: Vec<steward::config::Route>,
+        products: Vec<steward::config::ProductConfig>,
+        before: impl FnOnce(&App),
+    ) -> TestBot {
         use steward::slack::fake::{FAKE_APP_TOKEN, FAKE_BOT_TOKEN, FakeSlack};
         let filter = tracing_subscriber::EnvFilter::try_from_env("STEWARD_LOG")
             .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,steward=warn"));
@@ -187,6 +196,7 @@ impl TestBot {
             fake.add_user(id, name, email);
         }
         let mut config = Config::default();
+        config.products = products;
         config.slack = Some(steward::config::SlackConfig {
             alerts_channel: ALERTS.into(),
             incidents_channel: INCIDENTS.into(),
