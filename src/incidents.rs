@@ -162,7 +162,7 @@ pub fn declare(tx: &Transaction, d: &Declaration, now: DateTime<Utc>) -> Result<
         now,
     )?;
     for id in &d.issues {
-        link_issue(tx, n, *id, &d.declared_by, now)?;
+        link_issue(tx, n, *id, &d.declared_by, None, now)?;
     }
     Ok(n)
 }
@@ -178,27 +178,25 @@ fn incident_is_open(conn: &Connection, n: i64) -> Result<bool> {
         .unwrap_or(false))
 }
 
-/// Links an issue to an incident (moving it out of a resolved one is allowed).
-pub fn link_issue(
+/// Points an issue at an incident and logs it; callers have checked that the move is allowed.
+/// `moved_from` is the incident it left, if any.
+fn link_issue(
     tx: &Transaction,
     n: i64,
     issue_id: i64,
     actor: &str,
+    moved_from: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<()> {
     tx.execute(
         "UPDATE issues SET incident_id = ?2, updated_at = ?3 WHERE id = ?1",
         params![issue_id, n, ts(now)],
     )?;
-    log(
-        tx,
-        n,
-        Some(issue_id),
-        "issue_linked",
-        actor,
-        serde_json::json!({"issue": issue_id}),
-        now,
-    )?;
+    let detail = match moved_from {
+        Some(previous) => serde_json::json!({"issue": issue_id, "moved_from": previous}),
+        None => serde_json::json!({"issue": issue_id}),
+    };
+    log(tx, n, Some(issue_id), "issue_linked", actor, detail, now)?;
     Ok(())
 }
 
@@ -554,19 +552,7 @@ pub fn link(
             now,
         )?;
     }
-    tx.execute(
-        "UPDATE issues SET incident_id = ?2, updated_at = ?3 WHERE id = ?1",
-        params![issue_id, n, ts(now)],
-    )?;
-    log(
-        tx,
-        n,
-        Some(issue_id),
-        "issue_linked",
-        actor,
-        serde_json::json!({"issue": issue_id, "moved_from": previous}),
-        now,
-    )?;
+    link_issue(tx, n, issue_id, actor, previous, now)?;
     tx.execute(
         "UPDATE incidents SET updated_at = ?2 WHERE id IN (?1, ?3)",
         params![n, ts(now), previous],
