@@ -9,26 +9,7 @@ const PAYMENTS: &str = "model.jaffle_analytics.stg_shop__payments";
 const AD_SPEND: &str = "source.jaffle_analytics.marketing.ad_spend";
 
 fn ingest(db: &std::path::Path, run: &str) -> String {
-    let m = demo_artifact(run, "manifest.json");
-    let r = demo_artifact(run, "run_results.json");
-    let s = demo_artifact(run, "sources.json");
-    let out = steward(
-        db,
-        &[
-            "ingest",
-            "dbt",
-            "--manifest",
-            m.to_str().unwrap(),
-            "--run-results",
-            r.to_str().unwrap(),
-            "--sources",
-            s.to_str().unwrap(),
-        ],
-    );
-    assert!(out.status.success(), "ingest failed: {}", stderr(&out));
-    let text = stdout(&out);
-    assert_eq!(text.trim().lines().count(), 1, "one-line summary: {text}");
-    text
+    crate::support::ingest_demo(db, run)
 }
 
 fn issues(db: &std::path::Path) -> Vec<Value> {

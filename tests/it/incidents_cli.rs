@@ -3,7 +3,7 @@
 //! the lifecycle, post an update, resolve with a summary, and read it all back as JSON and as a
 //! Markdown report. Refused actions exit 2 with one line and change nothing.
 
-use crate::support::{demo_artifact, stderr, stdout, steward};
+use crate::support::{stderr, stdout, steward};
 use serde_json::Value;
 use std::path::Path;
 use std::process::Output;
@@ -12,31 +12,11 @@ const PAYMENTS: &str = "model.jaffle_analytics.stg_shop__payments";
 const AD_SPEND: &str = "source.jaffle_analytics.marketing.ad_spend";
 
 fn ingest_broken(db: &Path) {
-    let f = |name: &str| demo_artifact("broken", name).to_str().unwrap().to_owned();
-    let out = steward(
-        db,
-        &[
-            "ingest",
-            "dbt",
-            "--manifest",
-            &f("manifest.json"),
-            "--run-results",
-            &f("run_results.json"),
-            "--sources",
-            &f("sources.json"),
-        ],
-    );
-    assert!(out.status.success(), "ingest failed: {}", stderr(&out));
+    crate::support::ingest_demo(db, "broken");
 }
 
 fn ok(db: &Path, args: &[&str]) -> String {
-    let out = steward(db, args);
-    assert!(
-        out.status.success(),
-        "steward {args:?} failed: {}",
-        stderr(&out)
-    );
-    stdout(&out)
+    crate::support::steward_ok(db, args)
 }
 
 fn json(db: &Path, args: &[&str]) -> Value {

@@ -1,38 +1,19 @@
 //! The metrics report through the real `steward` binary, on the demo project's broken run:
 //! an incident on issue 1, resolved, shows as downtime of `revenue` and in the teams table.
 
-use crate::support::{demo_artifact, stderr, stdout, steward};
+use crate::support::{stderr, steward};
 use serde_json::Value;
 use std::path::Path;
 
 fn ok(db: &Path, args: &[&str]) -> String {
-    let out = steward(db, args);
-    assert!(
-        out.status.success(),
-        "steward {args:?} failed: {}",
-        stderr(&out)
-    );
-    stdout(&out)
+    crate::support::steward_ok(db, args)
 }
 
 #[test]
 fn report_shows_downtime_and_teams() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("steward.db");
-    let f = |name: &str| demo_artifact("broken", name).to_str().unwrap().to_owned();
-    ok(
-        &db,
-        &[
-            "ingest",
-            "dbt",
-            "--manifest",
-            &f("manifest.json"),
-            "--run-results",
-            &f("run_results.json"),
-            "--sources",
-            &f("sources.json"),
-        ],
-    );
+    crate::support::ingest_demo(&db, "broken");
     ok(
         &db,
         &["declare", "--title", "Revenue is wrong", "--issue", "1"],

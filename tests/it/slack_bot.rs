@@ -197,38 +197,11 @@ async fn buttons_assign_resolve_with_reason_and_refuse_stale_clicks() {
         },
     )
     .await;
-    bot.until("reason modal", |f| {
-        f.views()
-            .iter()
-            .any(|v| v.view["callback_id"] == "steward.reason")
-    })
-    .await;
-    let view = bot
-        .fake
-        .views()
-        .into_iter()
-        .rev()
-        .find(|v| v.view["callback_id"] == "steward.reason")
-        .unwrap();
-    let submission = bot
-        .fake
-        .view_submission_for(
-            &view.id,
-            "U0ANA",
-            json!({
+    let view = bot.modal("steward.reason").await;
+    bot.submit(&view, "U0ANA", json!({
                 "category": {"steward.reason_category": {"type": "static_select", "selected_option": {"value": "code_change", "text": {"type": "plain_text", "text": "Code change"}}}},
                 "reason": {"steward.reason_text": {"type": "plain_text_input", "value": "reverted the column rename"}}
-            }),
-        )
-        .unwrap();
-    let env = bot
-        .fake
-        .send_envelope(EnvelopeKind::Interactive, submission)
-        .await;
-    bot.fake
-        .wait_for_ack(&env, Duration::from_secs(5))
-        .await
-        .unwrap();
+            })).await;
     bot.until("resolved as fixed", |_| {
         bot.app().issue(id).unwrap().issue.status == "resolved"
     })
@@ -273,19 +246,7 @@ async fn declaring_from_an_alert_opens_an_incident_with_related_issues() {
         ActionValue::Button(id.to_string()),
     )
     .await;
-    bot.until("declare modal", |f| {
-        f.views()
-            .iter()
-            .any(|v| v.view["callback_id"] == "steward.declare")
-    })
-    .await;
-    let view = bot
-        .fake
-        .views()
-        .into_iter()
-        .rev()
-        .find(|v| v.view["callback_id"] == "steward.declare")
-        .unwrap();
+    let view = bot.modal("steward.declare").await;
     // The severity select pre-selects the `[incidents]` suggestion (SEV3 with no rules).
     let preselected = view.view["blocks"]
         .as_array()
@@ -296,20 +257,13 @@ async fn declaring_from_an_alert_opens_an_incident_with_related_issues() {
     assert_eq!(preselected, Some(json!("SEV3")), "{:#}", view.view);
 
     // An empty title is refused inside the modal (response_action errors in the ack).
-    let bad = bot
-        .fake
-        .view_submission_for(
-            &view.id,
+    let ack = bot
+        .submit(
+            &view,
             "U0ANA",
             json!({"title": {"steward.title": {"type": "plain_text_input", "value": ""}}}),
         )
-        .unwrap();
-    let env = bot.fake.send_envelope(EnvelopeKind::Interactive, bad).await;
-    let ack = bot
-        .fake
-        .wait_for_ack(&env, Duration::from_secs(5))
-        .await
-        .unwrap();
+        .await;
     assert_eq!(
         ack.payload
             .as_ref()
@@ -319,26 +273,11 @@ async fn declaring_from_an_alert_opens_an_incident_with_related_issues() {
         "{ack:?}"
     );
 
-    let good = bot
-        .fake
-        .view_submission_for(
-            &view.id,
-            "U0ANA",
-            json!({
+    bot.submit(&view, "U0ANA", json!({
                 "title": {"steward.title": {"type": "plain_text_input", "value": "Revenue is stale"}},
                 "severity": {"steward.severity": {"type": "static_select", "selected_option": {"value": "SEV2", "text": {"type": "plain_text", "text": "SEV2"}}}},
                 "commander": {"steward.commander": {"type": "users_select", "selected_user": "U0ANA"}}
-            }),
-        )
-        .unwrap();
-    let env = bot
-        .fake
-        .send_envelope(EnvelopeKind::Interactive, good)
-        .await;
-    bot.fake
-        .wait_for_ack(&env, Duration::from_secs(5))
-        .await
-        .unwrap();
+            })).await;
     bot.until("incident declared", |_| {
         !bot.app().incidents(true).unwrap().is_empty()
     })
@@ -390,38 +329,11 @@ async fn incident_buttons(bot: &TestBot) {
         .wait_for_ack(&env, Duration::from_secs(5))
         .await
         .unwrap();
-    bot.until("status modal", |f| {
-        f.views()
-            .iter()
-            .any(|v| v.view["callback_id"] == "steward.incident_status")
-    })
-    .await;
-    let view = bot
-        .fake
-        .views()
-        .into_iter()
-        .rev()
-        .find(|v| v.view["callback_id"] == "steward.incident_status")
-        .unwrap();
-    let submit = bot
-        .fake
-        .view_submission_for(
-            &view.id,
-            "U0ANA",
-            json!({
+    let view = bot.modal("steward.incident_status").await;
+    bot.submit(&view, "U0ANA", json!({
                 "status": {"steward.incident_status_value": {"type": "static_select", "selected_option": {"value": "monitoring", "text": {"type": "plain_text", "text": "Monitoring"}}}},
                 "note": {"steward.incident_note": {"type": "plain_text_input", "value": "fix deployed, watching the next run"}}
-            }),
-        )
-        .unwrap();
-    let env = bot
-        .fake
-        .send_envelope(EnvelopeKind::Interactive, submit)
-        .await;
-    bot.fake
-        .wait_for_ack(&env, Duration::from_secs(5))
-        .await
-        .unwrap();
+            })).await;
     bot.until("monitoring", |_| {
         bot.app().incident(1).unwrap().status == "monitoring"
     })
@@ -442,38 +354,11 @@ async fn incident_buttons(bot: &TestBot) {
         .wait_for_ack(&env, Duration::from_secs(5))
         .await
         .unwrap();
-    bot.until("resolve modal", |f| {
-        f.views()
-            .iter()
-            .any(|v| v.view["callback_id"] == "steward.incident_resolve")
-    })
-    .await;
-    let view = bot
-        .fake
-        .views()
-        .into_iter()
-        .rev()
-        .find(|v| v.view["callback_id"] == "steward.incident_resolve")
-        .unwrap();
-    let submit = bot
-        .fake
-        .view_submission_for(
-            &view.id,
-            "U0ANA",
-            json!({
+    let view = bot.modal("steward.incident_resolve").await;
+    bot.submit(&view, "U0ANA", json!({
                 "summary": {"steward.incident_summary": {"type": "plain_text_input", "value": "A renamed column broke payments; reverted."}},
                 "category": {"steward.reason_category": {"type": "static_select", "selected_option": {"value": "code_change", "text": {"type": "plain_text", "text": "Code change"}}}}
-            }),
-        )
-        .unwrap();
-    let env = bot
-        .fake
-        .send_envelope(EnvelopeKind::Interactive, submit)
-        .await;
-    bot.fake
-        .wait_for_ack(&env, Duration::from_secs(5))
-        .await
-        .unwrap();
+            })).await;
     bot.until("resolved", |_| {
         bot.app().incident(1).unwrap().status == "resolved"
     })

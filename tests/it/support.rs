@@ -130,6 +130,39 @@ pub fn steward(db: &Path, args: &[&str]) -> Output {
         .expect("run steward")
 }
 
+/// Runs `steward` and returns its stdout, failing the test with its stderr on a non-zero exit.
+pub fn steward_ok(db: &Path, args: &[&str]) -> String {
+    let out = steward(db, args);
+    assert!(
+        out.status.success(),
+        "steward {args:?} failed: {}",
+        stderr(&out)
+    );
+    stdout(&out)
+}
+
+/// `steward ingest dbt` of the demo project's `run` ("broken" or "healthy"); returns the
+/// one-line summary.
+pub fn ingest_demo(db: &Path, run: &str) -> String {
+    let f = |name: &str| demo_artifact(run, name).display().to_string();
+    let (m, r, s) = (f("manifest.json"), f("run_results.json"), f("sources.json"));
+    let text = steward_ok(
+        db,
+        &[
+            "ingest",
+            "dbt",
+            "--manifest",
+            &m,
+            "--run-results",
+            &r,
+            "--sources",
+            &s,
+        ],
+    );
+    assert_eq!(text.trim().lines().count(), 1, "one-line summary: {text}");
+    text
+}
+
 pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
@@ -256,6 +289,41 @@ impl TestBot {
             .wait_until(std::time::Duration::from_secs(15), f)
             .await
             .unwrap_or_else(|_| panic!("timed out waiting for: {what}"));
+    }
+
+    /// Waits until the bot has opened the modal `callback_id`, and returns the latest one.
+    pub async fn modal(&self, callback_id: &str) -> steward::slack::fake::StoredView {
+        let latest = |f: &steward::slack::fake::FakeSlack| {
+            f.views()
+                .into_iter()
+                .rev()
+                .find(|v| v.view["callback_id"] == callback_id)
+        };
+        self.until(&format!("modal {callback_id}"), |f| latest(f).is_some())
+            .await;
+        latest(&self.fake).unwrap()
+    }
+
+    /// Submits `values` (`{block_id: {action_id: {…}}}`) to a modal the bot opened, as `user`,
+    /// and returns the ack (which carries `response_action: errors` when Slack-side validation fails).
+    pub async fn submit(
+        &self,
+        view: &steward::slack::fake::StoredView,
+        user: &str,
+        values: serde_json::Value,
+    ) -> steward::slack::fake::Ack {
+        let payload = self
+            .fake
+            .view_submission_for(&view.id, user, values)
+            .expect("a modal the bot opened");
+        let env = self
+            .fake
+            .send_envelope(steward::slack::fake::EnvelopeKind::Interactive, payload)
+            .await;
+        self.fake
+            .wait_for_ack(&env, std::time::Duration::from_secs(5))
+            .await
+            .expect("acked")
     }
 
     /// The bot's top-level messages in a channel (not thread replies, not ephemeral).
