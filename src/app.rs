@@ -247,6 +247,8 @@ impl App {
         self.signal(r)
     }
 
+    /// Resolves an issue by hand; `expected` mutes its check for the default time (see
+    /// [`App::resolve_with_mute`]).
     pub fn resolve(
         &self,
         id: i64,
@@ -254,10 +256,24 @@ impl App {
         reason: Option<&str>,
         actor: &str,
     ) -> Result<Issue> {
+        self.resolve_with_mute(id, resolution, reason, None, actor)
+    }
+
+    /// Resolves an issue by hand; as `expected` it also mutes the issue's check for `mute_for`
+    /// (default 24h), in the same transaction (see [`issues::resolve`]).
+    pub fn resolve_with_mute(
+        &self,
+        id: i64,
+        resolution: Resolution,
+        reason: Option<&str>,
+        mute_for: Option<chrono::Duration>,
+        actor: &str,
+    ) -> Result<Issue> {
         let now = self.clock.now();
         let (reason, actor) = (reason.map(str::to_owned), actor.to_owned());
         let r = self.store.write(move |tx| {
-            let issue = issues::resolve(tx, id, resolution, reason.as_deref(), &actor, now)?;
+            let issue =
+                issues::resolve(tx, id, resolution, reason.as_deref(), mute_for, &actor, now)?;
             changed(tx, id, "resolved", &actor, now)?;
             Ok(issue)
         });
@@ -459,6 +475,58 @@ impl App {
         self.incident(n)
     }
 
+    /// Asks for incident `n`'s post-incident report to be shared in its Slack thread (through the
+    /// outbox); logged on the timeline as `postmortem_requested`.
+    pub fn share_postmortem(&self, n: i64, actor: &str) -> Result<()> {
+        self.incident(n)?;
+        let now = self.clock.now();
+        let actor = actor.to_owned();
+        self.signal(self.store.write(move |tx| {
+            tx.execute(
+                "INSERT INTO events (at, incident_id, kind, actor, detail) VALUES (?1, ?2, 'postmortem_requested', ?3, '{}')",
+                rusqlite::params![crate::issues::ts(now), n, actor],
+            )?;
+            crate::outbox::enqueue(
+                tx,
+                crate::outbox::POSTMORTEM_SHARED,
+                &serde_json::json!({"incident": n, "actor": actor}),
+                now,
+            )?;
+            Ok(())
+        }))
+    }
+
+    /// Open issues that could join incident `n`, with whether lineage relates them to its
+    /// issues, and the open incident each belongs to now (if another one).
+    pub fn link_candidates(&self, n: i64) -> Result<Vec<(Issue, bool, Option<i64>)>> {
+        let incident = self.incident(n)?;
+        let mut related: std::collections::HashSet<i64> = std::collections::HashSet::new();
+        for id in &incident.issues {
+            for (i, pre) in self.related_issues(*id)? {
+                if pre {
+                    related.insert(i.id);
+                }
+            }
+        }
+        let open_incidents: std::collections::HashSet<i64> = self
+            .incidents(true)?
+            .into_iter()
+            .map(|i| i.number)
+            .collect();
+        Ok(self
+            .issues(&IssueFilter::default())?
+            .into_iter()
+            .filter(|i| i.is_active() && !incident.issues.contains(&i.id))
+            .map(|i| {
+                let other = i
+                    .incident_id
+                    .filter(|m| *m != n && open_incidents.contains(m));
+                let rel = related.contains(&i.id);
+                (i, rel, other)
+            })
+            .collect())
+    }
+
     /// Every event of an incident and of its linked issues, in time order.
     pub fn incident_timeline(&self, n: i64) -> Result<Vec<incidents::TimelineEntry>> {
         self.store.read(|c| incidents::timeline(c, n))
@@ -524,6 +592,34 @@ impl App {
             &open_issues,
             &open_incidents,
         ))
+    }
+
+    /// Data products whose status or incidents changed since their channel was last told
+    /// (see [`crate::announcements`]).
+    pub fn product_announcements(&self) -> Result<Vec<crate::announcements::Announcement>> {
+        let now = self.product_statuses()?;
+        self.store.read(|c| crate::announcements::pending(c, &now))
+    }
+
+    /// Records `a` as announced (posted to `posted_to`, if anywhere), with a `notified` event on
+    /// each incident it named.
+    pub fn product_announced(
+        &self,
+        a: &crate::announcements::Announcement,
+        posted_to: Option<&str>,
+    ) -> Result<()> {
+        let now = self.clock.now();
+        let (a, posted_to) = (a.clone(), posted_to.map(str::to_owned));
+        self.store
+            .write(move |tx| crate::announcements::record(tx, &a, posted_to.as_deref(), now))
+    }
+
+    /// Logs that incident `n` was announced in `channel` (a `notified` timeline event).
+    pub fn incident_notified(&self, n: i64, channel: &str, what: &str) -> Result<()> {
+        let now = self.clock.now();
+        let (channel, what) = (channel.to_owned(), what.to_owned());
+        self.store
+            .write(move |tx| crate::incidents::record_notification(tx, n, &channel, &what, now))
     }
 
     /// The metrics report over `window` ending now (see [`crate::metrics`]).

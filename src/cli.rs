@@ -80,12 +80,15 @@ pub enum Command {
         #[arg(long, default_value = "cli")]
         actor: String,
     },
-    /// Resolve an issue by hand: fixed, expected or false_positive.
+    /// Resolve an issue by hand: fixed, expected or false_positive (expected mutes the check).
     Resolve {
         id: i64,
         resolution: String,
         #[arg(long)]
         reason: Option<String>,
+        /// With `expected`: how long the check stays muted, e.g. 1h, 24h, 7d, 30d (default 24h).
+        #[arg(long)]
+        mute_for: Option<String>,
         #[arg(long, default_value = "cli")]
         actor: String,
     },
@@ -162,6 +165,12 @@ pub enum Command {
         /// The window, ending now: 7d, 30d, 90d or any duration.
         #[arg(long, default_value = "30d")]
         since: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The weekly reliability digest for the 7 days ending now, as the `[digest]` channel would
+    /// get it: data products, incidents, issues, MTTA/MTTR, the noisiest assets, teams.
+    Digest {
         #[arg(long)]
         json: bool,
     },
@@ -446,6 +455,7 @@ fn run(cli: Cli) -> Result<()> {
             id,
             resolution,
             reason,
+            mute_for,
             actor,
         } => {
             let r = Resolution::parse_manual(&resolution).ok_or_else(|| {
@@ -454,8 +464,19 @@ fn run(cli: Cli) -> Result<()> {
                     format!("{resolution:?} is not fixed, expected or false_positive"),
                 )
             })?;
-            let issue = ctx.app()?.resolve(id, r, reason.as_deref(), &actor)?;
-            println!("issue #{} resolved ({})", issue.id, resolution);
+            let mute_for = mute_for.map(|text| parse_mute_for(&text, r)).transpose()?;
+            let issue = ctx
+                .app()?
+                .resolve_with_mute(id, r, reason.as_deref(), mute_for, &actor)?;
+            match &issue.muted_until {
+                Some(until) if r == Resolution::Expected => {
+                    println!(
+                        "issue #{} resolved ({resolution}), check muted until {until}",
+                        issue.id
+                    )
+                }
+                _ => println!("issue #{} resolved ({})", issue.id, resolution),
+            }
             Ok(())
         }
         Command::Lineage(cmd) => lineage(&ctx, cmd),
@@ -572,6 +593,15 @@ fn run(cli: Cli) -> Result<()> {
                 Ok(())
             }
         }
+        Command::Digest { json } => {
+            let digest = crate::digest::current(&ctx.app()?)?;
+            if json {
+                print_json(&digest)
+            } else {
+                print!("{}", crate::digest::render(&digest));
+                Ok(())
+            }
+        }
         Command::Postmortem { id, json } => {
             let n = incident_number(&id)?;
             let data = crate::postmortem::load(&ctx.app()?, n)?;
@@ -675,6 +705,29 @@ fn check_products(ctx: &Context_, origin: &str) -> Result<String> {
 fn incident_number(id: &str) -> Result<i64> {
     Ok(crate::incidents::parse_number(id)
         .ok_or_else(|| InputError::new(id, "not an incident id; use INC-n or n"))?)
+}
+
+/// `--mute-for`: a duration (1h, 24h, 7d, 30d; more than zero, at most 365d), only with
+/// `expected`. Checked before the database is opened, so bad input writes nothing.
+fn parse_mute_for(text: &str, resolution: Resolution) -> Result<chrono::Duration, InputError> {
+    if resolution != Resolution::Expected {
+        return Err(InputError::new(
+            "--mute-for",
+            format!(
+                "only `expected` mutes the check; `{}` takes no --mute-for",
+                resolution.as_str()
+            ),
+        ));
+    }
+    crate::config::parse_duration(text)
+        .and_then(|d| chrono::Duration::from_std(d).ok())
+        .filter(|d| *d > chrono::Duration::zero() && *d <= crate::issues::MAX_EXPECTED_MUTE)
+        .ok_or_else(|| {
+            InputError::new(
+                "--mute-for",
+                format!("{text:?} is not a duration from 1m to 365d (use e.g. 1h, 24h, 7d, 30d)"),
+            )
+        })
 }
 
 /// Acting on a resolved incident is refused (only a status change reopens it).

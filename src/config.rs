@@ -21,6 +21,9 @@ pub struct Config {
     /// `[incidents]`: the severity suggested when an incident is declared without one.
     #[serde(skip_serializing_if = "IncidentsConfig::is_default")]
     pub incidents: IncidentsConfig,
+    /// `[digest]`: the weekly reliability digest (see [`crate::digest`]); absent means none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub digest: Option<DigestConfig>,
 }
 
 /// `[incidents]`: `default_severity` and `[[incidents.severity_rules]]`, first match wins.
@@ -146,6 +149,10 @@ pub struct SlackConfig {
     /// Where the team's dbt docs site lives, for a link to the failing node in each alert.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub docs_url: Option<String>,
+    /// What data products' channels are told: `all` status changes (default), only
+    /// `incidents` starting and ending, or `off`.
+    #[serde(default)]
+    pub product_updates: crate::announcements::Policy,
 }
 
 /// One routing rule: every condition given must match.
@@ -212,6 +219,7 @@ impl Default for Config {
             slack: None,
             products: Vec::new(),
             incidents: IncidentsConfig::default(),
+            digest: None,
         }
     }
 }
@@ -604,6 +612,130 @@ mod size_text {
     }
 }
 
+/// `[digest]`: where and when the weekly digest is posted. Invalid values are refused while
+/// parsing, so their errors name the line.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DigestConfig {
+    /// A channel ID (`C…`).
+    #[serde(deserialize_with = "digest_text::channel")]
+    pub channel: String,
+    /// `monday` … `sunday` (any case, or `mon` … `sun`); default monday.
+    #[serde(default = "default_digest_day", with = "digest_text::day")]
+    pub day: chrono::Weekday,
+    /// The local hour, 0–23; default 9.
+    #[serde(
+        default = "default_digest_hour",
+        deserialize_with = "digest_text::hour"
+    )]
+    pub hour: u32,
+    /// An IANA time zone such as `Europe/Paris`; default `UTC`.
+    #[serde(default = "default_digest_timezone", with = "digest_text::timezone")]
+    pub timezone: chrono_tz::Tz,
+}
+
+fn default_digest_day() -> chrono::Weekday {
+    chrono::Weekday::Mon
+}
+
+fn default_digest_hour() -> u32 {
+    9
+}
+
+fn default_digest_timezone() -> chrono_tz::Tz {
+    chrono_tz::UTC
+}
+
+/// `monday`, `Mon`, `SUNDAY` → the weekday.
+pub fn parse_weekday(s: &str) -> Option<chrono::Weekday> {
+    use chrono::Weekday::*;
+    let s = s.trim().to_ascii_lowercase();
+    [Mon, Tue, Wed, Thu, Fri, Sat, Sun]
+        .into_iter()
+        .find(|d| s == weekday_name(*d) || s == weekday_name(*d)[..3])
+}
+
+pub fn weekday_name(d: chrono::Weekday) -> &'static str {
+    use chrono::Weekday::*;
+    match d {
+        Mon => "monday",
+        Tue => "tuesday",
+        Wed => "wednesday",
+        Thu => "thursday",
+        Fri => "friday",
+        Sat => "saturday",
+        Sun => "sunday",
+    }
+}
+
+/// An IANA time zone name (`Europe/Paris`, `UTC`); case is forgiven.
+pub fn parse_timezone(s: &str) -> Option<chrono_tz::Tz> {
+    let s = s.trim();
+    s.parse::<chrono_tz::Tz>().ok().or_else(|| {
+        chrono_tz::TZ_VARIANTS
+            .iter()
+            .copied()
+            .find(|tz| tz.name().eq_ignore_ascii_case(s))
+    })
+}
+
+mod digest_text {
+    use serde::de::Error;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn channel<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+        let id = String::deserialize(d)?;
+        if !super::looks_like_channel_id(&id) {
+            return Err(D::Error::custom(format!(
+                "digest.channel {id:?} is not a channel ID (like C0123ABCD); names change, IDs do not"
+            )));
+        }
+        Ok(id)
+    }
+
+    pub fn hour<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+        let h = i64::deserialize(d)?;
+        u32::try_from(h)
+            .ok()
+            .filter(|h| *h < 24)
+            .ok_or_else(|| D::Error::custom(format!("digest.hour {h} must be between 0 and 23")))
+    }
+
+    pub mod day {
+        use super::*;
+
+        pub fn serialize<S: Serializer>(d: &chrono::Weekday, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_str(crate::config::weekday_name(*d))
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<chrono::Weekday, D::Error> {
+            let text = String::deserialize(d)?;
+            crate::config::parse_weekday(&text).ok_or_else(|| {
+                D::Error::custom(format!(
+                    "digest.day {text:?} is not a day of the week (monday … sunday, or mon … sun)"
+                ))
+            })
+        }
+    }
+
+    pub mod timezone {
+        use super::*;
+
+        pub fn serialize<S: Serializer>(tz: &chrono_tz::Tz, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_str(tz.name())
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<chrono_tz::Tz, D::Error> {
+            let text = String::deserialize(d)?;
+            crate::config::parse_timezone(&text).ok_or_else(|| {
+                D::Error::custom(format!(
+                    "digest.timezone {text:?} is not an IANA time zone (like \"Europe/Paris\" or \"UTC\")"
+                ))
+            })
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -775,5 +907,77 @@ mod tests {
         assert_eq!(parse_duration("x"), None);
         assert_eq!(parse_size("128MiB"), Some(128 * 1024 * 1024));
         assert_eq!(format_duration(Duration::from_secs(86_400)), "1d");
+    }
+
+    #[test]
+    fn digest_parses_with_defaults_and_errors_name_the_line() {
+        let c = Config::parse("s.toml", "").unwrap();
+        assert_eq!(c.digest, None);
+        let c = Config::parse("s.toml", "[digest]\nchannel = \"C0DIGEST01\"\n").unwrap();
+        let d = c.digest.unwrap();
+        assert_eq!(
+            (d.channel.as_str(), d.day, d.hour, d.timezone),
+            ("C0DIGEST01", chrono::Weekday::Mon, 9, chrono_tz::UTC)
+        );
+        let text = "[digest]\nchannel = \"C0DIGEST01\"\nday = \"FRI\"\nhour = 17\ntimezone = \"europe/paris\"\n";
+        let c = Config::parse("s.toml", text).unwrap();
+        let d = c.digest.clone().unwrap();
+        assert_eq!(
+            (d.day, d.hour, d.timezone),
+            (chrono::Weekday::Fri, 17, chrono_tz::Europe::Paris)
+        );
+        assert_eq!(
+            Config::parse(
+                "s.toml",
+                "[digest]\nchannel = \"C0DIGEST01\"\nday = \"Sunday\"\n"
+            )
+            .unwrap()
+            .digest
+            .unwrap()
+            .day,
+            chrono::Weekday::Sun
+        );
+        // The effective config prints back (as `steward config check` shows it) and parses again.
+        let printed = toml::to_string_pretty(&c).unwrap();
+        assert!(
+            printed.contains("day = \"friday\"") && printed.contains("timezone = \"Europe/Paris\""),
+            "{printed}"
+        );
+        assert_eq!(Config::parse("s.toml", &printed).unwrap().digest, Some(d));
+
+        let bad = |body: &str| {
+            Config::parse("s.toml", &format!("database = \"x.db\"\n[digest]\n{body}"))
+                .unwrap_err()
+                .to_string()
+        };
+        let e = bad("channel = \"C0DIGEST01\"\ntimezone = \"Mars/Olympus\"\n");
+        assert!(
+            e.starts_with("s.toml: line 4") && e.contains("Mars/Olympus") && e.contains("IANA"),
+            "{e}"
+        );
+        let e = bad("channel = \"C0DIGEST01\"\nday = \"someday\"\n");
+        assert!(
+            e.starts_with("s.toml: line 4") && e.contains("someday"),
+            "{e}"
+        );
+        let e = bad("channel = \"C0DIGEST01\"\n\nhour = 24\n");
+        assert!(
+            e.starts_with("s.toml: line 5") && e.contains("0 and 23"),
+            "{e}"
+        );
+        let e = bad("channel = \"C0DIGEST01\"\nhour = -1\n");
+        assert!(e.starts_with("s.toml: line 4"), "{e}");
+        let e = bad("channel = \"#weekly\"\n");
+        assert!(
+            e.starts_with("s.toml: line 3") && e.contains("not a channel ID"),
+            "{e}"
+        );
+        let e = bad("day = \"monday\"\n");
+        assert!(e.contains("line 2") && e.contains("channel"), "{e}");
+        let e = bad("channel = \"C0DIGEST01\"\nweekday = \"monday\"\n");
+        assert!(
+            e.starts_with("s.toml: line 4") && e.contains("weekday"),
+            "{e}"
+        );
     }
 }

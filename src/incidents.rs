@@ -214,6 +214,20 @@ fn log(
     Ok(())
 }
 
+/// Logs that Steward told people about incident `n`: a `notified` event naming the channel and
+/// what was said (posting the incident message, a stakeholder update, a product status change).
+pub fn record_notification(
+    tx: &Connection,
+    n: i64,
+    channel: &str,
+    what: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    tx.prepare_cached("INSERT INTO events (at, incident_id, kind, actor, detail) VALUES (?1, ?2, 'notified', NULL, ?3)")?
+        .execute(params![ts(now), n, serde_json::json!({"channel": channel, "what": what}).to_string()])?;
+    Ok(())
+}
+
 struct Row {
     number: i64,
     title: String,

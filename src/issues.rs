@@ -462,6 +462,7 @@ fn record_failure(
             serde_json::json!({"status": obs.raw_status, "resolved_at": resolved_at}),
             now,
         )?;
+        show_check_mute(tx, id, env, &key, now)?;
         active.insert(
             key,
             Active {
@@ -507,6 +508,7 @@ fn record_failure(
         serde_json::json!({"status": obs.raw_status, "run_id": obs.run_id}),
         now,
     )?;
+    show_check_mute(tx, id, env, &key, now)?;
     active.insert(
         key,
         Active {
@@ -517,6 +519,21 @@ fn record_failure(
     );
     summary.opened.push(id);
     Ok(id)
+}
+
+/// A reopened or new issue whose check is muted (resolved as `expected` before) shows until when.
+fn show_check_mute(
+    tx: &Transaction,
+    id: i64,
+    env: &str,
+    (asset, check): &(String, String),
+    now: DateTime<Utc>,
+) -> Result<()> {
+    if let Some(until) = check_muted_until(tx, env, asset, check, now)? {
+        tx.prepare_cached("UPDATE issues SET muted_until = ?2 WHERE id = ?1")?
+            .execute(params![id, until])?;
+    }
+    Ok(())
 }
 
 /// Appends to the timeline.
@@ -1040,12 +1057,24 @@ pub fn comment(
     })
 }
 
+/// How long resolving as `expected` mutes the check when no duration is given.
+pub const DEFAULT_EXPECTED_MUTE: chrono::Duration = chrono::Duration::hours(24);
+
+/// The longest mute resolving as `expected` may set.
+pub const MAX_EXPECTED_MUTE: chrono::Duration = chrono::Duration::days(365);
+
 /// A person resolves an issue as `fixed`, `expected` or `false_positive`, with a reason.
+///
+/// `expected` also mutes the issue's check (env, asset, check) for `mute_for` (default
+/// [`DEFAULT_EXPECTED_MUTE`]): a new failure of it posts no new alert until then. The mute is
+/// written with the resolution, shown as the issue's `muted_until` and logged as `muted`.
+/// `mute_for` with any other resolution is an [`InputError`].
 pub fn resolve(
     tx: &Transaction,
     id: i64,
     resolution: Resolution,
     reason: Option<&str>,
+    mute_for: Option<chrono::Duration>,
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<Issue> {
@@ -1058,9 +1087,35 @@ pub fn resolve(
         )
         .into());
     }
+    let mute_until = match (resolution, mute_for) {
+        (Resolution::Expected, d) => {
+            let d = d.unwrap_or(DEFAULT_EXPECTED_MUTE);
+            if d <= chrono::Duration::zero() || d > MAX_EXPECTED_MUTE {
+                return Err(InputError::new(
+                    format!("issue {id}"),
+                    "an `expected` mute lasts more than zero minutes and at most 365 days",
+                )
+                .into());
+            }
+            Some(now + d)
+        }
+        (_, Some(_)) => {
+            return Err(InputError::new(
+                format!("issue {id}"),
+                format!(
+                    "only an `expected` resolution mutes the check, not `{}`",
+                    resolution.as_str()
+                ),
+            )
+            .into());
+        }
+        (_, None) => None,
+    };
+    let until_text = mute_until.map(ts);
     tx.execute(
-        "UPDATE issues SET status = 'resolved', resolution = ?2, resolution_reason = ?3, resolved_at = ?4, updated_at = ?4 WHERE id = ?1",
-        params![id, resolution.as_str(), reason, ts(now)],
+        "UPDATE issues SET status = 'resolved', resolution = ?2, resolution_reason = ?3, resolved_at = ?4, updated_at = ?4,
+             muted_until = coalesce(?5, muted_until) WHERE id = ?1",
+        params![id, resolution.as_str(), reason, ts(now), until_text],
     )?;
     log_event(
         tx,
@@ -1070,6 +1125,20 @@ pub fn resolve(
         serde_json::json!({"resolution": resolution.as_str(), "reason": reason}),
         now,
     )?;
+    if let Some(until) = &until_text {
+        tx.execute(
+            "INSERT INTO mutes (env, asset, check_name, issue_id, until, created_by, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![issue.env, issue.asset, issue.check, id, until, actor, ts(now)],
+        )?;
+        log_event(
+            tx,
+            Some(id),
+            "muted",
+            Some(actor),
+            serde_json::json!({"until": until, "check": issue.check, "because": "expected"}),
+            now,
+        )?;
+    }
     load_for_action(tx, id)
 }
 
@@ -1077,6 +1146,9 @@ pub fn resolve(
 #[derive(Debug, Clone, Serialize)]
 pub struct Mute {
     pub asset: String,
+    /// Only this check on the asset (resolving as `expected`); None: the whole asset.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub check: Option<String>,
     pub issue_id: Option<i64>,
     /// RFC 3339; None means until the issue is fixed.
     pub until: Option<String>,
@@ -1134,6 +1206,7 @@ pub fn mute(
     }
     Ok(Mute {
         asset,
+        check: None,
         issue_id,
         until: until_text,
         created_by: actor.to_owned(),
@@ -1141,27 +1214,45 @@ pub fn mute(
 }
 
 /// Whether alerts for `asset` are muted at `now`: a timed mute not yet over, or an
-/// until-fixed mute whose issue is still unresolved.
+/// until-fixed mute whose issue is still unresolved. Mutes of one check are not counted
+/// (see [`check_muted_until`]).
 pub fn is_muted(conn: &Connection, asset: &str, now: DateTime<Utc>) -> Result<bool> {
     Ok(conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM mutes m LEFT JOIN issues i ON i.id = m.issue_id
-           WHERE m.asset = ?1 AND ((m.until IS NOT NULL AND m.until > ?2)
+           WHERE m.asset = ?1 AND m.check_name IS NULL AND ((m.until IS NOT NULL AND m.until > ?2)
                  OR (m.until IS NULL AND i.status IS NOT NULL AND i.status != 'resolved')))",
         params![asset, ts(now)],
         |r| r.get(0),
     )?)
 }
 
+/// Until when alerts for one check (env, asset, check) are muted at `now` by a mute of that
+/// check (resolving as `expected`); None when it is not.
+pub fn check_muted_until(
+    conn: &Connection,
+    env: &str,
+    asset: &str,
+    check: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT max(until) FROM mutes WHERE asset = ?2 AND env = ?1 AND check_name = ?3 AND until > ?4",
+        )?
+        .query_row(params![env, asset, check, ts(now)], |r| r.get(0))?)
+}
+
 /// Mutes in force at `now`.
 pub fn active_mutes(conn: &Connection, now: DateTime<Utc>) -> Result<Vec<Mute>> {
     let mut stmt = conn.prepare(
-        "SELECT m.asset, m.issue_id, m.until, m.created_by FROM mutes m LEFT JOIN issues i ON i.id = m.issue_id
+        "SELECT m.asset, m.issue_id, m.until, m.created_by, m.check_name FROM mutes m LEFT JOIN issues i ON i.id = m.issue_id
          WHERE (m.until IS NOT NULL AND m.until > ?1) OR (m.until IS NULL AND i.status IS NOT NULL AND i.status != 'resolved')
          ORDER BY m.id",
     )?;
     let rows = stmt.query_map([ts(now)], |r| {
         Ok(Mute {
             asset: r.get(0)?,
+            check: r.get(4)?,
             issue_id: r.get(1)?,
             until: r.get(2)?,
             created_by: r.get(3)?,

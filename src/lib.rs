@@ -4,6 +4,7 @@
 //! Slack or HTTP; the CLI and the HTTP API are thin faces over [`app::App`].
 
 pub mod alerts;
+pub mod announcements;
 pub mod app;
 pub mod artifacts;
 pub mod changes;
@@ -11,6 +12,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod demo;
+pub mod digest;
 pub mod error;
 pub mod http;
 pub mod incidents;

@@ -14,6 +14,11 @@ pub const INCIDENT_CHANGED: &str = "incident.changed";
 /// A stakeholder update on an incident, for its thread and its products' channels:
 /// `{"incident": n, "actor": "...", "text": "...", "channels": ["C…"]}`.
 pub const STAKEHOLDER_UPDATE: &str = "incident.update";
+/// Someone asked for the post-incident report in Slack: `{"incident": n, "actor": "<@U…>"}`.
+pub const POSTMORTEM_SHARED: &str = "incident.postmortem";
+/// The weekly digest is due: `{"week": "2025-03-31", "at": "<scheduled instant>", "channel": "C…"}`
+/// (see [`crate::digest`]); enqueued once per week.
+pub const DIGEST_WEEKLY: &str = "digest.weekly";
 
 pub fn enqueue(
     tx: &Transaction,

@@ -482,6 +482,13 @@ fn describe(e: &TimelineEntry, n: i64) -> String {
             Some(u) => format!("muted until {}", when(u)),
             None => "muted until fixed".into(),
         },
+        "notified" => format!(
+            "notified {}{}",
+            detail_str(e, "channel").unwrap_or("Slack"),
+            detail_str(e, "what")
+                .map(|w| format!(" ({})", line(w)))
+                .unwrap_or_default()
+        ),
         other => other.replace('_', " "),
     };
     // Issue events (other than link changes, which name the issue) say which issue.

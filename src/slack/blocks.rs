@@ -25,6 +25,13 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use std::collections::HashSet;
 
+mod digest;
+mod incident_actions;
+mod product;
+pub use digest::*;
+pub use incident_actions::*;
+pub use product::*;
+
 /// A message for `chat.postMessage` / `chat.update` / `chat.postEphemeral`: a plain `text`
 /// fallback (notifications, screen readers) and the blocks.
 #[derive(Debug, Clone, PartialEq)]
@@ -130,6 +137,10 @@ pub struct HomeView<'a> {
     pub mine: &'a [Issue],
     /// Muted assets and until when.
     pub muted: &'a [(String, String)],
+    /// The status page: every data product's status and uptime.
+    pub products: &'a [HomeProduct],
+    pub open_incidents: &'a [crate::incidents::Incident],
+    pub now: DateTime<Utc>,
 }
 
 /// The options of the `steward.status` select on an alert.
@@ -164,6 +175,11 @@ pub const REASON_CATEGORIES: [(&str, &str); 6] = [
     ("bad_data_at_source", "Bad data at source"),
     ("other", "Other"),
 ];
+
+/// The options of the `steward.mute_for` select in the resolve modal for `expected`: how long
+/// the check stays muted (values parse as durations; the first is the default).
+pub const EXPECTED_MUTE_OPTIONS: [(&str, &str); 3] =
+    [("24h", "24 hours"), ("7d", "7 days"), ("30d", "30 days")];
 
 /// Checks shown as sections of one alert; the rest are counted.
 const MAX_CHECKS: usize = 5;
@@ -1026,7 +1042,7 @@ pub fn reason_modal(issue_id: i64, resolution: &str) -> View {
         .iter()
         .map(|(v, t)| option(t, v))
         .collect();
-    let blocks = vec![
+    let mut blocks = vec![
         section(
             None,
             &format!(
@@ -1058,6 +1074,23 @@ pub fn reason_modal(issue_id: i64, resolution: &str) -> View {
             true,
         ),
     ];
+    if resolution == "expected" {
+        let options: Vec<Value> = EXPECTED_MUTE_OPTIONS
+            .iter()
+            .map(|(v, t)| option(t, v))
+            .collect();
+        blocks.push(input(
+            "mute_for",
+            "Mute this check for",
+            json!({
+                "type": "static_select",
+                "action_id": "steward.mute_for",
+                "options": options,
+                "initial_option": options[0],
+            }),
+            false,
+        ));
+    }
     View(json!({
         "type": "modal",
         "callback_id": "steward.reason",
@@ -1163,29 +1196,51 @@ pub fn incident_message(i: &IncidentView) -> Message {
         i.status.to_ascii_lowercase().as_str(),
         "resolved" | "closed"
     );
+    let value = n.to_string();
     let mut elements = Vec::new();
-    if !closed {
+    if closed {
+        elements.push(button("steward.incident.status", "↩️ Reopen", &value, None));
+    } else {
+        elements.push(button("steward.incident.status", "📣 Status", &value, None));
         elements.push(button(
-            "steward.incident.status",
-            "📣 Update status",
-            &n.to_string(),
+            "steward.incident.severity",
+            "🔥 Severity",
+            &value,
+            None,
+        ));
+        elements.push(button(
+            "steward.incident.commander",
+            "🧑‍✈️ Commander",
+            &value,
+            None,
+        ));
+        elements.push(button(
+            "steward.incident.link",
+            "➕ Add issue",
+            &value,
             None,
         ));
     }
     elements.push(button(
         "steward.incident.comment",
         "💬 Add update",
-        &n.to_string(),
+        &value,
         None,
     ));
     if !closed {
         elements.push(button(
             "steward.incident.resolve",
             "✅ Resolve",
-            &n.to_string(),
+            &value,
             Some("primary"),
         ));
     }
+    elements.push(button(
+        "steward.incident.postmortem",
+        "📝 Postmortem",
+        &value,
+        None,
+    ));
     let actions = json!({"type": "actions", "block_id": format!("steward.incident.{n}"), "elements": elements});
 
     let mut b = Blocks::new(limits::MESSAGE_BLOCKS, limits::MESSAGE_BLOCK_TEXT_TOTAL);
@@ -1261,6 +1316,8 @@ pub fn home_view(h: &HomeView) -> View {
             thousands(h.mine.len() as i64),
         )),
     ];
+    blocks.extend(status_page_blocks(h.products, h.open_incidents, h.now));
+    blocks.push(json!({"type": "divider"}));
     let mine: Vec<String> = h.mine.iter().map(issue_line).collect();
     blocks.push(section(
         Some("steward.home.mine"),
@@ -2748,6 +2805,45 @@ mod tests {
     }
 
     #[test]
+    fn the_expected_reason_modal_asks_how_long_to_mute_the_check() {
+        let v = reason_modal(12, "expected");
+        assert_view_fits(&v);
+        let blocks = v.0["blocks"].as_array().unwrap();
+        assert_eq!(
+            action_ids(blocks),
+            [
+                "steward.reason_category",
+                "steward.reason_text",
+                "steward.mute_for"
+            ]
+        );
+        let mute = blocks.last().unwrap();
+        assert_eq!(mute["type"], "input");
+        assert_eq!(mute["block_id"], "mute_for");
+        assert_eq!(mute["label"]["text"], "Mute this check for");
+        assert_eq!(mute["element"]["type"], "static_select");
+        let values: Vec<&str> = mute["element"]["options"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["value"].as_str().unwrap())
+            .collect();
+        assert_eq!(values, ["24h", "7d", "30d"]);
+        assert_eq!(mute["element"]["initial_option"]["value"], "24h");
+        for value in values {
+            assert!(crate::config::parse_duration(value).is_some(), "{value}");
+        }
+        // Only `expected` mutes.
+        for other in ["fixed", "false_positive"] {
+            let v = reason_modal(12, other);
+            assert!(
+                !v.0.to_string().contains("mute_for"),
+                "{other} has no mute select"
+            );
+        }
+    }
+
+    #[test]
     fn thread_replies() {
         let m = activity_reply("<@U1ANA>", "assigned <@U2BO>");
         assert_fits(&m);
@@ -2835,8 +2931,12 @@ mod tests {
             action_ids(&m.blocks),
             [
                 "steward.incident.status",
+                "steward.incident.severity",
+                "steward.incident.commander",
+                "steward.incident.link",
                 "steward.incident.comment",
-                "steward.incident.resolve"
+                "steward.incident.resolve",
+                "steward.incident.postmortem"
             ]
         );
         assert!(
@@ -2868,7 +2968,16 @@ mod tests {
         let text = all_text(&m.blocks);
         assert!(text.contains("… and 2"), "{text}");
         assert!(text.contains("more (`steward issues`)"), "{text}");
-        assert_eq!(action_ids(&m.blocks), ["steward.incident.comment"]);
+        // Resolved: reopen, updates and the report only.
+        assert_eq!(
+            action_ids(&m.blocks),
+            [
+                "steward.incident.status",
+                "steward.incident.comment",
+                "steward.incident.postmortem"
+            ]
+        );
+        assert!(text.contains("Reopen"), "{text}");
     }
 
     #[test]
@@ -2882,11 +2991,22 @@ mod tests {
             "model.shop.events".to_owned(),
             "2024-05-03T12:00:00.000000Z".to_owned(),
         )];
+        let status = vec![HomeProduct {
+            name: "Finance".into(),
+            status: crate::products::Status::Degraded,
+            uptime: 0.999,
+            window: "30d".into(),
+            sla_target: Some(0.995),
+            incidents: Vec::new(),
+        }];
         let h = HomeView {
             by_product: &products,
             unowned: &unowned,
             mine: std::slice::from_ref(&mine),
             muted: &muted,
+            products: &status,
+            open_incidents: &[],
+            now: now(),
         };
         let v = home_view(&h);
         assert_view_fits(&v);
@@ -2899,6 +3019,9 @@ mod tests {
             "*Muted*",
             "`events` until <!date^",
             "3 open issues · 1 data product affected · 1 assigned to you",
+            "📊 Data products",
+            "🟡 *Finance* · degraded · 99.90% uptime 30d (SLA 99.50% met)",
+            "*Open incidents*\nNone.",
         ] {
             assert!(text.contains(needle), "missing {needle:?}: {text}");
         }
@@ -2916,11 +3039,24 @@ mod tests {
         let muted: Vec<(String, String)> = (0..200)
             .map(|n| (format!("model.x.m{n}"), "until fixed".to_owned()))
             .collect();
+        let status: Vec<HomeProduct> = (0..120)
+            .map(|p| HomeProduct {
+                name: format!("{} {p}", "Product*<&>".repeat(30)),
+                status: crate::products::Status::Incident,
+                uptime: 0.5,
+                window: "30d".into(),
+                sla_target: Some(0.999),
+                incidents: (0..50).map(|n| format!("INC-{n}")).collect(),
+            })
+            .collect();
         let h = HomeView {
             by_product: &products,
             unowned: &issues,
             mine: &issues,
             muted: &muted,
+            products: &status,
+            open_incidents: &[],
+            now: now(),
         };
         let v = home_view(&h);
         assert_view_fits(&v);
@@ -2940,6 +3076,9 @@ mod tests {
             unowned: &[],
             mine: &[],
             muted: &[],
+            products: &[],
+            open_incidents: &[],
+            now: now(),
         });
         assert_view_fits(&empty);
         assert!(all_text(empty.0["blocks"].as_array().unwrap()).contains("No open issues"));

@@ -186,12 +186,13 @@ pub async fn start(app: App, settings: SlackSettings) -> Result<Bot> {
     });
     let worker = tokio::spawn(super::worker::run(ctx.clone(), rx));
     let notifier = tokio::spawn(super::notifier::run(ctx));
+    let digest = tokio::spawn(crate::digest::run(app.clone()));
     tracing::info!(bot_user, "connected to Slack over Socket Mode");
     Ok(Bot {
         api,
         bot_user,
         listener,
-        tasks: vec![worker, notifier],
+        tasks: vec![worker, notifier, digest],
     })
 }
 

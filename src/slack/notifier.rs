@@ -38,6 +38,8 @@ pub async fn run(ctx: Arc<Context>) {
 #[derive(Default)]
 struct State {
     last_repeat_reply: Mutex<HashMap<i64, Instant>>,
+    /// A product announcement failed: try again even when the outbox is empty.
+    announce_again: std::sync::atomic::AtomicBool,
 }
 
 /// One pass over due outbox items; true when there may be more.
@@ -48,6 +50,19 @@ async fn tick(ctx: &Arc<Context>, state: &Arc<State>) -> Result<bool> {
         tokio::task::spawn_blocking(move || app.store.read(|c| outbox::due(c, now, 50))).await??
     };
     if items.is_empty() {
+        if state
+            .announce_again
+            .swap(false, std::sync::atomic::Ordering::Relaxed)
+            && let Err(e) = announce_products(ctx).await
+        {
+            state
+                .announce_again
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+            tracing::warn!(
+                error = format!("{e:#}"),
+                "product status changes not announced yet"
+            );
+        }
         return Ok(false);
     }
     for item in &items {
@@ -56,6 +71,8 @@ async fn tick(ctx: &Arc<Context>, state: &Arc<State>) -> Result<bool> {
             outbox::ISSUES_CHANGED => issues_changed(ctx, state, &item.payload).await,
             outbox::INCIDENT_CHANGED => incident_changed(ctx, &item.payload).await,
             outbox::STAKEHOLDER_UPDATE => stakeholder_update(ctx, &item.payload).await,
+            outbox::POSTMORTEM_SHARED => share_postmortem(ctx, &item.payload).await,
+            outbox::DIGEST_WEEKLY => weekly_digest(ctx, &item.payload).await,
             _ => Ok(()),
         };
         let (id, attempts) = (item.id, item.attempts);
@@ -94,6 +111,16 @@ async fn tick(ctx: &Arc<Context>, state: &Arc<State>) -> Result<bool> {
             }
         }
     }
+    // Issues and incidents changed: tell data products' channels whose status changed.
+    if let Err(e) = announce_products(ctx).await {
+        state
+            .announce_again
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        tracing::warn!(
+            error = format!("{e:#}"),
+            "product status changes not announced yet"
+        );
+    }
     // Home tabs show open issues and mutes: republish them for the people who look at them.
     let users: Vec<String> = ctx
         .home_users
@@ -128,6 +155,16 @@ fn find_message(c: &rusqlite::Connection, ids: &[i64]) -> Result<Option<Posted>>
             list.join(",")
         ),
         [],
+        |r| Ok(Posted { channel: r.get(0)?, ts: r.get(1)? }),
+    )
+    .optional()?)
+}
+
+/// Incident `n`'s living message (its thread carries the timeline).
+fn incident_message(c: &rusqlite::Connection, n: i64) -> Result<Option<Posted>> {
+    Ok(c.query_row(
+        "SELECT channel, ts FROM slack_messages WHERE purpose = 'incident' AND incident_id = ?1 ORDER BY id LIMIT 1",
+        [n],
         |r| Ok(Posted { channel: r.get(0)?, ts: r.get(1)? }),
     )
     .optional()?)
@@ -214,7 +251,17 @@ fn plan_group(app: &crate::app::App, issue_id: i64) -> Result<Option<GroupPlan>>
             .query_row("SELECT kind FROM events WHERE issue_id = ?1 ORDER BY id DESC LIMIT 1", [issue_id], |r| r.get(0))
             .optional()?
             .unwrap_or_default();
-        let muted = issues::is_muted(c, &anchor.asset, now)?;
+        // Muted: the whole asset, or every active issue's own check (resolved as expected).
+        let mut muted = issues::is_muted(c, &anchor.asset, now)?;
+        if !muted && group.iter().any(Issue::is_active) {
+            muted = true;
+            for i in group.iter().filter(|i| i.is_active()) {
+                if issues::check_muted_until(c, &i.env, &i.asset, &i.check, now)?.is_none() {
+                    muted = false;
+                    break;
+                }
+            }
+        }
         // Root issues on one asset share one message, keyed by the group's oldest issue.
         let key = group.iter().map(|i| i.id).min().unwrap_or(anchor.id);
         Ok(Some(GroupPlan {
@@ -478,12 +525,18 @@ async fn deliver(
         "resolved" => Some(blocks::activity_reply(
             actor.unwrap_or("someone"),
             &format!(
-                "resolved this as {}{}",
+                "resolved this as {}{}{}",
                 anchor.resolution.as_deref().unwrap_or("resolved"),
                 anchor
                     .resolution_reason
                     .as_deref()
                     .map(|r| format!(": {r}"))
+                    .unwrap_or_default(),
+                anchor
+                    .muted_until
+                    .as_deref()
+                    .filter(|_| anchor.resolution.as_deref() == Some("expected"))
+                    .map(|u| format!(" · muted until {u}"))
                     .unwrap_or_default()
             ),
         )),
@@ -520,15 +573,11 @@ async fn incident_changed(ctx: &Arc<Context>, payload: &Value) -> Result<()> {
     let app = ctx.app.clone();
     let (incident, linked, existing) = tokio::task::spawn_blocking(move || -> Result<_> {
         let incident = app.incident(n)?;
-        let linked = app.issues(&IssueFilter { ids: Some(incident.issues.clone()), ..Default::default() })?;
-        let existing: Option<Posted> = app.store.read(|c| {
-            Ok(c.query_row(
-                "SELECT channel, ts FROM slack_messages WHERE purpose = 'incident' AND incident_id = ?1 ORDER BY id LIMIT 1",
-                [n],
-                |r| Ok(Posted { channel: r.get(0)?, ts: r.get(1)? }),
-            )
-            .optional()?)
+        let linked = app.issues(&IssueFilter {
+            ids: Some(incident.issues.clone()),
+            ..Default::default()
         })?;
+        let existing = app.store.read(|c| incident_message(c, n))?;
         Ok((incident, linked, existing))
     })
     .await??;
@@ -572,6 +621,7 @@ async fn incident_changed(ctx: &Arc<Context>, payload: &Value) -> Result<()> {
                         "INSERT INTO slack_messages (incident_id, channel, ts, purpose, state, updated_at) VALUES (?1, ?2, ?3, 'incident', 'posted', ?4)",
                         params![n, channel, ts_posted, ts(now)],
                     )?;
+                    crate::incidents::record_notification(tx, n, &channel, "incident message posted", now)?;
                     // Every linked issue's alert shows the incident: re-render them.
                     crate::outbox::enqueue(tx, outbox::ISSUES_CHANGED, &serde_json::json!({"issues": incident.issues, "reason": "incident"}), now)?;
                     Ok(())
@@ -605,24 +655,16 @@ async fn stakeholder_update(ctx: &Arc<Context>, payload: &Value) -> Result<()> {
         }
     }
     let app = ctx.app.clone();
-    let thread: Option<Posted> = tokio::task::spawn_blocking(move || {
-        app.store.read(|c| {
-            Ok(c.query_row(
-                "SELECT channel, ts FROM slack_messages WHERE purpose = 'incident' AND incident_id = ?1 ORDER BY id LIMIT 1",
-                [n],
-                |r| Ok(Posted { channel: r.get(0)?, ts: r.get(1)? }),
-            )
-            .optional()?)
-        })
-    })
-    .await??;
+    let thread =
+        tokio::task::spawn_blocking(move || app.store.read(|c| incident_message(c, n))).await??;
     let message = blocks::stakeholder_update(actor, n, text);
     if let Some(p) = &thread {
         ctx.api.post(&p.channel, &message, Some(&p.ts)).await?;
     }
+    let mut reached: Vec<String> = thread.iter().map(|p| p.channel.clone()).collect();
     for channel in channels {
         match ctx.api.post(channel, &message, None).await {
-            Ok(_) => {}
+            Ok(_) => reached.push(channel.to_owned()),
             Err(CallError::Api(code)) if code == "channel_not_found" => {
                 tracing::warn!(
                     incident = n,
@@ -633,6 +675,92 @@ async fn stakeholder_update(ctx: &Arc<Context>, payload: &Value) -> Result<()> {
             Err(e) => return Err(e.into()),
         }
     }
+    let app = ctx.app.clone();
+    tokio::task::spawn_blocking(move || {
+        for channel in reached {
+            app.incident_notified(n, &channel, "stakeholder update")?;
+        }
+        Ok::<(), anyhow::Error>(())
+    })
+    .await??;
+    Ok(())
+}
+
+/// Posts the post-incident report in the incident message's thread (or the incidents channel
+/// when the incident has no message), then logs where it went.
+async fn share_postmortem(ctx: &Arc<Context>, payload: &Value) -> Result<()> {
+    let Some(n) = payload.get("incident").and_then(Value::as_i64) else {
+        return Ok(());
+    };
+    let app = ctx.app.clone();
+    let (markdown, thread) = tokio::task::spawn_blocking(move || -> Result<_> {
+        let data = crate::postmortem::load(&app, n)?;
+        let thread = app.store.read(|c| incident_message(c, n))?;
+        Ok((crate::postmortem::render(&data), thread))
+    })
+    .await??;
+    let (channel, thread_ts) = match &thread {
+        Some(p) => (p.channel.clone(), Some(p.ts.as_str())),
+        None => (ctx.config.incidents_channel.clone(), None),
+    };
+    for message in blocks::postmortem_messages(n, &markdown) {
+        ctx.api.post(&channel, &message, thread_ts).await?;
+    }
+    let app = ctx.app.clone();
+    tokio::task::spawn_blocking(move || {
+        app.incident_notified(n, &channel, "post-incident report shared")
+    })
+    .await??;
+    Ok(())
+}
+
+/// Posts each data product's status change to its channel, then records it as announced (with a
+/// `notified` event on the incidents it names). A product with no channel, or a change the
+/// `[slack] product_updates` policy leaves out, is recorded without a post. A failed post is
+/// left pending and tried again on the next pass.
+async fn announce_products(ctx: &Arc<Context>) -> Result<()> {
+    let app = ctx.app.clone();
+    let pending = tokio::task::spawn_blocking(move || -> Result<_> {
+        let pending = app.product_announcements()?;
+        let mut named: Vec<crate::incidents::Incident> = Vec::new();
+        for id in pending
+            .iter()
+            .flat_map(|a| a.incidents_added.iter().chain(&a.incidents_removed))
+        {
+            if let Some(n) = crate::incidents::parse_number(id)
+                && !named.iter().any(|i| i.number == n)
+                && let Ok(i) = app.incident(n)
+            {
+                named.push(i);
+            }
+        }
+        Ok((pending, named))
+    })
+    .await??;
+    let (pending, named) = pending;
+    let now = ctx.app.clock.now();
+    for a in pending {
+        let channel = a
+            .channel
+            .clone()
+            .filter(|_| a.worth_posting(ctx.config.product_updates));
+        let mut posted_to = None;
+        if let Some(channel) = &channel {
+            let message = blocks::product_update(&a, &named, &ctx.config.incidents_channel, now);
+            match ctx.api.post(channel, &message, None).await {
+                Ok(_) => posted_to = Some(channel.clone()),
+                Err(CallError::Api(code))
+                    if code == "channel_not_found" || code == "not_in_channel" =>
+                {
+                    tracing::warn!(product = a.product, channel, code, "product update skipped");
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        let app = ctx.app.clone();
+        tokio::task::spawn_blocking(move || app.product_announced(&a, posted_to.as_deref()))
+            .await??;
+    }
     Ok(())
 }
 
@@ -640,52 +768,72 @@ async fn stakeholder_update(ctx: &Arc<Context>, payload: &Value) -> Result<()> {
 pub async fn publish_home(ctx: &Arc<Context>, user: &str) -> Result<()> {
     let app = ctx.app.clone();
     let me = format!("<@{user}>");
-    let (by_product, unowned, mine, muted) = tokio::task::spawn_blocking(move || -> Result<_> {
-        let lineage = app.lineage.current();
-        let now = app.clock.now();
-        let open: Vec<Issue> = app
-            .issues(&IssueFilter::default())?
-            .into_iter()
-            .filter(|i| i.is_active())
-            .collect();
-        let mut by_product: BTreeMap<String, Vec<Issue>> = BTreeMap::new();
-        let mut unowned = Vec::new();
-        for i in &open {
-            let products = lineage
-                .get(&i.asset)
-                .map(|n| lineage.impact(&[n]).data_products)
-                .unwrap_or_default();
-            if products.is_empty() {
-                unowned.push(i.clone());
+    let (by_product, unowned, mine, muted, status, open_incidents) =
+        tokio::task::spawn_blocking(move || -> Result<_> {
+            let lineage = app.lineage.current();
+            let now = app.clock.now();
+            let open: Vec<Issue> = app
+                .issues(&IssueFilter::default())?
+                .into_iter()
+                .filter(|i| i.is_active())
+                .collect();
+            let mut by_product: BTreeMap<String, Vec<Issue>> = BTreeMap::new();
+            let mut unowned = Vec::new();
+            for i in &open {
+                let products = lineage
+                    .get(&i.asset)
+                    .map(|n| lineage.impact(&[n]).data_products)
+                    .unwrap_or_default();
+                if products.is_empty() {
+                    unowned.push(i.clone());
+                }
+                for p in products {
+                    by_product.entry(p).or_default().push(i.clone());
+                }
             }
-            for p in products {
-                by_product.entry(p).or_default().push(i.clone());
-            }
-        }
-        let mine: Vec<Issue> = open
-            .iter()
-            .filter(|i| i.assignee.as_deref() == Some(me.as_str()))
-            .cloned()
-            .collect();
-        let muted: Vec<(String, String)> = app
-            .store
-            .read(|c| issues::active_mutes(c, now))?
-            .into_iter()
-            .map(|m| (m.asset, m.until.unwrap_or_else(|| "until fixed".to_owned())))
-            .collect();
-        Ok((
-            by_product.into_iter().collect::<Vec<_>>(),
-            unowned,
-            mine,
-            muted,
-        ))
-    })
-    .await??;
+            let mine: Vec<Issue> = open
+                .iter()
+                .filter(|i| i.assignee.as_deref() == Some(me.as_str()))
+                .cloned()
+                .collect();
+            let muted: Vec<(String, String)> = app
+                .store
+                .read(|c| issues::active_mutes(c, now))?
+                .into_iter()
+                .map(|m| (m.asset, m.until.unwrap_or_else(|| "until fixed".to_owned())))
+                .collect();
+            let page = app.status_page()?;
+            let status: Vec<blocks::HomeProduct> = page
+                .data_products
+                .into_iter()
+                .map(|p| blocks::HomeProduct {
+                    name: p.name,
+                    status: p.status,
+                    uptime: p.uptime,
+                    window: p.window,
+                    sla_target: p.sla_target,
+                    incidents: p.incidents,
+                })
+                .collect();
+            let open_incidents = app.incidents(true)?;
+            Ok((
+                by_product.into_iter().collect::<Vec<_>>(),
+                unowned,
+                mine,
+                muted,
+                status,
+                open_incidents,
+            ))
+        })
+        .await??;
     let view = blocks::home_view(&blocks::HomeView {
         by_product: &by_product,
         unowned: &unowned,
         mine: &mine,
         muted: &muted,
+        products: &status,
+        open_incidents: &open_incidents,
+        now: ctx.app.clock.now(),
     });
     ctx.api.publish_home(user, &view).await?;
     Ok(())
@@ -763,4 +911,100 @@ pub async fn thread_message(ctx: &Arc<Context>, event: &Value) -> Result<()> {
     })
     .await??;
     Ok(())
+}
+
+/// The weekly digest (see [`crate::digest`]): the 7 days ending at the scheduled instant,
+/// computed now (so product statuses are current) and posted to the digest channel.
+async fn weekly_digest(ctx: &Arc<Context>, payload: &Value) -> Result<()> {
+    let field = |k: &str| payload.get(k).and_then(Value::as_str).unwrap_or_default();
+    let (Ok(week), Ok(at), channel) = (
+        chrono::NaiveDate::parse_from_str(field("week"), "%Y-%m-%d"),
+        chrono::DateTime::parse_from_rfc3339(field("at")),
+        field("channel").to_owned(),
+    ) else {
+        tracing::warn!(%payload, "malformed digest item skipped");
+        return Ok(());
+    };
+    let app = ctx.app.clone();
+    let digest = tokio::task::spawn_blocking(move || {
+        crate::digest::weekly(&app, week, at.with_timezone(&chrono::Utc))
+    })
+    .await??;
+    ctx.api
+        .post(&channel, &blocks::digest_message(&digest), None)
+        .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::App;
+    use crate::clock::ManualClock;
+    use crate::issues::Resolution;
+    use chrono::TimeZone;
+
+    /// A failing alert for `check` on the asset `orders`; returns its active issue.
+    fn fail(app: &App, key: &str, check: &str) -> i64 {
+        let body =
+            serde_json::json!({"id": key, "asset": "orders", "check": check, "status": "fail"});
+        app.ingest_alerts(
+            crate::ingest::Input::new("test", body.to_string().into_bytes()),
+            None,
+        )
+        .unwrap();
+        app.issues(&IssueFilter::default())
+            .unwrap()
+            .into_iter()
+            .filter(|i| i.check == check && i.is_active())
+            .map(|i| i.id)
+            .max()
+            .unwrap()
+    }
+
+    fn muted(app: &App, id: i64) -> bool {
+        let plan = plan_group(app, id).unwrap().unwrap();
+        assert!(plan.existing.is_none(), "no message was ever posted here");
+        plan.muted
+    }
+
+    #[test]
+    fn a_check_resolved_as_expected_gets_no_new_alert_until_its_mute_ends() {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Arc::new(ManualClock::new(
+            chrono::Utc.with_ymd_and_hms(2026, 3, 1, 8, 0, 0).unwrap(),
+        ));
+        let app = App::open_with_clock(
+            crate::config::Config::default(),
+            &dir.path().join("s.db"),
+            clock.clone(),
+        )
+        .unwrap();
+        let first = fail(&app, "a1", "row_count");
+        assert!(!muted(&app, first));
+        app.resolve_with_mute(
+            first,
+            Resolution::Expected,
+            Some("known"),
+            Some(chrono::Duration::days(7)),
+            "U1",
+        )
+        .unwrap();
+
+        // Past the reopen window, within the 7 days: a new issue, and no new alert for it.
+        clock.advance(chrono::Duration::days(2));
+        let second = fail(&app, "a2", "row_count");
+        assert_ne!(second, first);
+        assert!(muted(&app, second));
+
+        // Another check failing on the same asset is not muted, so the group alerts.
+        let other = fail(&app, "a3", "volume");
+        assert!(!muted(&app, other));
+        app.resolve(other, Resolution::Fixed, None, "U1").unwrap();
+        assert!(muted(&app, second));
+
+        // Once the 7 days are over, the check alerts again.
+        clock.advance(chrono::Duration::days(5) + chrono::Duration::minutes(1));
+        assert!(!muted(&app, second));
+    }
 }

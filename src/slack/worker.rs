@@ -130,12 +130,46 @@ async fn block_action(ctx: &Arc<Context>, v: &Value) -> Result<()> {
     if let Some(which) = action.strip_prefix("steward.incident.") {
         let n = str_at(v, "/actions/0/value").and_then(|s| s.parse::<i64>().ok());
         let Some(n) = n else { return Ok(()) };
+        let actor = mention(&user);
         let result: Result<()> = async {
             let incident = core(ctx, move |app| app.incident(n)).await?;
+            // A stale button on a resolved incident: only reopening, updates and the report.
+            if incident.status == "resolved"
+                && matches!(which, "severity" | "commander" | "link" | "resolve")
+            {
+                return Err(crate::error::InputError::new(
+                    crate::incidents::label(n),
+                    "it is resolved; reopen it first (Reopen on its message)",
+                )
+                .into());
+            }
             let view = match which {
                 "status" => blocks::incident_status_modal(n, &incident.status),
                 "resolve" => blocks::incident_resolve_modal(n),
                 "comment" => blocks::incident_comment_modal(n),
+                "severity" => blocks::incident_severity_modal(n, &incident.severity),
+                "commander" => blocks::incident_commander_modal(n, incident.commander.as_deref()),
+                "link" => {
+                    let candidates = core(ctx, move |app| app.link_candidates(n)).await?;
+                    let candidates: Vec<blocks::LinkCandidate> = candidates
+                        .into_iter()
+                        .map(|(i, related, in_incident)| blocks::LinkCandidate {
+                            id: i.id,
+                            label: format!(
+                                "{} {}",
+                                crate::render::short_name(&i.asset),
+                                crate::render::short_name(&i.check)
+                            ),
+                            related,
+                            in_incident,
+                        })
+                        .collect();
+                    blocks::incident_link_modal(n, &candidates)
+                }
+                "postmortem" => {
+                    core(ctx, move |app| app.share_postmortem(n, &actor)).await?;
+                    return Ok(());
+                }
                 _ => return Ok(()),
             };
             ctx.api.open_view(&trigger, &view).await?;
@@ -340,6 +374,37 @@ pub fn validate_submission(v: &Value) -> Option<HashMap<String, String>> {
         {
             errors.insert("comment".to_owned(), "The comment is empty.".to_owned());
         }
+        Some("steward.reason")
+            if input_option(v, "mute_for").is_some_and(|d| {
+                !blocks::EXPECTED_MUTE_OPTIONS
+                    .iter()
+                    .any(|(value, _)| *value == d)
+            }) =>
+        {
+            errors.insert(
+                "mute_for".to_owned(),
+                "Choose 24 hours, 7 days or 30 days.".to_owned(),
+            );
+        }
+        Some("steward.incident_link") => {
+            let typed = input_text(v, "issue_numbers").unwrap_or_default();
+            let picked = input(v, "issues")
+                .and_then(|i| i.get("selected_options"))
+                .and_then(Value::as_array)
+                .is_some_and(|a| !a.is_empty());
+            match blocks::parse_issue_numbers(&typed) {
+                Err(e) => {
+                    errors.insert("issue_numbers".to_owned(), e);
+                }
+                Ok(numbers) if numbers.is_empty() && !picked => {
+                    errors.insert(
+                        "issue_numbers".to_owned(),
+                        "Pick an issue above or type its number.".to_owned(),
+                    );
+                }
+                Ok(_) => {}
+            }
+        }
         Some("steward.incident_resolve") if input_text(v, "summary").is_none() => {
             errors.insert(
                 "summary".to_owned(),
@@ -375,8 +440,12 @@ async fn view_submission(ctx: &Arc<Context>, v: &Value) -> Result<()> {
                 (Some(c), Some(t)) => Some(format!("{c}: {t}")),
                 (c, t) => c.or(t),
             };
+            // Only the `expected` modal has the select; without it the core's default applies.
+            let mute_for = input_option(v, "mute_for")
+                .and_then(|d| crate::config::parse_duration(&d))
+                .and_then(|d| chrono::Duration::from_std(d).ok());
             core(ctx, move |app| {
-                app.resolve(issue, resolution, reason.as_deref(), &actor)
+                app.resolve_with_mute(issue, resolution, reason.as_deref(), mute_for, &actor)
             })
             .await?;
         }
@@ -410,7 +479,10 @@ async fn view_submission(ctx: &Arc<Context>, v: &Value) -> Result<()> {
             Some(
                 cb @ ("steward.incident_status"
                 | "steward.incident_resolve"
-                | "steward.incident_comment"),
+                | "steward.incident_comment"
+                | "steward.incident_severity"
+                | "steward.incident_commander"
+                | "steward.incident_link"),
             ),
             _,
         ) => {
@@ -440,6 +512,63 @@ async fn view_submission(ctx: &Arc<Context>, v: &Value) -> Result<()> {
                         )
                     })
                     .await?;
+                }
+                "steward.incident_severity" => {
+                    let severity = input_option(v, "severity").unwrap_or_default();
+                    core(ctx, move |app| app.incident_severity(n, &severity, &actor)).await?;
+                }
+                "steward.incident_commander" => {
+                    let who = input(v, "commander")
+                        .and_then(|i| i.get("selected_user"))
+                        .and_then(Value::as_str)
+                        .map(mention)
+                        .ok_or_else(|| {
+                            crate::error::InputError::new("commander", "nobody was selected")
+                        })?;
+                    core(ctx, move |app| app.incident_commander(n, &who, &actor)).await?;
+                }
+                "steward.incident_link" => {
+                    let mut ids: Vec<i64> = input(v, "issues")
+                        .and_then(|i| i.get("selected_options"))
+                        .and_then(Value::as_array)
+                        .map(|a| {
+                            a.iter()
+                                .filter_map(|o| o.get("value")?.as_str()?.parse().ok())
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    ids.extend(
+                        blocks::parse_issue_numbers(
+                            &input_text(v, "issue_numbers").unwrap_or_default(),
+                        )
+                        .unwrap_or_default(),
+                    );
+                    ids.sort_unstable();
+                    ids.dedup();
+                    // Adding an issue that is in another open incident moves it here: the modal
+                    // said so next to it.
+                    // Every number is checked before anything is linked.
+                    let linked = core(ctx, move |app| {
+                        for id in &ids {
+                            let i = app.issue(*id)?.issue;
+                            if !i.is_active() {
+                                return Err(crate::error::InputError::new(
+                                    format!("issue {id}"),
+                                    "it is resolved; only open issues join an incident",
+                                )
+                                .into());
+                            }
+                        }
+                        for id in ids {
+                            app.incident_link(n, id, &actor, true)?;
+                        }
+                        Ok(())
+                    })
+                    .await;
+                    if let Err(e) = linked {
+                        let channel = ctx.config.incidents_channel.clone();
+                        return explain(ctx, Some(&channel), &user, &e).await;
+                    }
                 }
                 _ => {
                     let text = input_text(v, "comment").unwrap_or_default();

@@ -389,3 +389,125 @@ fn owners_follow_the_fallback_chain() {
         ["t_b@example.com", "b@example.com", "e@example.com"]
     );
 }
+
+#[test]
+fn resolving_as_expected_mutes_that_check_for_the_chosen_time() {
+    let mut h = Harness::new(Config::default());
+    h.run("prod", &[("model.p.b", FAIL)]);
+    let first = h.issue("model.p.b", "run");
+    let muted = |h: &Harness, asset: &str, check: &str| {
+        let now = h.clock.now_for_test();
+        h.app
+            .store
+            .read(|c| steward::issues::check_muted_until(c, "prod", asset, check, now))
+            .unwrap()
+    };
+    assert_eq!(muted(&h, "model.p.b", "run"), None);
+
+    let i = h
+        .app
+        .resolve_with_mute(
+            first.id,
+            Resolution::Expected,
+            Some("backfill in progress"),
+            Some(Duration::days(7)),
+            "U1",
+        )
+        .unwrap();
+    let until = steward::issues::ts(t0() + Duration::days(7));
+    assert_eq!(
+        (i.status.as_str(), i.resolution.as_deref()),
+        ("resolved", Some("expected"))
+    );
+    assert_eq!(i.muted_until.as_deref(), Some(until.as_str()));
+    let detail = h.app.issue(first.id).unwrap();
+    let kinds: Vec<&str> = detail.events.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds, ["opened", "resolved", "muted"]);
+    assert_eq!(detail.events[2].detail["until"], until.as_str());
+    let json = serde_json::to_value(&detail).unwrap();
+    assert_eq!(
+        json["muted_until"],
+        until.as_str(),
+        "`steward issue N --json`"
+    );
+
+    // The check is muted; the asset as a whole, and its other checks, are not.
+    assert_eq!(
+        muted(&h, "model.p.b", "run").as_deref(),
+        Some(until.as_str())
+    );
+    assert_eq!(muted(&h, "model.p.b", "test.p.t_b"), None);
+    let now = h.clock.now_for_test();
+    assert!(
+        !h.app
+            .store
+            .read(|c| steward::issues::is_muted(c, "model.p.b", now))
+            .unwrap()
+    );
+
+    // Failing again after the reopen window but within the 7 days: a new issue, muted.
+    h.clock.advance(Duration::days(3));
+    h.run("prod", &[("model.p.b", FAIL)]);
+    let again = h.issue("model.p.b", "run");
+    assert_ne!(again.id, first.id);
+    assert_eq!(again.status, "open");
+    assert_eq!(again.muted_until.as_deref(), Some(until.as_str()));
+    assert_eq!(
+        muted(&h, "model.p.b", "run").as_deref(),
+        Some(until.as_str())
+    );
+
+    // Resolved as expected again for the default time (24h): muted until a day later.
+    h.app
+        .resolve(again.id, Resolution::Expected, None, "U1")
+        .unwrap();
+    let day = steward::issues::ts(h.clock.now_for_test() + Duration::hours(24));
+    assert_eq!(
+        h.app.issue(again.id).unwrap().issue.muted_until.as_deref(),
+        Some(day.as_str())
+    );
+
+    // After the 7 days the check is no longer muted: a new failure alerts again.
+    h.clock.advance(Duration::days(4) + Duration::minutes(1));
+    assert_eq!(muted(&h, "model.p.b", "run"), None);
+    h.run("prod", &[("model.p.b", FAIL)]);
+    let later = h.issue("model.p.b", "run");
+    assert_ne!(later.id, again.id);
+    assert_eq!(later.muted_until, None);
+}
+
+#[test]
+fn a_mute_duration_needs_an_expected_resolution_and_writes_nothing_otherwise() {
+    let mut h = Harness::new(Config::default());
+    h.run("prod", &[("model.p.c", FAIL)]);
+    let id = h.issue("model.p.c", "run").id;
+    for (resolution, mute_for) in [
+        (Resolution::Fixed, Duration::days(7)),
+        (Resolution::FalsePositive, Duration::hours(1)),
+        (Resolution::Expected, Duration::zero()),
+        (Resolution::Expected, Duration::days(366)),
+    ] {
+        let err = h
+            .app
+            .resolve_with_mute(id, resolution, None, Some(mute_for), "U1")
+            .unwrap_err();
+        assert!(
+            steward::error::as_input_error(&err).is_some(),
+            "{resolution:?} {mute_for}: {err:#}"
+        );
+    }
+    let detail = h.app.issue(id).unwrap();
+    assert_eq!(
+        (detail.issue.status.as_str(), detail.issue.muted_until),
+        ("open", None)
+    );
+    assert_eq!(detail.events.len(), 1, "only `opened`");
+    let now = h.clock.now_for_test();
+    assert_eq!(
+        h.app
+            .store
+            .read(|c| steward::issues::check_muted_until(c, "prod", "model.p.c", "run", now))
+            .unwrap(),
+        None
+    );
+}

@@ -380,3 +380,80 @@ fn missing_incidents_and_issues_are_refused() {
     refused(&steward(&db, &["postmortem", "INC-x"]), "INC-x");
     assert_eq!(state(&db, "INC-1"), before, "refusals change nothing");
 }
+
+#[test]
+fn resolving_as_expected_mutes_the_check_and_bad_mute_durations_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    ingest_broken(&db);
+    let issue = |id: &str| json(&db, &["issue", id, "--json"]);
+    let before = issue("1");
+    assert_eq!(before["status"], "open");
+    assert!(before["muted_until"].is_null());
+
+    // Refused before anything is written: a bad duration, a duration out of range, and a
+    // duration with a resolution that does not mute.
+    for args in [
+        &["resolve", "1", "expected", "--mute-for", "banana"][..],
+        &["resolve", "1", "expected", "--mute-for", "0h"],
+        &["resolve", "1", "expected", "--mute-for", "400d"],
+        &["resolve", "1", "fixed", "--mute-for", "7d"],
+        &["resolve", "1", "false_positive", "--mute-for", "24h"],
+    ] {
+        refused(&steward(&db, args), "--mute-for");
+    }
+    assert_eq!(issue("1"), before, "refusals change nothing");
+
+    let started = chrono::Utc::now();
+    let line = ok(
+        &db,
+        &[
+            "resolve",
+            "1",
+            "expected",
+            "--reason",
+            "payments backfill, known",
+            "--mute-for",
+            "7d",
+            "--actor",
+            "ana",
+        ],
+    );
+    assert!(
+        line.starts_with("issue #1 resolved (expected), check muted until "),
+        "{line}"
+    );
+    let after = issue("1");
+    assert_eq!(after["status"], "resolved");
+    assert_eq!(after["resolution"], "expected");
+    rfc3339(&after, "muted_until");
+    let until = chrono::DateTime::parse_from_rfc3339(after["muted_until"].as_str().unwrap())
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let week = chrono::Duration::days(7);
+    assert!(
+        until >= started + week && until <= chrono::Utc::now() + week,
+        "muted for 7 days: {until}"
+    );
+    let muted: Vec<&Value> = after["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "muted")
+        .collect();
+    assert_eq!(muted.len(), 1, "{:#}", after["events"]);
+    assert_eq!(muted[0]["actor"], "ana");
+    assert_eq!(muted[0]["detail"]["until"], after["muted_until"]);
+
+    // Without --mute-for, expected mutes the check for 24 hours.
+    ok(&db, &["resolve", "7", "expected"]);
+    let stale = issue("7");
+    let until = chrono::DateTime::parse_from_rfc3339(stale["muted_until"].as_str().unwrap())
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let day = chrono::Duration::hours(24);
+    assert!(
+        until >= started + day && until <= chrono::Utc::now() + day,
+        "muted for 24 hours: {until}"
+    );
+}

@@ -7,12 +7,12 @@ use std::time::Duration;
 use steward::issues::IssueFilter;
 use steward::slack::fake::{ActionValue, EnvelopeKind, Fault, block_action, slash_command};
 
-fn blocks_text(m: &steward::slack::fake::StoredMessage) -> String {
+pub(crate) fn blocks_text(m: &steward::slack::fake::StoredMessage) -> String {
     m.blocks.as_ref().map(|b| b.to_string()).unwrap_or_default()
 }
 
 /// The channel and ts of issue `id`'s alert.
-fn alert_of(bot: &TestBot, id: i64) -> (String, String) {
+pub(crate) fn alert_of(bot: &TestBot, id: i64) -> (String, String) {
     let d = bot.app().issue(id).unwrap();
     let s = d
         .slack
@@ -20,7 +20,7 @@ fn alert_of(bot: &TestBot, id: i64) -> (String, String) {
     (s.channel, s.ts.unwrap())
 }
 
-fn issue_id(bot: &TestBot, asset_suffix: &str, check_prefix: &str) -> i64 {
+pub(crate) fn issue_id(bot: &TestBot, asset_suffix: &str, check_prefix: &str) -> i64 {
     bot.app()
         .issues(&IssueFilter::default())
         .unwrap()
@@ -30,7 +30,7 @@ fn issue_id(bot: &TestBot, asset_suffix: &str, check_prefix: &str) -> i64 {
         .id
 }
 
-async fn outbox_drained(bot: &TestBot) {
+pub(crate) async fn outbox_drained(bot: &TestBot) {
     let app = bot.app().clone();
     for _ in 0..300 {
         let pending = app.store.read(steward::outbox::pending_count).unwrap();
@@ -42,7 +42,13 @@ async fn outbox_drained(bot: &TestBot) {
     panic!("the outbox never drained");
 }
 
-async fn click(bot: &TestBot, user: &str, issue: i64, action: &str, value: ActionValue) -> String {
+pub(crate) async fn click(
+    bot: &TestBot,
+    user: &str,
+    issue: i64,
+    action: &str,
+    value: ActionValue,
+) -> String {
     let (channel, ts) = alert_of(bot, issue);
     let trigger = bot.fake.issue_trigger_id();
     let payload = block_action(
@@ -508,7 +514,7 @@ async fn slash_commands_answer_and_unknown_input_gets_usage() {
     bot.stop().await;
 }
 
-async fn command(bot: &TestBot, text: &str) {
+pub(crate) async fn command(bot: &TestBot, text: &str) {
     let env = bot
         .fake
         .send_envelope(
@@ -926,6 +932,7 @@ async fn slack_check_confirms_tokens_and_channels() {
             ..Default::default()
         }],
         docs_url: None,
+        product_updates: Default::default(),
     };
     let api = steward::slack::api::SlackApi::new(
         steward::slack::api::client(&fake.api_url()).unwrap(),
@@ -1037,4 +1044,98 @@ async fn steward_serve_with_slack_tokens_turns_a_push_into_alerts() {
     let _ = child.wait();
     waited.expect("the push became five alerts");
     fake.assert_no_violations();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn resolving_as_expected_in_the_modal_mutes_the_check_and_the_thread_says_until_when() {
+    let bot = TestBot::start().await;
+    bot.ingest("broken").await;
+    outbox_drained(&bot).await;
+    let id = issue_id(&bot, "stg_shop__payments", "run");
+    let (channel, ts) = alert_of(&bot, id);
+
+    click(
+        &bot,
+        "U0CARLA",
+        id,
+        "steward.status",
+        ActionValue::StaticSelect {
+            value: "expected".into(),
+            text: "🤷 Expected".into(),
+        },
+    )
+    .await;
+    let view = bot.modal("steward.reason").await;
+    assert!(
+        view.view["blocks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|b| b["block_id"] == "mute_for"),
+        "the expected modal asks how long to mute: {:#}",
+        view.view
+    );
+    let started = chrono::Utc::now();
+    bot.submit(&view, "U0CARLA", json!({
+        "category": {"steward.reason_category": {"type": "static_select", "selected_option": {"value": "upstream_source_late", "text": {"type": "plain_text", "text": "Upstream source late"}}}},
+        "reason": {"steward.reason_text": {"type": "plain_text_input", "value": "payments backfill"}},
+        "mute_for": {"steward.mute_for": {"type": "static_select", "selected_option": {"value": "7d", "text": {"type": "plain_text", "text": "7 days"}}}}
+    }))
+    .await;
+    bot.until("resolved as expected", |_| {
+        bot.app().issue(id).unwrap().issue.status == "resolved"
+    })
+    .await;
+    let issue = bot.app().issue(id).unwrap().issue;
+    assert_eq!(issue.resolution.as_deref(), Some("expected"));
+    let until = chrono::DateTime::parse_from_rfc3339(issue.muted_until.as_deref().unwrap())
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let week = chrono::Duration::days(7);
+    assert!(
+        until >= started + week && until <= chrono::Utc::now() + week,
+        "muted for the 7 days chosen: {until}"
+    );
+    bot.until("the thread says resolved as expected, muted until", |f| {
+        f.messages(&channel).iter().any(|m| {
+            m.thread_ts.as_deref() == Some(&ts)
+                && m.text.contains("resolved this as expected: upstream_source_late: payments backfill · muted until ")
+        })
+    })
+    .await;
+    outbox_drained(&bot).await;
+
+    // The check fails again while muted: the alert is edited (and says it is muted), no new
+    // top-level message.
+    let top_before = bot.top_level(ALERTS).len();
+    let app = bot.app().clone();
+    let env = issue.env.clone();
+    tokio::task::spawn_blocking(move || {
+        let alert = json!({"id": "again-1", "asset": "model.jaffle_analytics.stg_shop__payments", "check": "run", "status": "fail", "source": "airflow"});
+        app.ingest_alerts(
+            steward::ingest::Input::new("test", alert.to_string().into_bytes()),
+            Some(env),
+        )
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    bot.until("the alert is edited and shows the mute", |f| {
+        f.messages(&channel)
+            .iter()
+            .any(|m| m.ts == ts && blocks_text(m).contains("Muted until"))
+    })
+    .await;
+    outbox_drained(&bot).await;
+    assert_eq!(
+        bot.app().issue(id).unwrap().issue.status,
+        "open",
+        "reopened"
+    );
+    assert_eq!(
+        bot.top_level(ALERTS).len(),
+        top_before,
+        "no new alert for a muted check"
+    );
+    bot.stop().await;
 }

@@ -21,8 +21,13 @@ impl TestApp {
     }
 
     pub fn with_config(config: Config) -> TestApp {
+        TestApp::with_clock(config, std::sync::Arc::new(steward::clock::SystemClock))
+    }
+
+    pub fn with_clock(config: Config, clock: std::sync::Arc<dyn steward::clock::Clock>) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
-        let app = App::open(config, &dir.path().join("steward.db")).expect("open app");
+        let app =
+            App::open_with_clock(config, &dir.path().join("steward.db"), clock).expect("open app");
         TestApp { app, dir }
     }
 
@@ -182,6 +187,7 @@ pub const ALERTS: &str = "C0ALERTS01";
 pub const INCIDENTS: &str = "C0INCIDEN1";
 pub const FINANCE: &str = "C0FINANCE1";
 pub const MARKETING: &str = "C0MARKETNG";
+pub const DIGEST: &str = "C0DIGEST01";
 
 impl TestBot {
     /// Starts a fake Slack with a small workspace, then the bot against it.
@@ -204,6 +210,33 @@ impl TestBot {
         products: Vec<steward::config::ProductConfig>,
         before: impl FnOnce(&App),
     ) -> TestBot {
+        TestBot::start_configured(
+            routes,
+            |c| {
+                // Tests about alerts count the messages in channels that the demo manifest's
+                // `meta.data_product` products also use: product updates only when products
+                // are given.
+                if products.is_empty()
+                    && let Some(s) = c.slack.as_mut()
+                {
+                    s.product_updates = steward::announcements::Policy::Off;
+                }
+                c.products = products;
+            },
+            std::sync::Arc::new(steward::clock::SystemClock),
+            before,
+        )
+        .await
+    }
+
+    /// Like [`TestBot::start_with`], with `edit` applied to the config once its `[slack]` table
+    /// is set (e.g. to add `[digest]`), and the app on `clock`.
+    pub async fn start_configured(
+        routes: Vec<steward::config::Route>,
+        edit: impl FnOnce(&mut Config),
+        clock: std::sync::Arc<dyn steward::clock::Clock>,
+        before: impl FnOnce(&App),
+    ) -> TestBot {
         use steward::slack::fake::{FAKE_APP_TOKEN, FAKE_BOT_TOKEN, FakeSlack};
         let filter = tracing_subscriber::EnvFilter::try_from_env("STEWARD_LOG")
             .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,steward=warn"));
@@ -217,6 +250,7 @@ impl TestBot {
             (INCIDENTS, "data-incidents"),
             (FINANCE, "finance-data"),
             (MARKETING, "marketing-data"),
+            (DIGEST, "data-reliability"),
         ] {
             fake.add_channel(id, name, false, true);
         }
@@ -229,7 +263,6 @@ impl TestBot {
             fake.add_user(id, name, email);
         }
         let mut config = Config::default();
-        config.products = products;
         config.slack = Some(steward::config::SlackConfig {
             alerts_channel: ALERTS.into(),
             incidents_channel: INCIDENTS.into(),
@@ -238,8 +271,10 @@ impl TestBot {
             burst: 5,
             routes,
             docs_url: Some("https://docs.example.com".into()),
+            product_updates: Default::default(),
         });
-        let test_app = TestApp::with_config(config.clone());
+        edit(&mut config);
+        let test_app = TestApp::with_clock(config.clone(), clock);
         tokio::task::block_in_place(|| before(&test_app.app));
         let settings = steward::slack::bot::SlackSettings {
             bot_token: Secret::new(FAKE_BOT_TOKEN.into()),
@@ -345,4 +380,19 @@ impl TestBot {
         }
         self.fake.assert_no_violations();
     }
+}
+
+/// GETs `url` (no token) and parses the body as JSON.
+pub async fn http_get_json(url: &str) -> serde_json::Value {
+    use http_body_util::{BodyExt, Empty};
+    use hyper_util::client::legacy::Client;
+    use hyper_util::rt::TokioExecutor;
+    let client: Client<_, Empty<bytes::Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+    let resp = client
+        .get(url.parse().expect("a URL"))
+        .await
+        .expect("request");
+    assert_eq!(resp.status().as_u16(), 200, "GET {url}");
+    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+    serde_json::from_slice(&bytes).expect("JSON")
 }
