@@ -23,6 +23,8 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     /// Woken after every write that put work in the outbox, so integrations act at once.
     pub outbox_signal: Arc<tokio::sync::Notify>,
+    /// What the public status page keeps between requests (see [`App::status_page`]).
+    status_cache: Arc<crate::products::StatusCache>,
 }
 
 /// Where an issue's Slack message is.
@@ -67,6 +69,7 @@ impl App {
             config: Arc::new(config),
             clock,
             outbox_signal: Arc::new(tokio::sync::Notify::new()),
+            status_cache: Arc::default(),
         })
     }
 
@@ -636,26 +639,15 @@ impl App {
     }
 
     /// The public status page: products, their status and uptime, and the open incidents.
+    /// Membership and the page's data are cached until the lineage or the database changes
+    /// (see [`crate::products::StatusCache`]); uptime is computed for now.
     pub fn status_page(&self) -> Result<crate::products::StatusPage> {
-        let lineage = self.lineage.current();
-        let catalog = crate::products::Catalog::build(&self.config.products, &lineage);
-        let now = self.clock.now();
-        let since = now - crate::products::longest_window(&catalog);
-        let (open_issues, open_incidents, history) = self.store.read(|c| {
-            Ok((
-                open_issues(c)?,
-                incidents::list(c, &lineage, true)?,
-                crate::products::incident_spans(c, since)?,
-            ))
-        })?;
-        Ok(crate::products::status_page(
-            &lineage,
-            &catalog,
-            &open_issues,
-            &open_incidents,
-            &history,
-            now,
-        ))
+        self.status_cache.page(
+            &self.store,
+            &self.lineage.current(),
+            &self.config,
+            self.clock.now(),
+        )
     }
 }
 

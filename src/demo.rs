@@ -303,22 +303,46 @@ async fn resolve_incident(ws: &mut Workspace, out: &mut String) -> Result<()> {
 /// Part 4: the alerts in Slack, and the team working them there.
 async fn slack_part(ws: &mut Workspace, out: &mut String) -> Result<()> {
     let app = ws.app.clone();
-    let messages = ws.fake.all_messages();
+    // Alerts only: product channels also hear of their products' status.
+    let alerts: Vec<(String, String)> = app.store.read(|c| {
+        let mut stmt = c.prepare(
+            "SELECT DISTINCT channel, ts FROM slack_messages WHERE purpose = 'alert' AND state = 'posted'",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    })?;
     let posted: Vec<String> = workspace::CHANNELS
         .iter()
         .filter_map(|(id, name)| {
-            let n = messages
-                .iter()
-                .filter(|m| m.channel == *id && m.thread_ts.is_none() && !m.ephemeral)
-                .count();
+            let n = alerts.iter().filter(|(c, _)| c == id).count();
             (n > 0).then(|| format!("{n} in #{name}"))
         })
+        .collect();
+    let messages = ws.fake.all_messages();
+    let told: Vec<String> = workspace::CHANNELS
+        .iter()
+        .filter(|(id, _)| {
+            messages.iter().any(|m| {
+                m.channel == *id
+                    && m.thread_ts.is_none()
+                    && !m.ephemeral
+                    && !alerts.iter().any(|(c, ts)| c == id && *ts == m.ts)
+            })
+        })
+        .map(|(_, name)| format!("#{name}"))
         .collect();
     writeln!(
         out,
         "4. Meanwhile in Slack (a simulated workspace in this process: @ana, data-finance lead;\n   @bruno, @carla, @dmitri; #data-alerts, #data-incidents, #finance-data, #marketing-data).\n   Steward posted one living alert per root cause, routed by dbt meta and [slack]:\n   {}. The team works them from Slack:\n",
         posted.join(", ")
     )?;
+    if !told.is_empty() {
+        writeln!(
+            out,
+            "   Data product channels ({}) were told their products' status (degraded), not the raw issues.\n",
+            told.join(", ")
+        )?;
+    }
 
     let payments = blocking(&app, |app| issue_on(app, "stg_shop__payments", "run")).await?;
     let events = blocking(&app, |app| issue_on(app, "stg_product__events", "test.")).await?;

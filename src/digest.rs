@@ -453,6 +453,18 @@ pub fn current(app: &App) -> Result<Digest> {
     weekly(app, now.with_timezone(&tz).date_naive(), now)
 }
 
+/// A timestamp of the digest in its time zone, e.g. `Mon 24 Mar 2025 09:00` (as given when it
+/// does not parse).
+pub fn local_time(timestamp: &str, timezone: &str) -> String {
+    match (parse_ts(timestamp), crate::config::parse_timezone(timezone)) {
+        (Some(t), Some(tz)) => t
+            .with_timezone(&tz)
+            .format("%a %-d %b %Y %H:%M")
+            .to_string(),
+        _ => timestamp.to_owned(),
+    }
+}
+
 fn percent(f: f64) -> String {
     format!("{:.2}%", f * 100.0)
 }
@@ -472,8 +484,11 @@ fn versus(now: u64, before: u64) -> String {
 /// The digest as plain text, for `steward digest`.
 pub fn render(d: &Digest) -> String {
     let mut out = format!(
-        "Weekly digest, week of {} ({})\n{} to {}\n\n",
-        d.week, d.timezone, d.window_start, d.window_end
+        "Weekly digest, week of {} ({})\nThe 7 days from {} to {}\n\n",
+        d.week,
+        d.timezone,
+        local_time(&d.window_start, &d.timezone),
+        local_time(&d.window_end, &d.timezone)
     );
     out.push_str(&format!(
         "Incidents declared: {}, resolved: {}\n",
@@ -1095,6 +1110,7 @@ mod tests {
         let text = render(&d);
         assert!(
             text.contains("week of 2025-03-31 (Europe/Paris)")
+                && text.contains("from Mon 24 Mar 2025 08:00 to Mon 31 Mar 2025 09:00")
                 && text.contains("Incidents declared: 2 (previous week 1), resolved: 2")
                 && text.contains("Issues opened: 3 (previous week 2)")
                 && text.contains("missed")

@@ -478,13 +478,16 @@ fn describe(e: &TimelineEntry, n: i64) -> String {
                 .map(|r| format!(": {}", line(r)))
                 .unwrap_or_default()
         ),
+        "postmortem_requested" => "asked for the post-incident report in Slack".into(),
         "muted" => match detail_str(e, "until") {
             Some(u) => format!("muted until {}", when(u)),
             None => "muted until fixed".into(),
         },
         "notified" => format!(
             "notified {}{}",
-            detail_str(e, "channel").unwrap_or("Slack"),
+            detail_str(e, "channel")
+                .map(crate::render::channel_mention)
+                .unwrap_or_else(|| "Slack".to_owned()),
             detail_str(e, "what")
                 .map(|w| format!(" ({})", line(w)))
                 .unwrap_or_default()

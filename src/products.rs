@@ -10,11 +10,12 @@
 //! a notifier can diff two results with [`changes`]; [`status_page`] adds uptime over each
 //! product's SLA window and renders the public page (`GET /status`, `GET /status.json`).
 
-use crate::config::ProductConfig;
+use crate::config::{Config, ProductConfig};
 use crate::error::InputError;
 use crate::incidents::Incident;
 use crate::issues::{Issue, ts};
 use crate::lineage::{Lineage, NodeKind};
+use crate::store::Store;
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 use petgraph::Direction;
@@ -22,6 +23,7 @@ use petgraph::graph::NodeIndex;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 /// One dbt-style selector. See [`parse_selector`] for the syntax.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -386,11 +388,11 @@ pub fn members(lineage: &Lineage, def: &ProductDef) -> Vec<NodeIndex> {
     out
 }
 
-/// A product with its members and everything a failure could reach it from (members and
-/// all their ancestors), as a dense bitmap.
+/// A product with everything a failure could reach it from (its members and all their
+/// ancestors), as a dense bitmap over node indexes.
 struct Resolved<'a> {
     def: &'a ProductDef,
-    reach: Vec<bool>,
+    reach: &'a [bool],
 }
 
 impl Resolved<'_> {
@@ -399,23 +401,50 @@ impl Resolved<'_> {
     }
 }
 
-fn resolve_all<'a>(lineage: &Lineage, catalog: &'a Catalog) -> Vec<Resolved<'a>> {
-    catalog
-        .products
+/// The bitmap of `def`'s members and all their ancestors.
+fn reach_of(lineage: &Lineage, def: &ProductDef) -> Vec<bool> {
+    let members = members(lineage, def);
+    let mut reach = vec![false; lineage.node_count()];
+    for i in members
         .iter()
-        .map(|def| {
-            let members = members(lineage, def);
-            let mut reach = vec![false; lineage.node_count()];
-            for i in members
-                .iter()
-                .copied()
-                .chain(lineage.closure(&members, Direction::Incoming))
-            {
-                reach[i.index()] = true;
-            }
-            Resolved { def, reach }
-        })
-        .collect()
+        .copied()
+        .chain(lineage.closure(&members, Direction::Incoming))
+    {
+        reach[i.index()] = true;
+    }
+    reach
+}
+
+/// Every product of a catalog resolved against one lineage: the part of a status that depends
+/// only on the graph and the products config, so [`StatusCache`] computes it once per lineage.
+pub struct Membership {
+    catalog: Catalog,
+    /// Per product, in catalog order: see [`Resolved`].
+    reach: Vec<Vec<bool>>,
+}
+
+impl Membership {
+    pub fn build(lineage: &Lineage, catalog: Catalog) -> Membership {
+        let reach = catalog
+            .products
+            .iter()
+            .map(|def| reach_of(lineage, def))
+            .collect();
+        Membership { catalog, reach }
+    }
+
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    fn resolved(&self) -> Vec<Resolved<'_>> {
+        self.catalog
+            .products
+            .iter()
+            .zip(&self.reach)
+            .map(|(def, reach)| Resolved { def, reach })
+            .collect()
+    }
 }
 
 /// The products that failures on `assets` affect: those with a member among the assets or
@@ -425,10 +454,15 @@ pub fn affected_products(
     catalog: &Catalog,
     assets: &[NodeIndex],
 ) -> Vec<String> {
-    resolve_all(lineage, catalog)
+    catalog
+        .products
         .iter()
-        .filter(|r| assets.iter().any(|a| r.hit(*a)))
-        .map(|r| r.def.name.clone())
+        .filter(|def| {
+            let reach = reach_of(lineage, def);
+            let r = Resolved { def, reach: &reach };
+            assets.iter().any(|a| r.hit(*a))
+        })
+        .map(|def| def.name.clone())
         .collect()
 }
 
@@ -475,42 +509,75 @@ pub struct ProductStatus {
     pub incidents: Vec<String>,
 }
 
-fn issue_node(lineage: &Lineage, issue: &Issue) -> Option<NodeIndex> {
+/// The node an issue is on for statuses: its asset, else the node whose result failed.
+fn issue_node(lineage: &Lineage, asset: &str, node: Option<&str>) -> Option<NodeIndex> {
     lineage
-        .get(&issue.asset)
-        .or_else(|| issue.node.as_deref().and_then(|n| lineage.get(n)))
+        .get(asset)
+        .or_else(|| node.and_then(|n| lineage.get(n)))
         .map(|i| lineage.asset_of(i))
+}
+
+/// The active issues among `issues` with the node each is on (those on no known node left out).
+fn issue_nodes(lineage: &Lineage, issues: &[Issue]) -> Vec<(i64, NodeIndex)> {
+    issues
+        .iter()
+        .filter(|i| i.is_active())
+        .filter_map(|i| Some((i.id, issue_node(lineage, &i.asset, i.node.as_deref())?)))
+        .collect()
+}
+
+/// An open incident as statuses and the status page need it.
+#[derive(Debug, Clone)]
+struct OpenIncident {
+    id: String,
+    title: String,
+    severity: String,
+    status: String,
+    declared: String,
+    /// The nodes of its ranked root causes.
+    roots: Vec<NodeIndex>,
+    /// The data products its impact names.
+    products: Vec<String>,
+}
+
+impl OpenIncident {
+    /// The unresolved incidents among `incidents`, in their order.
+    fn all_of(lineage: &Lineage, incidents: &[Incident]) -> Vec<OpenIncident> {
+        incidents
+            .iter()
+            .filter(|i| i.status != "resolved")
+            .map(|inc| OpenIncident {
+                id: inc.id.clone(),
+                title: inc.title.clone(),
+                severity: inc.severity.clone(),
+                status: inc.status.clone(),
+                declared: inc.declared.clone(),
+                roots: inc
+                    .root_causes
+                    .iter()
+                    .filter_map(|c| lineage.get(&c.unique_id))
+                    .collect(),
+                products: inc.impact.data_products.clone(),
+            })
+            .collect()
+    }
 }
 
 /// Whether an incident affects a product: a root cause (a linked issue's asset, or an ancestor
 /// of all of them) reaches it, or its impact names it.
-fn incident_hits(lineage: &Lineage, r: &Resolved, inc: &Incident) -> bool {
-    inc.root_causes
-        .iter()
-        .filter_map(|c| lineage.get(&c.unique_id))
-        .any(|n| r.hit(n))
+fn incident_hits(r: &Resolved, inc: &OpenIncident) -> bool {
+    inc.roots.iter().any(|n| r.hit(*n))
         || inc
-            .impact
-            .data_products
+            .products
             .iter()
             .any(|p| p.eq_ignore_ascii_case(&r.def.name))
 }
 
 fn statuses_of(
-    lineage: &Lineage,
     resolved: &[Resolved],
-    issues: &[Issue],
-    incidents: &[Incident],
+    issue_nodes: &[(i64, NodeIndex)],
+    open: &[OpenIncident],
 ) -> Vec<ProductStatus> {
-    let issue_nodes: Vec<(i64, NodeIndex)> = issues
-        .iter()
-        .filter(|i| i.is_active())
-        .filter_map(|i| Some((i.id, issue_node(lineage, i)?)))
-        .collect();
-    let open: Vec<&Incident> = incidents
-        .iter()
-        .filter(|i| i.status != "resolved")
-        .collect();
     resolved
         .iter()
         .map(|r| {
@@ -523,7 +590,7 @@ fn statuses_of(
             open_issues.dedup();
             let incidents: Vec<String> = open
                 .iter()
-                .filter(|inc| incident_hits(lineage, r, inc))
+                .filter(|inc| incident_hits(r, inc))
                 .map(|inc| inc.id.clone())
                 .collect();
             let status = if !incidents.is_empty() {
@@ -555,11 +622,11 @@ pub fn statuses(
     open_issues: &[Issue],
     open_incidents: &[Incident],
 ) -> Vec<ProductStatus> {
+    let membership = Membership::build(lineage, catalog.clone());
     statuses_of(
-        lineage,
-        &resolve_all(lineage, catalog),
-        open_issues,
-        open_incidents,
+        &membership.resolved(),
+        &issue_nodes(lineage, open_issues),
+        &OpenIncident::all_of(lineage, open_incidents),
     )
 }
 
@@ -768,7 +835,8 @@ fn window_text(w: chrono::Duration) -> String {
 }
 
 /// Builds the status page at `now` from the open issues and incidents and the incident
-/// history (see [`incident_spans`]).
+/// history (see [`incident_spans`]). [`StatusCache::page`] gives the same page without
+/// recomputing what has not changed.
 pub fn status_page(
     lineage: &Lineage,
     catalog: &Catalog,
@@ -777,62 +845,372 @@ pub fn status_page(
     history: &[IncidentSpan],
     now: DateTime<Utc>,
 ) -> StatusPage {
-    let resolved = resolve_all(lineage, catalog);
-    let statuses = statuses_of(lineage, &resolved, open_issues, open_incidents);
-    let span_nodes: Vec<Vec<NodeIndex>> = history
-        .iter()
-        .map(|s| {
-            s.assets
-                .iter()
-                .filter_map(|a| lineage.get(a).map(|i| lineage.asset_of(i)))
-                .collect()
-        })
-        .collect();
-    let data_products = resolved
-        .iter()
-        .zip(statuses)
-        .map(|(r, st)| {
-            let intervals: Vec<(DateTime<Utc>, Option<DateTime<Utc>>)> = history
-                .iter()
-                .zip(&span_nodes)
-                .filter(|(_, nodes)| nodes.iter().any(|n| r.hit(*n)))
-                .map(|(s, _)| (s.start, s.end))
-                .collect();
-            let up = uptime(&intervals, r.def.window, now);
-            ProductRow {
-                window: window_text(r.def.window),
-                sla_met: st.sla_target.map(|t| up + 1e-12 >= t),
-                name: st.name,
-                status: st.status,
-                uptime: up,
-                sla_target: st.sla_target,
-                team: st.team,
-                tier: st.tier,
-                open_issues: st.open_issues,
-                incidents: st.incidents,
+    PageData::build(
+        lineage,
+        &Membership::build(lineage, catalog.clone()),
+        &issue_nodes(lineage, open_issues),
+        &OpenIncident::all_of(lineage, open_incidents),
+        history,
+    )
+    .page(now)
+}
+
+/// A list of downtime intervals (start, end; None = still going).
+type Intervals = Vec<(DateTime<Utc>, Option<DateTime<Utc>>)>;
+
+/// `intervals` merged where they overlap or touch (an open one reaching to the end of time),
+/// empty and inverted ones dropped: [`downtime`] over any window is the same as for the input.
+fn merge_intervals(mut intervals: Intervals) -> Intervals {
+    intervals.retain(|(s, e)| e.is_none_or(|e| *s < e));
+    intervals.sort_unstable_by_key(|(s, _)| *s);
+    let mut out: Intervals = Vec::with_capacity(intervals.len());
+    for (s, e) in intervals {
+        match out.last_mut() {
+            Some((_, last)) if last.is_none_or(|l| s <= l) => {
+                *last = last.zip(e).map(|(a, b)| a.max(b));
             }
-        })
+            _ => out.push((s, e)),
+        }
+    }
+    out
+}
+
+/// Everything on the status page but the time: statuses, each product's downtime intervals and
+/// the open incidents. It changes only with the store or the lineage; [`PageData::page`] adds
+/// uptime at a given time.
+struct PageData {
+    statuses: Vec<ProductStatus>,
+    /// Per product, in the same order: its SLA window and merged downtime intervals.
+    downtime: Vec<(chrono::Duration, Intervals)>,
+    open_incidents: Vec<IncidentRow>,
+}
+
+impl PageData {
+    fn build(
+        lineage: &Lineage,
+        membership: &Membership,
+        issue_nodes: &[(i64, NodeIndex)],
+        open_incidents: &[OpenIncident],
+        history: &[IncidentSpan],
+    ) -> PageData {
+        let resolved = membership.resolved();
+        let statuses = statuses_of(&resolved, issue_nodes, open_incidents);
+        let span_nodes: Vec<Vec<NodeIndex>> = history
+            .iter()
+            .map(|s| {
+                s.assets
+                    .iter()
+                    .filter_map(|a| lineage.get(a).map(|i| lineage.asset_of(i)))
+                    .collect()
+            })
+            .collect();
+        let downtime = resolved
+            .iter()
+            .map(|r| {
+                let intervals: Intervals = history
+                    .iter()
+                    .zip(&span_nodes)
+                    .filter(|(_, nodes)| nodes.iter().any(|n| r.hit(*n)))
+                    .map(|(s, _)| (s.start, s.end))
+                    .collect();
+                (r.def.window, merge_intervals(intervals))
+            })
+            .collect();
+        let open_incidents = open_incidents
+            .iter()
+            .map(|inc| IncidentRow {
+                id: inc.id.clone(),
+                title: inc.title.clone(),
+                severity: inc.severity.clone(),
+                status: inc.status.clone(),
+                declared: inc.declared.clone(),
+                data_products: resolved
+                    .iter()
+                    .filter(|r| incident_hits(r, inc))
+                    .map(|r| r.def.name.clone())
+                    .collect(),
+            })
+            .collect();
+        PageData {
+            statuses,
+            downtime,
+            open_incidents,
+        }
+    }
+
+    /// The page at `now` (which must not be before the history's window start).
+    fn page(&self, now: DateTime<Utc>) -> StatusPage {
+        let data_products = self
+            .statuses
+            .iter()
+            .zip(&self.downtime)
+            .map(|(st, (window, intervals))| {
+                let up = uptime(intervals, *window, now);
+                ProductRow {
+                    name: st.name.clone(),
+                    status: st.status,
+                    uptime: up,
+                    window: window_text(*window),
+                    sla_target: st.sla_target,
+                    sla_met: st.sla_target.map(|t| up + 1e-12 >= t),
+                    team: st.team.clone(),
+                    tier: st.tier,
+                    open_issues: st.open_issues.clone(),
+                    incidents: st.incidents.clone(),
+                }
+            })
+            .collect();
+        StatusPage {
+            generated_at: ts(now),
+            data_products,
+            open_incidents: self.open_incidents.clone(),
+        }
+    }
+}
+
+/// The active issues with the node each is on, read with one indexed query (the columns
+/// statuses need, not whole issues).
+fn load_issue_nodes(
+    conn: &rusqlite::Connection,
+    lineage: &Lineage,
+) -> Result<Vec<(i64, NodeIndex)>> {
+    let active: Vec<String> = crate::issues::Status::ALL
+        .into_iter()
+        .filter(|s| *s != crate::issues::Status::Resolved)
+        .map(|s| format!("'{}'", s.as_str()))
         .collect();
-    let open_incidents = open_incidents
-        .iter()
-        .filter(|i| i.status != "resolved")
-        .map(|inc| IncidentRow {
-            id: inc.id.clone(),
-            title: inc.title.clone(),
-            severity: inc.severity.clone(),
-            status: inc.status.clone(),
-            declared: inc.declared.clone(),
-            data_products: resolved
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT id, asset, node FROM issues WHERE status IN ({}) ORDER BY id",
+        active.join(", ")
+    ))?;
+    let mut out = Vec::new();
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let asset: String = r.get(1)?;
+        let node: Option<String> = r.get(2)?;
+        if let Some(n) = issue_node(lineage, &asset, node.as_deref()) {
+            out.push((r.get(0)?, n));
+        }
+    }
+    Ok(out)
+}
+
+/// The unresolved incidents, newest first, as [`crate::incidents::list`] would give them to
+/// [`statuses`] (root causes and impact from the linked issues' assets, in issue order), with one
+/// query over the `issues.incident_id` index instead of a read of every issue per incident.
+fn load_open_incidents(
+    conn: &rusqlite::Connection,
+    lineage: &Lineage,
+) -> Result<Vec<OpenIncident>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT i.id, i.title, i.severity, i.status, i.declared_at, s.asset
+         FROM incidents i LEFT JOIN issues s ON s.incident_id = i.id
+         WHERE i.status != 'resolved'
+         ORDER BY i.id DESC, s.id",
+    )?;
+    let mut rows = stmt.query([])?;
+    let mut found: Vec<(i64, OpenIncident, Vec<NodeIndex>)> = Vec::new();
+    while let Some(r) = rows.next()? {
+        let n: i64 = r.get(0)?;
+        if found.last().is_none_or(|(last, _, _)| *last != n) {
+            found.push((
+                n,
+                OpenIncident {
+                    id: crate::incidents::label(n),
+                    title: r.get(1)?,
+                    severity: r.get(2)?,
+                    status: r.get(3)?,
+                    declared: r.get(4)?,
+                    roots: Vec::new(),
+                    products: Vec::new(),
+                },
+                Vec::new(),
+            ));
+        }
+        let asset: Option<String> = r.get(5)?;
+        if let (Some(node), Some((_, _, nodes))) =
+            (asset.and_then(|a| lineage.get(&a)), found.last_mut())
+        {
+            nodes.push(node);
+        }
+    }
+    Ok(found
+        .into_iter()
+        .map(|(_, mut inc, nodes)| {
+            inc.roots = lineage
+                .root_candidates(&nodes)
                 .iter()
-                .filter(|r| incident_hits(lineage, r, inc))
-                .map(|r| r.def.name.clone())
-                .collect(),
+                .filter_map(|c| lineage.get(&c.unique_id))
+                .collect();
+            inc.products = lineage.impact(&nodes).data_products;
+            inc
         })
-        .collect();
-    StatusPage {
-        generated_at: ts(now),
-        data_products,
-        open_incidents,
+        .collect())
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// What the public status page would otherwise recompute on every request (see
+/// [`crate::app::App::status_page`]):
+///
+/// - product membership ([`Membership`]), once per lineage and config: keyed by the identity of
+///   the lineage `Arc` (a new manifest swaps in a new one) and of the config `Arc`;
+/// - the page's data ([`PageData`]: statuses, downtime intervals, open incidents), once per
+///   database state: keyed by `PRAGMA data_version` on a read-only connection of the cache's
+///   own, which changes with every commit by any other connection, this process's writer or
+///   another process. A request after a write sees the write; uptime and `generated_at` are
+///   computed for each request's own time.
+///
+/// A request that misses builds the data while the others wait for it (one build at a time);
+/// the database reads go through the store's reader pool and never wait for the writer.
+#[derive(Default)]
+pub struct StatusCache {
+    watch: Mutex<Watch>,
+    membership: Mutex<Option<MembershipEntry>>,
+    data: Mutex<Option<DataEntry>>,
+    building: Mutex<()>,
+}
+
+#[derive(Default)]
+struct Watch {
+    conn: Option<rusqlite::Connection>,
+    /// Bumped when the connection is (re)opened: versions of different connections differ.
+    epoch: u64,
+}
+
+struct MembershipEntry {
+    lineage: Weak<Lineage>,
+    config: Weak<Config>,
+    membership: Arc<Membership>,
+}
+
+struct DataEntry {
+    version: (u64, i64),
+    membership: Arc<Membership>,
+    /// The time it was built for: its incident history starts one longest window before.
+    built: DateTime<Utc>,
+    data: Arc<PageData>,
+}
+
+impl StatusCache {
+    /// The status page at `now` for the store's current state, `lineage` and `config`.
+    pub fn page(
+        &self,
+        store: &Store,
+        lineage: &Arc<Lineage>,
+        config: &Arc<Config>,
+        now: DateTime<Utc>,
+    ) -> Result<StatusPage> {
+        if let Some(data) = self.lookup(store, lineage, config, now) {
+            return Ok(data.page(now));
+        }
+        let _one = lock(&self.building);
+        // Another request may have built it while this one waited. The version is read before
+        // the data, so data newer than its version only causes an extra build later.
+        if let Some(data) = self.lookup(store, lineage, config, now) {
+            return Ok(data.page(now));
+        }
+        let version = self.data_version(store);
+        let membership = self.membership(lineage, config);
+        let since = now - longest_window(membership.catalog());
+        let (issues, incidents, history) = store.read(|c| {
+            Ok((
+                load_issue_nodes(c, lineage)?,
+                load_open_incidents(c, lineage)?,
+                incident_spans(c, since)?,
+            ))
+        })?;
+        let data = Arc::new(PageData::build(
+            lineage,
+            &membership,
+            &issues,
+            &incidents,
+            &history,
+        ));
+        if let Some(version) = version {
+            *lock(&self.data) = Some(DataEntry {
+                version,
+                membership,
+                built: now,
+                data: data.clone(),
+            });
+        }
+        Ok(data.page(now))
+    }
+
+    /// The cached data if it is still current.
+    fn lookup(
+        &self,
+        store: &Store,
+        lineage: &Arc<Lineage>,
+        config: &Arc<Config>,
+        now: DateTime<Utc>,
+    ) -> Option<Arc<PageData>> {
+        let version = self.data_version(store)?;
+        let membership = self.cached_membership(lineage, config)?;
+        let entry = lock(&self.data);
+        let e = entry.as_ref()?;
+        (e.version == version && Arc::ptr_eq(&e.membership, &membership) && now >= e.built)
+            .then(|| e.data.clone())
+    }
+
+    fn cached_membership(
+        &self,
+        lineage: &Arc<Lineage>,
+        config: &Arc<Config>,
+    ) -> Option<Arc<Membership>> {
+        let entry = lock(&self.membership);
+        let e = entry.as_ref()?;
+        // A Weak keeps its allocation, so no new Arc can reuse the address while it is held.
+        (e.lineage.as_ptr() == Arc::as_ptr(lineage) && e.config.as_ptr() == Arc::as_ptr(config))
+            .then(|| e.membership.clone())
+    }
+
+    fn membership(&self, lineage: &Arc<Lineage>, config: &Arc<Config>) -> Arc<Membership> {
+        if let Some(m) = self.cached_membership(lineage, config) {
+            return m;
+        }
+        let membership = Arc::new(Membership::build(
+            lineage,
+            Catalog::build(&config.products, lineage),
+        ));
+        *lock(&self.membership) = Some(MembershipEntry {
+            lineage: Arc::downgrade(lineage),
+            config: Arc::downgrade(config),
+            membership: membership.clone(),
+        });
+        membership
+    }
+
+    /// `PRAGMA data_version` on the cache's own read-only connection, with that connection's
+    /// epoch; None (no caching) when it cannot be read.
+    fn data_version(&self, store: &Store) -> Option<(u64, i64)> {
+        let mut w = lock(&self.watch);
+        if w.conn.is_none() {
+            let conn = rusqlite::Connection::open_with_flags(
+                store.path(),
+                rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
+                    | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )
+            .ok()?;
+            conn.busy_timeout(std::time::Duration::from_secs(5)).ok()?;
+            w.conn = Some(conn);
+            w.epoch += 1;
+        }
+        let version = w
+            .conn
+            .as_ref()?
+            .query_row("PRAGMA data_version", [], |r| r.get::<_, i64>(0));
+        match version {
+            Ok(v) => Some((w.epoch, v)),
+            Err(e) => {
+                tracing::warn!(error = %e, "status page cache: cannot read data_version");
+                w.conn = None;
+                None
+            }
+        }
     }
 }
 

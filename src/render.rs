@@ -219,3 +219,19 @@ mod tests {
         assert_eq!(t, "A  B\nx  yyyy…\n");
     }
 }
+
+/// A Slack channel as people should see it: an id (`C0123ABCD`) as a channel mention
+/// (`<#C0123ABCD>`, which Slack shows as its name), anything else as `#name`.
+pub fn channel_mention(channel: &str) -> String {
+    let id = channel.trim().trim_start_matches('#');
+    let is_id = (9..=20).contains(&id.len())
+        && (id.starts_with('C') || id.starts_with('G'))
+        && id
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+    if is_id {
+        format!("<#{id}>")
+    } else {
+        format!("#{id}")
+    }
+}

@@ -150,13 +150,15 @@ impl Workspace {
             .with_context(|| format!("the demo timed out waiting for: {what}"))
     }
 
-    /// Waits until the bot has delivered every outbox item to Slack.
+    /// Waits until the bot has delivered every outbox item to Slack and told every data
+    /// product's channel of its status.
     pub async fn drained(&self) -> Result<()> {
         self.until("Slack to catch up (the outbox to drain)", |w| {
             w.app
                 .store
                 .read(crate::outbox::pending_count)
                 .is_ok_and(|n| n == 0)
+                && w.app.product_announcements().is_ok_and(|a| a.is_empty())
         })
         .await
     }

@@ -400,11 +400,12 @@ async fn issues_changed(ctx: &Arc<Context>, state: &Arc<State>, payload: &Value)
         let actor = actor.clone();
         let text = text.clone();
         async move {
-            for (plan, _changed, message) in work {
+            for (plan, changed, message) in work {
                 let what = Change {
                     reason: &reason,
                     actor: actor.as_deref(),
                     text: text.as_deref(),
+                    issues: &changed,
                 };
                 deliver(&ctx, &state, &channel, plan, message, &what).await?;
             }
@@ -455,6 +456,8 @@ struct Change<'a> {
     actor: Option<&'a str>,
     /// A comment's text.
     text: Option<&'a str>,
+    /// The issues that changed.
+    issues: &'a [i64],
 }
 
 async fn deliver(
@@ -472,6 +475,19 @@ async fn deliver(
         .find(|i| i.id == plan.anchor)
         .cloned()
         .unwrap_or_else(|| plan.group[0].clone());
+    // A person acted on one issue: the reply is about that one, named when the message shows
+    // several checks.
+    let subject = plan
+        .group
+        .iter()
+        .find(|i| change.issues.contains(&i.id))
+        .cloned()
+        .unwrap_or_else(|| anchor.clone());
+    let this = if plan.group.len() > 1 {
+        format!("`{}`", crate::render::short_name(&subject.check))
+    } else {
+        "this".to_owned()
+    };
     let shown: Vec<i64> = plan.group.iter().map(|i| i.id).collect();
     let posted = match &plan.existing {
         Some(p) => {
@@ -514,28 +530,32 @@ async fn deliver(
         "assigned" => Some(blocks::activity_reply(
             actor.unwrap_or("someone"),
             &format!(
-                "assigned this to {}",
-                anchor.assignee.as_deref().unwrap_or("someone")
+                "assigned {this} to {}",
+                subject.assignee.as_deref().unwrap_or("someone")
             ),
         )),
         "status" => Some(blocks::activity_reply(
             actor.unwrap_or("someone"),
-            &format!("set the status to {}", anchor.status),
+            &if this == "this" {
+                format!("set the status to {}", subject.status)
+            } else {
+                format!("set the status of {this} to {}", subject.status)
+            },
         )),
         "resolved" => Some(blocks::activity_reply(
             actor.unwrap_or("someone"),
             &format!(
-                "resolved this as {}{}{}",
-                anchor.resolution.as_deref().unwrap_or("resolved"),
-                anchor
+                "resolved {this} as {}{}{}",
+                subject.resolution.as_deref().unwrap_or("resolved"),
+                subject
                     .resolution_reason
                     .as_deref()
                     .map(|r| format!(": {r}"))
                     .unwrap_or_default(),
-                anchor
+                subject
                     .muted_until
                     .as_deref()
-                    .filter(|_| anchor.resolution.as_deref() == Some("expected"))
+                    .filter(|_| subject.resolution.as_deref() == Some("expected"))
                     .map(|u| format!(" · muted until {u}"))
                     .unwrap_or_default()
             ),
@@ -544,7 +564,7 @@ async fn deliver(
             actor.unwrap_or("someone"),
             &format!(
                 "muted this {}",
-                anchor
+                subject
                     .muted_until
                     .as_deref()
                     .map(|u| format!("until {u}"))

@@ -600,6 +600,27 @@ fn root_candidates_on_real_failures() {
         );
         assert_eq!(got, expected, "{name}: candidates");
 
+        // An incident over every failing issue ranks the same root causes, in the same order.
+        let incident = t
+            .app
+            .declare(steward::incidents::Declaration {
+                title: format!("{name} failures"),
+                severity: "SEV3".into(),
+                declared_by: "corpus".into(),
+                issues: issues.iter().map(|i| i.id).collect(),
+                ..Default::default()
+            })
+            .unwrap();
+        let ranked: Vec<(String, usize)> = incident
+            .root_causes
+            .iter()
+            .map(|c| (c.unique_id.clone(), c.explains))
+            .collect();
+        assert_eq!(
+            ranked, expected,
+            "{name}: the incident's ranked root causes"
+        );
+
         // The issues agree: those on a node below a candidate are its symptoms.
         let roots: Vec<&Issue> = issues.iter().filter(|i| i.symptom_of.is_none()).collect();
         for i in &issues {

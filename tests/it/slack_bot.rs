@@ -34,7 +34,8 @@ pub(crate) async fn outbox_drained(bot: &TestBot) {
     let app = bot.app().clone();
     for _ in 0..300 {
         let pending = app.store.read(steward::outbox::pending_count).unwrap();
-        if pending == 0 {
+        // Product channels are told after the items that changed them are done.
+        if pending == 0 && app.product_announcements().unwrap().is_empty() {
             return;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;

@@ -7,7 +7,7 @@ use super::{
     plural, thousands,
 };
 use crate::artifacts::human_duration;
-use crate::digest::{Digest, IncidentWeek, ProductWeek};
+use crate::digest::{Digest, IncidentWeek, ProductWeek, local_time};
 use crate::products::Status;
 use crate::render::short_name;
 use serde_json::json;
@@ -118,8 +118,8 @@ pub fn digest_message(d: &Digest) -> Message {
     )));
     b.push(context_md(&format!(
         "The 7 days from {} to {} ({})",
-        escape(&clip(&d.window_start, 40)),
-        escape(&clip(&d.window_end, 40)),
+        escape(&clip(&local_time(&d.window_start, &d.timezone), 40)),
+        escape(&clip(&local_time(&d.window_end, &d.timezone), 40)),
         escape(&clip(&d.timezone, 40))
     )));
     let missed = d
@@ -368,6 +368,10 @@ mod tests {
         let m = digest_message(&digest(4, 2, 1));
         let all = serde_json::to_string(&m.blocks).unwrap();
         assert!(all.contains("week of 2025-03-31"), "{all}");
+        assert!(
+            all.contains("from Mon 24 Mar 2025 09:00 to Mon 31 Mar 2025 09:00 (Europe/Paris)"),
+            "{all}"
+        );
         assert!(all.contains("2 (▲ 2 vs last week)"), "incidents: {all}");
         assert!(all.contains("1,234 (▼ 766 vs last week)"), "issues: {all}");
         assert!(all.contains("1h 30m"), "MTTA: {all}");

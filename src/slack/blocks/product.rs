@@ -19,20 +19,13 @@ fn status_emoji(s: Status) -> &'static str {
     }
 }
 
-/// `<#C123>` for a channel id, else the name as text.
+/// `<#C123>` for a channel id, else the name as escaped text.
 fn channel_ref(channel: &str) -> String {
-    let c = channel.trim();
-    let id = c.trim_start_matches('#');
-    let looks_like_id = id.len() >= 9
-        && id.len() <= 20
-        && (id.starts_with('C') || id.starts_with('G'))
-        && id
-            .chars()
-            .all(|ch| ch.is_ascii_uppercase() || ch.is_ascii_digit());
-    if looks_like_id {
-        format!("<#{id}>")
+    let m = crate::render::channel_mention(channel);
+    if m.starts_with("<#") {
+        m
     } else {
-        format!("#{}", escape(&clip(&one_line(id), 80)))
+        escape(&clip(&one_line(&m), 80))
     }
 }
 
