@@ -198,6 +198,22 @@ pub fn impact(i: &NodeImpact) -> String {
     out
 }
 
+/// A Slack channel as people should see it: an id (`C0123ABCD`) as a channel mention
+/// (`<#C0123ABCD>`, which Slack shows as its name), anything else as `#name`.
+pub fn channel_mention(channel: &str) -> String {
+    let id = channel.trim().trim_start_matches('#');
+    let is_id = (9..=20).contains(&id.len())
+        && (id.starts_with('C') || id.starts_with('G'))
+        && id
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+    if is_id {
+        format!("<#{id}>")
+    } else {
+        format!("#{id}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -217,21 +233,5 @@ mod tests {
     fn tables_align_and_truncate() {
         let t = table(&["A", "B"], &[vec!["x".into(), "yyyyyyyyyy".into()]], 5);
         assert_eq!(t, "A  B\nx  yyyy…\n");
-    }
-}
-
-/// A Slack channel as people should see it: an id (`C0123ABCD`) as a channel mention
-/// (`<#C0123ABCD>`, which Slack shows as its name), anything else as `#name`.
-pub fn channel_mention(channel: &str) -> String {
-    let id = channel.trim().trim_start_matches('#');
-    let is_id = (9..=20).contains(&id.len())
-        && (id.starts_with('C') || id.starts_with('G'))
-        && id
-            .chars()
-            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
-    if is_id {
-        format!("<#{id}>")
-    } else {
-        format!("#{id}")
     }
 }
