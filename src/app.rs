@@ -259,24 +259,30 @@ impl App {
         reason: Option<&str>,
         actor: &str,
     ) -> Result<Issue> {
-        self.resolve_with_mute(id, resolution, reason, None, actor)
+        self.resolve_with_mute(id, resolution, reason, None, false, actor)
     }
 
     /// Resolves an issue by hand; as `expected` it also mutes the issue's check for `mute_for`
-    /// (default 24h), in the same transaction (see [`issues::resolve`]).
+    /// (default 24h), in the same transaction (see [`issues::resolve`]). An issue of an open
+    /// incident is refused unless `despite_open_incident` (the person confirmed).
     pub fn resolve_with_mute(
         &self,
         id: i64,
         resolution: Resolution,
         reason: Option<&str>,
         mute_for: Option<chrono::Duration>,
+        despite_open_incident: bool,
         actor: &str,
     ) -> Result<Issue> {
         let now = self.clock.now();
         let (reason, actor) = (reason.map(str::to_owned), actor.to_owned());
         let r = self.store.write(move |tx| {
+            let options = issues::ResolveOptions {
+                mute_for,
+                despite_open_incident,
+            };
             let issue =
-                issues::resolve(tx, id, resolution, reason.as_deref(), mute_for, &actor, now)?;
+                issues::resolve(tx, id, resolution, reason.as_deref(), options, &actor, now)?;
             changed(tx, id, "resolved", &actor, now)?;
             Ok(issue)
         });

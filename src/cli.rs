@@ -89,6 +89,9 @@ pub enum Command {
         /// With `expected`: how long the check stays muted, e.g. 1h, 24h, 7d, 30d (default 24h).
         #[arg(long)]
         mute_for: Option<String>,
+        /// Resolve it even though it is part of an open incident (which stays open).
+        #[arg(long)]
+        confirm: bool,
         #[arg(long, default_value = "cli")]
         actor: String,
     },
@@ -456,6 +459,7 @@ fn run(cli: Cli) -> Result<()> {
             resolution,
             reason,
             mute_for,
+            confirm,
             actor,
         } => {
             let r = Resolution::parse_manual(&resolution).ok_or_else(|| {
@@ -465,9 +469,14 @@ fn run(cli: Cli) -> Result<()> {
                 )
             })?;
             let mute_for = mute_for.map(|text| parse_mute_for(&text, r)).transpose()?;
-            let issue = ctx
-                .app()?
-                .resolve_with_mute(id, r, reason.as_deref(), mute_for, &actor)?;
+            let issue = ctx.app()?.resolve_with_mute(
+                id,
+                r,
+                reason.as_deref(),
+                mute_for,
+                confirm,
+                &actor,
+            )?;
             match &issue.muted_until {
                 Some(until) if r == Resolution::Expected => {
                     println!(

@@ -1069,17 +1069,53 @@ pub const MAX_EXPECTED_MUTE: chrono::Duration = chrono::Duration::days(365);
 /// [`DEFAULT_EXPECTED_MUTE`]): a new failure of it posts no new alert until then. The mute is
 /// written with the resolution, shown as the issue's `muted_until` and logged as `muted`.
 /// `mute_for` with any other resolution is an [`InputError`].
+/// How a person resolves an issue beyond the resolution and reason.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ResolveOptions {
+    /// With `expected`: how long the check stays muted (default 24h).
+    pub mute_for: Option<chrono::Duration>,
+    /// The person confirmed resolving an issue of an open incident.
+    pub despite_open_incident: bool,
+}
+
 pub fn resolve(
     tx: &Transaction,
     id: i64,
     resolution: Resolution,
     reason: Option<&str>,
-    mute_for: Option<chrono::Duration>,
+    options: ResolveOptions,
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<Issue> {
+    let ResolveOptions {
+        mute_for,
+        despite_open_incident,
+    } = options;
     let issue = load_for_action(tx, id)?;
     refuse_if_resolved(&issue, "resolve it again")?;
+    // Closing one issue of an open incident by hand needs a confirmation: the incident is what
+    // people follow, and its resolution is what the SLA counts.
+    if let Some(n) = issue.incident_id
+        && !despite_open_incident
+    {
+        let open: bool = tx
+            .query_row(
+                "SELECT status != 'resolved' FROM incidents WHERE id = ?1",
+                [n],
+                |r| r.get(0),
+            )
+            .optional()?
+            .unwrap_or(false);
+        if open {
+            return Err(InputError::new(
+                format!("issue {id}"),
+                format!(
+                    "it is part of INC-{n}, which is still open; confirm to resolve it anyway (--confirm, or the checkbox in Slack), or unlink it first"
+                ),
+            )
+            .into());
+        }
+    }
     if resolution == Resolution::Recovered {
         return Err(InputError::new(
             format!("issue {id}"),
@@ -1122,7 +1158,11 @@ pub fn resolve(
         Some(id),
         "resolved",
         Some(actor),
-        serde_json::json!({"resolution": resolution.as_str(), "reason": reason}),
+        serde_json::json!({
+            "resolution": resolution.as_str(),
+            "reason": reason,
+            "incident_open": despite_open_incident && issue.incident_id.is_some(),
+        }),
         now,
     )?;
     if let Some(until) = &until_text {

@@ -1036,7 +1036,7 @@ pub fn declare_modal(d: &DeclareDraft) -> View {
 }
 
 /// Asks why an issue is being resolved (as `resolution`: fixed, expected, false_positive).
-pub fn reason_modal(issue_id: i64, resolution: &str) -> View {
+pub fn reason_modal(issue_id: i64, resolution: &str, open_incident: Option<i64>) -> View {
     let resolution = clip(resolution.trim(), 100);
     let options: Vec<Value> = REASON_CATEGORIES
         .iter()
@@ -1091,13 +1091,39 @@ pub fn reason_modal(issue_id: i64, resolution: &str) -> View {
             false,
         ));
     }
+    // Part of an open incident: resolving the issue needs a confirmation (the incident stays).
+    if let Some(n) = open_incident {
+        blocks.insert(
+            1,
+            section(
+                None,
+                &format!(
+                    "⚠️ This issue is part of *INC-{n}*, which is still open. Resolving the issue does not resolve the incident."
+                ),
+            ),
+        );
+        blocks.push(input(
+            "confirm",
+            "Confirm",
+            json!({
+                "type": "checkboxes",
+                "action_id": "steward.confirm",
+                "options": [option(&format!("Resolve it anyway; INC-{n} stays open"), "resolve_anyway")],
+            }),
+            false,
+        ));
+    }
+    let mut meta = json!({"issue": issue_id, "resolution": resolution});
+    if let Some(n) = open_incident {
+        meta["incident"] = json!(n);
+    }
     View(json!({
         "type": "modal",
         "callback_id": "steward.reason",
         "title": plain(&limits::truncate(&format!("Resolve: {}", resolution.replace('_', " ")), limits::MODAL_TITLE, "")),
         "submit": plain("Resolve"),
         "close": plain("Cancel"),
-        "private_metadata": json!({"issue": issue_id, "resolution": resolution}).to_string(),
+        "private_metadata": meta.to_string(),
         "blocks": blocks,
     }))
 }
@@ -2758,7 +2784,7 @@ mod tests {
 
     #[test]
     fn the_reason_and_comment_modals() {
-        let v = reason_modal(12, "fixed");
+        let v = reason_modal(12, "fixed", None);
         assert_view_fits(&v);
         assert_eq!(v.0["callback_id"], "steward.reason");
         assert_eq!(v.0["title"]["text"], "Resolve: fixed");
@@ -2788,10 +2814,31 @@ mod tests {
             ["steward.reason_category", "steward.reason_text"]
         );
         assert_eq!(
-            reason_modal(1, "false_positive").0["title"]["text"],
+            reason_modal(1, "false_positive", None).0["title"]["text"],
             "Resolve: false positive"
         );
-        assert_view_fits(&reason_modal(1, &"<&>*".repeat(1_000)));
+        assert_view_fits(&reason_modal(1, &"<&>*".repeat(1_000), None));
+
+        // An issue of an open incident: a warning and a required confirmation.
+        let v = reason_modal(12, "fixed", Some(3));
+        assert_view_fits(&v);
+        let text = v.0.to_string();
+        assert!(
+            text.contains("part of *INC-3*, which is still open"),
+            "{text}"
+        );
+        let confirm = v.0["blocks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["block_id"] == "confirm")
+            .expect("a confirm block");
+        assert_eq!(confirm["optional"], false);
+        assert_eq!(confirm["element"]["type"], "checkboxes");
+        assert_eq!(
+            v.0["private_metadata"],
+            r#"{"incident":3,"issue":12,"resolution":"fixed"}"#
+        );
 
         let v = comment_modal(12);
         assert_view_fits(&v);
@@ -2806,7 +2853,7 @@ mod tests {
 
     #[test]
     fn the_expected_reason_modal_asks_how_long_to_mute_the_check() {
-        let v = reason_modal(12, "expected");
+        let v = reason_modal(12, "expected", None);
         assert_view_fits(&v);
         let blocks = v.0["blocks"].as_array().unwrap();
         assert_eq!(
@@ -2835,7 +2882,7 @@ mod tests {
         }
         // Only `expected` mutes.
         for other in ["fixed", "false_positive"] {
-            let v = reason_modal(12, other);
+            let v = reason_modal(12, other, None);
             assert!(
                 !v.0.to_string().contains("mute_for"),
                 "{other} has no mute select"

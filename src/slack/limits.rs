@@ -26,6 +26,8 @@ pub const SELECT_OPTIONS: usize = 100;
 pub const OPTION_TEXT: usize = 75;
 pub const OPTION_VALUE: usize = 150;
 pub const OVERFLOW_OPTIONS: usize = 5;
+/// Options of a `checkboxes` or `radio_buttons` element.
+pub const CHECKBOX_OPTIONS: usize = 10;
 pub const MODAL_TITLE: usize = 24;
 pub const PRIVATE_METADATA: usize = 3_000;
 pub const INPUT_LABEL: usize = 2_000;
@@ -183,6 +185,11 @@ impl Checker {
                     }
                 }
             }
+            "checkboxes" | "radio_buttons" => self.options(
+                &format!("{path}.options"),
+                e.get("options"),
+                CHECKBOX_OPTIONS,
+            ),
             "overflow" => self.options(
                 &format!("{path}.options"),
                 e.get("options"),

@@ -1007,6 +1007,7 @@ mod tests {
             Resolution::Expected,
             Some("known"),
             Some(chrono::Duration::days(7)),
+            false,
             "U1",
         )
         .unwrap();

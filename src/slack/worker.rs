@@ -224,8 +224,20 @@ async fn block_action(ctx: &Arc<Context>, v: &Value) -> Result<()> {
                         )
                         .into());
                     }
+                    // Part of an open incident: the modal asks for a confirmation.
+                    let open_incident = match current.issue.incident_id {
+                        Some(n) => core(ctx, move |app| app.incident(n))
+                            .await
+                            .ok()
+                            .filter(|i| i.status != "resolved")
+                            .map(|i| i.number),
+                        None => None,
+                    };
                     ctx.api
-                        .open_view(&trigger, &blocks::reason_modal(issue, resolution.as_str()))
+                        .open_view(
+                            &trigger,
+                            &blocks::reason_modal(issue, resolution.as_str(), open_incident),
+                        )
                         .await?;
                 }
             },
@@ -405,6 +417,23 @@ pub fn validate_submission(v: &Value) -> Option<HashMap<String, String>> {
                 Ok(_) => {}
             }
         }
+        Some("steward.reason") => {
+            let in_incident = str_at(v, "/view/private_metadata")
+                .and_then(|m| serde_json::from_str::<Value>(m).ok())
+                .and_then(|m| m.get("incident").and_then(Value::as_i64));
+            let confirmed = input(v, "confirm")
+                .and_then(|i| i.get("selected_options"))
+                .and_then(Value::as_array)
+                .is_some_and(|a| !a.is_empty());
+            if let Some(n) = in_incident
+                && !confirmed
+            {
+                errors.insert(
+                    "confirm".to_owned(),
+                    format!("INC-{n} is open: tick the box to resolve this issue anyway."),
+                );
+            }
+        }
         Some("steward.incident_resolve") if input_text(v, "summary").is_none() => {
             errors.insert(
                 "summary".to_owned(),
@@ -444,8 +473,21 @@ async fn view_submission(ctx: &Arc<Context>, v: &Value) -> Result<()> {
             let mute_for = input_option(v, "mute_for")
                 .and_then(|d| crate::config::parse_duration(&d))
                 .and_then(|d| chrono::Duration::from_std(d).ok());
+            // The modal of an issue in an open incident carries the incident and a checkbox.
+            let confirmed = meta.get("incident").is_some()
+                && input(v, "confirm")
+                    .and_then(|i| i.get("selected_options"))
+                    .and_then(Value::as_array)
+                    .is_some_and(|a| !a.is_empty());
             core(ctx, move |app| {
-                app.resolve_with_mute(issue, resolution, reason.as_deref(), mute_for, &actor)
+                app.resolve_with_mute(
+                    issue,
+                    resolution,
+                    reason.as_deref(),
+                    mute_for,
+                    confirmed,
+                    &actor,
+                )
             })
             .await?;
         }

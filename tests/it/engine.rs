@@ -411,6 +411,7 @@ fn resolving_as_expected_mutes_that_check_for_the_chosen_time() {
             Resolution::Expected,
             Some("backfill in progress"),
             Some(Duration::days(7)),
+            false,
             "U1",
         )
         .unwrap();
@@ -489,7 +490,7 @@ fn a_mute_duration_needs_an_expected_resolution_and_writes_nothing_otherwise() {
     ] {
         let err = h
             .app
-            .resolve_with_mute(id, resolution, None, Some(mute_for), "U1")
+            .resolve_with_mute(id, resolution, None, Some(mute_for), false, "U1")
             .unwrap_err();
         assert!(
             steward::error::as_input_error(&err).is_some(),

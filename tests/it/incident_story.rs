@@ -143,6 +143,34 @@ async fn the_whole_incident_story_in_slack() {
     })
     .await;
 
+    // Closing the payments issue by hand while INC-1 is open asks for a confirmation.
+    click(
+        &bot,
+        "U0BRUNO",
+        payments,
+        "steward.status",
+        ActionValue::StaticSelect {
+            value: "fixed".into(),
+            text: "✅ Fixed".into(),
+        },
+    )
+    .await;
+    let view = bot.modal("steward.reason").await;
+    assert!(view.view.to_string().contains("INC-1"), "{:#}", view.view);
+    let ack = bot
+        .submit(&view, "U0BRUNO", json!({
+            "category": {"steward.reason_category": {"type": "static_select", "selected_option": {"value": "code_change", "text": {"type": "plain_text", "text": "Code change"}}}},
+        }))
+        .await;
+    assert!(
+        ack.payload
+            .as_ref()
+            .and_then(|p| p.pointer("/errors/confirm"))
+            .is_some(),
+        "{ack:?}"
+    );
+    assert_eq!(bot.app().issue(payments).unwrap().issue.status, "open");
+
     // 2. Hand over command and raise the severity from the incident message.
     press(&bot, "U0ANA", 1, "steward.incident.commander").await;
     let view = bot.modal("steward.incident_commander").await;

@@ -457,3 +457,53 @@ fn resolving_as_expected_mutes_the_check_and_bad_mute_durations_are_refused() {
         "muted for 24 hours: {until}"
     );
 }
+
+#[test]
+fn closing_an_issue_of_an_open_incident_needs_a_confirmation() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    ingest_broken(&db);
+    ok(
+        &db,
+        &["declare", "--title", "Payments broken", "--issue", "1"],
+    );
+    let before = state(&db, "INC-1");
+    let out = steward(&db, &["resolve", "1", "fixed", "--reason", "reverted"]);
+    let err = refused(&out, "issue 1");
+    assert!(err.contains("INC-1") && err.contains("--confirm"), "{err}");
+    assert_eq!(state(&db, "INC-1"), before, "nothing changed");
+    assert_eq!(json(&db, &["issue", "1", "--json"])["status"], "open");
+
+    ok(
+        &db,
+        &["resolve", "1", "fixed", "--reason", "reverted", "--confirm"],
+    );
+    assert_eq!(json(&db, &["issue", "1", "--json"])["status"], "resolved");
+    let incident = json(&db, &["incident", "INC-1", "--json"]);
+    assert_eq!(
+        incident["status"], "investigating",
+        "the incident stays open"
+    );
+    let (_, events) = state(&db, "INC-1");
+    assert!(
+        events > before.1,
+        "the resolution is on the incident's timeline"
+    );
+
+    // Once the incident is resolved, its issues close without a confirmation.
+    ok(&db, &["declare", "--title", "Orders", "--issue", "6"]);
+    ok(
+        &db,
+        &[
+            "incident",
+            "INC-2",
+            "status",
+            "resolved",
+            "--summary",
+            "fixed upstream",
+            "--reason",
+            "other",
+        ],
+    );
+    ok(&db, &["resolve", "6", "fixed"]);
+}
