@@ -445,7 +445,36 @@ pub fn validate_submission(v: &Value) -> Option<HashMap<String, String>> {
     (!errors.is_empty()).then_some(errors)
 }
 
+/// A submitted modal. Refusals (a resolved incident, a missing issue: the modal was opened
+/// before someone else acted) are answered ephemerally where the subject lives: the incidents
+/// channel, or the issue's alert.
 async fn view_submission(ctx: &Arc<Context>, v: &Value) -> Result<()> {
+    let Err(e) = submission(ctx, v).await else {
+        return Ok(());
+    };
+    if as_input_error(&e).is_none() {
+        return Err(e);
+    }
+    let user = str_at(v, "/user/id").unwrap_or_default().to_owned();
+    let meta: Value = str_at(v, "/view/private_metadata")
+        .and_then(|m| serde_json::from_str(m).ok())
+        .unwrap_or(Value::Null);
+    let channel = match (
+        meta.get("incident").and_then(Value::as_i64),
+        meta.get("issue").and_then(Value::as_i64),
+    ) {
+        (Some(_), _) => Some(ctx.config.incidents_channel.clone()),
+        (None, Some(issue)) => core(ctx, move |app| app.issue(issue))
+            .await
+            .ok()
+            .and_then(|d| d.slack)
+            .map(|s| s.channel),
+        (None, None) => None,
+    };
+    explain(ctx, channel.as_deref(), &user, &e).await
+}
+
+async fn submission(ctx: &Arc<Context>, v: &Value) -> Result<()> {
     let user = str_at(v, "/user/id").unwrap_or_default().to_owned();
     let actor = mention(&user);
     let meta: Value = str_at(v, "/view/private_metadata")
@@ -590,7 +619,7 @@ async fn view_submission(ctx: &Arc<Context>, v: &Value) -> Result<()> {
                     // Adding an issue that is in another open incident moves it here: the modal
                     // said so next to it.
                     // Every number is checked before anything is linked.
-                    let linked = core(ctx, move |app| {
+                    core(ctx, move |app| {
                         for id in &ids {
                             let i = app.issue(*id)?.issue;
                             if !i.is_active() {
@@ -606,11 +635,7 @@ async fn view_submission(ctx: &Arc<Context>, v: &Value) -> Result<()> {
                         }
                         Ok(())
                     })
-                    .await;
-                    if let Err(e) = linked {
-                        let channel = ctx.config.incidents_channel.clone();
-                        return explain(ctx, Some(&channel), &user, &e).await;
-                    }
+                    .await?;
                 }
                 _ => {
                     let text = input_text(v, "comment").unwrap_or_default();

@@ -186,6 +186,7 @@ async fn the_whole_incident_story_in_slack() {
     .await;
     press(&bot, "U0BRUNO", 1, "steward.incident.severity").await;
     let view = bot.modal("steward.incident_severity").await;
+    let severity_modal = view.clone();
     bot.submit(&view, "U0BRUNO", json!({
         "severity": {"steward.severity": {"type": "static_select", "selected_option": {"value": "SEV1", "text": {"type": "plain_text", "text": "SEV1"}}}},
     }))
@@ -307,6 +308,21 @@ async fn the_whole_incident_story_in_slack() {
             .any(|m| m.ephemeral && m.text.contains("resolved"))
     })
     .await;
+    assert_eq!(bot.app().incident(1).unwrap().severity, "SEV1");
+    // So is a modal opened before the resolution and submitted after it.
+    let refusals = |f: &steward::slack::fake::FakeSlack| {
+        f.messages(INCIDENTS)
+            .iter()
+            .filter(|m| m.ephemeral && m.text.contains("resolved"))
+            .count()
+    };
+    let before = refusals(&bot.fake);
+    bot.submit(&severity_modal, "U0ANA", json!({
+        "severity": {"steward.severity": {"type": "static_select", "selected_option": {"value": "SEV4", "text": {"type": "plain_text", "text": "SEV4"}}}},
+    }))
+    .await;
+    bot.until("stale modal refused", |f| refusals(f) > before)
+        .await;
     assert_eq!(bot.app().incident(1).unwrap().severity, "SEV1");
 
     // 6. The post-incident report appears in the thread.
