@@ -406,14 +406,29 @@ impl App {
         Ok(channels)
     }
 
+    /// Incident `n` with its ranked root causes, live impact and the teams to contact.
     pub fn incident(&self, n: i64) -> Result<Incident> {
         let lineage = self.lineage.current();
-        self.store.read(|c| incidents::get(c, &lineage, n))
+        let mut incident = self.store.read(|c| incidents::get(c, &lineage, n))?;
+        let catalog = self.catalog();
+        incident.teams =
+            incidents::teams_to_contact(&lineage, &catalog, &incident, &self.config.teams);
+        Ok(incident)
     }
 
     pub fn incidents(&self, open_only: bool) -> Result<Vec<Incident>> {
         let lineage = self.lineage.current();
-        self.store.read(|c| incidents::list(c, &lineage, open_only))
+        let mut list = self
+            .store
+            .read(|c| incidents::list(c, &lineage, open_only))?;
+        if !list.is_empty() {
+            let catalog = self.catalog();
+            for incident in &mut list {
+                incident.teams =
+                    incidents::teams_to_contact(&lineage, &catalog, incident, &self.config.teams);
+            }
+        }
+        Ok(list)
     }
 
     /// Links an issue to an open incident; `move_from_open` takes it from another open one

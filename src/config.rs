@@ -24,6 +24,23 @@ pub struct Config {
     /// `[digest]`: the weekly reliability digest (see [`crate::digest`]); absent means none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub digest: Option<DigestConfig>,
+    /// `[[teams]]`: how to reach each team an incident affects (see
+    /// [`crate::incidents::teams_to_contact`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub teams: Vec<TeamConfig>,
+}
+
+/// `[[teams]]`: a team (a data product's `team`, a dbt group, or an owner) and how to reach it.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TeamConfig {
+    pub name: String,
+    /// A Slack user group id (`S0123ABC`), mentioned as `<!subteam^S0123ABC>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slack_group: Option<String>,
+    /// The team's channel.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
 }
 
 /// `[incidents]`: `default_severity` and `[[incidents.severity_rules]]`, first match wins.
@@ -220,6 +237,7 @@ impl Default for Config {
             products: Vec::new(),
             incidents: IncidentsConfig::default(),
             digest: None,
+            teams: Vec::new(),
         }
     }
 }

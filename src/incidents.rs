@@ -108,6 +108,65 @@ pub struct Incident {
     pub resolved: Option<String>,
     pub summary: Option<String>,
     pub resolution_reason: Option<String>,
+    /// The teams to contact: owners of the affected data products and of the failing assets,
+    /// with their Slack user group and channel from `[[teams]]`.
+    pub teams: Vec<TeamContact>,
+}
+
+/// A team an incident concerns, and how to reach it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct TeamContact {
+    pub name: String,
+    pub slack_group: Option<String>,
+    pub channel: Option<String>,
+    /// Why: "owns data product revenue", "dbt group of stg_payments".
+    pub why: Vec<String>,
+}
+
+/// The teams to contact about `incident`: each affected data product's team, then the dbt group
+/// of each root cause, deduplicated (case-insensitively) in that order, with the contact details
+/// `[[teams]]` gives them.
+pub fn teams_to_contact(
+    lineage: &Lineage,
+    catalog: &crate::products::Catalog,
+    incident: &Incident,
+    teams: &[crate::config::TeamConfig],
+) -> Vec<TeamContact> {
+    let mut out: Vec<TeamContact> = Vec::new();
+    let mut add = |name: &str, why: String| {
+        let name = name.trim();
+        if name.is_empty() {
+            return;
+        }
+        if let Some(t) = out.iter_mut().find(|t| t.name.eq_ignore_ascii_case(name)) {
+            if !t.why.contains(&why) {
+                t.why.push(why);
+            }
+            return;
+        }
+        let configured = teams.iter().find(|t| t.name.eq_ignore_ascii_case(name));
+        out.push(TeamContact {
+            name: configured.map_or(name, |t| t.name.as_str()).to_owned(),
+            slack_group: configured.and_then(|t| t.slack_group.clone()),
+            channel: configured.and_then(|t| t.channel.clone()),
+            why: vec![why],
+        });
+    };
+    for product in &incident.impact.data_products {
+        if let Some(team) = catalog.get(product).and_then(|p| p.team.as_deref()) {
+            add(team, format!("owns data product {product}"));
+        }
+    }
+    for root in &incident.root_causes {
+        if let Some(group) = lineage
+            .get(&root.unique_id)
+            .and_then(|i| lineage.node(i).group.as_deref())
+        {
+            let short = root.unique_id.rsplit('.').next().unwrap_or(&root.unique_id);
+            add(group, format!("dbt group of {short}"));
+        }
+    }
+    out
 }
 
 /// Declares an incident linking `d.issues`. Refuses unknown issues and issues already in another
@@ -296,6 +355,7 @@ fn assemble(conn: &Connection, lineage: &Lineage, r: Row) -> Result<Incident> {
         resolved: r.resolved_at,
         summary: r.summary,
         resolution_reason: r.resolution_reason,
+        teams: Vec::new(),
     })
 }
 

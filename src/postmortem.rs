@@ -201,8 +201,11 @@ fn paths_from(
 pub fn load(app: &App, n: i64) -> Result<PostmortemData> {
     let lineage = app.lineage.current();
     let now = app.clock.now();
+    let catalog = app.catalog();
     app.store.read(|c| {
-        let incident = incidents::get(c, &lineage, n)?;
+        let mut incident = incidents::get(c, &lineage, n)?;
+        incident.teams =
+            incidents::teams_to_contact(&lineage, &catalog, &incident, &app.config.teams);
         let linked = issues::list(
             c,
             &IssueFilter {
@@ -709,6 +712,24 @@ pub fn render(p: &PostmortemData) -> String {
         }
     }
     let _ = writeln!(o, "- **Owners to contact:** {}", list_or_none(&contacts));
+    if !inc.teams.is_empty() {
+        let _ = writeln!(o, "- **Teams to contact:**");
+        for t in &inc.teams {
+            let mut reach = Vec::new();
+            if let Some(g) = &t.slack_group {
+                reach.push(format!("<!subteam^{}>", g.trim()));
+            }
+            if let Some(c) = &t.channel {
+                reach.push(crate::render::channel_mention(c));
+            }
+            let reach = if reach.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", reach.join(", "))
+            };
+            let _ = writeln!(o, "  - {}{reach} — {}", line(&t.name), t.why.join("; "));
+        }
+    }
     let _ = writeln!(
         o,
         "- **Downstream:** {} model{} ({} data asset{} in all)",
@@ -845,6 +866,7 @@ mod tests {
             summary: resolved
                 .then(|| "A bad deploy broke the payments model; reverted.".to_owned()),
             resolution_reason: resolved.then(|| "code_change".to_owned()),
+            teams: Vec::new(),
         }
     }
 

@@ -1115,13 +1115,15 @@ impl StatusCache {
         let version = self.data_version(store);
         let membership = self.membership(lineage, config);
         let since = now - longest_window(membership.catalog());
-        let (issues, incidents, history) = store.read(|c| {
-            Ok((
-                load_issue_nodes(c, lineage)?,
-                load_open_incidents(c, lineage)?,
-                incident_spans(c, since)?,
-            ))
-        })?;
+        // Two pooled connections at once: the reads are mostly page reads of the issues table.
+        let (issues, incidents_and_history) = std::thread::scope(|s| {
+            let issues = s.spawn(|| store.read(|c| load_issue_nodes(c, lineage)));
+            let rest =
+                store.read(|c| Ok((load_open_incidents(c, lineage)?, incident_spans(c, since)?)));
+            (issues.join(), rest)
+        });
+        let issues = issues.unwrap_or_else(|p| std::panic::resume_unwind(p))?;
+        let (incidents, history) = incidents_and_history?;
         let data = Arc::new(PageData::build(
             lineage,
             &membership,
@@ -1718,6 +1720,40 @@ mod tests {
             downtime(&[(t(50), Some(t(50))), (t(60), Some(t(55)))], start, now),
             h(0)
         );
+    }
+
+    #[test]
+    fn merged_intervals_give_the_same_downtime_in_any_window() {
+        let intervals = vec![
+            (t(10), Some(t(20))),
+            (t(15), Some(t(30))),
+            (t(30), Some(t(31))),
+            (t(40), None),
+            (t(45), Some(t(50))),
+            (t(-50), Some(t(5))),
+            (t(60), Some(t(55))),
+            (t(70), Some(t(70))),
+            (t(-80), Some(t(-60))),
+        ];
+        let merged = merge_intervals(intervals.clone());
+        assert_eq!(
+            merged,
+            [
+                (t(-80), Some(t(-60))),
+                (t(-50), Some(t(5))),
+                (t(10), Some(t(31))),
+                (t(40), None)
+            ]
+        );
+        for start in -100..60 {
+            for end in [start + 1, start + 7, 25, 42, 48, 100, 200] {
+                assert_eq!(
+                    downtime(&merged, t(start), t(end)),
+                    downtime(&intervals, t(start), t(end)),
+                    "window {start}..{end}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -124,6 +124,8 @@ pub struct IncidentView<'a> {
     pub impact: Option<&'a Impact>,
     pub declared_by: &'a str,
     pub declared_at: &'a str,
+    /// The teams to contact, with their user group and channel.
+    pub teams: &'a [crate::incidents::TeamContact],
 }
 
 /// The App Home tab's content.
@@ -1293,6 +1295,37 @@ pub fn incident_message(i: &IncidentView) -> Message {
     if i.impact.is_some() {
         b.section(None, &impact_text(i.impact, &[]), 1_500, "");
     }
+    if !i.teams.is_empty() {
+        let lines: Vec<String> = i
+            .teams
+            .iter()
+            .map(|t| {
+                let mut reach = Vec::new();
+                if let Some(g) = t.slack_group.as_deref().filter(|g| is_group_id(g)) {
+                    reach.push(format!("<!subteam^{}>", g.trim()));
+                }
+                if let Some(c) = &t.channel {
+                    reach.push(product::channel_ref(c));
+                }
+                format!(
+                    "• {}{} — {}",
+                    bold(&clip(&t.name, 80)),
+                    if reach.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" {}", reach.join(" "))
+                    },
+                    escape(&clip(&one_line(&t.why.join("; ")), 200))
+                )
+            })
+            .collect();
+        b.section(
+            Some(&format!("steward.incident.{n}.teams")),
+            &list_text("*Teams to contact*", &lines, 10, 1_500, ""),
+            1_500,
+            "",
+        );
+    }
     if i.issues.is_empty() {
         b.section(None, "No issues are linked yet.", 200, "");
     } else {
@@ -1821,6 +1854,15 @@ fn mention(s: &str) -> String {
         return format!("<@{id}>");
     }
     escape(&clip(&one_line(s), 100))
+}
+
+/// A Slack user group id ("S0123ABC"), safe inside `<!subteam^…>`.
+fn is_group_id(s: &str) -> bool {
+    let s = s.trim();
+    s.starts_with('S')
+        && (3..=32).contains(&s.len())
+        && s.chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
 }
 
 /// The Slack user id in "U123ABC" or "<@U123ABC>" / "<@U123ABC|ana>".
@@ -2950,6 +2992,12 @@ mod tests {
             impact: Some(&impact),
             declared_by: "<@U0456BO>",
             declared_at: "2024-05-02T11:58:00.000000Z",
+            teams: &[crate::incidents::TeamContact {
+                name: "finance".into(),
+                slack_group: Some("S0FINANCE1".into()),
+                channel: Some("C0FINANCE1".into()),
+                why: vec!["owns data product Finance reporting".into()],
+            }],
         };
         let m = incident_message(&v);
         assert_fits(&m);
@@ -2969,6 +3017,8 @@ mod tests {
             "*#12*",
             "*#14*",
             "*Finance reporting*",
+            "*Teams to contact*",
+            "*finance* <!subteam^S0FINANCE1> <#C0FINANCE1> — owns data product Finance reporting",
         ] {
             assert!(text.contains(needle), "missing {needle:?}: {text}");
         }

@@ -611,6 +611,7 @@ async fn incident_changed(ctx: &Arc<Context>, payload: &Value) -> Result<()> {
         impact: Some(&incident.impact),
         declared_by: &incident.declared_by,
         declared_at: &incident.declared,
+        teams: &incident.teams,
     };
     let message = blocks::incident_message(&view);
     match existing {

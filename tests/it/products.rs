@@ -593,3 +593,183 @@ async fn status_page_is_public_html_and_json() {
     assert_eq!(status, 405);
     s.server.stop().await;
 }
+
+/// The status page is cached between requests, yet a change shows on the very next request:
+/// one written through the app, and one another connection commits (as a CLI in another process
+/// would).
+#[tokio::test(flavor = "multi_thread")]
+async fn status_page_shows_each_write_on_the_next_request_with_the_cache_warm() {
+    let s = TestServer::start_with(Config::parse("s.toml", CONFIG).unwrap(), None).await;
+    let base = s.base.clone();
+    let app = s.test_app.app.clone();
+    let payments = tokio::task::spawn_blocking(move || {
+        ingest(&app, "broken");
+        issue_on(&app, PAYMENTS)
+    })
+    .await
+    .unwrap();
+    let page = || async {
+        let (status, _, body) = public(&base, "GET", "/status.json").await;
+        assert_eq!(status, 200, "{body}");
+        serde_json::from_str::<Value>(&body).unwrap()
+    };
+    let revenue = |page: &Value| {
+        page["data_products"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "revenue")
+            .unwrap()
+            .clone()
+    };
+    let (first, warm) = (page().await, page().await);
+    assert_eq!(first["data_products"], warm["data_products"]);
+    assert_eq!(revenue(&warm)["status"], "degraded");
+    assert!(warm["open_incidents"].as_array().unwrap().is_empty());
+
+    let app = s.test_app.app.clone();
+    let inc = tokio::task::spawn_blocking(move || declare_on(&app, payments))
+        .await
+        .unwrap();
+    let now = page().await;
+    assert_eq!(now["open_incidents"][0]["id"], inc.as_str(), "{now}");
+    assert_eq!(revenue(&now)["status"], "incident");
+    assert_eq!(revenue(&now)["incidents"], serde_json::json!([inc]));
+
+    let db = s.test_app.db_path();
+    tokio::task::spawn_blocking(move || {
+        let other = rusqlite::Connection::open(db).unwrap();
+        other
+            .execute(
+                "UPDATE incidents SET status = 'identified' WHERE id = 1",
+                [],
+            )
+            .unwrap();
+    })
+    .await
+    .unwrap();
+    assert_eq!(page().await["open_incidents"][0]["status"], "identified");
+
+    let app = s.test_app.app.clone();
+    tokio::task::spawn_blocking(move || {
+        app.incident_status(1, "resolved", "ana", Some("fixed"), None)
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let after = page().await;
+    assert!(after["open_incidents"].as_array().unwrap().is_empty());
+    assert_eq!(revenue(&after)["status"], "degraded");
+    s.server.stop().await;
+}
+
+/// Without any write, the cached page still follows the clock (uptime while an incident is
+/// open) and a new lineage, and equals the page computed from scratch.
+#[test]
+fn cached_status_page_follows_the_clock_and_the_lineage() {
+    use steward::clock::Clock;
+    let dir = tempfile::tempdir().unwrap();
+    let t0 = chrono::Utc.with_ymd_and_hms(2026, 11, 25, 3, 0, 0).unwrap();
+    let clock = Arc::new(ManualClock::new(t0));
+    let config = Config::parse("s.toml", CONFIG).unwrap();
+    let app = App::open_with_clock(config, &dir.path().join("s.db"), clock.clone()).unwrap();
+    ingest(&app, "broken");
+    let payments = issue_on(&app, PAYMENTS);
+    declare_on(&app, payments);
+    let uptime = |page: &products::StatusPage| {
+        page.data_products
+            .iter()
+            .find(|p| p.name == "revenue")
+            .unwrap()
+            .uptime
+    };
+    let before = app.status_page().unwrap();
+    clock.advance(chrono::Duration::hours(6));
+    let later = app.status_page().unwrap();
+    assert!(uptime(&later) < uptime(&before), "{later:?}");
+    assert_ne!(later.generated_at, before.generated_at);
+
+    let lineage = app.lineage.current();
+    let catalog = app.catalog();
+    let now = clock.now();
+    let open: Vec<_> = app
+        .issues(&Default::default())
+        .unwrap()
+        .into_iter()
+        .filter(|i| i.is_active())
+        .collect();
+    let incidents = app.incidents(true).unwrap();
+    let since = now - products::longest_window(&catalog);
+    let history = app
+        .store
+        .read(|c| products::incident_spans(c, since))
+        .unwrap();
+    let fresh = products::status_page(&lineage, &catalog, &open, &incidents, &history, now);
+    assert_eq!(
+        serde_json::to_value(&later).unwrap(),
+        serde_json::to_value(&fresh).unwrap()
+    );
+
+    // A new lineage (no database write): only the configured products, nothing on them.
+    app.lineage.replace(Arc::new(Lineage::empty()));
+    let page = app.status_page().unwrap();
+    assert_eq!(page.data_products.len(), 3);
+    assert!(
+        page.data_products
+            .iter()
+            .all(|p| p.status == Status::Operational),
+        "{page:?}"
+    );
+}
+
+#[test]
+fn an_incident_names_the_teams_to_contact_with_their_group_and_channel() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let config = write_config(
+        dir.path(),
+        &format!(
+            "{CONFIG}\n[[teams]]\nname = \"Finance\"\nslack_group = \"S0FINANCE1\"\nchannel = \"C0FINANCE1\"\n"
+        ),
+    );
+    crate::support::ingest_demo(&db, "broken");
+    let run = |args: &[&str]| {
+        let mut all = vec!["--config", config.as_str()];
+        all.extend_from_slice(args);
+        let out = steward(&db, &all);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        stdout(&out)
+    };
+    run(&["declare", "--title", "Payments broken", "--issue", "1"]);
+    let incident: Value = serde_json::from_str(&run(&["incident", "INC-1", "--json"])).unwrap();
+    let teams = incident["teams"].as_array().expect("teams");
+    let finance = teams
+        .iter()
+        .find(|t| t["name"] == "Finance")
+        .unwrap_or_else(|| panic!("finance is told: {teams:?}"));
+    assert_eq!(finance["slack_group"], "S0FINANCE1");
+    assert_eq!(finance["channel"], "C0FINANCE1");
+    assert!(
+        finance["why"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w == "owns data product revenue"),
+        "{finance}"
+    );
+    // A team with no [[teams]] entry is still named, without contact details.
+    assert!(
+        teams
+            .iter()
+            .all(|t| t["name"] == "Finance" || t["slack_group"].is_null()),
+        "{teams:?}"
+    );
+    let report = run(&["postmortem", "INC-1"]);
+    assert!(
+        report.contains("- **Teams to contact:**")
+            && report.contains(
+                "Finance (<!subteam^S0FINANCE1>, <#C0FINANCE1>) — owns data product revenue"
+            ),
+        "{report}"
+    );
+}

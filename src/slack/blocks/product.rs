@@ -20,7 +20,7 @@ fn status_emoji(s: Status) -> &'static str {
 }
 
 /// `<#C123>` for a channel id, else the name as escaped text.
-fn channel_ref(channel: &str) -> String {
+pub(super) fn channel_ref(channel: &str) -> String {
     let m = crate::render::channel_mention(channel);
     if m.starts_with("<#") {
         m
@@ -319,6 +319,7 @@ mod tests {
             resolved: (status == "resolved").then(|| "2026-03-02T11:15:00Z".to_owned()),
             summary: (status == "resolved").then(|| "Backfilled the late load".to_owned()),
             resolution_reason: None,
+            teams: Vec::new(),
         }
     }
 
