@@ -406,6 +406,7 @@ fn run(cli: Cli) -> Result<()> {
                 owner,
                 env,
                 ids: None,
+                incident: None,
             })?;
             if json {
                 print_json(&issues)

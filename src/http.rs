@@ -443,6 +443,7 @@ async fn get_issues(
         owner: query.remove("owner"),
         env: query.remove("env"),
         ids: None,
+        incident: None,
     };
     let app = shared.app.clone();
     let issues = tokio::task::spawn_blocking(move || app.issues(&filter)).await??;

@@ -328,10 +328,13 @@ fn row(r: &rusqlite::Row) -> rusqlite::Result<Row> {
 }
 
 fn assemble(conn: &Connection, lineage: &Lineage, r: Row) -> Result<Incident> {
-    let linked: Vec<Issue> = issues::list(conn, &IssueFilter::default())?
-        .into_iter()
-        .filter(|i| i.incident_id == Some(r.number))
-        .collect();
+    let linked: Vec<Issue> = issues::list(
+        conn,
+        &IssueFilter {
+            incident: Some(r.number),
+            ..Default::default()
+        },
+    )?;
     let nodes: Vec<_> = linked
         .iter()
         .filter_map(|i| lineage.get(&i.asset))

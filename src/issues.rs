@@ -736,6 +736,8 @@ pub struct IssueFilter {
     pub owner: Option<String>,
     pub env: Option<String>,
     pub ids: Option<Vec<i64>>,
+    /// Issues linked to this incident (by number).
+    pub incident: Option<i64>,
 }
 
 const ISSUE_COLUMNS: &str = "id, env, asset, asset_known, check_name, node, origin, source_system, status, resolution,
@@ -802,6 +804,10 @@ pub fn list(conn: &Connection, filter: &IssueFilter) -> Result<Vec<Issue>> {
     if let Some(ids) = &filter.ids {
         let list: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
         sql.push_str(&format!(" AND id IN ({})", list.join(",")));
+    }
+    if let Some(n) = filter.incident {
+        args.push(n.into());
+        sql.push_str(&format!(" AND incident_id = ?{}", args.len()));
     }
     sql.push_str(" ORDER BY id");
     let mut stmt = conn.prepare(&sql)?;
