@@ -374,6 +374,39 @@ async fn issues_changed(ctx: &Arc<Context>, state: &Arc<State>, payload: &Value)
         .collect();
     incidents.sort_unstable();
     incidents.dedup();
+    // What changed on each incident's issues, for the incident's thread (its timeline as it
+    // happens): people's actions and recoveries; repeat failures only edit the messages.
+    let mut incident_news: BTreeMap<i64, Vec<String>> = BTreeMap::new();
+    for (plan, changed) in plans.values() {
+        for i in plan.group.iter().filter(|i| changed.contains(&i.id)) {
+            let Some(n) = i.incident_id else { continue };
+            let what = format!(
+                "#{} `{}` on `{}`",
+                i.id,
+                crate::render::short_name(&i.check),
+                crate::render::short_name(&i.asset)
+            );
+            let line = match reason.as_str() {
+                "ingest" if i.resolution.as_deref() == Some("recovered") => {
+                    Some(format!("✅ {what} recovered"))
+                }
+                "assigned" => Some(format!(
+                    "assigned {what} to {}",
+                    i.assignee.as_deref().unwrap_or("someone")
+                )),
+                "status" => Some(format!("set {what} to {}", i.status)),
+                "resolved" => Some(format!(
+                    "resolved {what} as {}",
+                    i.resolution.as_deref().unwrap_or("resolved")
+                )),
+                "commented" => text.as_deref().map(|t| format!("commented on {what}: {t}")),
+                _ => None,
+            };
+            if let Some(line) = line {
+                incident_news.entry(n).or_default().push(line);
+            }
+        }
+    }
     // Send per channel, channels in parallel (each is paced on its own).
     let mut by_channel: HashMap<String, Vec<(GroupPlan, Vec<i64>, blocks::Message)>> =
         HashMap::new();
@@ -419,7 +452,15 @@ async fn issues_changed(ctx: &Arc<Context>, state: &Arc<State>, payload: &Value)
     // the re-render the incident itself asked for).
     if reason != "incident" {
         for n in incidents {
-            incident_changed(ctx, &serde_json::json!({"incident": n})).await?;
+            let payload = match incident_news.get(&n) {
+                Some(lines) => serde_json::json!({
+                    "incident": n,
+                    "actor": actor.as_deref().unwrap_or("Steward"),
+                    "text": lines.join("\n"),
+                }),
+                None => serde_json::json!({"incident": n}),
+            };
+            incident_changed(ctx, &payload).await?;
         }
     }
     Ok(())

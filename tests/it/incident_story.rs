@@ -281,6 +281,16 @@ async fn the_whole_incident_story_in_slack() {
     // The fix lands: the next run passes.
     bot.ingest("healthy").await;
     outbox_drained(&bot).await;
+    // The incident's thread says so, as it happens.
+    bot.until("recovery in the incident thread", |_| {
+        in_thread(
+            &bot,
+            INCIDENTS,
+            &inc_ts,
+            &format!("#{payments} `run` on `stg_shop__payments` recovered"),
+        )
+    })
+    .await;
 
     // 5. Resolve with a summary and a reason.
     press(&bot, "U0BRUNO", 1, "steward.incident.resolve").await;
