@@ -49,6 +49,9 @@ pub enum Command {
         owner: Option<String>,
         #[arg(long)]
         env: Option<String>,
+        /// The issues linked to an incident (INC-n or n).
+        #[arg(long)]
+        incident: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -391,8 +394,19 @@ fn run(cli: Cli) -> Result<()> {
             asset,
             owner,
             env,
+            incident,
             json,
         } => {
+            let incident = incident
+                .map(|s| {
+                    crate::incidents::parse_number(&s).ok_or_else(|| {
+                        InputError::new(
+                            "--incident",
+                            format!("{s:?} is not an incident (INC-n or n)"),
+                        )
+                    })
+                })
+                .transpose()?;
             let status = status
                 .map(|s| {
                     Status::parse(&s).ok_or_else(|| {
@@ -406,7 +420,7 @@ fn run(cli: Cli) -> Result<()> {
                 owner,
                 env,
                 ids: None,
-                incident: None,
+                incident,
             })?;
             if json {
                 print_json(&issues)

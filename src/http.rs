@@ -437,13 +437,22 @@ async fn get_issues(
             })
         })
         .transpose()?;
+    let incident = query
+        .remove("incident")
+        .map(|s| {
+            crate::incidents::parse_number(&s).ok_or_else(|| {
+                InputError::new("GET /v1/issues", format!("{s:?} is not an incident"))
+                    .at("query `incident`")
+            })
+        })
+        .transpose()?;
     let filter = IssueFilter {
         status,
         asset: query.remove("asset"),
         owner: query.remove("owner"),
         env: query.remove("env"),
         ids: None,
-        incident: None,
+        incident,
     };
     let app = shared.app.clone();
     let issues = tokio::task::spawn_blocking(move || app.issues(&filter)).await??;

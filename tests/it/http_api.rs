@@ -269,6 +269,15 @@ async fn auth_guards_v1_but_not_healthz() {
     assert_eq!(status, 400, "{body}");
     let (status, body) = s.send("GET", "/v1/issues/999", &[], Vec::new()).await;
     assert_eq!(status, 404, "{body}");
+    let (status, body) = s
+        .send("GET", "/v1/issues?incident=banana", &[], Vec::new())
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.to_string().contains("incident"), "{body}");
+    let (status, body) = s
+        .send("GET", "/v1/issues?incident=INC-7", &[], Vec::new())
+        .await;
+    assert_eq!((status, body), (200, serde_json::json!([])));
     s.server.stop().await;
 
     // Without a token (loopback only), /v1 is open.

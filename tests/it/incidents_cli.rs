@@ -473,6 +473,18 @@ fn closing_an_issue_of_an_open_incident_needs_a_confirmation() {
     assert!(err.contains("INC-1") && err.contains("--confirm"), "{err}");
     assert_eq!(state(&db, "INC-1"), before, "nothing changed");
     assert_eq!(json(&db, &["issue", "1", "--json"])["status"], "open");
+    let linked = json(&db, &["issues", "--incident", "INC-1", "--json"]);
+    let ids: Vec<i64> = linked
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, [1]);
+    refused(
+        &steward(&db, &["issues", "--incident", "banana"]),
+        "--incident",
+    );
 
     ok(
         &db,
