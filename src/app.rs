@@ -388,7 +388,7 @@ impl App {
 
     /// The channels of the data products an incident affects (its impact names them, or the
     /// product status lists the incident), deduplicated, in catalog order.
-    fn product_channels(&self, incident: &Incident) -> Result<Vec<String>> {
+    pub fn product_channels(&self, incident: &Incident) -> Result<Vec<String>> {
         let mut channels: Vec<String> = Vec::new();
         for p in self.product_statuses()? {
             let hit = incident

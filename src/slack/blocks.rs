@@ -1200,8 +1200,41 @@ pub fn incident_resolve_modal(n: i64) -> View {
     }))
 }
 
-/// Posts an update on an incident (stored as its comment, replied in its thread).
-pub fn incident_comment_modal(n: i64) -> View {
+/// Posts an update on an incident (stored as its comment, replied in its thread). When the
+/// incident affects data products with channels, a checkbox (block `notify`, ticked by default)
+/// also sends it to them as a stakeholder update.
+pub fn incident_comment_modal(n: i64, product_channels: &[String]) -> View {
+    let mut blocks = vec![input(
+        "comment",
+        "Update",
+        json!({"type": "plain_text_input", "action_id": "steward.comment_text", "multiline": true, "max_length": 3000}),
+        false,
+    )];
+    if !product_channels.is_empty() {
+        let shown: Vec<String> = product_channels
+            .iter()
+            .take(5)
+            .map(|c| product::channel_ref(c))
+            .collect();
+        let more = product_channels.len().saturating_sub(shown.len());
+        let label = format!(
+            "Also post to the data products' channels ({} channel{}{})",
+            product_channels.len(),
+            if product_channels.len() == 1 { "" } else { "s" },
+            if more > 0 { ", and more" } else { "" }
+        );
+        let opt = option(&label, "products");
+        blocks.push(input(
+            "notify",
+            "Stakeholders",
+            json!({"type": "checkboxes", "action_id": "steward.notify", "options": [opt.clone()], "initial_options": [opt]}),
+            true,
+        ));
+        blocks.push(context_md(&format!(
+            "Product channels: {}",
+            shown.join(" ")
+        )));
+    }
     View(json!({
         "type": "modal",
         "callback_id": "steward.incident_comment",
@@ -1209,7 +1242,7 @@ pub fn incident_comment_modal(n: i64) -> View {
         "submit": plain("Post"),
         "close": plain("Cancel"),
         "private_metadata": json!({"incident": n}).to_string(),
-        "blocks": [input("comment", "Update", json!({"type": "plain_text_input", "action_id": "steward.comment_text", "multiline": true, "max_length": 3000}), false)],
+        "blocks": blocks,
     }))
 }
 
@@ -3260,10 +3293,28 @@ mod tests {
         for v in [
             incident_status_modal(12345, "identified"),
             incident_resolve_modal(12345),
-            incident_comment_modal(7),
+            incident_comment_modal(7, &[]),
+            incident_comment_modal(7, &vec!["C0FINANCE1".to_owned(); 40]),
         ] {
             assert!(v.violations().is_empty(), "{:?}", v.violations());
         }
+        // With product channels, the update also goes to them unless unticked.
+        let v = incident_comment_modal(7, &["C0FINANCE1".to_owned(), "data-eng".to_owned()]);
+        let notify = &v.0["blocks"][1];
+        assert_eq!(notify["block_id"], "notify");
+        assert_eq!(notify["element"]["initial_options"][0]["value"], "products");
+        assert!(
+            v.0.to_string().contains("<#C0FINANCE1> #data-eng"),
+            "{}",
+            v.0
+        );
+        assert_eq!(
+            incident_comment_modal(7, &[]).0["blocks"]
+                .as_array()
+                .unwrap()
+                .len(),
+            1
+        );
         let v = incident_status_modal(3, "identified");
         assert_eq!(
             v.0["blocks"][0]["element"]["initial_option"]["value"],

@@ -146,7 +146,16 @@ async fn block_action(ctx: &Arc<Context>, v: &Value) -> Result<()> {
             let view = match which {
                 "status" => blocks::incident_status_modal(n, &incident.status),
                 "resolve" => blocks::incident_resolve_modal(n),
-                "comment" => blocks::incident_comment_modal(n),
+                "comment" => {
+                    // An open incident's update can also go to its products' channels.
+                    let channels = if incident.status == "resolved" {
+                        Vec::new()
+                    } else {
+                        let i = incident.clone();
+                        core(ctx, move |app| app.product_channels(&i)).await?
+                    };
+                    blocks::incident_comment_modal(n, &channels)
+                }
                 "severity" => blocks::incident_severity_modal(n, &incident.severity),
                 "commander" => blocks::incident_commander_modal(n, incident.commander.as_deref()),
                 "link" => {
@@ -639,7 +648,15 @@ async fn submission(ctx: &Arc<Context>, v: &Value) -> Result<()> {
                 }
                 _ => {
                     let text = input_text(v, "comment").unwrap_or_default();
-                    core(ctx, move |app| app.incident_comment(n, &actor, &text)).await?;
+                    let to_products = input(v, "notify")
+                        .and_then(|i| i.get("selected_options"))
+                        .and_then(Value::as_array)
+                        .is_some_and(|a| !a.is_empty());
+                    if to_products {
+                        core(ctx, move |app| app.stakeholder_update(n, &actor, &text)).await?;
+                    } else {
+                        core(ctx, move |app| app.incident_comment(n, &actor, &text)).await?;
+                    }
                 }
             }
         }

@@ -278,6 +278,48 @@ async fn the_whole_incident_story_in_slack() {
     })
     .await;
 
+    // The same from the incident message's "Add update" button: the modal offers the product
+    // channels, ticked; unticked, the update stays in the thread.
+    press(&bot, "U0BRUNO", 1, "steward.incident.comment").await;
+    let view = bot.modal("steward.incident_comment").await;
+    assert!(
+        view.view.to_string().contains("<#C0FINANCE1>"),
+        "{:#}",
+        view.view
+    );
+    bot.submit(&view, "U0BRUNO", json!({
+        "comment": {"steward.comment_text": {"type": "plain_text_input", "value": "Revert merged, rerun started"}},
+        "notify": {"steward.notify": {"type": "checkboxes", "selected_options": [{"value": "products", "text": {"type": "plain_text", "text": "Also post"}}]}},
+    }))
+    .await;
+    press(&bot, "U0BRUNO", 1, "steward.incident.comment").await;
+    let view = bot.modal("steward.incident_comment").await;
+    bot.submit(&view, "U0BRUNO", json!({
+        "comment": {"steward.comment_text": {"type": "plain_text_input", "value": "Internal: checking the backfill job"}},
+        "notify": {"steward.notify": {"type": "checkboxes", "selected_options": []}},
+    }))
+    .await;
+    bot.until("both updates in the thread", |_| {
+        in_thread(&bot, INCIDENTS, &inc_ts, "Revert merged, rerun started")
+            && in_thread(
+                &bot,
+                INCIDENTS,
+                &inc_ts,
+                "Internal: checking the backfill job",
+            )
+    })
+    .await;
+    bot.until("the ticked one in the product channel", |_| {
+        posted(&bot, FINANCE, "Revert merged, rerun started")
+    })
+    .await;
+    outbox_drained(&bot).await;
+    assert!(!posted(
+        &bot,
+        FINANCE,
+        "Internal: checking the backfill job"
+    ));
+
     // The fix lands: the next run passes.
     bot.ingest("healthy").await;
     outbox_drained(&bot).await;
