@@ -102,6 +102,8 @@ pub struct Incident {
     pub root_causes: Vec<RootCandidate>,
     pub impact: Impact,
     pub impact_started: Option<String>,
+    /// When Steward first recorded a failure of a linked issue (the earliest ingest).
+    pub detected: Option<String>,
     pub declared: String,
     pub acknowledged: Option<String>,
     pub mitigated: Option<String>,
@@ -352,6 +354,7 @@ fn assemble(conn: &Connection, lineage: &Lineage, r: Row) -> Result<Incident> {
         root_causes: lineage.root_candidates(&nodes),
         impact: lineage.impact(&nodes),
         impact_started: r.impact_started,
+        detected: linked.iter().map(|i| i.created_at.clone()).min(),
         declared: r.declared_at,
         acknowledged: r.acknowledged_at,
         mitigated: r.mitigated_at,

@@ -555,6 +555,11 @@ pub fn render(p: &PostmortemData) -> String {
     );
     let _ = writeln!(
         o,
+        "- **Detected:** {}",
+        inc.detected.as_deref().map(when).unwrap_or("—".into())
+    );
+    let _ = writeln!(
+        o,
         "- **Declared:** {} by {}",
         when(&inc.declared),
         inc.declared_by
@@ -859,6 +864,7 @@ mod tests {
                 models: 4,
             },
             impact_started: Some(t(9, 0)),
+            detected: None,
             declared: t(9, 30),
             acknowledged: Some(t(9, 35)),
             mitigated: Some(t(10, 30)),

@@ -202,7 +202,7 @@ fn incident_lifecycle_through_the_cli_and_its_postmortem() {
             .unwrap()
             .contains(&Value::from("revenue"))
     );
-    for field in ["impact_started", "declared", "acknowledged"] {
+    for field in ["impact_started", "detected", "declared", "acknowledged"] {
         rfc3339(&one, field);
     }
     assert!(one["resolved"].is_null());

@@ -313,6 +313,7 @@ mod tests {
             root_causes: Vec::new(),
             impact: Impact::default(),
             impact_started: Some("2026-03-02T09:00:00Z".into()),
+            detected: None,
             declared: "2026-03-02T09:30:00Z".into(),
             acknowledged: None,
             mitigated: None,
