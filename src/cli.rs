@@ -679,6 +679,12 @@ fn run(cli: Cli) -> Result<()> {
                 .as_ref()
                 .map_or_else(|| "steward.toml".to_owned(), |p| p.display().to_string());
             let products_note = check_products(&ctx, &origin)?;
+            // Settings that only the Slack bot acts on.
+            if ctx.config.slack.is_none() && ctx.config.digest.is_some() {
+                eprintln!(
+                    "warning: {origin}: [digest] is set but [slack] is not: no digest will be posted"
+                );
+            }
             if json {
                 print_json(&ctx.config)
             } else {

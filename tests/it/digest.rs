@@ -162,6 +162,14 @@ fn steward_digest_prints_the_week_as_json_and_text() {
     .unwrap();
     let config = config.display().to_string();
     crate::support::ingest_demo(&db, "broken");
+    // `config check` says a digest without [slack] will never be posted.
+    let out = crate::support::steward(&db, &["--config", &config, "config", "check"]);
+    assert!(out.status.success());
+    assert!(
+        crate::support::stderr(&out).contains("[digest] is set but [slack] is not"),
+        "{}",
+        crate::support::stderr(&out)
+    );
     steward_ok(
         &db,
         &[
