@@ -603,19 +603,15 @@ impl App {
         crate::products::Catalog::build(&self.config.products, &self.lineage.current())
     }
 
-    /// Every data product's status now (see [`crate::products::statuses`]).
+    /// Every data product's status now (see [`crate::products::statuses`]), from the status
+    /// page's cache: rebuilt only after a write or a new manifest.
     pub fn product_statuses(&self) -> Result<Vec<crate::products::ProductStatus>> {
-        let lineage = self.lineage.current();
-        let catalog = crate::products::Catalog::build(&self.config.products, &lineage);
-        let (open_issues, open_incidents) = self
-            .store
-            .read(|c| Ok((open_issues(c)?, incidents::list(c, &lineage, true)?)))?;
-        Ok(crate::products::statuses(
-            &lineage,
-            &catalog,
-            &open_issues,
-            &open_incidents,
-        ))
+        self.status_cache.statuses(
+            &self.store,
+            &self.lineage.current(),
+            &self.config,
+            self.clock.now(),
+        )
     }
 
     /// Data products whose status or incidents changed since their channel was last told
@@ -670,22 +666,6 @@ impl App {
             self.clock.now(),
         )
     }
-}
-
-/// Every issue not resolved, by id.
-fn open_issues(c: &rusqlite::Connection) -> Result<Vec<Issue>> {
-    let mut out = Vec::new();
-    for status in Status::ALL.into_iter().filter(|s| *s != Status::Resolved) {
-        out.extend(issues::list(
-            c,
-            &IssueFilter {
-                status: Some(status),
-                ..IssueFilter::default()
-            },
-        )?);
-    }
-    out.sort_by_key(|i| i.id);
-    Ok(out)
 }
 
 /// Tells integrations (through the outbox, in the same transaction) that a person changed an issue.

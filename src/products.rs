@@ -1103,14 +1103,35 @@ impl StatusCache {
         config: &Arc<Config>,
         now: DateTime<Utc>,
     ) -> Result<StatusPage> {
+        Ok(self.data(store, lineage, config, now)?.page(now))
+    }
+
+    /// Every product's status now (as [`statuses`] computes it), from the same cached data.
+    pub fn statuses(
+        &self,
+        store: &Store,
+        lineage: &Arc<Lineage>,
+        config: &Arc<Config>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<ProductStatus>> {
+        Ok(self.data(store, lineage, config, now)?.statuses.clone())
+    }
+
+    fn data(
+        &self,
+        store: &Store,
+        lineage: &Arc<Lineage>,
+        config: &Arc<Config>,
+        now: DateTime<Utc>,
+    ) -> Result<Arc<PageData>> {
         if let Some(data) = self.lookup(store, lineage, config, now) {
-            return Ok(data.page(now));
+            return Ok(data);
         }
         let _one = lock(&self.building);
         // Another request may have built it while this one waited. The version is read before
         // the data, so data newer than its version only causes an extra build later.
         if let Some(data) = self.lookup(store, lineage, config, now) {
-            return Ok(data.page(now));
+            return Ok(data);
         }
         let version = self.data_version(store);
         let membership = self.membership(lineage, config);
@@ -1139,7 +1160,7 @@ impl StatusCache {
                 data: data.clone(),
             });
         }
-        Ok(data.page(now))
+        Ok(data)
     }
 
     /// The cached data if it is still current.
