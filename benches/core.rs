@@ -9,6 +9,8 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod stats;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
@@ -50,18 +52,8 @@ fn measure(cmd: &mut Command) -> Run {
     }
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    v[v.len() / 2]
-}
-
 fn min(v: &[f64]) -> f64 {
     v.iter().copied().fold(f64::INFINITY, f64::min)
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i]
 }
 
 fn python_load(files: &[&Path]) -> Command {
@@ -125,7 +117,12 @@ fn main() {
         py_m.push(r.max_rss_kb as f64);
     }
     let (ot_min, pt_min) = (min(&ours_t), min(&py_t));
-    let (ot, om, pt, pm) = (median(ours_t), median(ours_m), median(py_t), median(py_m));
+    let (ot, om, pt, pm) = (
+        stats::median(ours_t),
+        stats::median(ours_m),
+        stats::median(py_t),
+        stats::median(py_m),
+    );
     println!("## Manifest load + graph build (`steward lineage stats --manifest F --json`)\n");
     println!("| | wall | peak RSS |\n|---|---|---|");
     println!("| steward | {:.0} ms | {:.0} MB |", ot * 1e3, om / 1024.0);
@@ -182,7 +179,7 @@ fn main() {
                 .as_secs_f64(),
         );
     }
-    let (o, p) = (median(ours), median(py));
+    let (o, p) = (stats::median(ours), stats::median(py));
     println!(
         "## Ingest: manifest + 20k-result run_results, commit included (`steward ingest dbt`, fresh database)\n"
     );
@@ -250,7 +247,7 @@ fn query_benchmarks(lineage: &Lineage) {
         std::hint::black_box(lineage.closure(&roots, petgraph::Direction::Outgoing).len());
         base.push(t.elapsed().as_secs_f64());
     }
-    let base = median(base);
+    let base = stats::median(base);
 
     let mut impact_t: Vec<f64> = samples
         .iter()
@@ -293,9 +290,9 @@ fn query_benchmarks(lineage: &Lineage) {
     ] {
         println!(
             "| {name} | {:.1} µs | {:.1} µs (target < 1000 µs) | {:.2} |",
-            percentile(v, 0.5) * 1e6,
-            percentile(v, 0.99) * 1e6,
-            percentile(v, 0.99) / base
+            stats::percentile(v, 0.5) * 1e6,
+            stats::percentile(v, 0.99) * 1e6,
+            stats::percentile(v, 0.99) / base
         );
     }
     println!(

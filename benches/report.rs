@@ -8,6 +8,8 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod stats;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -91,24 +93,6 @@ fn lineage() -> (Lineage, Vec<String>) {
     (l, ids)
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    v[v.len() / 2]
-}
-
-fn time<R>(f: impl Fn() -> R) -> (f64, R) {
-    let _ = f();
-    let mut out = None;
-    let times: Vec<f64> = (0..ROUNDS)
-        .map(|_| {
-            let t = Instant::now();
-            out = Some(f());
-            t.elapsed().as_secs_f64() * 1000.0
-        })
-        .collect();
-    (median(times), out.unwrap())
-}
-
 fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
     let now = Utc.with_ymd_and_hms(2026, 11, 25, 0, 0, 0).unwrap();
@@ -189,7 +173,7 @@ fn main() {
     let generated = gen_start.elapsed();
 
     let window = Window::parse("365d").unwrap();
-    let (scan_ms, (count, sum)) = time(|| {
+    let (scan_ms, (count, sum)) = stats::time(ROUNDS, || {
         app.store
             .read(|c| {
                 Ok(
@@ -201,7 +185,7 @@ fn main() {
             .unwrap()
     });
     assert_eq!(count, ISSUES);
-    let (rows_ms, rows) = time(|| {
+    let (rows_ms, rows) = stats::time(ROUNDS, || {
         app.store
             .read(|c| {
                 let mut stmt =
@@ -222,16 +206,17 @@ fn main() {
             .unwrap()
     });
     assert_eq!(rows as i64, ISSUES);
-    let (load_ms, (issues, incidents)) = time(|| {
+    let (load_ms, (issues, incidents)) = stats::time(ROUNDS, || {
         app.store
             .read(|c| steward::metrics::load(c, now - window.length))
             .unwrap()
     });
     let lineage = app.lineage.current();
     let catalog = app.catalog();
-    let (compute_ms, _) =
-        time(|| steward::metrics::compute(&lineage, &catalog, &issues, &incidents, &window, now));
-    let (report_ms, report) = time(|| app.report(&window).unwrap());
+    let (compute_ms, _) = stats::time(ROUNDS, || {
+        steward::metrics::compute(&lineage, &catalog, &issues, &incidents, &window, now)
+    });
+    let (report_ms, report) = stats::time(ROUNDS, || app.report(&window).unwrap());
     assert_eq!(report.data_products.len(), PRODUCTS as usize);
     let down = report
         .data_products

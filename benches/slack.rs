@@ -19,6 +19,8 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod stats;
+
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -52,14 +54,6 @@ const USERS: [(&str, &str, &str); 4] = [
     ("U0CARLA", "carla", "carla@example.com"),
     ("U0DMITRI", "dmitri", "dmitri@example.com"),
 ];
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i]
-}
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
@@ -871,14 +865,14 @@ fn report(
             "| {name} | {} | {:.1}/s | {:.2} ms | {:.2} ms | {:.2} ms | {} |",
             p.sent,
             p.achieved_rate,
-            percentile(&p.latencies, 0.5),
-            percentile(&p.latencies, 0.99),
+            stats::percentile(&p.latencies, 0.5),
+            stats::percentile(&p.latencies, 0.99),
             p.latencies.last().copied().unwrap_or(f64::NAN),
             p.unacked
         );
     }
-    let ratio = percentile(&load.latencies, 0.99) / percentile(&idle.latencies, 0.99);
-    let ratio50 = percentile(&load.latencies, 0.5) / percentile(&idle.latencies, 0.5);
+    let ratio = stats::percentile(&load.latencies, 0.99) / stats::percentile(&idle.latencies, 0.99);
+    let ratio50 = stats::percentile(&load.latencies, 0.5) / stats::percentile(&idle.latencies, 0.5);
     println!(
         "| **load / idle** | | | {ratio50:.2}× | **{ratio:.2}×** (target p99 < 100 ms) | | (target 0) |\n"
     );
@@ -889,8 +883,8 @@ fn report(
             "| {} | {} | {:.2} ms | {:.2} ms | {:.2} ms |",
             k.label(),
             load.counts.get(k).copied().unwrap_or(0),
-            percentile(v, 0.5),
-            percentile(v, 0.99),
+            stats::percentile(v, 0.5),
+            stats::percentile(v, 0.99),
             v.last().copied().unwrap_or(f64::NAN)
         );
     }

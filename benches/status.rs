@@ -22,6 +22,8 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod stats;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -421,33 +423,6 @@ fn generate(app: &App, lineage: &Lineage) -> Vec<i64> {
 // ---------------------------------------------------------------------------------------------
 // Statistics
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i]
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    v[v.len() / 2]
-}
-
-/// Median of ROUNDS runs after one warm-up, in ms.
-fn time<R>(mut f: impl FnMut() -> R) -> (f64, R) {
-    let _ = f();
-    let mut out = None;
-    let times: Vec<f64> = (0..ROUNDS)
-        .map(|_| {
-            let t = Instant::now();
-            out = Some(f());
-            t.elapsed().as_secs_f64() * 1000.0
-        })
-        .collect();
-    (median(times), out.unwrap())
-}
-
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Kind {
     Healthz,
@@ -497,8 +472,8 @@ fn summarize(samples: &[&Sample]) -> Summary {
     Summary {
         n: samples.len(),
         errors: samples.len() - ok.len(),
-        p50: percentile(&lat, 0.50),
-        p99: percentile(&lat, 0.99),
+        p50: stats::percentile(&lat, 0.50),
+        p99: stats::percentile(&lat, 0.99),
         max: lat.last().copied().unwrap_or(f64::NAN),
         mean_bytes: ok.iter().map(|s| s.bytes as f64).sum::<f64>() / ok.len().max(1) as f64,
     }
@@ -700,9 +675,11 @@ fn main() {
             .read(|c| products::incident_spans(c, since))
             .unwrap()
     });
-    let (catalog_ms, _) = time(|| Catalog::build(&app.config.products, &lineage));
-    let (members_ms, _) = time(|| products::Membership::build(&lineage, catalog.clone()));
-    let (compute_ms, reference) = time(|| {
+    let (catalog_ms, _) = stats::time(ROUNDS, || Catalog::build(&app.config.products, &lineage));
+    let (members_ms, _) = stats::time(ROUNDS, || {
+        products::Membership::build(&lineage, catalog.clone())
+    });
+    let (compute_ms, reference) = stats::time(ROUNDS, || {
         products::status_page(
             &lineage,
             &catalog,
@@ -716,7 +693,7 @@ fn main() {
 
     // After: the same page from a cache, checked against the reference at the same time.
     let cache = products::StatusCache::default();
-    let (cold_ms, page) = time(|| {
+    let (cold_ms, page) = stats::time(ROUNDS, || {
         products::StatusCache::default()
             .page(&app.store, &lineage, &app.config, now)
             .unwrap()
@@ -729,7 +706,7 @@ fn main() {
     );
     let assignees = ["ana", "bruno"];
     let mut k = 0;
-    let (write_ms, _) = time(|| {
+    let (write_ms, _) = stats::time(ROUNDS, || {
         k += 1;
         app.assign(candidates[0], assignees[k % 2], "bench")
             .unwrap()
@@ -744,11 +721,13 @@ fn main() {
             after_write.push(t.elapsed().as_secs_f64() * 1000.0);
         }
     }
-    let rebuild_ms = median(after_write);
-    let (warm_ms, _) = time(|| cache.page(&app.store, &lineage, &app.config, now).unwrap());
-    let (html_ms, html) = time(|| products::render_html(&page));
-    let (json_ms, json) = time(|| serde_json::to_vec(&page).unwrap());
-    let (app_ms, _) = time(|| app.status_page().unwrap());
+    let rebuild_ms = stats::median(after_write);
+    let (warm_ms, _) = stats::time(ROUNDS, || {
+        cache.page(&app.store, &lineage, &app.config, now).unwrap()
+    });
+    let (html_ms, html) = stats::time(ROUNDS, || products::render_html(&page));
+    let (json_ms, json) = stats::time(ROUNDS, || serde_json::to_vec(&page).unwrap());
+    let (app_ms, _) = stats::time(ROUNDS, || app.status_page().unwrap());
     println!(
         "## 1. One page in process ({} products, {} open issues, {} open incidents, {} incidents in the {}-day window)\n",
         catalog.products.len(),
@@ -913,14 +892,14 @@ fn main() {
     println!(
         "writes during the status load: {} issues resolved (write p50 {:.1} ms); the next /status.json left it out {}/{} times; that request: p50 {:.2} ms, max {:.2} ms",
         fresh.writes,
-        median(if fresh.write_ms.is_empty() {
+        stats::median(if fresh.write_ms.is_empty() {
             vec![f64::NAN]
         } else {
             fresh.write_ms.clone()
         }),
         fresh.fresh,
         fresh.writes,
-        percentile(&after, 0.5),
+        stats::percentile(&after, 0.5),
         after.last().copied().unwrap_or(f64::NAN)
     );
     println!(
