@@ -538,7 +538,10 @@ impl App {
             .map(|i| i.number)
             .collect();
         Ok(self
-            .issues(&IssueFilter::default())?
+            .issues(&IssueFilter {
+                active: true,
+                ..Default::default()
+            })?
             .into_iter()
             .filter(|i| i.is_active() && !incident.issues.contains(&i.id))
             .map(|i| {

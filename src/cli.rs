@@ -421,6 +421,7 @@ fn run(cli: Cli) -> Result<()> {
                 env,
                 ids: None,
                 incident,
+                active: false,
             })?;
             if json {
                 print_json(&issues)

@@ -453,6 +453,7 @@ async fn get_issues(
         env: query.remove("env"),
         ids: None,
         incident,
+        active: false,
     };
     let app = shared.app.clone();
     let issues = tokio::task::spawn_blocking(move || app.issues(&filter)).await??;

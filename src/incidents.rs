@@ -404,10 +404,17 @@ pub fn related_issues(
     window: chrono::Duration,
     now: DateTime<Utc>,
 ) -> Result<Vec<(Issue, bool)>> {
-    let all = issues::list(conn, &IssueFilter::default())?;
-    let Some(me) = all.iter().find(|i| i.id == issue_id).cloned() else {
+    let Some(me) = issues::get(conn, issue_id)? else {
         return Err(InputError::not_found(format!("issue {issue_id}"), "no such issue").into());
     };
+    // Only open issues are candidates: read those, not the whole history.
+    let all = issues::list(
+        conn,
+        &IssueFilter {
+            active: true,
+            ..Default::default()
+        },
+    )?;
     let my_root = me.symptom_of.unwrap_or(me.id);
     let node = lineage.get(&me.asset);
     let mut linked_assets: std::collections::HashSet<String> = std::collections::HashSet::new();

@@ -738,6 +738,8 @@ pub struct IssueFilter {
     pub ids: Option<Vec<i64>>,
     /// Issues linked to this incident (by number).
     pub incident: Option<i64>,
+    /// Only issues not resolved.
+    pub active: bool,
 }
 
 const ISSUE_COLUMNS: &str = "id, env, asset, asset_known, check_name, node, origin, source_system, status, resolution,
@@ -804,6 +806,9 @@ pub fn list(conn: &Connection, filter: &IssueFilter) -> Result<Vec<Issue>> {
     if let Some(ids) = &filter.ids {
         let list: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
         sql.push_str(&format!(" AND id IN ({})", list.join(",")));
+    }
+    if filter.active {
+        sql.push_str(" AND status != 'resolved'");
     }
     if let Some(n) = filter.incident {
         args.push(n.into());

@@ -834,11 +834,10 @@ pub async fn publish_home(ctx: &Arc<Context>, user: &str) -> Result<()> {
         tokio::task::spawn_blocking(move || -> Result<_> {
             let lineage = app.lineage.current();
             let now = app.clock.now();
-            let open: Vec<Issue> = app
-                .issues(&IssueFilter::default())?
-                .into_iter()
-                .filter(|i| i.is_active())
-                .collect();
+            let open: Vec<Issue> = app.issues(&IssueFilter {
+                active: true,
+                ..Default::default()
+            })?;
             let mut by_product: BTreeMap<String, Vec<Issue>> = BTreeMap::new();
             let mut unowned = Vec::new();
             for i in &open {

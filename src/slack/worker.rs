@@ -694,8 +694,10 @@ async fn run_command(ctx: &Arc<Context>, user: &str, cmd: Command) -> Result<blo
         Command::Help => blocks::ephemeral_text(&commands::usage(&ctx.config.command)),
         Command::Issues(scope) => {
             let issues = core(ctx, move |app| {
-                let mut list = app.issues(&IssueFilter::default())?;
-                list.retain(|i| i.is_active());
+                let mut list = app.issues(&IssueFilter {
+                    active: true,
+                    ..Default::default()
+                })?;
                 match scope {
                     IssuesScope::Open => {}
                     IssuesScope::Mine => {
