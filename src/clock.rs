@@ -1,7 +1,7 @@
 //! Time as the core sees it: injectable, so tests of windows and durations never sleep.
 
 use chrono::{DateTime, Utc};
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
 pub trait Clock: Send + Sync {
     fn now(&self) -> DateTime<Utc>;
@@ -14,12 +14,82 @@ pub trait Clock: Send + Sync {
     }
 }
 
-/// The wall clock.
+/// The wall clock, moved by `STEWARD_CLOCK_OFFSET` when it is set (`365d`, `-2h`): the check
+/// that the suite and the demo pass a year from now runs them with the clock set ahead.
 pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now(&self) -> DateTime<Utc> {
-        Utc::now()
+        Utc::now() + wall_offset()
+    }
+}
+
+/// The offset `STEWARD_CLOCK_OFFSET` asks for, read once. A value that does not parse is
+/// reported once on stderr and ignored.
+fn wall_offset() -> chrono::Duration {
+    static OFFSET: OnceLock<chrono::Duration> = OnceLock::new();
+    *OFFSET.get_or_init(|| {
+        let Ok(raw) = std::env::var("STEWARD_CLOCK_OFFSET") else {
+            return chrono::Duration::zero();
+        };
+        match parse_offset(&raw) {
+            Some(d) => d,
+            None => {
+                eprintln!(
+                    "steward: STEWARD_CLOCK_OFFSET={raw:.40} is not a duration such as 365d or -2h; ignored"
+                );
+                chrono::Duration::zero()
+            }
+        }
+    })
+}
+
+/// `365d`, `+365d`, `-2h` → a signed duration.
+fn parse_offset(raw: &str) -> Option<chrono::Duration> {
+    let raw = raw.trim();
+    let (sign, rest) = match raw.strip_prefix('-') {
+        Some(rest) => (-1, rest),
+        None => (1, raw.strip_prefix('+').unwrap_or(raw)),
+    };
+    let d = chrono::Duration::from_std(crate::config::parse_duration(rest)?).ok()?;
+    Some(d * sign)
+}
+
+/// A clock that starts at a chosen instant and runs at the wall clock's pace from there, and
+/// that a story can move ahead by hand (`advance`). The demo and the tests that replay the demo
+/// project's recorded runs live on it, so what they show never depends on today's date.
+pub struct StoryClock {
+    start: DateTime<Utc>,
+    since: std::time::Instant,
+    jumped: Mutex<chrono::Duration>,
+    moved: tokio::sync::Notify,
+}
+
+impl StoryClock {
+    pub fn starting_at(start: DateTime<Utc>) -> Self {
+        StoryClock {
+            start,
+            since: std::time::Instant::now(),
+            jumped: Mutex::new(chrono::Duration::zero()),
+            moved: tokio::sync::Notify::new(),
+        }
+    }
+
+    /// Moves the story ahead by `d` (time passing between two scenes).
+    pub fn advance(&self, d: chrono::Duration) {
+        *self.jumped.lock().expect("clock lock") += d;
+        self.moved.notify_waiters();
+    }
+}
+
+impl Clock for StoryClock {
+    fn now(&self) -> DateTime<Utc> {
+        let ran = chrono::Duration::from_std(self.since.elapsed()).unwrap_or_default();
+        self.start + ran + *self.jumped.lock().expect("clock lock")
+    }
+
+    fn moved(&self) -> Option<&tokio::sync::Notify> {
+        Some(&self.moved)
     }
 }
 
@@ -55,5 +125,33 @@ impl Clock for ManualClock {
 
     fn moved(&self) -> Option<&tokio::sync::Notify> {
         Some(&self.moved)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offsets_parse_with_a_sign() {
+        assert_eq!(parse_offset("365d"), Some(chrono::Duration::days(365)));
+        assert_eq!(parse_offset("+2h"), Some(chrono::Duration::hours(2)));
+        assert_eq!(parse_offset("-30m"), Some(chrono::Duration::minutes(-30)));
+        assert_eq!(parse_offset("soon"), None);
+        assert_eq!(parse_offset(""), None);
+    }
+
+    #[test]
+    fn a_story_clock_starts_where_told_runs_and_jumps() {
+        let start = DateTime::parse_from_rfc3339("2026-11-25T02:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let clock = StoryClock::starting_at(start);
+        let first = clock.now();
+        assert!(first >= start && first - start < chrono::Duration::seconds(5));
+        clock.advance(chrono::Duration::minutes(20));
+        let later = clock.now();
+        assert!(later - first >= chrono::Duration::minutes(20));
+        assert!(clock.now() >= later, "never runs backwards");
     }
 }

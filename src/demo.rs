@@ -4,10 +4,12 @@
 //! incident, assigns, replies and resolves. Needs no Slack workspace, no tokens and no network
 //! beyond 127.0.0.1.
 
+pub mod replay;
 pub mod transcript;
 mod workspace;
 
 use crate::app::App;
+use crate::clock::{Clock as _, StoryClock};
 use crate::ingest::{DbtArtifacts, Input};
 use crate::issues::IssueFilter;
 use crate::render::{self, short_name};
@@ -16,6 +18,7 @@ use anyhow::{Context as _, Result, bail};
 use serde_json::json;
 use std::fmt::Write;
 use std::path::Path;
+use std::sync::Arc;
 use transcript::render_transcript;
 use workspace::{INCIDENTS, Workspace};
 
@@ -102,14 +105,24 @@ fn quiet_logs() -> Option<tracing::Dispatch> {
 /// simulated team, the channels' transcript, and the recoveries.
 pub async fn story(db: &Path) -> Result<String> {
     let config = workspace::config()?;
-    let app = App::open(config, db)?;
+    let clock = Arc::new(story_clock());
+    let app = App::open_with_clock(config, db, clock.clone())?;
     let mut ws = Workspace::start(app.clone()).await?;
-    let result = play(&mut ws).await;
+    let result = play(&mut ws, &clock).await;
     let stopped = ws.stop().await;
     let out = result?;
     stopped?;
     Ok(out)
 }
+
+/// The story's clock: it starts a few seconds after the recorded broken run finished and runs
+/// from there, so the demo prints the same story whatever today's date is.
+pub fn story_clock() -> StoryClock {
+    StoryClock::starting_at(replay::broken_run_finished() + chrono::Duration::seconds(5))
+}
+
+/// How long the fix takes to ship in the story (the healthy run comes this long after the alerts).
+const FIX_TAKES: chrono::Duration = chrono::Duration::minutes(42);
 
 /// Runs a blocking core call off the async threads.
 async fn blocking<T: Send + 'static>(
@@ -127,7 +140,7 @@ fn issue_on(app: &App, asset_suffix: &str, check_prefix: &str) -> Result<crate::
         .with_context(|| format!("the demo run has no issue on {asset_suffix} ({check_prefix})"))
 }
 
-async fn play(ws: &mut Workspace) -> Result<String> {
+async fn play(ws: &mut Workspace, clock: &StoryClock) -> Result<String> {
     let app = ws.app.clone();
     let mut out = blocking(&app, |app| {
         let mut out = String::new();
@@ -143,7 +156,9 @@ async fn play(ws: &mut Workspace) -> Result<String> {
         out,
         "5. The fix ships; the next run is healthy. Steward ingests it:"
     )?;
-    let summary = blocking(&app, |app| app.ingest_dbt(healthy_run())).await?;
+    clock.advance(FIX_TAKES);
+    let healthy = replay::healthy_run_at(clock.now())?;
+    let summary = blocking(&app, move |app| app.ingest_dbt(healthy)).await?;
     writeln!(out, "   {summary}\n")?;
     ws.drained().await?;
     let resolved = blocking(&app, |app| app.issues(&IssueFilter::default())).await?;
@@ -169,6 +184,8 @@ async fn play(ws: &mut Workspace) -> Result<String> {
         out,
         "   ▸ Steward edits every alert in place (✅) and says “recovered after …” in its thread."
     )?;
+    // The commander waits for the recovery to hold before closing the incident.
+    clock.advance(chrono::Duration::minutes(6));
     resolve_incident(ws, &mut out).await?;
 
     writeln!(

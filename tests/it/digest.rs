@@ -200,7 +200,7 @@ fn steward_digest_prints_the_week_as_json_and_text() {
         serde_json::from_str(&steward_ok(&db, &["--config", &config, "digest", "--json"]))
             .expect("JSON output");
     assert_eq!(d["timezone"], "Europe/Paris");
-    let today = Utc::now()
+    let today = crate::support::cli_now()
         .with_timezone(&chrono_tz::Europe::Paris)
         .date_naive()
         .format("%Y-%m-%d")

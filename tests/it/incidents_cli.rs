@@ -404,7 +404,7 @@ fn resolving_as_expected_mutes_the_check_and_bad_mute_durations_are_refused() {
     }
     assert_eq!(issue("1"), before, "refusals change nothing");
 
-    let started = chrono::Utc::now();
+    let started = crate::support::cli_now();
     let line = ok(
         &db,
         &[
@@ -432,7 +432,7 @@ fn resolving_as_expected_mutes_the_check_and_bad_mute_durations_are_refused() {
         .with_timezone(&chrono::Utc);
     let week = chrono::Duration::days(7);
     assert!(
-        until >= started + week && until <= chrono::Utc::now() + week,
+        until >= started + week && until <= crate::support::cli_now() + week,
         "muted for 7 days: {until}"
     );
     let muted: Vec<&Value> = after["events"]
@@ -453,7 +453,7 @@ fn resolving_as_expected_mutes_the_check_and_bad_mute_durations_are_refused() {
         .with_timezone(&chrono::Utc);
     let day = chrono::Duration::hours(24);
     assert!(
-        until >= started + day && until <= chrono::Utc::now() + day,
+        until >= started + day && until <= crate::support::cli_now() + day,
         "muted for 24 hours: {until}"
     );
 }

@@ -987,7 +987,7 @@ async fn steward_serve_with_slack_tokens_turns_a_push_into_alerts() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("steward.toml");
     std::fs::write(&config, format!("[slack]\nalerts_channel = \"{ALERTS}\"\nincidents_channel = \"{INCIDENTS}\"\npost_interval = \"20ms\"\n")).unwrap();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_steward"))
+    let mut child = crate::support::steward_command()
         .args(["serve", "--listen", "127.0.0.1:0"])
         .env("STEWARD_DB", dir.path().join("s.db"))
         .env("STEWARD_CONFIG", &config)
@@ -1076,7 +1076,7 @@ async fn resolving_as_expected_in_the_modal_mutes_the_check_and_the_thread_says_
         "the expected modal asks how long to mute: {:#}",
         view.view
     );
-    let started = chrono::Utc::now();
+    let started = bot.app().clock.now();
     bot.submit(&view, "U0CARLA", json!({
         "category": {"steward.reason_category": {"type": "static_select", "selected_option": {"value": "upstream_source_late", "text": {"type": "plain_text", "text": "Upstream source late"}}}},
         "reason": {"steward.reason_text": {"type": "plain_text_input", "value": "payments backfill"}},
@@ -1094,7 +1094,7 @@ async fn resolving_as_expected_in_the_modal_mutes_the_check_and_the_thread_says_
         .with_timezone(&chrono::Utc);
     let week = chrono::Duration::days(7);
     assert!(
-        until >= started + week && until <= chrono::Utc::now() + week,
+        until >= started + week && until <= bot.app().clock.now() + week,
         "muted for the 7 days chosen: {until}"
     );
     bot.until("the thread says resolved as expected, muted until", |f| {

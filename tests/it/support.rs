@@ -20,8 +20,10 @@ impl TestApp {
         TestApp::with_config(Config::default())
     }
 
+    /// On the demo's story clock: the tests replay the demo project's recorded runs, so they
+    /// run at the time those runs were made, never against today's date.
     pub fn with_config(config: Config) -> TestApp {
-        TestApp::with_clock(config, std::sync::Arc::new(steward::clock::SystemClock))
+        TestApp::with_clock(config, std::sync::Arc::new(steward::demo::story_clock()))
     }
 
     pub fn with_clock(config: Config, clock: std::sync::Arc<dyn steward::clock::Clock>) -> TestApp {
@@ -123,14 +125,47 @@ pub fn demo_artifact(run: &str, file: &str) -> PathBuf {
         .join(file)
 }
 
+/// How far the spawned binaries' clock is moved: this test binary's start is the demo story's
+/// start, as for the in-process apps (see [`TestApp::with_config`]).
+fn cli_clock_offset() -> chrono::Duration {
+    static OFFSET: std::sync::OnceLock<chrono::Duration> = std::sync::OnceLock::new();
+    *OFFSET.get_or_init(|| {
+        let start = steward::demo::story_clock();
+        // Whole seconds, as the variable carries it.
+        chrono::Duration::seconds(
+            (steward::clock::Clock::now(&start) - chrono::Utc::now()).num_seconds(),
+        )
+    })
+}
+
+/// What the spawned binaries take for now.
+pub fn cli_now() -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc::now() + cli_clock_offset()
+}
+
+/// The built `steward` binary, on the story clock (`STEWARD_CLOCK_OFFSET`), with the
+/// configuration and token of the environment removed.
+pub fn steward_command() -> std::process::Command {
+    let secs = cli_clock_offset().num_seconds();
+    let offset = if secs < 0 {
+        format!("-{}s", -secs)
+    } else {
+        format!("{secs}s")
+    };
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_steward"));
+    command
+        .env("STEWARD_CLOCK_OFFSET", offset)
+        .env_remove("STEWARD_CONFIG")
+        .env_remove("STEWARD_TOKEN");
+    command
+}
+
 /// Runs the built `steward` binary with `args` against `db`.
 pub fn steward(db: &Path, args: &[&str]) -> Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_steward"))
+    steward_command()
         .arg("--db")
         .arg(db)
         .args(args)
-        .env_remove("STEWARD_CONFIG")
-        .env_remove("STEWARD_TOKEN")
         .output()
         .expect("run steward")
 }
@@ -223,7 +258,7 @@ impl TestBot {
                 }
                 c.products = products;
             },
-            std::sync::Arc::new(steward::clock::SystemClock),
+            std::sync::Arc::new(steward::demo::story_clock()),
             before,
         )
         .await
