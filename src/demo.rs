@@ -15,6 +15,7 @@ use crate::issues::IssueFilter;
 use crate::render::{self, short_name};
 use crate::slack::fake::ActionValue;
 use anyhow::{Context as _, Result, bail};
+use chrono::Timelike as _;
 use serde_json::json;
 use std::fmt::Write;
 use std::path::Path;
@@ -118,7 +119,9 @@ pub async fn story(db: &Path) -> Result<String> {
 /// The story's clock: it starts a few seconds after the recorded broken run finished and runs
 /// from there, so the demo prints the same story whatever today's date is.
 pub fn story_clock() -> StoryClock {
-    StoryClock::starting_at(replay::broken_run_finished() + chrono::Duration::seconds(5))
+    let start = replay::broken_run_finished() + chrono::Duration::seconds(5);
+    // On a whole second, so the story's first second holds its first moments.
+    StoryClock::starting_at(start.with_nanosecond(0).unwrap_or(start))
 }
 
 /// How long the fix takes to ship in the story (the healthy run comes this long after the alerts).

@@ -442,11 +442,21 @@ fn opt(v: Option<f64>, f: impl Fn(f64) -> String) -> String {
     v.map(f).unwrap_or_else(|| "-".into())
 }
 
+/// A stored timestamp to the minute, as people read it (`2026-11-25 02:47 UTC`).
+fn minute(ts: &str) -> String {
+    match parse_ts(ts) {
+        Some(t) => t.format("%Y-%m-%d %H:%M UTC").to_string(),
+        None => ts.to_owned(),
+    }
+}
+
 /// The report as two aligned tables.
 pub fn render(r: &Report) -> String {
     let mut out = format!(
         "Report over {} (since {}, generated {})\n\nData products\n",
-        r.since, r.window_start, r.generated_at
+        r.since,
+        minute(&r.window_start),
+        minute(&r.generated_at)
     );
     if r.data_products.is_empty() {
         out.push_str("no data products\n");

@@ -2038,6 +2038,11 @@ fn parse_ts(s: &str) -> Option<DateTime<Utc>> {
 
 /// A time shown in the reader's time zone (Slack's date token), with how long ago when `now` is
 /// known; text that is not a timestamp is shown escaped.
+/// A stored timestamp as Slack shows it to each reader (their time zone), with a UTC fallback.
+pub fn slack_time(ts: &str) -> String {
+    when(ts, None)
+}
+
 fn when(ts: &str, now: Option<DateTime<Utc>>) -> String {
     let Some(t) = parse_ts(ts) else {
         return if ts.trim().is_empty() {

@@ -597,7 +597,7 @@ async fn deliver(
                     .muted_until
                     .as_deref()
                     .filter(|_| subject.resolution.as_deref() == Some("expected"))
-                    .map(|u| format!(" · muted until {u}"))
+                    .map(|u| format!(" · muted until {}", blocks::slack_time(u)))
                     .unwrap_or_default()
             ),
         )),
