@@ -166,7 +166,10 @@ impl SlackApi {
                 Args::Query(pairs) => {
                     let query: Vec<(&str, Option<&str>)> =
                         pairs.iter().map(|(k, v)| (*k, Some(*v))).collect();
-                    session.http_session_api.http_get(method, &query, None).await
+                    session
+                        .http_session_api
+                        .http_get(method, &query, None)
+                        .await
                 }
             };
             match result {
