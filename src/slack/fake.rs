@@ -14,13 +14,13 @@
 //! - every `action_id` starts with `steward.`;
 //! - envelopes are acked within 3 s; acks name a known envelope;
 //! - `response_url`s are used at most 5 times;
-//! - every request has Slack's shape ([`request`](self) rules, from Slack's docs): exactly
-//!   `/api/<method>` for a method the fake serves, `GET` or `POST`, a JSON or form body in a
-//!   known charset, JSON only for methods that read it, the token in `Authorization` or a form
-//!   field. Slack's refusals are answered as Slack answers them (`unknown_method`,
-//!   `invalid_post_type`, `invalid_json`, …); what Slack would silently ignore is served as
-//!   Slack serves it (a read method given JSON sees no arguments). Either way the call is
-//!   recorded as [`Call::malformed`].
+//! - every request has Slack's shape (the rules in `fake/request.rs`, from Slack's docs):
+//!   exactly `/api/<method>` for a method the fake serves, `GET` or `POST`, a JSON or form body
+//!   in a known charset, JSON only for methods that read it, the token in `Authorization` or a
+//!   form field. What Slack refuses is answered as Slack answers it (`unknown_method`,
+//!   `invalid_post_type`, `invalid_json`, …; `/api//method` is `unknown_method`, a path outside
+//!   `/api/` 404); what Slack silently ignores is ignored (a read method given a JSON body sees
+//!   no arguments). Either way the call is recorded with why in [`Call::malformed`].
 //!
 //! All of these land in [`FakeSlack::violations`]. Workspace errors (unknown channel, unknown
 //! user, stale trigger) are ordinary error replies, as from Slack, not violations.
