@@ -76,7 +76,8 @@ const POLL: Duration = Duration::from_millis(20);
 /// One Web API request (including `response_url` posts, recorded as method `respond`).
 #[derive(Debug, Clone)]
 pub struct Call {
-    /// `chat.postMessage`, ..., or `respond`.
+    /// `chat.postMessage`, ..., `respond` for a `response_url`; for a path that names no method,
+    /// what it named (`/chat.postMessage` for `/api//chat.postMessage`) or the whole path.
     pub method: String,
     /// `GET` or `POST`.
     pub verb: String,

@@ -365,3 +365,53 @@ async fn a_response_url_takes_a_json_post() {
     assert!(fake.messages("C1").iter().any(|m| m.text == "hi"));
     fake.assert_no_violations();
 }
+
+#[test]
+fn method_names_and_content_types_are_read_as_slack_reads_them() {
+    use super::request::{HttpRequest, read};
+    let get = |path: &str, content_type: Option<&str>, body: &str| {
+        let r = read(&HttpRequest {
+            verb: "POST",
+            path,
+            query: None,
+            content_type,
+            authorization: Some("Bearer xoxb-fake"),
+            body: body.as_bytes(),
+        });
+        (r.refusal.map(|x| x.body["error"].clone()), r.params)
+    };
+    for path in [
+        "/api/auth",
+        "/api/.auth.test",
+        "/api/auth..test",
+        "/api/1auth.test",
+        "/api/auth.test.",
+    ] {
+        assert_eq!(
+            get(path, None, "").0,
+            Some(json!("unknown_method")),
+            "{path}"
+        );
+    }
+    // Media types are case-insensitive; the charset may be quoted.
+    let (refused, params) = get(
+        "/api/chat.postMessage",
+        Some("Application/JSON; Charset=\"UTF-8\""),
+        r#"{"channel": "C1"}"#,
+    );
+    assert_eq!((refused, params["channel"].clone()), (None, json!("C1")));
+    let (refused, _) = get(
+        "/api/chat.postMessage",
+        Some("application/json; charset=latin-2"),
+        "{}",
+    );
+    assert_eq!(refused, Some(json!("invalid_charset")));
+    // Form values that hold JSON (blocks, view, ...) are parsed; others stay strings.
+    let (_, params) = get(
+        "/api/chat.postMessage",
+        Some("application/x-www-form-urlencoded"),
+        "channel=C1&text=%5B1%5D&blocks=%5B%7B%22type%22%3A%22divider%22%7D%5D",
+    );
+    assert_eq!(params["text"], json!("[1]"));
+    assert_eq!(params["blocks"], json!([{"type": "divider"}]));
+}
