@@ -680,17 +680,25 @@ async fn raw_http_forms_tokens_and_triggers() -> anyhow::Result<()> {
     .await;
     assert_eq!(body["error"], json!("expired_trigger_id"));
 
-    // Every call was recorded with its verb and params.
+    // Every call was recorded with its verb, path, content type, params and token.
     let calls = fake.calls();
-    assert!(
-        calls.iter().any(|c| c.method == "users.info"
-            && c.verb == "GET"
-            && c.params["user"] == json!("U1"))
-    );
-    assert!(
-        calls
-            .iter()
-            .any(|c| c.method == "chat.postMessage" && c.token.as_deref() == Some(FAKE_BOT_TOKEN))
+    assert!(calls.iter().any(|c| c.method == "users.info"
+        && c.verb == "GET"
+        && c.path == "/api/users.info"
+        && c.content_type.is_none()
+        && c.params["user"] == json!("U1")));
+    assert!(calls.iter().any(|c| c.method == "chat.postMessage"
+        && c.content_type.as_deref() == Some("application/x-www-form-urlencoded")
+        && c.token.as_deref() == Some(FAKE_BOT_TOKEN)));
+    let refused: Vec<&str> = calls
+        .iter()
+        .filter(|c| !c.malformed.is_empty())
+        .map(|c| c.method.as_str())
+        .collect();
+    assert_eq!(
+        refused,
+        ["files.upload"],
+        "only the unknown method was malformed"
     );
     fake.assert_no_violations();
     Ok(())
