@@ -1,6 +1,7 @@
 //! Steward's Slack Web API client: the real `slack-morphism` client, with per-channel pacing,
 //! `Retry-After` on 429, bounded retries on server errors, and a cache of email → user lookups.
-//! Payloads are the renderer's JSON, posted through the client's generic `http_post`.
+//! Payloads are the renderer's JSON, posted through the client's generic `http_post`; read
+//! methods go as `GET` with a query string. Every call goes to exactly `<base>/<method>`.
 
 use crate::slack::blocks::{Message, View};
 use anyhow::{Context, Result};
@@ -15,9 +16,30 @@ pub type Connector = SlackClientHyperConnector<
 >;
 pub type Client = SlackClient<Connector>;
 
-/// Builds the HTTPS-or-HTTP connector slack-morphism needs, pointed at `api_url`
-/// (`SLACK_API_URL`, e.g. a fake Slack in tests; default `https://slack.com/api/`).
-pub fn client(api_url: &str) -> Result<Arc<Client>> {
+/// Slack's Web API base. A method's URL is `<base>/<method>`: `https://slack.com/api/auth.test`.
+pub const DEFAULT_API_URL: &str = "https://slack.com/api";
+
+/// The base slack-morphism is given: `api_url` without trailing slashes, because the connector
+/// joins base and method with a `/` of its own (`format!("{base}/{method}")`), so a trailing
+/// slash would send every call to `…/api//method`. Refuses what is not an `http(s)://` URL.
+pub fn api_base(api_url: &str) -> Result<String> {
+    let base = api_url.trim().trim_end_matches('/');
+    let uri: hyper::Uri = base
+        .parse()
+        .with_context(|| format!("SLACK_API_URL {api_url:?} is not a URL"))?;
+    if !matches!(uri.scheme_str(), Some("http" | "https")) || uri.host().is_none() {
+        anyhow::bail!("SLACK_API_URL {api_url:?} is not an http(s):// URL");
+    }
+    if uri.query().is_some() {
+        anyhow::bail!("SLACK_API_URL {api_url:?} has a query string; give the base only");
+    }
+    Ok(base.to_owned())
+}
+
+/// The HTTPS-or-HTTP connector slack-morphism needs, pointed at `api_url` (`SLACK_API_URL`, e.g.
+/// a fake Slack in tests; default [`DEFAULT_API_URL`]).
+pub fn connector(api_url: &str) -> Result<Connector> {
+    let base = api_base(api_url)?;
     let _ = rustls::crypto::ring::default_provider().install_default();
     let https = hyper_rustls::HttpsConnectorBuilder::new()
         .with_native_roots()
@@ -26,13 +48,12 @@ pub fn client(api_url: &str) -> Result<Arc<Client>> {
         .enable_http1()
         .enable_http2()
         .build();
-    let url = if api_url.ends_with('/') {
-        api_url.to_owned()
-    } else {
-        format!("{api_url}/")
-    };
-    let connector = SlackClientHyperConnector::from(https).with_slack_api_url(&url);
-    Ok(Arc::new(SlackClient::new(connector)))
+    Ok(SlackClientHyperConnector::from(https).with_slack_api_url(&base))
+}
+
+/// The slack-morphism client over [`connector`].
+pub fn client(api_url: &str) -> Result<Arc<Client>> {
+    Ok(Arc::new(SlackClient::new(connector(api_url)?)))
 }
 
 /// Why a call failed, as far as the caller must decide what to do.
@@ -86,6 +107,13 @@ impl Pacer {
     }
 }
 
+/// How a call carries its arguments.
+#[derive(Clone, Copy)]
+enum Args<'a> {
+    Json(&'a Value),
+    Query(&'a [(&'a str, &'a str)]),
+}
+
 pub struct SlackApi {
     client: Arc<Client>,
     token: SlackApiToken,
@@ -113,15 +141,37 @@ impl SlackApi {
         self.client.clone()
     }
 
-    /// Calls a Web API method with a JSON body. 429s wait for `Retry-After`; server and network
-    /// errors back off; `ok: false` is returned at once as [`CallError::Api`].
+    /// Calls a Web API method with a JSON body (`POST /api/<method>`, `application/json`): for
+    /// the methods that read one (`chat.*`, `views.*`, `conversations.join`). 429s wait for
+    /// `Retry-After`; server and network errors back off; `ok: false` is returned at once as
+    /// [`CallError::Api`].
     pub async fn call(&self, method: &str, body: &Value) -> Result<Value, CallError> {
+        self.send(method, Args::Json(body)).await
+    }
+
+    /// Calls a read method with its arguments in the query string (`GET /api/<method>?…`).
+    /// Slack's read methods (`users.lookupByEmail`, `conversations.info`, …) take form or query
+    /// arguments only: they ignore a JSON body and answer as if no argument had been sent.
+    pub async fn call_get(&self, method: &str, args: &[(&str, &str)]) -> Result<Value, CallError> {
+        self.send(method, Args::Query(args)).await
+    }
+
+    async fn send(&self, method: &str, args: Args<'_>) -> Result<Value, CallError> {
         let mut backoff = Duration::from_millis(200);
         let mut last = String::new();
         for attempt in 1..=self.max_attempts {
             let session = self.client.open_session(&self.token);
-            let result: Result<Value, slack_morphism::errors::SlackClientError> =
-                session.http_session_api.http_post(method, body, None).await;
+            let result: Result<Value, slack_morphism::errors::SlackClientError> = match args {
+                Args::Json(body) => session.http_session_api.http_post(method, body, None).await,
+                Args::Query(pairs) => {
+                    let query: Vec<(&str, Option<&str>)> =
+                        pairs.iter().map(|(k, v)| (*k, Some(*v))).collect();
+                    session
+                        .http_session_api
+                        .http_get(method, &query, None)
+                        .await
+                }
+            };
             match result {
                 Ok(v) => return Ok(v),
                 Err(slack_morphism::errors::SlackClientError::ApiError(e)) => {
@@ -207,7 +257,7 @@ impl SlackApi {
 
     /// The bot's own user id (`auth.test`), which proves the token works.
     pub async fn auth_test(&self) -> Result<Value, CallError> {
-        self.call("auth.test", &json!({})).await
+        self.call_get("auth.test", &[]).await
     }
 
     /// Maps an email to a Slack user id, cached (unknown emails are cached as unknown).
@@ -217,7 +267,7 @@ impl SlackApi {
             return hit.clone();
         }
         let found = match self
-            .call("users.lookupByEmail", &json!({"email": email}))
+            .call_get("users.lookupByEmail", &[("email", email)])
             .await
         {
             Ok(v) => v
@@ -255,7 +305,7 @@ impl SlackApi {
     }
 
     pub async fn channel_info(&self, channel: &str) -> Result<Value, CallError> {
-        self.call("conversations.info", &json!({"channel": channel}))
+        self.call_get("conversations.info", &[("channel", channel)])
             .await
     }
 
@@ -263,5 +313,74 @@ impl SlackApi {
         self.call("conversations.join", &json!({"channel": channel}))
             .await
             .map(|_| ())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use slack_morphism::{SlackClientHttpApiUri, SlackClientHttpConnector};
+
+    /// The URL slack-morphism builds for `method` from our connector.
+    fn url(api_url: &str, method: &str) -> String {
+        connector(api_url)
+            .unwrap()
+            .create_method_uri_path(method)
+            .unwrap()
+            .to_string()
+    }
+
+    #[test]
+    fn production_calls_go_to_slack_com_api_method() {
+        assert_eq!(
+            url(DEFAULT_API_URL, "chat.postMessage"),
+            "https://slack.com/api/chat.postMessage"
+        );
+        assert_eq!(
+            url("https://slack.com/api/", "auth.test"),
+            "https://slack.com/api/auth.test",
+            "a trailing slash in SLACK_API_URL must not become /api//"
+        );
+        assert_eq!(
+            url("https://slack.com/api//", "views.open"),
+            "https://slack.com/api/views.open"
+        );
+    }
+
+    #[test]
+    fn a_test_base_gets_exactly_one_slash_before_the_method() {
+        for base in ["http://127.0.0.1:4321/api", "http://127.0.0.1:4321/api/"] {
+            assert_eq!(
+                url(base, "users.lookupByEmail"),
+                "http://127.0.0.1:4321/api/users.lookupByEmail"
+            );
+        }
+        // A GET's arguments go in the query string of that same URL, form-escaped.
+        let base = connector("http://127.0.0.1:4321/api/")
+            .unwrap()
+            .create_method_uri_path("users.lookupByEmail")
+            .unwrap();
+        let full =
+            SlackClientHttpApiUri::create_url_with_params(base, &vec![("email", Some("a+b@x.io"))])
+                .unwrap();
+        assert_eq!(full.path(), "/api/users.lookupByEmail");
+        assert_eq!(full.query(), Some("email=a%2Bb%40x.io"));
+    }
+
+    #[test]
+    fn a_base_that_is_not_an_http_url_is_refused() {
+        for bad in [
+            "",
+            "slack.com/api",
+            "ftp://slack.com/api",
+            "https://slack.com/api?x=1",
+        ] {
+            let e = api_base(bad).unwrap_err().to_string();
+            assert!(e.contains("SLACK_API_URL"), "{bad:?}: {e}");
+        }
+        assert_eq!(
+            api_base(" https://slack.com/api/ ").unwrap(),
+            "https://slack.com/api"
+        );
     }
 }

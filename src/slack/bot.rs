@@ -20,7 +20,7 @@ use tokio::sync::mpsc;
 pub struct SlackSettings {
     pub bot_token: crate::http::Secret,
     pub app_token: crate::http::Secret,
-    /// `SLACK_API_URL`, default `https://slack.com/api/`.
+    /// `SLACK_API_URL`, default [`api::DEFAULT_API_URL`] (`https://slack.com/api`).
     pub api_url: String,
     pub config: SlackConfig,
 }
@@ -56,7 +56,7 @@ impl SlackSettings {
             bot_token: crate::http::Secret::new(bot),
             app_token: crate::http::Secret::new(app),
             api_url: std::env::var("SLACK_API_URL")
-                .unwrap_or_else(|_| "https://slack.com/api/".to_owned()),
+                .unwrap_or_else(|_| api::DEFAULT_API_URL.to_owned()),
             config,
         }))
     }

@@ -13,7 +13,14 @@
 //!   way Slack refuses them (`invalid_blocks`, `msg_blocks_too_long`, `invalid_arguments`);
 //! - every `action_id` starts with `steward.`;
 //! - envelopes are acked within 3 s; acks name a known envelope;
-//! - `response_url`s are used at most 5 times; methods the fake does not implement.
+//! - `response_url`s are used at most 5 times;
+//! - every request has Slack's shape (the rules in `fake/request.rs`, from Slack's docs):
+//!   exactly `/api/<method>` for a method the fake serves, `GET` or `POST`, a JSON or form body
+//!   in a known charset, JSON only for methods that read it, the token in `Authorization` or a
+//!   form field. What Slack refuses is answered as Slack answers it (`unknown_method`,
+//!   `invalid_post_type`, `invalid_json`, …; `/api//method` is `unknown_method`, a path outside
+//!   `/api/` 404); what Slack silently ignores is ignored (a read method given a JSON body sees
+//!   no arguments). Either way the call is recorded with why in [`Call::malformed`].
 //!
 //! All of these land in [`FakeSlack::violations`]. Workspace errors (unknown channel, unknown
 //! user, stale trigger) are ordinary error replies, as from Slack, not violations.
@@ -28,8 +35,11 @@
 //! Debugging: `STEWARD_FAKE_SLACK_LOG=1` prints every Web API call and its reply to stderr.
 
 mod payloads;
+mod request;
 mod server;
 mod state;
+#[cfg(test)]
+mod strict_tests;
 #[cfg(test)]
 mod tests;
 
@@ -66,22 +76,29 @@ const POLL: Duration = Duration::from_millis(20);
 /// One Web API request (including `response_url` posts, recorded as method `respond`).
 #[derive(Debug, Clone)]
 pub struct Call {
-    /// `chat.postMessage`, ..., or `respond`.
+    /// `chat.postMessage`, ..., `respond` for a `response_url`; for a path that names no method,
+    /// what it named (`/chat.postMessage` for `/api//chat.postMessage`) or the whole path.
     pub method: String,
     /// `GET` or `POST`.
     pub verb: String,
     /// The request path (`/api/chat.postMessage`, `/respond/12`).
     pub path: String,
-    /// Query string, form body and JSON body merged into one object; JSON-valued form fields
-    /// (`blocks`, `view`, ...) are parsed.
+    /// The `Content-Type` header as sent.
+    pub content_type: Option<String>,
+    /// The arguments Slack read (query string, form body or JSON body, by Slack's rules);
+    /// JSON-valued form fields (`blocks`, `view`, ...) are parsed.
     pub params: Value,
-    /// The token from `Authorization: Bearer` or the `token` parameter.
+    /// The token from `Authorization: Bearer` or a form body's `token` field.
     pub token: Option<String>,
     pub at: Instant,
     /// HTTP status of the reply.
     pub status: u16,
     /// The JSON reply.
     pub response: Value,
+    /// Why Slack would not read this request as meant (a wrong path, verb, content type, a JSON
+    /// body on a method that ignores one, …); empty for a well-formed request. Each is also a
+    /// violation.
+    pub malformed: Vec<String>,
 }
 
 impl Call {
@@ -254,8 +271,8 @@ impl FakeSlack {
     }
 
     /// The Web API base for `with_slack_api_url` / `SLACK_API_URL`: `http://127.0.0.1:PORT/api`.
-    /// No trailing slash: slack-morphism joins it with `format!("{url}/{method}")`. (The fake
-    /// also accepts the `/api//method` a trailing slash would give.)
+    /// No trailing slash: slack-morphism joins it with `format!("{url}/{method}")`. Like Slack,
+    /// the fake serves exactly `/api/<method>` (`/api//method` is `unknown_method`).
     pub fn api_url(&self) -> String {
         format!("http://{}/api", self.api_addr)
     }
@@ -309,6 +326,22 @@ impl FakeSlack {
     /// Every Web API call so far, in order.
     pub fn calls(&self) -> Vec<Call> {
         self.shared.read(|st| st.calls.clone())
+    }
+
+    /// The calls Slack would not read as meant ([`Call::malformed`]).
+    pub fn malformed_calls(&self) -> Vec<Call> {
+        self.shared.read(|st| {
+            st.calls
+                .iter()
+                .filter(|c| !c.malformed.is_empty())
+                .cloned()
+                .collect()
+        })
+    }
+
+    /// The Web API methods the fake serves; any other name is `unknown_method`.
+    pub fn methods() -> impl Iterator<Item = &'static str> {
+        request::METHODS.iter().map(|(m, _)| *m)
     }
 
     pub fn calls_to(&self, method: &str) -> Vec<Call> {

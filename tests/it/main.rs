@@ -13,4 +13,5 @@ mod incidents_cli;
 mod products;
 mod report;
 mod slack_bot;
+mod slack_urls;
 mod support;

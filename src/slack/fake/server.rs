@@ -3,14 +3,14 @@
 
 use super::Shared;
 use super::payloads::{disconnect_frame, hello_frame};
-use super::state::{MAX_SOCKETS, WsCmd};
+use super::request::{HttpRequest, read};
+use super::state::{MAX_SOCKETS, Reply, WsCmd};
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::{Request, Response};
 use hyper_util::rt::{TokioExecutor, TokioIo};
-use serde_json::{Map, Value};
 use std::convert::Infallible;
 use std::sync::Arc;
 use tokio::net::{TcpListener, TcpStream};
@@ -56,97 +56,39 @@ pub(crate) fn form_decode(text: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Form and query values are strings; Slack reads JSON-valued arguments (`blocks`, `view`, ...)
-/// out of them.
-fn form_value(key: &str, value: String) -> Value {
-    const JSON_KEYS: &[&str] = &[
-        "blocks",
-        "attachments",
-        "view",
-        "metadata",
-        "user_auth_blocks",
-        "unfurls",
-    ];
-    if JSON_KEYS.contains(&key)
-        && let Ok(v) = serde_json::from_str::<Value>(&value)
-    {
-        return v;
-    }
-    Value::String(value)
-}
-
-fn json_response(status: u16, body: &Value, retry_after: Option<u64>) -> Response<Full<Bytes>> {
+fn json_response(reply: &Reply) -> Response<Full<Bytes>> {
     let mut b = Response::builder()
-        .status(status)
+        .status(reply.status)
         .header("content-type", "application/json; charset=utf-8");
-    if let Some(secs) = retry_after {
+    if let Some(secs) = reply.retry_after {
         b = b.header("retry-after", secs.to_string());
     }
-    b.body(Full::new(Bytes::from(body.to_string())))
+    if let Some(allow) = reply.allow {
+        b = b.header("allow", allow);
+    }
+    b.body(Full::new(Bytes::from(reply.body.to_string())))
         .expect("valid response")
 }
 
 async fn handle_http(shared: Arc<Shared>, req: Request<Incoming>) -> Response<Full<Bytes>> {
-    let verb = req.method().as_str().to_owned();
-    let path = req.uri().path().to_owned();
-    let query = req.uri().query().map(str::to_owned);
-    let header = |name: &str| {
-        req.headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    };
-    let auth = header("authorization");
-    let content_type = header("content-type")
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    let body = match req.into_body().collect().await {
+    let (parts, body) = req.into_parts();
+    let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
+    let body = match body.collect().await {
         Ok(b) => b.to_bytes(),
         Err(_) => {
-            return json_response(
-                400,
-                &serde_json::json!({"ok": false, "error": "invalid_request"}),
-                None,
-            );
+            return json_response(&Reply::bad_request("invalid_request"));
         }
     };
-    let mut params = Map::new();
-    if let Some(q) = query {
-        for (k, v) in form_decode(&q) {
-            let v = form_value(&k, v);
-            params.insert(k, v);
-        }
-    }
-    if !body.is_empty() {
-        if content_type.starts_with("application/json") {
-            match serde_json::from_slice::<Value>(&body) {
-                Ok(Value::Object(m)) => params.extend(m),
-                _ => {
-                    let reply = serde_json::json!({"ok": false, "error": "invalid_json"});
-                    return json_response(200, &reply, None);
-                }
-            }
-        } else {
-            for (k, v) in form_decode(&String::from_utf8_lossy(&body)) {
-                let v = form_value(&k, v);
-                params.insert(k, v);
-            }
-        }
-    }
-    let bearer = auth.and_then(|a| {
-        let (scheme, token) = a.split_once(' ')?;
-        scheme
-            .eq_ignore_ascii_case("bearer")
-            .then(|| token.trim().to_owned())
+    let request = read(&HttpRequest {
+        verb: parts.method.as_str(),
+        path: parts.uri.path(),
+        query: parts.uri.query(),
+        content_type: header("content-type"),
+        authorization: header("authorization"),
+        body: &body,
     });
-    let token = bearer.or_else(|| {
-        params
-            .get("token")
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-    });
-    let reply = shared.with_state(|st| st.handle(&verb, &path, token, Value::Object(params)));
-    json_response(reply.status, &reply.body, reply.retry_after)
+    let reply = shared.with_state(|st| st.handle(request));
+    json_response(&reply)
 }
 
 pub(crate) async fn serve_http(

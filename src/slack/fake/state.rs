@@ -1,6 +1,7 @@
 //! The fake workspace's state and the Web API methods, all synchronous under one lock.
 
 use super::payloads::{self, EnvelopeKind, RESPONSE_URL_PLACEHOLDER, dm_channel, fresh_ts};
+use super::request::WebRequest;
 use super::{
     Ack, Call, FAKE_APP_ID, FAKE_BOT_ID, FAKE_BOT_USER_ID, FAKE_TEAM_DOMAIN, FAKE_TEAM_ID, Fault,
     MessageVersion, StoredMessage, StoredView, TRIGGER_LIFETIME,
@@ -89,6 +90,8 @@ pub(crate) struct Reply {
     pub status: u16,
     pub body: Value,
     pub retry_after: Option<u64>,
+    /// The `Allow` header of a 405.
+    pub allow: Option<&'static str>,
 }
 
 impl Reply {
@@ -98,19 +101,47 @@ impl Reply {
         if let Value::Object(m) = body {
             map.extend(m);
         }
+        Reply::with_status(200, Value::Object(map))
+    }
+
+    fn with_status(status: u16, body: Value) -> Reply {
         Reply {
-            status: 200,
-            body: Value::Object(map),
+            status,
+            body,
             retry_after: None,
+            allow: None,
         }
     }
 
-    fn err(code: &str) -> Reply {
+    /// HTTP 200 `{"ok": false, "error": code}`, as Slack answers every refused call.
+    pub(crate) fn err(code: &str) -> Reply {
+        Reply::with_status(200, json!({"ok": false, "error": code}))
+    }
+
+    /// Slack's answer for a method it does not have.
+    pub(crate) fn unknown_method(name: &str) -> Reply {
+        Reply::with_status(
+            200,
+            json!({"ok": false, "error": "unknown_method", "req_method": name}),
+        )
+    }
+
+    /// A path outside the Web API.
+    pub(crate) fn not_found() -> Reply {
+        Reply::with_status(404, json!({"ok": false, "error": "not_found"}))
+    }
+
+    /// A verb other than the `allow`ed ones.
+    pub(crate) fn method_not_allowed(allow: &'static str) -> Reply {
         Reply {
-            status: 200,
-            body: json!({"ok": false, "error": code}),
-            retry_after: None,
+            allow: Some(allow),
+            ..Reply::with_status(405, json!({"ok": false, "error": "method_not_allowed"}))
         }
+    }
+
+    /// HTTP 400 with `code` (a `response_url` given something other than a JSON object).
+    pub(crate) fn bad_request(code: &str) -> Reply {
+        Reply::with_status(400, json!({"ok": false, "error": code}))
     }
 
     fn rejected(code: &str, violations: &[Violation]) -> Reply {
@@ -118,25 +149,21 @@ impl Reply {
             .iter()
             .map(|v| format!("[ERROR] {} [json-pointer:/{}]", v.rule, v.path))
             .collect();
-        Reply {
-            status: 200,
-            body: json!({"ok": false, "error": code, "errors": messages, "response_metadata": {"messages": messages}}),
-            retry_after: None,
-        }
+        Reply::with_status(
+            200,
+            json!({"ok": false, "error": code, "errors": messages, "response_metadata": {"messages": messages}}),
+        )
     }
 
     fn fault(fault: &Fault) -> Reply {
         match fault {
             Fault::RateLimited { retry_after_secs } => Reply {
-                status: 429,
-                body: json!({"ok": false, "error": "ratelimited"}),
                 retry_after: Some(*retry_after_secs),
+                ..Reply::with_status(429, json!({"ok": false, "error": "ratelimited"}))
             },
-            Fault::ServerError => Reply {
-                status: 500,
-                body: json!({"ok": false, "error": "internal_error"}),
-                retry_after: None,
-            },
+            Fault::ServerError => {
+                Reply::with_status(500, json!({"ok": false, "error": "internal_error"}))
+            }
             Fault::InvalidAuth => Reply::err("invalid_auth"),
             Fault::ChannelNotFound => Reply::err("channel_not_found"),
             Fault::TriggerExpired => Reply::err("expired_trigger_id"),
@@ -483,40 +510,38 @@ impl State {
         }
     }
 
-    /// Handles one HTTP request to the Web API port and records it.
-    pub fn handle(
-        &mut self,
-        verb: &str,
-        path: &str,
-        token: Option<String>,
-        params: Value,
-    ) -> Reply {
-        let trimmed = path.trim_start_matches('/');
-        let (method, hook) = if let Some(rest) = trimmed.strip_prefix("api/") {
-            (rest.trim_start_matches('/').to_owned(), None)
-        } else if let Some(id) = trimmed.strip_prefix("respond/") {
-            ("respond".to_owned(), Some(id.to_owned()))
-        } else {
-            (path.to_owned(), None)
-        };
-        let reply = if let Some(f) = self.take_fault(&method) {
+    /// Answers one request to the Web API port, read by [`request::read`](super::request::read),
+    /// and records it. A malformed request is also a violation.
+    pub fn handle(&mut self, req: WebRequest) -> Reply {
+        let WebRequest {
+            verb,
+            path,
+            content_type,
+            method,
+            hook,
+            params,
+            token,
+            malformed,
+            refusal,
+        } = req;
+        let params = Value::Object(params);
+        let reply = if let Some(refused) = refusal {
+            refused
+        } else if let Some(f) = self.take_fault(&method) {
             Reply::fault(&f)
-        } else if let Some(id) = hook {
-            self.respond(&id, &params)
-        } else if !trimmed.starts_with("api/") {
-            Reply {
-                status: 404,
-                body: json!({"ok": false, "error": "not_found"}),
-                retry_after: None,
-            }
+        } else if let Some(id) = &hook {
+            self.respond(id, &params)
         } else if let Err(e) = self.authorize(&method, token.as_deref()) {
             Reply::err(e)
         } else {
             self.dispatch(&method, &params)
         };
+        for why in &malformed {
+            self.violate(format!("malformed request: {why}"));
+        }
         if *LOG_CALLS {
             eprintln!(
-                "fake slack: {verb} {method} {params} -> {} {}",
+                "fake slack: {verb} {path} {params} -> {} {}",
                 reply.status, reply.body
             );
         }
@@ -527,13 +552,15 @@ impl State {
         );
         self.calls.push(Call {
             method,
-            verb: verb.to_owned(),
-            path: path.to_owned(),
+            verb,
+            path,
+            content_type,
             params,
             token,
             at: Instant::now(),
             status: reply.status,
             response: reply.body.clone(),
+            malformed,
         });
         reply
     }
@@ -629,10 +656,8 @@ impl State {
                 Reply::ok(json!({"usergroups": groups}))
             }
             _ => {
-                self.violate(format!(
-                    "{method}: the fake Slack does not implement this method"
-                ));
-                Reply::err("unknown_method")
+                // `request::read` refuses every name outside `request::METHODS` first.
+                Reply::unknown_method(method)
             }
         }
     }
@@ -962,11 +987,7 @@ impl State {
     }
 
     fn respond(&mut self, id: &str, p: &Value) -> Reply {
-        let not_found = |code: &str| Reply {
-            status: 404,
-            body: json!({"ok": false, "error": code}),
-            retry_after: None,
-        };
+        let not_found = |code: &str| Reply::with_status(404, json!({"ok": false, "error": code}));
         let Some(hook) = self.hooks.get_mut(id) else {
             self.violate(format!("respond: unknown response_url {id}"));
             return not_found("no_active_hooks");

@@ -81,6 +81,49 @@ fn modal(title: &str) -> Value {
     })
 }
 
+/// What the fake answered over HTTP.
+pub(super) struct Answer {
+    pub status: u16,
+    /// The `Allow` header.
+    pub allow: Option<String>,
+    /// The body as JSON (`Null` when it is not JSON).
+    pub body: Value,
+}
+
+/// Any request straight over HTTP/1.1: verb, path (with its query), headers, body.
+pub(super) async fn send(
+    fake: &FakeSlack,
+    verb: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Answer {
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build_http::<Full<Bytes>>();
+    let mut req = hyper::Request::builder()
+        .method(verb)
+        .uri(format!("{}{path}", fake.base_url()));
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let res = client
+        .request(req.body(Full::new(Bytes::from(body.to_owned()))).unwrap())
+        .await
+        .expect("request");
+    let status = res.status().as_u16();
+    let allow = res
+        .headers()
+        .get("allow")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let bytes = res.into_body().collect().await.expect("body").to_bytes();
+    Answer {
+        status,
+        allow,
+        body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    }
+}
+
 /// A request straight over HTTP/1.1, for what slack-morphism never sends (form bodies, bad tokens).
 async fn raw(
     fake: &FakeSlack,
@@ -89,31 +132,34 @@ async fn raw(
     auth: Option<&str>,
     form: Option<&str>,
 ) -> (u16, Value) {
-    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-        .build_http::<Full<Bytes>>();
-    let mut req = hyper::Request::builder()
-        .method(verb)
-        .uri(format!("{}{path}", fake.base_url()));
-    if let Some(t) = auth {
-        req = req.header("authorization", format!("Bearer {t}"));
+    let bearer = auth.map(|t| format!("Bearer {t}"));
+    let mut headers = Vec::new();
+    if let Some(b) = &bearer {
+        headers.push(("authorization", b.as_str()));
     }
     if form.is_some() {
-        req = req.header("content-type", "application/x-www-form-urlencoded");
+        headers.push(("content-type", "application/x-www-form-urlencoded"));
     }
-    let body = Full::new(Bytes::from(form.unwrap_or("").to_owned()));
-    let res = client
-        .request(req.body(body).unwrap())
-        .await
-        .expect("request");
-    let status = res.status().as_u16();
-    let bytes = res.into_body().collect().await.expect("body").to_bytes();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
+    let a = send(fake, verb, path, &headers, form.unwrap_or("")).await;
+    (a.status, a.body)
 }
 
-fn form_escape(s: &str) -> String {
+/// A JSON POST with the bot token, straight into the fake's state (no network).
+fn post_json(fake: &FakeSlack, path: &str, body: &Value) -> state::Reply {
+    let body = body.to_string();
+    let auth = format!("Bearer {FAKE_BOT_TOKEN}");
+    let req = request::read(&request::HttpRequest {
+        verb: "POST",
+        path,
+        query: None,
+        content_type: Some("application/json; charset=utf-8"),
+        authorization: Some(&auth),
+        body: body.as_bytes(),
+    });
+    fake.shared.with_state(|st| st.handle(req))
+}
+
+pub(super) fn form_escape(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
@@ -537,7 +583,7 @@ async fn raw_http_forms_tokens_and_triggers() -> anyhow::Result<()> {
     assert_eq!(m.text, "orders failed");
     assert_eq!(m.blocks, Some(alert_blocks()));
 
-    // GET with a query string; a trailing slash on the API URL still works.
+    // GET with a query string.
     let (_, body) = raw(
         &fake,
         "GET",
@@ -547,7 +593,7 @@ async fn raw_http_forms_tokens_and_triggers() -> anyhow::Result<()> {
     )
     .await;
     assert_eq!(body["user"]["profile"]["email"], json!("ada@example.com"));
-    let (_, body) = raw(&fake, "GET", "/api//auth.test", Some(FAKE_BOT_TOKEN), None).await;
+    let (_, body) = raw(&fake, "GET", "/api/auth.test", Some(FAKE_BOT_TOKEN), None).await;
     assert_eq!(body["user_id"], json!(FAKE_BOT_USER_ID));
 
     // Tokens.
@@ -605,7 +651,7 @@ async fn raw_http_forms_tokens_and_triggers() -> anyhow::Result<()> {
     );
     drop(ws);
 
-    // Methods the fake does not know are violations.
+    // Methods the fake does not serve are Slack's unknown_method, and violations.
     let (_, body) = raw(
         &fake,
         "POST",
@@ -634,17 +680,25 @@ async fn raw_http_forms_tokens_and_triggers() -> anyhow::Result<()> {
     .await;
     assert_eq!(body["error"], json!("expired_trigger_id"));
 
-    // Every call was recorded with its verb and params.
+    // Every call was recorded with its verb, path, content type, params and token.
     let calls = fake.calls();
-    assert!(
-        calls.iter().any(|c| c.method == "users.info"
-            && c.verb == "GET"
-            && c.params["user"] == json!("U1"))
-    );
-    assert!(
-        calls
-            .iter()
-            .any(|c| c.method == "chat.postMessage" && c.token.as_deref() == Some(FAKE_BOT_TOKEN))
+    assert!(calls.iter().any(|c| c.method == "users.info"
+        && c.verb == "GET"
+        && c.path == "/api/users.info"
+        && c.content_type.is_none()
+        && c.params["user"] == json!("U1")));
+    assert!(calls.iter().any(|c| c.method == "chat.postMessage"
+        && c.content_type.as_deref() == Some("application/x-www-form-urlencoded")
+        && c.token.as_deref() == Some(FAKE_BOT_TOKEN)));
+    let refused: Vec<&str> = calls
+        .iter()
+        .filter(|c| !c.malformed.is_empty())
+        .map(|c| c.method.as_str())
+        .collect();
+    assert_eq!(
+        refused,
+        ["files.upload"],
+        "only the unknown method was malformed"
     );
     fake.assert_no_violations();
     Ok(())
@@ -866,15 +920,11 @@ async fn envelopes_wait_for_a_socket_and_payloads_come_alive() -> anyhow::Result
     let fake = FakeSlack::start().await?;
     fake.add_user("U1", "ada", "ada@example.com");
     fake.add_channel("C9", "ops", true, true);
-    fake.shared.with_state(|st| {
-        let p = json!({"channel": "C9", "text": "alert", "blocks": alert_blocks()});
-        st.handle(
-            "POST",
-            "/api/chat.postMessage",
-            Some(FAKE_BOT_TOKEN.into()),
-            p,
-        )
-    });
+    post_json(
+        &fake,
+        "/api/chat.postMessage",
+        &json!({"channel": "C9", "text": "alert", "blocks": alert_blocks()}),
+    );
     let ts = fake.messages("C9")[0].ts.clone();
 
     // No socket yet: the envelope waits.
@@ -1052,19 +1102,15 @@ async fn message_events_update_the_history() -> anyhow::Result<()> {
 }
 
 async fn raw_json(fake: &FakeSlack, path: &str, body: Value) -> (u16, Value) {
-    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-        .build_http::<Full<Bytes>>();
-    let req = hyper::Request::post(format!("{}{path}", fake.base_url()))
-        .header("content-type", "application/json")
-        .body(Full::new(Bytes::from(body.to_string())))
-        .unwrap();
-    let res = client.request(req).await.expect("request");
-    let status = res.status().as_u16();
-    let bytes = res.into_body().collect().await.expect("body").to_bytes();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    let a = send(
+        fake,
+        "POST",
+        path,
+        &[("content-type", "application/json")],
+        &body.to_string(),
     )
+    .await;
+    (a.status, a.body)
 }
 
 // ---------- payload builders ----------
@@ -1297,14 +1343,11 @@ async fn builders_match_the_shapes_of_slack_samples() -> anyhow::Result<()> {
     // app_home_opened carries the published Home tab.
     let home = json!({"type": "home", "title": {"type": "plain_text", "text": "Steward"}, "blocks": [
         {"type": "section", "text": {"type": "mrkdwn", "text": "*2 open issues*"}}]});
-    fake.shared.with_state(|st| {
-        st.handle(
-            "POST",
-            "/api/views.publish",
-            Some(FAKE_BOT_TOKEN.into()),
-            json!({"user_id": "W111", "view": home}),
-        )
-    });
+    post_json(
+        &fake,
+        "/api/views.publish",
+        &json!({"user_id": "W111", "view": home}),
+    );
     let opened = live(EnvelopeKind::EventsApi, app_home_opened("W111")).await;
     check(
         "events_api_app_home_opened_home_tab.json",
@@ -1361,14 +1404,11 @@ async fn builders_match_the_shapes_of_slack_samples() -> anyhow::Result<()> {
         "close": {"type": "plain_text", "text": "Cancel"},
         "blocks": [{"type": "input", "block_id": "hspI", "label": {"type": "plain_text", "text": "Label"}, "optional": false,
             "element": {"type": "plain_text_input", "action_id": "steward.maBWU"}}]});
-    let reply = fake.shared.with_state(|st| {
-        st.handle(
-            "POST",
-            "/api/views.open",
-            Some(FAKE_BOT_TOKEN.into()),
-            json!({"trigger_id": trigger, "view": modal}),
-        )
-    });
+    let reply = post_json(
+        &fake,
+        "/api/views.open",
+        &json!({"trigger_id": trigger, "view": modal}),
+    );
     let view_id = reply.body["view"]["id"]
         .as_str()
         .expect("opened")
