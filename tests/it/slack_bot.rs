@@ -788,6 +788,7 @@ async fn alerts_waiting_in_the_store_are_sent_when_the_bot_starts() {
             run_results: read("run_results.json"),
             sources: read("sources.json"),
             env: None,
+            allow_empty: false,
         })
         .unwrap();
     })
@@ -1026,6 +1027,7 @@ async fn steward_serve_with_slack_tokens_turns_a_push_into_alerts() {
         run_results: read("run_results.json"),
         sources: read("sources.json"),
         env: None,
+        allow_empty: false,
     };
     steward::push::push(&base, Some("serve-token"), artifacts)
         .await

@@ -311,6 +311,7 @@ impl TestBot {
                 run_results: read("run_results.json"),
                 sources: read("sources.json"),
                 env: None,
+                allow_empty: false,
             })
         })
         .await
