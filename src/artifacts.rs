@@ -4,7 +4,7 @@ use crate::error::InputError;
 use crate::lineage::{Lineage, NodeKind};
 use crate::observation::{Observation, Origin, Outcome, Severity, parse_time};
 use crate::schema_version::{
-    self, CheckedVersion, Expected, RunResultsSchema, SourcesSchema,
+    self, CheckedVersion, Expected, ObjectOnly, RunResultsSchema, SourcesSchema,
 };
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -18,7 +18,7 @@ pub const MAX_SOURCES_VERSION: u32 = 3;
 #[serde(bound(deserialize = "'de: 'a, K: Expected"))]
 struct RawResults<'a, K> {
     #[serde(borrow, default)]
-    metadata: RawMeta<'a, K>,
+    metadata: ObjectOnly<RawMeta<'a, K>>,
     #[serde(borrow)]
     results: Vec<RawResult<'a>>,
     #[serde(borrow, default)]
@@ -110,11 +110,12 @@ pub fn parse_run_results(
     let raw: RawResults<RunResultsSchema> = parse(origin, bytes)?;
     let invocation = raw
         .metadata
+        .0
         .invocation_id
         .as_deref()
         .map(str::to_owned)
         .unwrap_or_else(|| content_hash(bytes));
-    let generated_at = raw.metadata.generated_at.as_deref().and_then(parse_time);
+    let generated_at = raw.metadata.0.generated_at.as_deref().and_then(parse_time);
     let mut ignored = 0;
     let mut observations = Vec::with_capacity(raw.results.len());
     for r in &raw.results {
@@ -186,11 +187,12 @@ pub fn parse_sources(
     let raw: RawResults<SourcesSchema> = parse(origin, bytes)?;
     let invocation = raw
         .metadata
+        .0
         .invocation_id
         .as_deref()
         .map(str::to_owned)
         .unwrap_or_else(|| content_hash(bytes));
-    let generated_at = raw.metadata.generated_at.as_deref().and_then(parse_time);
+    let generated_at = raw.metadata.0.generated_at.as_deref().and_then(parse_time);
     let mut ignored = 0;
     let mut observations = Vec::with_capacity(raw.results.len());
     for r in &raw.results {

@@ -22,6 +22,7 @@ pub enum ArtifactKind {
 }
 
 impl ArtifactKind {
+    /// `a dbt manifest`.
     pub fn describe(self) -> &'static str {
         match self {
             ArtifactKind::Manifest => "a dbt manifest",
@@ -30,6 +31,14 @@ impl ArtifactKind {
             ArtifactKind::Catalog => "a dbt catalog",
             ArtifactKind::Other => "an unknown dbt artifact",
         }
+    }
+
+    /// `dbt manifest`.
+    pub fn name(self) -> &'static str {
+        let d = self.describe();
+        d.strip_prefix("a ")
+            .or_else(|| d.strip_prefix("an "))
+            .unwrap_or(d)
     }
 }
 
@@ -87,7 +96,7 @@ pub fn check_url(url: &str, expected: ArtifactKind, max: u32) -> Result<u32, Str
             let digits = digits.strip_suffix(".json").unwrap_or(digits);
             Err(format!(
                 "{} schema {} is not supported (supported: v1–v{max}); upgrade Steward",
-                expected.describe(),
+                expected.name(),
                 quoted(&format!("v{digits}"))
             ))
         }
@@ -140,6 +149,27 @@ impl<'de, K: Expected> Deserialize<'de> for CheckedVersion<K> {
         }
         d.deserialize_str(V::<K>(PhantomData))
             .map(|v| CheckedVersion(v, PhantomData))
+    }
+}
+
+/// A struct read only from a JSON object. serde also reads a struct from an array of its fields,
+/// which would let `"metadata": []` pass as empty metadata; `metadata` is read through this.
+#[derive(Debug, Default)]
+pub struct ObjectOnly<T>(pub T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for ObjectOnly<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
+            type Value = T;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+                T::deserialize(de::value::MapAccessDeserializer::new(map))
+            }
+        }
+        d.deserialize_map(V(PhantomData)).map(ObjectOnly)
     }
 }
 

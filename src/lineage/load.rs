@@ -5,7 +5,7 @@ use super::manifest::{
 };
 use super::{ExposureInfo, Group, Lineage, LineageSnapshot, Node, NodeKind, StewardMeta};
 use crate::error::InputError;
-use crate::schema_version;
+use crate::schema_version::{self, ObjectOnly};
 use rustc_hash::FxHashMap;
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, IgnoredAny, Visitor};
@@ -82,8 +82,8 @@ fn parse_and_build(
             return Err(InputError::new(
                 origin,
                 format!(
-                    "`nodes` {why}: this manifest would empty the lineage graph, so it is refused \
-                     (pass --allow-empty, or allow_empty over HTTP, if that is intended)"
+                    "`nodes` {why}, so this manifest would empty the lineage graph; refused \
+                     (pass --allow-empty, or allow_empty over HTTP, to accept it)"
                 ),
             )
             .at("at `nodes`"));
@@ -241,7 +241,10 @@ impl<'de: 'a, 'a> Visitor<'de> for TopLevel<'a> {
             }
             match key.as_deref() {
                 Some("metadata") => {
-                    out.metadata = map.next_value::<Option<RawMetadata>>()?.unwrap_or_default()
+                    out.metadata = map
+                        .next_value::<Option<ObjectOnly<RawMetadata>>>()?
+                        .map(|m| m.0)
+                        .unwrap_or_default()
                 }
                 Some("groups") => out.groups = map.next_value::<MapValues<RawGroup>>()?.0,
                 Some("parent_map") => out.parent_map = map.next_value::<MapEntries<_, _>>()?.0,

@@ -7,6 +7,7 @@ mod demo_project;
 mod deploy_files;
 mod digest;
 mod engine;
+mod fault_corpus;
 mod http_api;
 mod incident_story;
 mod incidents_cli;

@@ -123,16 +123,20 @@ pub fn demo_artifact(run: &str, file: &str) -> PathBuf {
         .join(file)
 }
 
-/// Runs the built `steward` binary with `args` against `db`.
-pub fn steward(db: &Path, args: &[&str]) -> Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_steward"))
-        .arg("--db")
+/// The built `steward` binary with `args` against `db`, ready to spawn (e.g. with piped stdio).
+pub fn steward_command(db: &Path, args: &[&str]) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_steward"));
+    cmd.arg("--db")
         .arg(db)
         .args(args)
         .env_remove("STEWARD_CONFIG")
-        .env_remove("STEWARD_TOKEN")
-        .output()
-        .expect("run steward")
+        .env_remove("STEWARD_TOKEN");
+    cmd
+}
+
+/// Runs the built `steward` binary with `args` against `db`.
+pub fn steward(db: &Path, args: &[&str]) -> Output {
+    steward_command(db, args).output().expect("run steward")
 }
 
 /// Runs `steward` and returns its stdout, failing the test with its stderr on a non-zero exit.
