@@ -100,8 +100,11 @@ fn alert_observation(
     let severity = match a.severity.as_deref() {
         None => Severity::Error,
         Some(s) => Severity::parse(s).ok_or_else(|| {
-            InputError::new(origin, format!("severity {} is not `error` or `warn`", quoted(s)))
-                .at(at("severity"))
+            InputError::new(
+                origin,
+                format!("severity {} is not `error` or `warn`", quoted(s)),
+            )
+            .at(at("severity"))
         })?,
     };
     let outcome = match a.status.to_ascii_lowercase().as_str() {
@@ -128,7 +131,7 @@ fn alert_observation(
                 origin,
                 format!("occurred_at {} is not an RFC 3339 time", quoted(t)),
             )
-                .at(at("occurred_at"))
+            .at(at("occurred_at"))
         })?,
     };
     let resolved = lineage.resolve(&a.asset);

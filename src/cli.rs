@@ -677,11 +677,15 @@ fn run(cli: Cli) -> Result<()> {
             } else {
                 outln!(
                     "{} [{}] {}: {}",
-                    incident.id, incident.status, incident.severity, incident.title
+                    incident.id,
+                    incident.status,
+                    incident.severity,
+                    incident.title
                 );
                 outln!(
                     "  declared {} by {}",
-                    incident.declared, incident.declared_by
+                    incident.declared,
+                    incident.declared_by
                 );
                 outln!(
                     "  issues: {}",
@@ -697,7 +701,8 @@ fn run(cli: Cli) -> Result<()> {
                 }
                 outln!(
                     "  impact: products {:?}, exposures {:?}",
-                    incident.impact.data_products, incident.impact.exposures
+                    incident.impact.data_products,
+                    incident.impact.exposures
                 );
                 Ok(())
             }
@@ -900,7 +905,9 @@ fn lineage_for(ctx: &Context_, manifest: &Option<PathBuf>) -> Result<std::sync::
     match manifest {
         Some(path) => {
             let input = read_input(path)?;
-            Ok(std::sync::Arc::new(input.load_manifest()?))
+            // Reading a manifest replaces nothing: one without nodes is shown as it is.
+            let options = crate::lineage::LoadOptions { allow_empty: true };
+            Ok(std::sync::Arc::new(input.load_manifest_with(options)?))
         }
         None => Ok(ctx.app()?.lineage.current()),
     }
@@ -930,7 +937,8 @@ fn lineage(ctx: &Context_, cmd: LineageCommand) -> Result<()> {
             } else {
                 outln!(
                     "manifest schema v{}: {} edges",
-                    stats.schema_version, stats.edges
+                    stats.schema_version,
+                    stats.edges
                 );
                 for (k, v) in &stats.nodes {
                     outln!("  {k:15} {v}");

@@ -179,6 +179,11 @@ impl fmt::Display for InputError {
 
 impl std::error::Error for InputError {}
 
+/// Finds an [`InputError`] anywhere in an `anyhow` chain.
+pub fn as_input_error(err: &anyhow::Error) -> Option<&InputError> {
+    err.chain().find_map(|e| e.downcast_ref::<InputError>())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -192,8 +197,14 @@ mod tests {
         assert!(line.len() < 400, "{} bytes", line.len());
         let expected_value = format!("\"{}…\"", "x".repeat(MAX_QUOTED_CHARS));
         assert!(line.contains(&expected_value), "{line}");
-        assert!(line.contains(" is not `fail`"), "the text after the value stays: {line}");
-        assert!(line.contains(&format!("`{}…`", "x".repeat(MAX_QUOTED_CHARS))), "{line}");
+        assert!(
+            line.contains(" is not `fail`"),
+            "the text after the value stays: {line}"
+        );
+        assert!(
+            line.contains(&format!("`{}…`", "x".repeat(MAX_QUOTED_CHARS))),
+            "{line}"
+        );
     }
 
     #[test]
@@ -210,11 +221,9 @@ mod tests {
         assert_eq!(cap("a\nb\r\tc"), "a b  c");
         assert_eq!(cap(&"y".repeat(1000)).chars().count(), MAX_PART_CHARS + 1);
         assert_eq!(quoted("fa\nil"), "\"fa\\nil\"");
-        assert_eq!(quoted(&"é".repeat(100)).chars().count(), MAX_QUOTED_CHARS + 3);
+        assert_eq!(
+            quoted(&"é".repeat(100)).chars().count(),
+            MAX_QUOTED_CHARS + 3
+        );
     }
-}
-
-/// Finds an [`InputError`] anywhere in an `anyhow` chain.
-pub fn as_input_error(err: &anyhow::Error) -> Option<&InputError> {
-    err.chain().find_map(|e| e.downcast_ref::<InputError>())
 }

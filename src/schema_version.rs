@@ -195,22 +195,39 @@ mod tests {
             parse_schema_url("https://schemas.getdbt.com/dbt/run-results/v4294967296.json"),
             Some((ArtifactKind::RunResults, Version::Overflow))
         );
-        assert_eq!(parse_schema_url("https://schemas.getdbt.com/dbt/manifest/v.json"), None);
-        assert_eq!(parse_schema_url("https://schemas.getdbt.com/dbt/manifest/v-1.json"), None);
+        assert_eq!(
+            parse_schema_url("https://schemas.getdbt.com/dbt/manifest/v.json"),
+            None
+        );
+        assert_eq!(
+            parse_schema_url("https://schemas.getdbt.com/dbt/manifest/v-1.json"),
+            None
+        );
         assert_eq!(parse_schema_url("manifest"), None);
     }
 
     #[test]
     fn refuses_wrong_kind_unsupported_and_overflowing_versions() {
         let check = |url: &str| check_url(url, ArtifactKind::Manifest, 12);
-        assert_eq!(check("https://schemas.getdbt.com/dbt/manifest/v12.json"), Ok(12));
+        assert_eq!(
+            check("https://schemas.getdbt.com/dbt/manifest/v12.json"),
+            Ok(12)
+        );
         let e = check("https://schemas.getdbt.com/dbt/run-results/v6.json").unwrap_err();
-        assert!(e.starts_with("this is a dbt run_results file, not a dbt manifest"), "{e}");
+        assert!(
+            e.starts_with("this is a dbt run_results file, not a dbt manifest"),
+            "{e}"
+        );
         let e = check("https://schemas.getdbt.com/dbt/manifest/v13.json").unwrap_err();
-        assert!(e.contains("\"v13\" is not supported (supported: v1–v12)"), "{e}");
+        assert!(
+            e.contains("\"v13\" is not supported (supported: v1–v12)"),
+            "{e}"
+        );
         for v in ["0", "4294967296", &"9".repeat(200_000)] {
-            let e = check(&format!("https://schemas.getdbt.com/dbt/manifest/v{v}.json"))
-                .unwrap_err();
+            let e = check(&format!(
+                "https://schemas.getdbt.com/dbt/manifest/v{v}.json"
+            ))
+            .unwrap_err();
             assert!(e.contains("is not supported"), "{e}");
             assert!(e.len() < 200, "{} bytes", e.len());
         }

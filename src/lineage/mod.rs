@@ -17,7 +17,8 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 pub use load::{
-    LoadOptions, SUPPORTED_MANIFEST_VERSIONS, load_manifest, load_manifest_with, load_mapped_manifest,
+    LoadOptions, SUPPORTED_MANIFEST_VERSIONS, load_manifest, load_manifest_with,
+    load_mapped_manifest,
 };
 
 /// What a node is, by dbt `resource_type`.

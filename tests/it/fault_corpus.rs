@@ -96,29 +96,80 @@ fn seeds() -> Vec<Seed> {
         "occurred_at": "2026-01-01T00:00:00Z", "id": "a-1"
     });
     let mut out = vec![
-        seed("demo", Kind::Manifest, demo("manifest.json"), Order::MetadataFirst),
-        seed("demo", Kind::RunResults, demo("run_results.json"), Order::MetadataFirst),
-        seed("demo", Kind::Sources, demo("sources.json"), Order::MetadataFirst),
+        seed(
+            "demo",
+            Kind::Manifest,
+            demo("manifest.json"),
+            Order::MetadataFirst,
+        ),
+        seed(
+            "demo",
+            Kind::RunResults,
+            demo("run_results.json"),
+            Order::MetadataFirst,
+        ),
+        seed(
+            "demo",
+            Kind::Sources,
+            demo("sources.json"),
+            Order::MetadataFirst,
+        ),
         seed("one", Kind::Alert, alert.clone(), Order::Sorted),
-        seed("list", Kind::Alert, json!([alert.clone(), alert]), Order::Sorted),
+        seed(
+            "list",
+            Kind::Alert,
+            json!([alert.clone(), alert]),
+            Order::Sorted,
+        ),
     ];
     match fixtures("fault corpus (real dbt and OpenLineage seeds)") {
         Some(fx) => {
             let dbt = fx.join("dbt");
             for (label, kind, path) in [
-                ("ol-build-v3", Kind::Manifest, dbt.join("openlineage/build/manifest.json")),
-                ("ol-singular-v11", Kind::Manifest, dbt.join("openlineage/singular_test/manifest.json")),
-                ("core-v4", Kind::RunResults, dbt.join("dbt-core/run_results_v4.json")),
-                ("ol-test-v2", Kind::RunResults, dbt.join("openlineage/test/run_results.json")),
+                (
+                    "ol-build-v3",
+                    Kind::Manifest,
+                    dbt.join("openlineage/build/manifest.json"),
+                ),
+                (
+                    "ol-singular-v11",
+                    Kind::Manifest,
+                    dbt.join("openlineage/singular_test/manifest.json"),
+                ),
+                (
+                    "core-v4",
+                    Kind::RunResults,
+                    dbt.join("dbt-core/run_results_v4.json"),
+                ),
+                (
+                    "ol-test-v2",
+                    Kind::RunResults,
+                    dbt.join("openlineage/test/run_results.json"),
+                ),
             ] {
                 out.push(seed(label, kind, read_json(&path), Order::MetadataFirst));
             }
             let ol = fx.join("openlineage");
             let events = read_json(&ol.join("openlineage_dbt/fail__result.json"));
-            out.push(seed("dbt-fail-event", Kind::OpenLineage, events[0].clone(), Order::Sorted));
-            out.push(seed("dbt-fail-list", Kind::OpenLineage, events, Order::Sorted));
+            out.push(seed(
+                "dbt-fail-event",
+                Kind::OpenLineage,
+                events[0].clone(),
+                Order::Sorted,
+            ));
+            out.push(seed(
+                "dbt-fail-list",
+                Kind::OpenLineage,
+                events,
+                Order::Sorted,
+            ));
             let airflow = read_json(&ol.join("airflow_integration_requests/failing/bash.json"));
-            out.push(seed("airflow-bash", Kind::OpenLineage, airflow, Order::Sorted));
+            out.push(seed(
+                "airflow-bash",
+                Kind::OpenLineage,
+                airflow,
+                Order::Sorted,
+            ));
         }
         None => {
             // Without the fixtures, one event in the shape Airflow's provider sends.
@@ -129,8 +180,18 @@ fn seeds() -> Vec<Seed> {
                 "outputs": [{"namespace": "duckdb://x", "name": "demo.analytics.fct_revenue"}],
                 "producer": "x"
             });
-            out.push(seed("event", Kind::OpenLineage, event.clone(), Order::Sorted));
-            out.push(seed("list", Kind::OpenLineage, json!([event]), Order::Sorted));
+            out.push(seed(
+                "event",
+                Kind::OpenLineage,
+                event.clone(),
+                Order::Sorted,
+            ));
+            out.push(seed(
+                "list",
+                Kind::OpenLineage,
+                json!([event]),
+                Order::Sorted,
+            ));
         }
     }
     out
@@ -138,23 +199,28 @@ fn seeds() -> Vec<Seed> {
 
 /// A path like `nodes.#0.unique_id`: `#n` is the n-th entry of an object or array.
 fn get_mut<'v>(v: &'v mut Value, path: &str) -> Option<&'v mut Value> {
-    path.split('.').try_fold(v, |v, seg| match seg.strip_prefix('#') {
-        Some(n) => {
-            let n: usize = n.parse().ok()?;
-            match v {
-                Value::Array(a) => a.get_mut(n),
-                Value::Object(o) => o.values_mut().nth(n),
-                _ => None,
+    path.split('.')
+        .try_fold(v, |v, seg| match seg.strip_prefix('#') {
+            Some(n) => {
+                let n: usize = n.parse().ok()?;
+                match v {
+                    Value::Array(a) => a.get_mut(n),
+                    Value::Object(o) => o.values_mut().nth(n),
+                    _ => None,
+                }
             }
-        }
-        None => v.as_object_mut()?.get_mut(seg),
-    })
+            None => v.as_object_mut()?.get_mut(seg),
+        })
 }
 
 /// Sets `path` (its parent must exist; an object gains the key) to `new`.
 fn set(v: &mut Value, path: &str, new: Value) -> bool {
     let (parent, last) = path.rsplit_once('.').unwrap_or(("", path));
-    let parent = if parent.is_empty() { Some(v) } else { get_mut(v, parent) };
+    let parent = if parent.is_empty() {
+        Some(v)
+    } else {
+        get_mut(v, parent)
+    };
     match (parent, last.strip_prefix('#')) {
         (Some(p), Some(_)) => match get_mut(p, last) {
             Some(slot) => {
@@ -174,7 +240,11 @@ fn set(v: &mut Value, path: &str, new: Value) -> bool {
 /// Deletes the key at `path`; false when it is not there.
 fn delete(v: &mut Value, path: &str) -> bool {
     let (parent, last) = path.rsplit_once('.').unwrap_or(("", path));
-    let parent = if parent.is_empty() { Some(v) } else { get_mut(v, parent) };
+    let parent = if parent.is_empty() {
+        Some(v)
+    } else {
+        get_mut(v, parent)
+    };
     match parent {
         Some(Value::Object(o)) => o.remove(last).is_some(),
         _ => false,
@@ -189,7 +259,7 @@ fn write(v: &Value, order: Order) -> Vec<u8> {
     let mut keys: Vec<&String> = obj.keys().filter(|k| *k != "metadata").collect();
     match order {
         Order::Sorted => return serde_json::to_vec(v).unwrap(),
-        Order::MetadataFirst => keys.insert(0, &obj.keys().find(|k| *k == "metadata").unwrap()),
+        Order::MetadataFirst => keys.insert(0, obj.keys().find(|k| *k == "metadata").unwrap()),
         Order::MetadataLast => keys.push(obj.keys().find(|k| *k == "metadata").unwrap()),
     }
     let parts: Vec<String> = keys
@@ -205,7 +275,10 @@ fn wrong_types(kind: Kind) -> Vec<(&'static str, Vec<Value>)> {
         Kind::Manifest => vec![
             ("nodes", vec![json!(5), json!("x"), json!([1]), json!(true)]),
             ("metadata", vec![json!(5), json!("x"), json!([1])]),
-            ("metadata.dbt_schema_version", vec![json!(12), json!([]), json!({})]),
+            (
+                "metadata.dbt_schema_version",
+                vec![json!(12), json!([]), json!({})],
+            ),
             ("metadata.dbt_version", vec![json!(5)]),
             ("nodes.#0", vec![json!("x"), json!(5), json!([])]),
             ("nodes.#0.unique_id", vec![json!(5), json!(null), json!([])]),
@@ -225,16 +298,25 @@ fn wrong_types(kind: Kind) -> Vec<(&'static str, Vec<Value>)> {
             ("groups", vec![json!(5)]),
         ],
         Kind::RunResults | Kind::Sources => vec![
-            ("results", vec![json!(5), json!("x"), json!({}), json!(null)]),
+            (
+                "results",
+                vec![json!(5), json!("x"), json!({}), json!(null)],
+            ),
             ("results.#0", vec![json!(5), json!("x"), json!([])]),
-            ("results.#0.unique_id", vec![json!(5), json!(null), json!([])]),
+            (
+                "results.#0.unique_id",
+                vec![json!(5), json!(null), json!([])],
+            ),
             ("results.#0.status", vec![json!(5), json!(null), json!({})]),
             ("results.#0.message", vec![json!(5), json!([])]),
             ("results.#0.timing", vec![json!("x"), json!(5)]),
             ("results.#0.timing.#0", vec![json!("x")]),
             ("results.#0.timing.#0.completed_at", vec![json!(5)]),
             ("results.#1.unique_id", vec![json!(5)]),
-            ("metadata", vec![json!(5), json!("x"), json!([]), json!(null)]),
+            (
+                "metadata",
+                vec![json!(5), json!("x"), json!([]), json!(null)],
+            ),
             ("metadata.dbt_schema_version", vec![json!(6), json!([])]),
             ("metadata.invocation_id", vec![json!(5)]),
             ("metadata.generated_at", vec![json!(5)]),
@@ -244,8 +326,14 @@ fn wrong_types(kind: Kind) -> Vec<(&'static str, Vec<Value>)> {
             ("results.#0.max_loaded_at_time_ago_in_s", vec![json!("x")]),
         ],
         Kind::Alert => vec![
-            ("status", vec![json!(5), json!(null), json!("maybe"), json!("")]),
-            ("asset", vec![json!(5), json!(null), json!(""), json!("   ")]),
+            (
+                "status",
+                vec![json!(5), json!(null), json!("maybe"), json!("")],
+            ),
+            (
+                "asset",
+                vec![json!(5), json!(null), json!(""), json!("   ")],
+            ),
             ("check", vec![json!(5), json!("")]),
             ("severity", vec![json!("critical"), json!(5)]),
             ("occurred_at", vec![json!("yesterday"), json!(5)]),
@@ -334,7 +422,10 @@ pub fn corpus() -> Vec<Case> {
         };
         let original = write(&seed.value, seed.order);
         for k in 0..9 {
-            push(&format!("truncated-{k}of9"), original[..original.len() * k / 9].to_vec());
+            push(
+                &format!("truncated-{k}of9"),
+                original[..original.len() * k / 9].to_vec(),
+            );
         }
         for (path, values) in wrong_types(seed.kind) {
             for (i, value) in values.into_iter().enumerate() {
@@ -359,7 +450,10 @@ pub fn corpus() -> Vec<Case> {
         }
         if seed.kind == Kind::Manifest {
             for (what, nodes) in [("null", json!(null)), ("empty", json!({}))] {
-                push(&format!("nodes-{what}"), mutated(&|v| set(v, "nodes", nodes.clone())).unwrap());
+                push(
+                    &format!("nodes-{what}"),
+                    mutated(&|v| set(v, "nodes", nodes.clone())).unwrap(),
+                );
             }
         }
         // Invalid UTF-8 inside a string the parser reads, and as a stray byte before the JSON.
@@ -370,18 +464,31 @@ pub fn corpus() -> Vec<Case> {
             Kind::OpenLineage => "job.name",
         };
         if let Some(b) = mutated(&|v| set(v, &format!("{base}{utf8_path}"), json!("@@BAD@@"))) {
-            push("invalid-utf8-in-string", replace(&b, b"@@BAD@@", b"ab\xffcd"));
+            push(
+                "invalid-utf8-in-string",
+                replace(&b, b"@@BAD@@", b"ab\xffcd"),
+            );
         }
-        push("invalid-utf8-before", [b"\xff".as_slice(), &original].concat());
+        push(
+            "invalid-utf8-before",
+            [b"\xff".as_slice(), &original].concat(),
+        );
         // Deep nesting: never closed, or closed where a value of another shape is read. (Deep
         // but closed nesting inside a part Steward skips is valid JSON, and loads.)
         for (path, closed) in deep_paths(seed.kind) {
             let path = format!("{base}{path}");
             if let Some(b) = mutated(&|v| set(v, &path, json!("@@DEEP@@"))) {
-                let close = if *closed { "]".repeat(100_000) } else { String::new() };
+                let close = if *closed {
+                    "]".repeat(100_000)
+                } else {
+                    String::new()
+                };
                 let deep = format!("{}{close}", "[".repeat(100_000));
                 let what = if *closed { "deep" } else { "deep-unclosed" };
-                push(&format!("{what}-{path}"), replace(&b, b"\"@@DEEP@@\"", deep.as_bytes()));
+                push(
+                    &format!("{what}-{path}"),
+                    replace(&b, b"\"@@DEEP@@\"", deep.as_bytes()),
+                );
             }
         }
     }
@@ -397,7 +504,12 @@ pub fn corpus() -> Vec<Case> {
     ] {
         for order in [Order::MetadataFirst, Order::MetadataLast, Order::Sorted] {
             cases.push(Case {
-                name: format!("fault/{}/is-a-{}/{}", as_kind.label(), file.label(), order as u8),
+                name: format!(
+                    "fault/{}/is-a-{}/{}",
+                    as_kind.label(),
+                    file.label(),
+                    order as u8
+                ),
                 kind: as_kind,
                 bytes: write(&find(file).value, order),
             });
@@ -410,7 +522,11 @@ pub fn corpus() -> Vec<Case> {
 /// Where to nest 100,000 arrays, and whether they are closed.
 fn deep_paths(kind: Kind) -> &'static [(&'static str, bool)] {
     match kind {
-        Kind::Manifest => &[("macros", false), ("nodes.#0.fqn", true), ("nodes.#0.meta", false)],
+        Kind::Manifest => &[
+            ("macros", false),
+            ("nodes.#0.fqn", true),
+            ("nodes.#0.meta", false),
+        ],
         Kind::RunResults | Kind::Sources => &[
             ("elapsed_time", false),
             ("results.#0.timing", true),
@@ -449,24 +565,45 @@ fn huge_cases(seeds: &[Seed]) -> Vec<Case> {
     let mut out = Vec::new();
     for (i, (kind, path)) in plan.into_iter().enumerate() {
         let huge = if i % 2 == 0 { &huge } else { &large };
-        let seed = seeds.iter().find(|s| s.kind == kind && !s.value.is_array()).unwrap();
+        let seed = seeds
+            .iter()
+            .find(|s| s.kind == kind && !s.value.is_array())
+            .unwrap();
         let mut v = seed.value.clone();
         assert!(set(&mut v, path, json!("@@HUGE@@")), "{path}");
         let bytes = replace(&write(&v, seed.order), b"\"@@HUGE@@\"", huge.as_bytes());
-        out.push(Case { name: format!("fault/{}/huge-{path}", kind.label()), kind, bytes });
+        out.push(Case {
+            name: format!("fault/{}/huge-{path}", kind.label()),
+            kind,
+            bytes,
+        });
     }
     // A 20 MB unknown key in an alert.
-    let mut alert = seeds.iter().find(|s| s.kind == Kind::Alert).unwrap().value.clone();
+    let mut alert = seeds
+        .iter()
+        .find(|s| s.kind == Kind::Alert)
+        .unwrap()
+        .value
+        .clone();
     set(&mut alert, "@@HUGE@@", json!(1));
-    let bytes = replace(&serde_json::to_vec(&alert).unwrap(), b"\"@@HUGE@@\"", huge.as_bytes());
-    out.push(Case { name: "fault/alert/huge-key".into(), kind: Kind::Alert, bytes });
+    let bytes = replace(
+        &serde_json::to_vec(&alert).unwrap(),
+        b"\"@@HUGE@@\"",
+        huge.as_bytes(),
+    );
+    out.push(Case {
+        name: "fault/alert/huge-key".into(),
+        kind: Kind::Alert,
+        bytes,
+    });
     out
 }
 
 /// Everything stored, as text: every row of every table.
 pub fn dump(db: &Path) -> String {
-    let conn = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .expect("open the database read-only");
+    let conn =
+        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .expect("open the database read-only");
     let tables: Vec<String> = conn
         .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
         .unwrap()
@@ -481,7 +618,10 @@ pub fn dump(db: &Path) -> String {
         let rows = stmt
             .query_map([], |r| {
                 (0..n)
-                    .map(|i| r.get::<_, rusqlite::types::Value>(i).map(|v| format!("{v:?}")))
+                    .map(|i| {
+                        r.get::<_, rusqlite::types::Value>(i)
+                            .map(|v| format!("{v:?}"))
+                    })
                     .collect::<Result<Vec<_>, _>>()
             })
             .unwrap();
@@ -510,9 +650,18 @@ pub fn check_error_line(line: &str, origin: &str) -> Result<(), String> {
 fn run_in_process(app: &App, case: &Case) -> Result<String, String> {
     let input = Input::new(case.name.clone(), case.bytes.clone());
     let outcome = catch_unwind(AssertUnwindSafe(|| match case.kind {
-        Kind::Manifest => app.ingest_dbt(DbtArtifacts { manifest: Some(input), ..Default::default() }),
-        Kind::RunResults => app.ingest_dbt(DbtArtifacts { run_results: Some(input), ..Default::default() }),
-        Kind::Sources => app.ingest_dbt(DbtArtifacts { sources: Some(input), ..Default::default() }),
+        Kind::Manifest => app.ingest_dbt(DbtArtifacts {
+            manifest: Some(input),
+            ..Default::default()
+        }),
+        Kind::RunResults => app.ingest_dbt(DbtArtifacts {
+            run_results: Some(input),
+            ..Default::default()
+        }),
+        Kind::Sources => app.ingest_dbt(DbtArtifacts {
+            sources: Some(input),
+            ..Default::default()
+        }),
         Kind::Alert => app.ingest_alerts(input, None),
         Kind::OpenLineage => app.ingest_openlineage(input, None),
     }))
@@ -570,7 +719,10 @@ fn every_fault_in_the_corpus_is_refused_cleanly_and_writes_nothing() {
         failures.join("\n")
     );
     for kind in ["manifest", "run_results", "sources", "alert", "openlineage"] {
-        assert!(per_kind.get(kind).copied().unwrap_or(0) >= 20, "{kind}: {per_kind:?}");
+        assert!(
+            per_kind.get(kind).copied().unwrap_or(0) >= 20,
+            "{kind}: {per_kind:?}"
+        );
     }
 }
 
@@ -590,7 +742,10 @@ fn sample() -> Vec<Case> {
         "fault/alert/list/type-#1.severity-0",
         "fault/openlineage/huge-run",
     ];
-    let cases: Vec<Case> = corpus().into_iter().filter(|c| wanted.contains(&c.name.as_str())).collect();
+    let cases: Vec<Case> = corpus()
+        .into_iter()
+        .filter(|c| wanted.contains(&c.name.as_str()))
+        .collect();
     assert_eq!(cases.len(), wanted.len(), "every sampled case exists");
     cases
 }
@@ -609,7 +764,12 @@ fn a_sample_of_the_corpus_exits_2_from_the_cli_with_one_short_line() {
         let out = steward(&db, &args.iter().map(String::as_str).collect::<Vec<_>>());
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{}: {err}", case.name);
-        assert!(out.stdout.is_empty(), "{}: printed {:?}", case.name, out.stdout);
+        assert!(
+            out.stdout.is_empty(),
+            "{}: printed {:?}",
+            case.name,
+            out.stdout
+        );
         let line = err.strip_suffix('\n').unwrap_or(&err);
         assert!(line.starts_with("error: "), "{}: {line}", case.name);
         check_error_line(line, &path).unwrap_or_else(|p| panic!("{}: {p}", case.name));
@@ -622,17 +782,18 @@ async fn a_sample_of_the_corpus_gets_a_short_400_over_http() {
     let s = TestServer::start(None).await;
     let db = s.test_app.db_path();
     let multipart = |name: &str, bytes: &[u8]| {
-        let mut body = format!(
-            "--XBOUNDARY\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n"
-        )
-        .into_bytes();
+        let mut body =
+            format!("--XBOUNDARY\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n")
+                .into_bytes();
         body.extend_from_slice(bytes);
         body.extend_from_slice(b"\r\n--XBOUNDARY--\r\n");
         body
     };
     let ct = [("content-type", "multipart/form-data; boundary=XBOUNDARY")];
     let demo = std::fs::read(demo_artifact("broken", "manifest.json")).unwrap();
-    let (status, reply) = s.send("POST", "/v1/dbt", &ct, multipart("manifest", &demo)).await;
+    let (status, reply) = s
+        .send("POST", "/v1/dbt", &ct, multipart("manifest", &demo))
+        .await;
     assert_eq!(status, 200, "{reply}");
     let before = dump(&db);
     for case in sample() {
@@ -642,16 +803,31 @@ async fn a_sample_of_the_corpus_gets_a_short_400_over_http() {
                 let origin = format!("POST /v1/dbt (part {part})");
                 ("/v1/dbt", origin, &ct[..], multipart(part, &case.bytes))
             }
-            Kind::Alert => ("/v1/alerts", "POST /v1/alerts".to_owned(), &[][..], case.bytes.clone()),
-            Kind::OpenLineage => {
-                ("/v1/openlineage", "POST /v1/openlineage".to_owned(), &[][..], case.bytes.clone())
-            }
+            Kind::Alert => (
+                "/v1/alerts",
+                "POST /v1/alerts".to_owned(),
+                &[][..],
+                case.bytes.clone(),
+            ),
+            Kind::OpenLineage => (
+                "/v1/openlineage",
+                "POST /v1/openlineage".to_owned(),
+                &[][..],
+                case.bytes.clone(),
+            ),
         };
         let (status, reply) = s.send("POST", path, headers, body).await;
         assert_eq!(status, 400, "{}: {reply}", case.name);
         let text = reply.to_string();
-        assert!(text.len() < MAX_ERROR_BYTES + 64, "{}: {} bytes", case.name, text.len());
-        let line = reply["error"].as_str().unwrap_or_else(|| panic!("{}: {reply}", case.name));
+        assert!(
+            text.len() < MAX_ERROR_BYTES + 64,
+            "{}: {} bytes",
+            case.name,
+            text.len()
+        );
+        let line = reply["error"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{}: {reply}", case.name));
         check_error_line(line, &origin).unwrap_or_else(|p| panic!("{}: {p}", case.name));
         assert_eq!(dump(&db), before, "{}: the database changed", case.name);
     }
