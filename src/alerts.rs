@@ -1,7 +1,7 @@
 //! Results from outside dbt: generic JSON alerts (Airflow callbacks, monitors) and OpenLineage
 //! RunEvents (what Airflow's OpenLineage provider emits), turned into observations.
 
-use crate::error::InputError;
+use crate::error::{InputError, quoted};
 use crate::lineage::Lineage;
 use crate::observation::{Observation, Origin, Outcome, Severity, parse_time};
 use chrono::{DateTime, Utc};
@@ -52,17 +52,9 @@ pub fn parse_alerts(
         serde_json::Value::Array(items) => items
             .iter()
             .enumerate()
-            .map(|(i, item)| {
-                Alert::deserialize(item)
-                    .map_err(|e| InputError::new(origin, e.to_string()).at(format!("at `[{i}]`")))
-            })
+            .map(|(i, item)| from_value(origin, &format!("[{i}]"), item, ""))
             .collect::<Result<_, _>>()?,
-        serde_json::Value::Object(_) => {
-            vec![
-                Alert::deserialize(&value)
-                    .map_err(|e| InputError::new(origin, e.to_string()).at("at `.`"))?,
-            ]
-        }
+        serde_json::Value::Object(_) => vec![from_value(origin, "", &value, "")?],
         _ => {
             return Err(
                 InputError::new(origin, "expected an alert object or an array of alerts")
@@ -77,6 +69,26 @@ pub fn parse_alerts(
         .collect()
 }
 
+/// Reads `T` from `value` (at `prefix` in the body); an error names the path within it.
+fn from_value<'v, T: Deserialize<'v>>(
+    origin: &str,
+    prefix: &str,
+    value: &'v serde_json::Value,
+    what: &str,
+) -> Result<T, InputError> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let inner = e.path().to_string();
+        let path = match (prefix, inner.as_str()) {
+            ("", ".") => ".".to_owned(),
+            (p, ".") => p.to_owned(),
+            ("", i) => i.to_owned(),
+            (p, i) if i.starts_with('[') => format!("{p}{i}"),
+            (p, i) => format!("{p}.{i}"),
+        };
+        InputError::new(origin, format!("{what}{}", e.inner())).at(format!("at `{path}`"))
+    })
+}
+
 fn alert_observation(
     origin: &str,
     i: usize,
@@ -88,17 +100,20 @@ fn alert_observation(
     let severity = match a.severity.as_deref() {
         None => Severity::Error,
         Some(s) => Severity::parse(s).ok_or_else(|| {
-            InputError::new(origin, format!("severity {s:?} is not `error` or `warn`"))
-                .at(at("severity"))
+            InputError::new(
+                origin,
+                format!("severity {} is not `error` or `warn`", quoted(s)),
+            )
+            .at(at("severity"))
         })?,
     };
     let outcome = match a.status.to_ascii_lowercase().as_str() {
         "fail" | "failed" | "failure" | "error" => Outcome::Fail(severity),
         "pass" | "passed" | "ok" | "success" => Outcome::Pass,
-        other => {
+        _ => {
             return Err(InputError::new(
                 origin,
-                format!("status {other:?} is not `fail` or `pass`"),
+                format!("status {} is not `fail` or `pass`", quoted(&a.status)),
             )
             .at(at("status")));
         }
@@ -112,8 +127,11 @@ fn alert_observation(
     let occurred_at = match a.occurred_at.as_deref() {
         None => now,
         Some(t) => parse_time(t).ok_or_else(|| {
-            InputError::new(origin, format!("occurred_at {t:?} is not an RFC 3339 time"))
-                .at(at("occurred_at"))
+            InputError::new(
+                origin,
+                format!("occurred_at {} is not an RFC 3339 time", quoted(t)),
+            )
+            .at(at("occurred_at"))
         })?,
     };
     let resolved = lineage.resolve(&a.asset);
@@ -224,12 +242,7 @@ pub fn parse_openlineage(
     };
     let mut out = Vec::new();
     for (prefix, item) in items {
-        let event = RunEvent::deserialize(item).map_err(|e| {
-            InputError::new(origin, format!("not an OpenLineage RunEvent: {e}")).at(format!(
-                "at `{}`",
-                if prefix.is_empty() { "." } else { &prefix }
-            ))
-        })?;
+        let event: RunEvent = from_value(origin, &prefix, item, "not an OpenLineage RunEvent: ")?;
         let outcome = match event
             .event_type
             .as_deref()

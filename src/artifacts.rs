@@ -3,7 +3,9 @@
 use crate::error::InputError;
 use crate::lineage::{Lineage, NodeKind};
 use crate::observation::{Observation, Origin, Outcome, Severity, parse_time};
-use crate::schema_version::{self, ArtifactKind};
+use crate::schema_version::{
+    self, CheckedVersion, Expected, ObjectOnly, RunResultsSchema, SourcesSchema,
+};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use std::borrow::Cow;
@@ -11,22 +13,39 @@ use std::borrow::Cow;
 pub const MAX_RUN_RESULTS_VERSION: u32 = 6;
 pub const MAX_SOURCES_VERSION: u32 = 3;
 
+/// A results file of the artifact `K` (run_results or sources).
 #[derive(Deserialize)]
-struct RawResults<'a> {
+#[serde(bound(deserialize = "'de: 'a, K: Expected"))]
+struct RawResults<'a, K> {
     #[serde(borrow, default)]
-    metadata: RawMeta<'a>,
+    metadata: ObjectOnly<RawMeta<'a, K>>,
     #[serde(borrow)]
     results: Vec<RawResult<'a>>,
     #[serde(borrow, default)]
     args: Option<RawArgs<'a>>,
 }
 
-#[derive(Deserialize, Default)]
-struct RawMeta<'a> {
+#[derive(Deserialize)]
+#[serde(bound(deserialize = "'de: 'a, K: Expected"))]
+struct RawMeta<'a, K> {
+    /// Read only for its check: refuses another artifact or an unsupported version where the
+    /// parser meets it.
+    #[serde(default = "Option::default", rename = "dbt_schema_version")]
+    _schema_version: Option<CheckedVersion<K>>,
     #[serde(borrow, default)]
     invocation_id: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     generated_at: Option<Cow<'a, str>>,
+}
+
+impl<K> Default for RawMeta<'_, K> {
+    fn default() -> Self {
+        RawMeta {
+            _schema_version: None,
+            invocation_id: None,
+            generated_at: None,
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -88,21 +107,15 @@ pub fn parse_run_results(
     lineage: &Lineage,
     fallback_time: DateTime<Utc>,
 ) -> Result<ParsedResults, InputError> {
-    schema_version::check(
-        origin,
-        bytes,
-        ArtifactKind::RunResults,
-        MAX_RUN_RESULTS_VERSION,
-    )?;
-    let raw: RawResults = serde_json::from_slice(bytes)
-        .map_err(|e| InputError::from_json::<RawResults>(origin, bytes, e))?;
+    let raw: RawResults<RunResultsSchema> = parse(origin, bytes)?;
     let invocation = raw
         .metadata
+        .0
         .invocation_id
         .as_deref()
         .map(str::to_owned)
         .unwrap_or_else(|| content_hash(bytes));
-    let generated_at = raw.metadata.generated_at.as_deref().and_then(parse_time);
+    let generated_at = raw.metadata.0.generated_at.as_deref().and_then(parse_time);
     let mut ignored = 0;
     let mut observations = Vec::with_capacity(raw.results.len());
     for r in &raw.results {
@@ -171,16 +184,15 @@ pub fn parse_sources(
     lineage: &Lineage,
     fallback_time: DateTime<Utc>,
 ) -> Result<ParsedResults, InputError> {
-    schema_version::check(origin, bytes, ArtifactKind::Sources, MAX_SOURCES_VERSION)?;
-    let raw: RawResults = serde_json::from_slice(bytes)
-        .map_err(|e| InputError::from_json::<RawResults>(origin, bytes, e))?;
+    let raw: RawResults<SourcesSchema> = parse(origin, bytes)?;
     let invocation = raw
         .metadata
+        .0
         .invocation_id
         .as_deref()
         .map(str::to_owned)
         .unwrap_or_else(|| content_hash(bytes));
-    let generated_at = raw.metadata.generated_at.as_deref().and_then(parse_time);
+    let generated_at = raw.metadata.0.generated_at.as_deref().and_then(parse_time);
     let mut ignored = 0;
     let mut observations = Vec::with_capacity(raw.results.len());
     for r in &raw.results {
@@ -239,6 +251,13 @@ pub fn parse_sources(
         observations,
         ignored,
     })
+}
+
+/// Parses a results file; its kind and version are checked where `metadata` is met.
+fn parse<'a, K: Expected>(origin: &str, bytes: &'a [u8]) -> Result<RawResults<'a, K>, InputError> {
+    schema_version::refuse_empty(origin, bytes)?;
+    serde_json::from_slice(bytes)
+        .map_err(|e| InputError::from_json::<RawResults<K>>(origin, bytes, e))
 }
 
 /// The asset and check of a dbt result's unique_id.

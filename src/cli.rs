@@ -13,6 +13,22 @@ use clap::{Parser, Subcommand};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
+mod stdout;
+
+/// `println!` that hands a write error (a closed pipe) to the caller instead of panicking.
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        stdout::write_line(format_args!($($arg)*))?
+    };
+}
+
+/// `print!` that hands a write error (a closed pipe) to the caller instead of panicking.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        stdout::write(format_args!($($arg)*))?
+    };
+}
+
 #[derive(Parser)]
 #[command(
     name = "steward",
@@ -120,6 +136,9 @@ pub enum Command {
         sources: Option<PathBuf>,
         #[arg(long)]
         env: Option<String>,
+        /// Accept a manifest without nodes (it empties the lineage graph).
+        #[arg(long)]
+        allow_empty: bool,
         /// Steward's base URL, e.g. https://steward.example.com
         #[arg(long, env = "STEWARD_URL")]
         url: String,
@@ -256,6 +275,10 @@ pub enum IngestCommand {
         /// Environment (default: the dbt target in run_results, else `default`).
         #[arg(long)]
         env: Option<String>,
+        /// Accept a manifest whose `nodes` is null, missing or empty: it empties the lineage
+        /// graph, so it is refused unless asked for.
+        #[arg(long)]
+        allow_empty: bool,
         #[arg(long)]
         json: bool,
     },
@@ -334,8 +357,11 @@ pub enum ConfigCommand {
 pub fn main() -> i32 {
     let cli = Cli::parse();
     init_tracing();
-    match run(cli) {
+    let result = run(cli).and_then(|()| Ok(stdout::flush()?));
+    match result {
         Ok(()) => 0,
+        // The reader of our output went away (`steward issues | head`): nothing went wrong.
+        Err(e) if stdout::is_broken_pipe(&e) => 0,
         Err(e) => match as_input_error(&e) {
             Some(input) => {
                 eprintln!("error: {input}");
@@ -370,7 +396,7 @@ impl Context_ {
 }
 
 fn print_json<T: Serialize>(value: &T) -> Result<()> {
-    println!("{}", serde_json::to_string_pretty(value)?);
+    outln!("{}", serde_json::to_string_pretty(value)?);
     Ok(())
 }
 
@@ -426,7 +452,7 @@ fn run(cli: Cli) -> Result<()> {
             if json {
                 print_json(&issues)
             } else {
-                print!("{}", render::issues_table(&issues));
+                out!("{}", render::issues_table(&issues));
                 Ok(())
             }
         }
@@ -435,13 +461,13 @@ fn run(cli: Cli) -> Result<()> {
             if json {
                 print_json(&detail)
             } else {
-                print!("{}", render::issue_detail(&detail));
+                out!("{}", render::issue_detail(&detail));
                 Ok(())
             }
         }
         Command::Assign { id, who, actor } => {
             let issue = ctx.app()?.assign(id, &who, &actor)?;
-            println!("issue #{} assigned to {} ({})", issue.id, who, issue.status);
+            outln!("issue #{} assigned to {} ({})", issue.id, who, issue.status);
             Ok(())
         }
         Command::Comment { id, text, author } => {
@@ -451,7 +477,7 @@ fn run(cli: Cli) -> Result<()> {
                 let app = ctx.app()?;
                 refuse_resolved(&app.incident(n)?, "post an update")?;
                 app.incident_comment(n, &author, &text)?;
-                println!("update posted on {}", crate::incidents::label(n));
+                outln!("update posted on {}", crate::incidents::label(n));
                 return Ok(());
             }
             let id: i64 = id
@@ -460,14 +486,14 @@ fn run(cli: Cli) -> Result<()> {
                 .parse()
                 .map_err(|_| InputError::new(&id, "not an issue number or INC-n"))?;
             let c = ctx.app()?.comment(id, &author, &text)?;
-            println!("comment {} added to issue #{id}", c.id);
+            outln!("comment {} added to issue #{id}", c.id);
             Ok(())
         }
         Command::Status { id, status, actor } => {
             let st = Status::parse(&status)
                 .ok_or_else(|| InputError::new("status", format!("unknown status {status:?}")))?;
             let issue = ctx.app()?.set_status(id, st, &actor)?;
-            println!("issue #{} is {}", issue.id, issue.status);
+            outln!("issue #{} is {}", issue.id, issue.status);
             Ok(())
         }
         Command::Resolve {
@@ -495,12 +521,12 @@ fn run(cli: Cli) -> Result<()> {
             )?;
             match &issue.muted_until {
                 Some(until) if r == Resolution::Expected => {
-                    println!(
+                    outln!(
                         "issue #{} resolved ({resolution}), check muted until {until}",
                         issue.id
                     )
                 }
-                _ => println!("issue #{} resolved ({})", issue.id, resolution),
+                _ => outln!("issue #{} resolved ({})", issue.id, resolution),
             }
             Ok(())
         }
@@ -519,6 +545,7 @@ fn run(cli: Cli) -> Result<()> {
             run_results,
             sources,
             env,
+            allow_empty,
             url,
         } => {
             let pick = |explicit: Option<PathBuf>, name: &str| -> Option<PathBuf> {
@@ -529,6 +556,7 @@ fn run(cli: Cli) -> Result<()> {
                 run_results: opt_input(&pick(run_results, "run_results.json"))?,
                 sources: opt_input(&pick(sources, "sources.json"))?,
                 env,
+                allow_empty,
             };
             let token = std::env::var("STEWARD_TOKEN")
                 .ok()
@@ -537,7 +565,7 @@ fn run(cli: Cli) -> Result<()> {
                 .enable_all()
                 .build()?;
             let reply = runtime.block_on(crate::push::push(&url, token.as_deref(), artifacts))?;
-            println!("{reply}");
+            outln!("{reply}");
             Ok(())
         }
         Command::Slack(SlackCommand::Check { json }) => slack_check(&ctx, json),
@@ -561,7 +589,7 @@ fn run(cli: Cli) -> Result<()> {
             if json {
                 print_json(&incident)
             } else {
-                println!(
+                outln!(
                     "declared {}: {} ({}, {} issues)",
                     incident.id,
                     incident.title,
@@ -577,7 +605,7 @@ fn run(cli: Cli) -> Result<()> {
                 return print_json(&list);
             }
             if list.is_empty() {
-                println!("no {}incidents", if all { "" } else { "open " });
+                outln!("no {}incidents", if all { "" } else { "open " });
                 return Ok(());
             }
             let rows: Vec<Vec<String>> = list
@@ -593,7 +621,7 @@ fn run(cli: Cli) -> Result<()> {
                     ]
                 })
                 .collect();
-            print!(
+            out!(
                 "{}",
                 render::table(
                     &["ID", "SEV", "STATUS", "TITLE", "ISSUES", "DECLARED"],
@@ -614,7 +642,7 @@ fn run(cli: Cli) -> Result<()> {
             if json {
                 print_json(&report)
             } else {
-                print!("{}", crate::metrics::render(&report));
+                out!("{}", crate::metrics::render(&report));
                 Ok(())
             }
         }
@@ -623,7 +651,7 @@ fn run(cli: Cli) -> Result<()> {
             if json {
                 print_json(&digest)
             } else {
-                print!("{}", crate::digest::render(&digest));
+                out!("{}", crate::digest::render(&digest));
                 Ok(())
             }
         }
@@ -633,7 +661,7 @@ fn run(cli: Cli) -> Result<()> {
             if json {
                 print_json(&data)
             } else {
-                print!("{}", crate::postmortem::render(&data));
+                out!("{}", crate::postmortem::render(&data));
                 Ok(())
             }
         }
@@ -647,15 +675,19 @@ fn run(cli: Cli) -> Result<()> {
             if json {
                 print_json(&incident)
             } else {
-                println!(
+                outln!(
                     "{} [{}] {}: {}",
-                    incident.id, incident.status, incident.severity, incident.title
+                    incident.id,
+                    incident.status,
+                    incident.severity,
+                    incident.title
                 );
-                println!(
+                outln!(
                     "  declared {} by {}",
-                    incident.declared, incident.declared_by
+                    incident.declared,
+                    incident.declared_by
                 );
-                println!(
+                outln!(
                     "  issues: {}",
                     incident
                         .issues
@@ -665,11 +697,12 @@ fn run(cli: Cli) -> Result<()> {
                         .join(", ")
                 );
                 for r in &incident.root_causes {
-                    println!("  root cause: {} (explains {})", r.unique_id, r.explains);
+                    outln!("  root cause: {} (explains {})", r.unique_id, r.explains);
                 }
-                println!(
+                outln!(
                     "  impact: products {:?}, exposures {:?}",
-                    incident.impact.data_products, incident.impact.exposures
+                    incident.impact.data_products,
+                    incident.impact.exposures
                 );
                 Ok(())
             }
@@ -689,13 +722,13 @@ fn run(cli: Cli) -> Result<()> {
             if json {
                 print_json(&ctx.config)
             } else {
-                println!("config OK");
-                print!(
+                outln!("config OK");
+                out!(
                     "{}",
                     toml::to_string_pretty(&ctx.config).context("printing the config")?
                 );
-                println!("# database in use: {}", ctx.db.display());
-                println!(
+                outln!("# database in use: {}", ctx.db.display());
+                outln!(
                     "# STEWARD_TOKEN is {}",
                     if std::env::var("STEWARD_TOKEN")
                         .map(|t| !t.is_empty())
@@ -706,7 +739,7 @@ fn run(cli: Cli) -> Result<()> {
                         "not set"
                     }
                 );
-                println!("# data products: {products_note}");
+                outln!("# data products: {products_note}");
                 Ok(())
             }
         }
@@ -827,7 +860,7 @@ fn incident_action(ctx: &Context_, id: &str, json: bool, action: IncidentAction)
     if json {
         print_json(&incident)
     } else {
-        println!("{line}");
+        outln!("{line}");
         Ok(())
     }
 }
@@ -839,6 +872,7 @@ fn ingest(ctx: &Context_, cmd: IngestCommand) -> Result<()> {
             run_results,
             sources,
             env,
+            allow_empty,
             json,
         } => {
             let artifacts = DbtArtifacts {
@@ -846,6 +880,7 @@ fn ingest(ctx: &Context_, cmd: IngestCommand) -> Result<()> {
                 run_results: opt_input(&run_results)?,
                 sources: opt_input(&sources)?,
                 env,
+                allow_empty,
             };
             (ctx.app()?.ingest_dbt(artifacts)?, json)
         }
@@ -860,7 +895,7 @@ fn ingest(ctx: &Context_, cmd: IngestCommand) -> Result<()> {
     if json {
         print_json(&summary)
     } else {
-        println!("{summary}");
+        outln!("{summary}");
         Ok(())
     }
 }
@@ -870,7 +905,9 @@ fn lineage_for(ctx: &Context_, manifest: &Option<PathBuf>) -> Result<std::sync::
     match manifest {
         Some(path) => {
             let input = read_input(path)?;
-            Ok(std::sync::Arc::new(input.load_manifest()?))
+            // Reading a manifest replaces nothing: one without nodes is shown as it is.
+            let options = crate::lineage::LoadOptions { allow_empty: true };
+            Ok(std::sync::Arc::new(input.load_manifest_with(options)?))
         }
         None => Ok(ctx.app()?.lineage.current()),
     }
@@ -898,12 +935,13 @@ fn lineage(ctx: &Context_, cmd: LineageCommand) -> Result<()> {
             if json {
                 print_json(&stats)
             } else {
-                println!(
+                outln!(
                     "manifest schema v{}: {} edges",
-                    stats.schema_version, stats.edges
+                    stats.schema_version,
+                    stats.edges
                 );
                 for (k, v) in &stats.nodes {
-                    println!("  {k:15} {v}");
+                    outln!("  {k:15} {v}");
                 }
                 Ok(())
             }
@@ -928,7 +966,7 @@ fn lineage(ctx: &Context_, cmd: LineageCommand) -> Result<()> {
             if json {
                 print_json(&impact)
             } else {
-                print!("{}", render::impact(&impact));
+                out!("{}", render::impact(&impact));
                 Ok(())
             }
         }
@@ -955,7 +993,7 @@ fn lineage(ctx: &Context_, cmd: LineageCommand) -> Result<()> {
             if json {
                 print_json(&serde_json::json!({ "path": path }))
             } else {
-                println!("{}", path.join("\n  → "));
+                outln!("{}", path.join("\n  → "));
                 Ok(())
             }
         }
@@ -992,14 +1030,14 @@ fn closure(
     if json {
         return print_json(&list);
     }
-    println!(
+    outln!(
         "{} of {} ({} nodes)",
         if upstream { "upstream" } else { "downstream" },
         list.node,
         list.nodes.len()
     );
     for n in &list.nodes {
-        println!("  {:14} {}", n.resource_type, n.unique_id);
+        outln!("  {:14} {}", n.resource_type, n.unique_id);
     }
     Ok(())
 }
@@ -1030,7 +1068,7 @@ fn slack_check(ctx: &Context_, json: bool) -> Result<()> {
         print_json(&lines)?;
     } else {
         for l in &lines {
-            println!(
+            outln!(
                 "{} {}: {}",
                 if l.ok { "ok  " } else { "FAIL" },
                 l.what,

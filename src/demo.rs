@@ -45,6 +45,7 @@ pub fn broken_run() -> DbtArtifacts {
         )),
         sources: Some(Input::new("demo/broken/sources.json", BROKEN_SOURCES)),
         env: None,
+        allow_empty: false,
     }
 }
 
@@ -58,6 +59,7 @@ pub fn healthy_run() -> DbtArtifacts {
         )),
         sources: Some(Input::new("demo/healthy/sources.json", HEALTHY_SOURCES)),
         env: None,
+        allow_empty: false,
     }
 }
 
@@ -86,7 +88,9 @@ pub fn run(db: Option<&Path>) -> Result<()> {
     let runtime = builder.build()?;
     let text = runtime.block_on(story(&path));
     runtime.shutdown_timeout(std::time::Duration::from_secs(2));
-    print!("{}", text?);
+    // A write error (a closed pipe: `steward demo | head`) goes back to the CLI, which exits
+    // quietly on it.
+    std::io::Write::write_all(&mut std::io::stdout().lock(), text?.as_bytes())?;
     Ok(())
 }
 

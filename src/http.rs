@@ -309,6 +309,8 @@ struct DbtBody<'a> {
     sources: Option<&'a RawValue>,
     #[serde(default)]
     env: Option<String>,
+    #[serde(default)]
+    allow_empty: bool,
 }
 
 async fn post_dbt(shared: &Arc<Shared>, req: Request<Incoming>) -> Result<Reply> {
@@ -335,6 +337,7 @@ async fn post_dbt(shared: &Arc<Shared>, req: Request<Incoming>) -> Result<Reply>
             run_results: part(parsed.run_results, "run_results"),
             sources: part(parsed.sources, "sources"),
             env: parsed.env,
+            allow_empty: parsed.allow_empty,
         }
     };
     if artifacts.env.is_none() {
@@ -381,11 +384,25 @@ async fn read_multipart(origin: &str, content_type: &str, body: Vec<u8>) -> Resu
             "run_results" => artifacts.run_results = Some(input),
             "sources" => artifacts.sources = Some(input),
             "env" => artifacts.env = Some(String::from_utf8_lossy(&data).trim().to_owned()),
+            "allow_empty" => {
+                artifacts.allow_empty = match String::from_utf8_lossy(&data).trim() {
+                    "true" | "1" => true,
+                    "false" | "0" | "" => false,
+                    _ => {
+                        return Err(InputError::new(
+                            origin,
+                            "part \"allow_empty\" must be true or false",
+                        )
+                        .into());
+                    }
+                }
+            }
             other => {
                 return Err(InputError::new(
                     origin,
                     format!(
-                        "unknown part {other:?}; expected manifest, run_results, sources or env"
+                        "unknown part {}; expected manifest, run_results, sources, env or allow_empty",
+                        crate::error::quoted(other)
                     ),
                 )
                 .into());

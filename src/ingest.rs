@@ -7,7 +7,7 @@ use crate::artifacts::{self, ParsedResults};
 use crate::config::Config;
 use crate::error::InputError;
 use crate::issues::{self, ApplySummary, Policy, ts};
-use crate::lineage::{Lineage, LineageHandle, LineageSnapshot};
+use crate::lineage::{Lineage, LineageHandle, LineageSnapshot, LoadOptions};
 use crate::observation::{Observation, Outcome};
 use crate::store::Store;
 use anyhow::{Context, Result};
@@ -35,26 +35,41 @@ impl Input {
         }
     }
 
+    /// Loads the lineage of this manifest input (a manifest without nodes is refused).
+    pub fn load_manifest(&self) -> Result<Lineage, InputError> {
+        self.load_manifest_with(LoadOptions::default())
+    }
+
     /// Loads the lineage of this manifest input, handing mapped pages back to the OS as the
     /// parser passes them when the input is a file mapping.
-    pub fn load_manifest(&self) -> Result<Lineage, InputError> {
+    pub fn load_manifest_with(&self, options: LoadOptions) -> Result<Lineage, InputError> {
         if self.mapped {
             // SAFETY: `mapped` is only set by `Input::read`, whose bytes own a private
             // read-only `Mmap` of the file.
-            unsafe { crate::lineage::load_mapped_manifest(&self.origin, &self.bytes) }
+            unsafe { crate::lineage::load_mapped_manifest(&self.origin, &self.bytes, options) }
         } else {
-            crate::lineage::load_manifest(&self.origin, &self.bytes)
+            crate::lineage::load_manifest_with(&self.origin, &self.bytes, options)
         }
     }
 
-    /// Maps a file into memory (read-only); a missing or unreadable file is an input error
-    /// naming it. Mapping avoids copying a large manifest into the heap.
+    /// Maps a regular file into memory (read-only); reads a pipe, FIFO or device (`<(cat …)`,
+    /// `/dev/stdin`) to its end. A missing or unreadable file is an input error naming it.
+    /// Mapping avoids copying a large manifest into the heap.
     pub fn read(path: &std::path::Path) -> Result<Input, InputError> {
+        use std::io::Read;
         let origin = path.display().to_string();
         let fail = |e: std::io::Error| InputError::new(&origin, format!("cannot read: {e}"));
-        let file = std::fs::File::open(path).map_err(fail)?;
-        let len = file.metadata().map_err(fail)?.len();
-        if len == 0 {
+        let mut file = std::fs::File::open(path).map_err(fail)?;
+        let meta = file.metadata().map_err(fail)?;
+        if meta.is_dir() {
+            return Err(InputError::new(&origin, "is a directory, not a file"));
+        }
+        if !meta.is_file() {
+            let mut bytes = Vec::new();
+            file.read_to_end(&mut bytes).map_err(fail)?;
+            return Ok(Input::new(origin, bytes));
+        }
+        if meta.len() == 0 {
             // mmap of an empty file fails; an empty input is reported by the parser.
             return Ok(Input::new(origin, bytes::Bytes::new()));
         }
@@ -76,6 +91,8 @@ pub struct DbtArtifacts {
     pub run_results: Option<Input>,
     pub sources: Option<Input>,
     pub env: Option<String>,
+    /// Accept a manifest without nodes (`--allow-empty`), which empties the lineage graph.
+    pub allow_empty: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -176,7 +193,10 @@ pub fn ingest_dbt(
     }
     let new_lineage = match &artifacts.manifest {
         Some(m) => {
-            let built = Arc::new(m.load_manifest()?);
+            let options = LoadOptions {
+                allow_empty: artifacts.allow_empty,
+            };
+            let built = Arc::new(m.load_manifest_with(options)?);
             let snapshot =
                 serde_json::to_vec(&built.to_snapshot()).context("serialising the lineage")?;
             Some((built, snapshot))

@@ -1337,6 +1337,7 @@ mod tests {
             run_results: read("run_results.json"),
             sources: read("sources.json"),
             env: None,
+            allow_empty: false,
         })
         .unwrap();
         let announced = |app: &App| -> i64 {

@@ -12,8 +12,9 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use std::io::Write;
 
-/// Builds the JSON body `{"manifest": …, "run_results": …, "sources": …, "env": …}` from the
-/// files' own bytes, checking each is JSON first so a broken file is named here, not remotely.
+/// Builds the JSON body `{"manifest": …, "run_results": …, "sources": …, "env": …,
+/// "allow_empty": …}` from the files' own bytes, checking each is JSON first so a broken file is
+/// named here, not remotely.
 pub fn build_body(artifacts: &DbtArtifacts) -> Result<Vec<u8>> {
     let mut body = Vec::new();
     body.push(b'{');
@@ -24,9 +25,7 @@ pub fn build_body(artifacts: &DbtArtifacts) -> Result<Vec<u8>> {
         ("sources", &artifacts.sources),
     ] {
         let Some(input) = input else { continue };
-        if input.bytes.iter().all(u8::is_ascii_whitespace) {
-            return Err(InputError::new(&input.origin, "the file is empty").into());
-        }
+        crate::schema_version::refuse_empty(&input.origin, &input.bytes)?;
         serde_json::from_slice::<serde::de::IgnoredAny>(&input.bytes).map_err(|e| {
             InputError::from_json::<serde::de::IgnoredAny>(&input.origin, &input.bytes, e)
         })?;
@@ -47,6 +46,9 @@ pub fn build_body(artifacts: &DbtArtifacts) -> Result<Vec<u8>> {
     if let Some(env) = &artifacts.env {
         body.extend_from_slice(b",\"env\":");
         body.extend_from_slice(serde_json::to_string(env)?.as_bytes());
+    }
+    if artifacts.allow_empty {
+        body.extend_from_slice(b",\"allow_empty\":true");
     }
     body.push(b'}');
     Ok(body)

@@ -5,7 +5,7 @@ use super::manifest::{
 };
 use super::{ExposureInfo, Group, Lineage, LineageSnapshot, Node, NodeKind, StewardMeta};
 use crate::error::InputError;
-use crate::schema_version::{self, ArtifactKind};
+use crate::schema_version::{self, ObjectOnly};
 use rustc_hash::FxHashMap;
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, IgnoredAny, Visitor};
@@ -14,48 +14,81 @@ use std::borrow::Cow;
 /// Manifest schema versions this build reads.
 pub const SUPPORTED_MANIFEST_VERSIONS: std::ops::RangeInclusive<u32> = 1..=12;
 
-/// Parses and builds the lineage of a manifest. `origin` names the file or request in errors.
-pub fn load_manifest(origin: &str, bytes: &[u8]) -> Result<Lineage, InputError> {
-    parse_and_build(origin, bytes)
+/// How a manifest load treats a file that parses but would empty the lineage.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LoadOptions {
+    /// Accept a manifest whose `nodes` is null, missing or empty (`--allow-empty`): by default
+    /// it is refused, so that a broken dbt run never replaces the graph with an empty one.
+    pub allow_empty: bool,
 }
 
-/// Like [`load_manifest`] for a manifest that is a private read-only file mapping: the pages
-/// the parser has passed are handed back to the OS as it goes, which keeps peak memory far
-/// below the file's size.
+/// Parses and builds the lineage of a manifest. `origin` names the file or request in errors.
+/// A manifest without nodes is refused (see [`LoadOptions::allow_empty`]).
+pub fn load_manifest(origin: &str, bytes: &[u8]) -> Result<Lineage, InputError> {
+    parse_and_build(origin, bytes, LoadOptions::default())
+}
+
+/// [`load_manifest`] with options.
+pub fn load_manifest_with(
+    origin: &str,
+    bytes: &[u8],
+    options: LoadOptions,
+) -> Result<Lineage, InputError> {
+    parse_and_build(origin, bytes, options)
+}
+
+/// Like [`load_manifest_with`] for a manifest that is a private read-only file mapping: the
+/// pages the parser has passed are handed back to the OS as it goes, which keeps peak memory
+/// far below the file's size.
 ///
 /// # Safety
 /// `bytes` must be a private, read-only file mapping that nothing writes to.
-pub unsafe fn load_mapped_manifest(origin: &str, bytes: &[u8]) -> Result<Lineage, InputError> {
+pub unsafe fn load_mapped_manifest(
+    origin: &str,
+    bytes: &[u8],
+    options: LoadOptions,
+) -> Result<Lineage, InputError> {
     // SAFETY: forwarded from this function's contract.
-    unsafe { super::release::while_parsing(bytes, || parse_and_build(origin, bytes)) }
+    unsafe { super::release::while_parsing(bytes, || parse_and_build(origin, bytes, options)) }
 }
 
-fn parse_and_build(origin: &str, bytes: &[u8]) -> Result<Lineage, InputError> {
-    let sniffed = schema_version::check(
-        origin,
-        bytes,
-        ArtifactKind::Manifest,
-        *SUPPORTED_MANIFEST_VERSIONS.end(),
-    )?;
+fn parse_and_build(
+    origin: &str,
+    bytes: &[u8],
+    options: LoadOptions,
+) -> Result<Lineage, InputError> {
+    schema_version::refuse_empty(origin, bytes)?;
     // Validating UTF-8 once up front (GB/s) lets serde_json skip it for every string.
     let text = super::release::validate_utf8(bytes).map_err(|e| {
         InputError::new(origin, "the file is not valid UTF-8")
             .at(format!("byte {}", e.valid_up_to()))
     })?;
+    // The kind and version are checked as the parser meets `metadata.dbt_schema_version`
+    // (`CheckedVersion`), wherever `metadata` sits: a wrong file stops the parse there.
     let mut de = serde_json::Deserializer::from_str(text);
     let raw = SizedManifest(bytes.len())
         .deserialize(&mut de)
         .and_then(|raw| de.end().map(|_| raw))
         .map_err(|e| InputError::from_json::<RawManifest>(origin, bytes, e))?;
-    let version = sniffed
-        .or_else(|| {
-            raw.metadata
-                .dbt_schema_version
-                .as_deref()
-                .and_then(schema_version::parse_schema_url)
-                .map(|(_, v)| v)
-        })
-        .unwrap_or(0);
+    let version = raw.metadata.dbt_schema_version.as_ref().map_or(0, |v| v.0);
+    if !options.allow_empty {
+        let why = match raw.nodes_section {
+            NodesSection::Missing => Some("is missing"),
+            NodesSection::Null => Some("is null"),
+            NodesSection::Entries(0) => Some("is empty"),
+            NodesSection::Entries(_) => None,
+        };
+        if let Some(why) = why {
+            return Err(InputError::new(
+                origin,
+                format!(
+                    "`nodes` {why}, so this manifest would empty the lineage graph; refused \
+                     (pass --allow-empty, or allow_empty over HTTP, to accept it)"
+                ),
+            )
+            .at("at `nodes`"));
+        }
+    }
     if raw.nodes.is_empty() && raw.metadata.dbt_schema_version.is_none() {
         return Err(InputError::new(
             origin,
@@ -63,6 +96,16 @@ fn parse_and_build(origin: &str, bytes: &[u8]) -> Result<Lineage, InputError> {
         ));
     }
     Ok(Lineage::build(snapshot_from_raw(raw, version)))
+}
+
+/// What the manifest's `nodes` section held.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum NodesSection {
+    #[default]
+    Missing,
+    Null,
+    /// An object with this many entries.
+    Entries(usize),
 }
 
 /// One manifest entry, converted to a [`Node`] as soon as it is read so that the raw entry
@@ -125,6 +168,7 @@ pub struct RawManifest<'a> {
     pub tests: Vec<(usize, Option<String>, Option<String>)>,
     pub groups: Vec<RawGroup<'a>>,
     pub parent_map: Vec<(Cow<'a, str>, Vec<Cow<'a, str>>)>,
+    pub nodes_section: NodesSection,
 }
 
 impl RawManifest<'_> {
@@ -182,15 +226,25 @@ impl<'de: 'a, 'a> Visitor<'de> for TopLevel<'a> {
                 _ => None,
             };
             if let Some(kind) = section {
-                map.next_value_seed(Section {
+                let before = out.nodes.len();
+                let was_map = map.next_value_seed(Section {
                     out: &mut out,
                     kind,
                 })?;
+                if kind == NodeKind::Other {
+                    out.nodes_section = match was_map {
+                        true => NodesSection::Entries(out.nodes.len() - before),
+                        false => NodesSection::Null,
+                    };
+                }
                 continue;
             }
             match key.as_deref() {
                 Some("metadata") => {
-                    out.metadata = map.next_value::<Option<RawMetadata>>()?.unwrap_or_default()
+                    out.metadata = map
+                        .next_value::<Option<ObjectOnly<RawMetadata>>>()?
+                        .map(|m| m.0)
+                        .unwrap_or_default()
                 }
                 Some("groups") => out.groups = map.next_value::<MapValues<RawGroup>>()?.0,
                 Some("parent_map") => out.parent_map = map.next_value::<MapEntries<_, _>>()?.0,
@@ -220,29 +274,30 @@ struct Section<'m, 'a> {
     kind: NodeKind,
 }
 
+/// The value is `false` when the section is `null`.
 impl<'de: 'a, 'a> DeserializeSeed<'de> for Section<'_, 'a> {
-    type Value = ();
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+    type Value = bool;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
         d.deserialize_option(OptionOrMap(self))
     }
 }
 
 impl<'de: 'a, 'a> Visitor<'de> for Section<'_, 'a> {
-    type Value = ();
+    type Value = bool;
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str("an object keyed by unique_id")
     }
-    fn visit_unit<E>(self) -> Result<(), E> {
-        Ok(())
+    fn visit_unit<E>(self) -> Result<bool, E> {
+        Ok(false)
     }
-    fn visit_none<E>(self) -> Result<(), E> {
-        Ok(())
+    fn visit_none<E>(self) -> Result<bool, E> {
+        Ok(false)
     }
-    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
         while let Some((_, loaded)) = map.next_entry::<IgnoredAny, Loaded>()? {
             self.out.push(loaded, self.kind);
         }
-        Ok(())
+        Ok(true)
     }
 }
 
@@ -254,6 +309,7 @@ fn snapshot_from_raw(raw: RawManifest<'_>, version: u32) -> LineageSnapshot {
         tests: test_targets,
         groups,
         parent_map,
+        ..
     } = raw;
 
     let index: FxHashMap<&str, u32> = out_nodes

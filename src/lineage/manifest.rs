@@ -3,14 +3,16 @@
 //! Everything else in the file is skipped without being materialised, and unknown fields are
 //! ignored, because dbt adds fields in every release.
 
+use crate::schema_version::{CheckedVersion, ManifestSchema};
 use serde::Deserialize;
 use serde::de::{self, IgnoredAny, Visitor};
 use std::borrow::Cow;
 
 #[derive(Deserialize, Default)]
 pub struct RawMetadata<'a> {
-    #[serde(borrow, default)]
-    pub dbt_schema_version: Option<Cow<'a, str>>,
+    /// Refuses another artifact or an unsupported version as soon as the parser meets it.
+    #[serde(default)]
+    pub dbt_schema_version: Option<CheckedVersion<ManifestSchema>>,
     #[serde(borrow, default)]
     pub dbt_version: Option<Cow<'a, str>>,
     #[serde(borrow, default)]

@@ -16,7 +16,10 @@ use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-pub use load::{SUPPORTED_MANIFEST_VERSIONS, load_manifest, load_mapped_manifest};
+pub use load::{
+    LoadOptions, SUPPORTED_MANIFEST_VERSIONS, load_manifest, load_manifest_with,
+    load_mapped_manifest,
+};
 
 /// What a node is, by dbt `resource_type`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]

@@ -893,6 +893,7 @@ async fn push_sends_a_target_folder_and_a_wrong_token_is_refused() {
         run_results: read("run_results.json"),
         sources: read("sources.json"),
         env: Some("prod".into()),
+        allow_empty: false,
     };
     let summary = steward::push::push(&server.base, Some("push-token"), artifacts())
         .await

@@ -1,12 +1,14 @@
 //! The one integration-test binary: each module drives the real app (CLI binary, HTTP server,
 //! store) against a fresh database.
 
+mod bad_input;
 mod changes;
 mod corpus;
 mod demo_project;
 mod deploy_files;
 mod digest;
 mod engine;
+mod fault_corpus;
 mod http_api;
 mod incident_story;
 mod incidents_cli;

@@ -205,6 +205,7 @@ fn ingest(app: &App, run: &str) {
         run_results: read("run_results.json"),
         sources: read("sources.json"),
         env: None,
+        allow_empty: false,
     })
     .unwrap();
 }

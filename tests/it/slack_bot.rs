@@ -788,6 +788,7 @@ async fn alerts_waiting_in_the_store_are_sent_when_the_bot_starts() {
             run_results: read("run_results.json"),
             sources: read("sources.json"),
             env: None,
+            allow_empty: false,
         })
         .unwrap();
     })
@@ -987,7 +988,7 @@ async fn steward_serve_with_slack_tokens_turns_a_push_into_alerts() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("steward.toml");
     std::fs::write(&config, format!("[slack]\nalerts_channel = \"{ALERTS}\"\nincidents_channel = \"{INCIDENTS}\"\npost_interval = \"20ms\"\n")).unwrap();
-    let mut child = crate::support::steward_command()
+    let mut child = crate::support::steward_bin()
         .args(["serve", "--listen", "127.0.0.1:0"])
         .env("STEWARD_DB", dir.path().join("s.db"))
         .env("STEWARD_CONFIG", &config)
@@ -1026,6 +1027,7 @@ async fn steward_serve_with_slack_tokens_turns_a_push_into_alerts() {
         run_results: read("run_results.json"),
         sources: read("sources.json"),
         env: None,
+        allow_empty: false,
     };
     steward::push::push(&base, Some("serve-token"), artifacts)
         .await

@@ -44,7 +44,7 @@ fn slack_check_cli(fake: &FakeSlack) -> String {
         ),
     )
     .unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_steward"))
+    let out = crate::support::steward_bin()
         .args(["slack", "check"])
         .env("STEWARD_DB", dir.path().join("s.db"))
         .env("STEWARD_CONFIG", &config)

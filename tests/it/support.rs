@@ -145,7 +145,7 @@ pub fn cli_now() -> chrono::DateTime<chrono::Utc> {
 
 /// The built `steward` binary, on the story clock (`STEWARD_CLOCK_OFFSET`), with the
 /// configuration and token of the environment removed.
-pub fn steward_command() -> std::process::Command {
+pub fn steward_bin() -> std::process::Command {
     let secs = cli_clock_offset().num_seconds();
     let offset = if secs < 0 {
         format!("-{}s", -secs)
@@ -160,14 +160,16 @@ pub fn steward_command() -> std::process::Command {
     command
 }
 
+/// The built `steward` binary with `args` against `db`, ready to spawn (e.g. with piped stdio).
+pub fn steward_command(db: &Path, args: &[&str]) -> std::process::Command {
+    let mut cmd = steward_bin();
+    cmd.arg("--db").arg(db).args(args);
+    cmd
+}
+
 /// Runs the built `steward` binary with `args` against `db`.
 pub fn steward(db: &Path, args: &[&str]) -> Output {
-    steward_command()
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .output()
-        .expect("run steward")
+    steward_command(db, args).output().expect("run steward")
 }
 
 /// Runs `steward` and returns its stdout, failing the test with its stderr on a non-zero exit.
@@ -346,6 +348,7 @@ impl TestBot {
                 run_results: read("run_results.json"),
                 sources: read("sources.json"),
                 env: None,
+                allow_empty: false,
             })
         })
         .await
