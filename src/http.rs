@@ -4,6 +4,13 @@
 //! `/v1/*` needs `Authorization: Bearer $STEWARD_TOKEN`, compared in constant time. Bodies are
 //! limited (after gzip decompression) and parsed off the async threads; errors are
 //! `{"error": "..."}` with a 4xx status for bad input.
+//!
+//! Hardening (`[http]`): HTTP/1.1 only (hyper's HTTP/2 server has no header timeout); a client
+//! gets `header_timeout` to send its headers (also the idle keep-alive limit) and
+//! `body_timeout` for its body (408); at most `max_connections` are open (the next is answered
+//! 503); a declared `Content-Length` over the limit is refused (413) before any body is read; gzip
+//! is decompressed as it arrives, never past the limit; and at most `max_large_bodies` bodies
+//! over [`LARGE_BODY`] are held at once, so memory stays near `body_limit` times that.
 
 use crate::app::{self, App};
 use crate::error::{InputError, InputErrorKind, as_input_error};
@@ -11,19 +18,25 @@ use crate::ingest::{DbtArtifacts, Input};
 use crate::issues::{IssueFilter, Status};
 use anyhow::{Context, Result};
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
-use hyper::header::{AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE, HeaderValue};
+use hyper::header::{AUTHORIZATION, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioIo, TokioTimer};
 use serde::Deserialize;
 use serde_json::value::RawValue;
-use std::io::Read;
+use std::io::Write;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use tokio::net::TcpListener;
-use tokio::sync::watch;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
+
+/// A body larger than this (declared, received or decompressed) needs one of the
+/// `max_large_bodies` permits before more of it is read.
+pub const LARGE_BODY: u64 = 1024 * 1024;
 
 /// A secret that never prints.
 #[derive(Clone)]
@@ -57,6 +70,8 @@ struct Shared {
     app: App,
     token: Option<Secret>,
     body_limit: u64,
+    body_timeout: Duration,
+    large_bodies: Arc<Semaphore>,
 }
 
 /// A running server: its bound address and a way to stop it.
@@ -91,33 +106,52 @@ pub async fn start(app: App, listen: &str, token: Option<Secret>) -> Result<Serv
         .await
         .with_context(|| format!("binding {addr}"))?;
     let addr = listener.local_addr()?;
+    let http = app.config.http.clone();
     let shared = Arc::new(Shared {
-        body_limit: app.config.http.body_limit,
+        body_limit: http.body_limit,
+        body_timeout: http.body_timeout,
+        large_bodies: Arc::new(Semaphore::new(http.max_large_bodies)),
         app,
         token,
     });
+    let connections = Arc::new(Semaphore::new(http.max_connections));
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(http.header_timeout)
+        // A client may shut its side down after the body and still wait for the answer.
+        .half_close(true);
+    let builder = Arc::new(builder);
     let (tx, mut rx) = watch::channel(false);
     let task = tokio::spawn(async move {
         loop {
             tokio::select! {
                 _ = rx.changed() => break,
                 accepted = listener.accept() => {
-                    let (stream, _) = match accepted {
+                    let (stream, peer) = match accepted {
                         Ok(s) => s,
                         Err(e) => {
                             tracing::warn!(error = %e, "accept failed");
+                            // Out of file descriptors, typically: do not spin.
+                            tokio::time::sleep(Duration::from_millis(50)).await;
                             continue;
                         }
                     };
+                    let Ok(permit) = connections.clone().try_acquire_owned() else {
+                        tracing::warn!(%peer, max = http.max_connections, "connection refused: http.max_connections are open");
+                        tokio::spawn(refuse_connection(stream, http.max_connections));
+                        continue;
+                    };
                     let shared = shared.clone();
+                    let builder = builder.clone();
                     tokio::spawn(async move {
+                        let _permit = permit;
                         let service = service_fn(move |req| {
                             let shared = shared.clone();
                             async move { Ok::<_, std::convert::Infallible>(handle(shared, req).await) }
                         });
-                        let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
                         if let Err(e) = builder.serve_connection(TokioIo::new(stream), service).await {
-                            tracing::debug!(error = %e, "connection ended with an error");
+                            tracing::debug!(error = %e, %peer, "connection ended with an error");
                         }
                     });
                 }
@@ -129,6 +163,34 @@ pub async fn start(app: App, listen: &str, token: Option<Secret>) -> Result<Serv
         shutdown: tx,
         task,
     })
+}
+
+/// Answers a connection over `http.max_connections` with 503 and closes it, reading (and
+/// dropping) what the client sent for a moment first so the close does not reset the answer.
+async fn refuse_connection(mut stream: TcpStream, max: usize) {
+    let body = serde_json::json!({
+        "error": format!("too many open connections (http.max_connections = {max}); retry later")
+    })
+    .to_string();
+    let head = format!(
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncontent-length: {}\r\nretry-after: 1\r\nconnection: close\r\n\r\n",
+        body.len()
+    );
+    let _ = tokio::time::timeout(Duration::from_secs(1), async {
+        stream.write_all(head.as_bytes()).await?;
+        stream.write_all(body.as_bytes()).await?;
+        stream.shutdown().await?;
+        let mut sink = [0u8; 4096];
+        let mut drained = 0;
+        while drained < 64 * 1024 {
+            match stream.read(&mut sink).await? {
+                0 => break,
+                n => drained += n,
+            }
+        }
+        Ok::<_, std::io::Error>(())
+    })
+    .await;
 }
 
 /// Resolves on Ctrl-C or SIGTERM.
@@ -165,7 +227,26 @@ fn error_reply(status: StatusCode, message: impl Into<String>) -> Reply {
     json_reply(status, &serde_json::json!({ "error": message.into() }))
 }
 
+/// A request refused for a reason that is neither bad input nor ours: too slow (408) or too many
+/// large bodies at once (503). The message names the request.
+#[derive(Debug)]
+struct Refused {
+    status: StatusCode,
+    message: String,
+}
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Refused {}
+
 fn reply_for_error(err: anyhow::Error) -> Reply {
+    if let Some(refused) = err.downcast_ref::<Refused>() {
+        return error_reply(refused.status, refused.message.clone());
+    }
     match as_input_error(&err) {
         Some(input) => {
             let status = match input.kind {
@@ -246,13 +327,22 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Reply {
     result.unwrap_or_else(reply_for_error)
 }
 
-/// Reads the whole body within the limit, gunzipping when `Content-Encoding: gzip`.
+/// A request body read whole, with the large-body permit (if it needed one) that must be held
+/// until the body is dropped.
+struct Body {
+    bytes: Vec<u8>,
+    permit: Option<OwnedSemaphorePermit>,
+}
+
+/// Reads the whole body within the limit and the body deadline, gunzipping as it arrives when
+/// `Content-Encoding: gzip`. Holds at most `body_limit` bytes (plus one network frame); bodies
+/// over [`LARGE_BODY`] wait for a `max_large_bodies` permit first.
 async fn read_body(
     shared: &Shared,
     req: Request<Incoming>,
     origin: &str,
-) -> Result<(hyper::http::request::Parts, Vec<u8>)> {
-    let (parts, body) = req.into_parts();
+) -> Result<(hyper::http::request::Parts, Body)> {
+    let (parts, mut incoming) = req.into_parts();
     let limit = shared.body_limit;
     let too_large = || {
         InputError::new(
@@ -261,42 +351,187 @@ async fn read_body(
         )
         .kind(InputErrorKind::TooLarge)
     };
-    let collected = Limited::new(body, limit as usize)
-        .collect()
-        .await
-        .map_err(|e| {
-            if e.downcast_ref::<http_body_util::LengthLimitError>()
-                .is_some()
-            {
-                anyhow::Error::from(too_large())
-            } else {
-                anyhow::anyhow!("reading the request body: {e}")
-            }
-        })?
-        .to_bytes();
+    let declared = match parts.headers.get(CONTENT_LENGTH) {
+        None => None,
+        Some(v) => Some(
+            v.to_str()
+                .ok()
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .ok_or_else(|| {
+                    InputError::new(origin, "the Content-Length header is not a number")
+                })?,
+        ),
+    };
+    if declared.is_some_and(|n| n > limit) {
+        // Refused before a byte of the body is read: hyper sends no `100 Continue`.
+        return Err(too_large().into());
+    }
     let gzip = parts
         .headers
         .get(CONTENT_ENCODING)
         .and_then(|v| v.to_str().ok())
         .map(|v| v.eq_ignore_ascii_case("gzip"))
         .unwrap_or(false);
-    let bytes = if gzip {
-        let mut out = Vec::new();
-        let mut decoder = flate2::read::MultiGzDecoder::new(&collected[..]).take(limit + 1);
-        decoder
-            .read_to_end(&mut out)
-            .map_err(|e| InputError::new(origin, format!("the gzip body is corrupt: {e}")))?;
-        if out.len() as u64 > limit {
-            return Err(too_large().into());
-        }
-        out
+    let mut permit = None;
+    if declared.is_some_and(|n| n > LARGE_BODY) {
+        permit = Some(large_body_permit(shared, origin).await?);
+    }
+    let sink = BoundedSink::new(limit, if gzip { None } else { declared });
+    let mut sink = if gzip {
+        Sink::Gzip(flate2::write::MultiGzDecoder::new(sink))
     } else {
-        collected.to_vec()
+        Sink::Plain(sink)
     };
-    if bytes.is_empty() {
+    let corrupt =
+        |e: std::io::Error| InputError::new(origin, format!("the gzip body is corrupt: {e}"));
+    let mut deadline = tokio::time::Instant::now() + shared.body_timeout;
+    loop {
+        let frame = match tokio::time::timeout_at(deadline, incoming.frame()).await {
+            Err(_) => {
+                return Err(Refused {
+                    status: StatusCode::REQUEST_TIMEOUT,
+                    message: format!(
+                        "{origin}: the body did not arrive within {} (http.body_timeout)",
+                        crate::config::format_duration(shared.body_timeout)
+                    ),
+                }
+                .into());
+            }
+            Ok(None) => break,
+            // A body that cannot be read is the client's doing: a malformed chunk, a
+            // connection closed before `Content-Length` bytes arrived.
+            Ok(Some(Err(e))) => {
+                return Err(
+                    InputError::new(origin, format!("the body could not be read: {e}")).into(),
+                );
+            }
+            Ok(Some(Ok(frame))) => frame,
+        };
+        let Ok(data) = frame.into_data() else {
+            continue; // trailers
+        };
+        let written = match &mut sink {
+            Sink::Plain(s) => s.push(&data),
+            Sink::Gzip(d) => d.write_all(&data),
+        };
+        if let Err(e) = written {
+            return Err(if sink.bounded().overflowed {
+                too_large().into()
+            } else {
+                corrupt(e).into()
+            });
+        }
+        if permit.is_none() && sink.bounded().buf.len() as u64 > LARGE_BODY {
+            let waited = tokio::time::Instant::now();
+            permit = Some(large_body_permit(shared, origin).await?);
+            deadline += waited.elapsed();
+        }
+    }
+    let sink = match sink {
+        Sink::Plain(s) => s,
+        Sink::Gzip(d) => {
+            let overflowed = d.get_ref().overflowed;
+            d.finish().map_err(|e| {
+                if overflowed {
+                    anyhow::Error::from(too_large())
+                } else {
+                    corrupt(e).into()
+                }
+            })?
+        }
+    };
+    if sink.buf.is_empty() {
         return Err(InputError::new(origin, "the body is empty").into());
     }
-    Ok((parts, bytes))
+    Ok((
+        parts,
+        Body {
+            bytes: sink.buf,
+            permit,
+        },
+    ))
+}
+
+/// Waits (up to the body timeout) for one of the `max_large_bodies` permits; 503 when none
+/// frees up.
+async fn large_body_permit(shared: &Shared, origin: &str) -> Result<OwnedSemaphorePermit> {
+    match tokio::time::timeout(
+        shared.body_timeout,
+        shared.large_bodies.clone().acquire_owned(),
+    )
+    .await
+    {
+        Ok(Ok(permit)) => Ok(permit),
+        _ => Err(Refused {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            message: format!(
+                "{origin}: too many large bodies are being read (http.max_large_bodies); retry later"
+            ),
+        }
+        .into()),
+    }
+}
+
+/// A byte buffer that never holds more than `limit` bytes, nor reserves more than that: the
+/// gzip decoder writes into it and stops with an error at the limit.
+struct BoundedSink {
+    buf: Vec<u8>,
+    limit: u64,
+    overflowed: bool,
+}
+
+impl BoundedSink {
+    fn new(limit: u64, expected: Option<u64>) -> Self {
+        BoundedSink {
+            buf: Vec::with_capacity(expected.unwrap_or(0).min(limit) as usize),
+            limit,
+            overflowed: false,
+        }
+    }
+
+    fn push(&mut self, data: &[u8]) -> std::io::Result<()> {
+        let needed = self.buf.len() as u64 + data.len() as u64;
+        if needed > self.limit {
+            self.overflowed = true;
+            return Err(std::io::Error::other("the body limit is reached"));
+        }
+        if needed as usize > self.buf.capacity() {
+            // Double, as Vec would, but never past the limit.
+            let target = (self.buf.capacity() as u64 * 2)
+                .max(needed)
+                .max(8 * 1024)
+                .min(self.limit) as usize;
+            self.buf.reserve_exact(target - self.buf.len());
+        }
+        self.buf.extend_from_slice(data);
+        Ok(())
+    }
+}
+
+/// Where body bytes go: straight into the buffer, or through a streaming gzip decoder into it.
+enum Sink {
+    Plain(BoundedSink),
+    Gzip(flate2::write::MultiGzDecoder<BoundedSink>),
+}
+
+impl Sink {
+    fn bounded(&self) -> &BoundedSink {
+        match self {
+            Sink::Plain(s) => s,
+            Sink::Gzip(d) => d.get_ref(),
+        }
+    }
+}
+
+impl Write for BoundedSink {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.push(data)?;
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 #[derive(Deserialize)]
@@ -315,6 +550,7 @@ async fn post_dbt(shared: &Arc<Shared>, req: Request<Incoming>) -> Result<Reply>
     let origin = "POST /v1/dbt";
     let env_query = parse_query(req.uri().query().unwrap_or("")).remove("env");
     let (parts, body) = read_body(shared, req, origin).await?;
+    let (_permit, body) = (body.permit, body.bytes);
     let content_type = parts
         .headers
         .get(CONTENT_TYPE)
@@ -411,6 +647,7 @@ async fn post_simple(
         Kind::OpenLineage => "POST /v1/openlineage",
     };
     let (_, body) = read_body(shared, req, origin).await?;
+    let (_permit, body) = (body.permit, body.bytes);
     let input = Input::new(origin, body);
     let env = query.remove("env");
     let app = shared.app.clone();
