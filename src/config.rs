@@ -842,10 +842,22 @@ mod tests {
             "{shown}"
         );
         for (text, key) in [
-            ("[http]\nheader_timeout = \"10ms\"\n", "http.header_timeout must be at least 100ms"),
-            ("[http]\nbody_timeout = \"0s\"\n", "http.body_timeout must be at least 100ms"),
-            ("[http]\nmax_connections = 0\n", "http.max_connections must be at least 1"),
-            ("[http]\nmax_large_bodies = 0\n", "http.max_large_bodies must be at least 1"),
+            (
+                "[http]\nheader_timeout = \"10ms\"\n",
+                "http.header_timeout must be at least 100ms",
+            ),
+            (
+                "[http]\nbody_timeout = \"0s\"\n",
+                "http.body_timeout must be at least 100ms",
+            ),
+            (
+                "[http]\nmax_connections = 0\n",
+                "http.max_connections must be at least 1",
+            ),
+            (
+                "[http]\nmax_large_bodies = 0\n",
+                "http.max_large_bodies must be at least 1",
+            ),
         ] {
             let e = Config::parse("s.toml", text).unwrap_err().to_string();
             assert_eq!(e, format!("s.toml: {key}"));

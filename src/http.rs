@@ -146,13 +146,15 @@ pub async fn start(app: App, listen: &str, token: Option<Secret>) -> Result<Serv
                     let builder = builder.clone();
                     tokio::spawn(async move {
                         let _permit = permit;
+                        let mut stream = stream;
                         let service = service_fn(move |req| {
                             let shared = shared.clone();
                             async move { Ok::<_, std::convert::Infallible>(handle(shared, req).await) }
                         });
-                        if let Err(e) = builder.serve_connection(TokioIo::new(stream), service).await {
+                        if let Err(e) = builder.serve_connection(TokioIo::new(&mut stream), service).await {
                             tracing::debug!(error = %e, %peer, "connection ended with an error");
                         }
+                        linger_close(stream).await;
                     });
                 }
             }
@@ -176,19 +178,33 @@ async fn refuse_connection(mut stream: TcpStream, max: usize) {
         "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncontent-length: {}\r\nretry-after: 1\r\nconnection: close\r\n\r\n",
         body.len()
     );
-    let _ = tokio::time::timeout(Duration::from_secs(1), async {
+    let written = tokio::time::timeout(Duration::from_secs(1), async {
         stream.write_all(head.as_bytes()).await?;
-        stream.write_all(body.as_bytes()).await?;
-        stream.shutdown().await?;
-        let mut sink = [0u8; 4096];
+        stream.write_all(body.as_bytes()).await
+    })
+    .await;
+    if matches!(written, Ok(Ok(()))) {
+        linger_close(stream).await;
+    }
+}
+
+/// Closes a connection whose answer may have been sent before its request was read whole (a
+/// 413 on the declared length, a 408, a 503): sends FIN, then reads and drops what the client
+/// still sends, for a moment and a bounded number of bytes. Closing with unread bytes would
+/// reset the connection and could destroy the answer before the client reads it.
+async fn linger_close(mut stream: TcpStream) {
+    const LINGER: Duration = Duration::from_secs(1);
+    const LINGER_BYTES: usize = 16 * 1024 * 1024;
+    let _ = stream.shutdown().await;
+    let _ = tokio::time::timeout(LINGER, async {
+        let mut sink = vec![0u8; 16 * 1024];
         let mut drained = 0;
-        while drained < 64 * 1024 {
-            match stream.read(&mut sink).await? {
-                0 => break,
-                n => drained += n,
+        while drained < LINGER_BYTES {
+            match stream.read(&mut sink).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => drained += n,
             }
         }
-        Ok::<_, std::io::Error>(())
     })
     .await;
 }
@@ -330,7 +346,7 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Reply {
 /// A request body read whole, with the large-body permit (if it needed one) that must be held
 /// until the body is dropped.
 struct Body {
-    bytes: Vec<u8>,
+    bytes: Bytes,
     permit: Option<OwnedSemaphorePermit>,
 }
 
@@ -376,7 +392,10 @@ async fn read_body(
     if declared.is_some_and(|n| n > LARGE_BODY) {
         permit = Some(large_body_permit(shared, origin).await?);
     }
-    let sink = BoundedSink::new(limit, if gzip { None } else { declared });
+    let mut sink = BoundedSink::new(limit, if gzip { None } else { declared });
+    if permit.is_some() {
+        sink.reserve_all().context("mapping memory for the body")?;
+    }
     let mut sink = if gzip {
         Sink::Gzip(flate2::write::MultiGzDecoder::new(sink))
     } else {
@@ -410,21 +429,28 @@ async fn read_body(
         let Ok(data) = frame.into_data() else {
             continue; // trailers
         };
-        let written = match &mut sink {
-            Sink::Plain(s) => s.push(&data),
-            Sink::Gzip(d) => d.write_all(&data),
-        };
-        if let Err(e) = written {
-            return Err(if sink.bounded().overflowed {
-                too_large().into()
-            } else {
-                corrupt(e).into()
-            });
-        }
-        if permit.is_none() && sink.bounded().buf.len() as u64 > LARGE_BODY {
-            let waited = tokio::time::Instant::now();
-            permit = Some(large_body_permit(shared, origin).await?);
-            deadline += waited.elapsed();
+        // Fed in slices: a KiB of deflate inflates to at most about a MiB, so a body never
+        // gets far past LARGE_BODY before it holds a permit.
+        for piece in data.chunks(1024) {
+            let written = match &mut sink {
+                Sink::Plain(s) => s.push(piece),
+                Sink::Gzip(d) => d.write_all(piece),
+            };
+            if let Err(e) = written {
+                return Err(if sink.bounded().overflowed {
+                    too_large().into()
+                } else {
+                    corrupt(e).into()
+                });
+            }
+            if permit.is_none() && sink.bounded().len() as u64 > LARGE_BODY {
+                let waited = tokio::time::Instant::now();
+                permit = Some(large_body_permit(shared, origin).await?);
+                deadline += waited.elapsed();
+                sink.bounded_mut()
+                    .reserve_all()
+                    .context("mapping memory for the body")?;
+            }
         }
     }
     let sink = match sink {
@@ -440,13 +466,13 @@ async fn read_body(
             })?
         }
     };
-    if sink.buf.is_empty() {
+    if sink.len() == 0 {
         return Err(InputError::new(origin, "the body is empty").into());
     }
     Ok((
         parts,
         Body {
-            bytes: sink.buf,
+            bytes: sink.into_bytes(),
             permit,
         },
     ))
@@ -473,37 +499,99 @@ async fn large_body_permit(shared: &Shared, origin: &str) -> Result<OwnedSemapho
 }
 
 /// A byte buffer that never holds more than `limit` bytes, nor reserves more than that: the
-/// gzip decoder writes into it and stops with an error at the limit.
+/// gzip decoder writes into it and stops with an error at the limit. A large body moves to an
+/// anonymous memory map sized once (pages count only as bytes land in them) and unmapped when
+/// dropped, so its memory goes back to the OS at once rather than lingering in a thread's
+/// allocator cache, where several bodies in a row would pile up.
 struct BoundedSink {
-    buf: Vec<u8>,
+    buf: Buf,
     limit: u64,
+    /// The declared length of a plain body, already reserved.
+    expected: Option<u64>,
     overflowed: bool,
+}
+
+enum Buf {
+    Heap(Vec<u8>),
+    Mapped { map: memmap2::MmapMut, len: usize },
 }
 
 impl BoundedSink {
     fn new(limit: u64, expected: Option<u64>) -> Self {
         BoundedSink {
-            buf: Vec::with_capacity(expected.unwrap_or(0).min(limit) as usize),
+            buf: Buf::Heap(Vec::with_capacity(expected.unwrap_or(0).min(limit) as usize)),
             limit,
+            expected,
             overflowed: false,
         }
     }
 
+    fn len(&self) -> usize {
+        match &self.buf {
+            Buf::Heap(v) => v.len(),
+            Buf::Mapped { len, .. } => *len,
+        }
+    }
+
+    /// Moves the bytes to a mapping with room for the declared length, or else the limit.
+    fn reserve_all(&mut self) -> std::io::Result<()> {
+        let Buf::Heap(v) = &self.buf else {
+            return Ok(());
+        };
+        let room = self.expected.unwrap_or(self.limit).min(self.limit) as usize;
+        let mut map = memmap2::MmapMut::map_anon(room.max(1))?;
+        map[..v.len()].copy_from_slice(v);
+        self.buf = Buf::Mapped { map, len: v.len() };
+        Ok(())
+    }
+
     fn push(&mut self, data: &[u8]) -> std::io::Result<()> {
-        let needed = self.buf.len() as u64 + data.len() as u64;
+        let needed = self.len() as u64 + data.len() as u64;
         if needed > self.limit {
             self.overflowed = true;
             return Err(std::io::Error::other("the body limit is reached"));
         }
-        if needed as usize > self.buf.capacity() {
-            // Double, as Vec would, but never past the limit.
-            let target = (self.buf.capacity() as u64 * 2)
-                .max(needed)
-                .max(8 * 1024)
-                .min(self.limit) as usize;
-            self.buf.reserve_exact(target - self.buf.len());
+        match &mut self.buf {
+            Buf::Heap(v) => {
+                if needed as usize > v.capacity() {
+                    // Double, as Vec would, but never past the limit.
+                    let target = (v.capacity() as u64 * 2)
+                        .max(needed)
+                        .max(8 * 1024)
+                        .min(self.limit) as usize;
+                    v.reserve_exact(target - v.len());
+                }
+                v.extend_from_slice(data);
+            }
+            Buf::Mapped { map, len } => {
+                let end = *len + data.len();
+                if end > map.len() {
+                    // Only a plain body longer than it declared; hyper stops those first.
+                    self.overflowed = true;
+                    return Err(std::io::Error::other("the body is longer than declared"));
+                }
+                map[*len..end].copy_from_slice(data);
+                *len = end;
+            }
         }
-        self.buf.extend_from_slice(data);
+        Ok(())
+    }
+
+    fn into_bytes(self) -> Bytes {
+        match self.buf {
+            Buf::Heap(v) => Bytes::from(v),
+            Buf::Mapped { map, len } => Bytes::from_owner(map).slice(..len),
+        }
+    }
+}
+
+impl Write for BoundedSink {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.push(data)?;
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
 }
@@ -521,16 +609,12 @@ impl Sink {
             Sink::Gzip(d) => d.get_ref(),
         }
     }
-}
 
-impl Write for BoundedSink {
-    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
-        self.push(data)?;
-        Ok(data.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
+    fn bounded_mut(&mut self) -> &mut BoundedSink {
+        match self {
+            Sink::Plain(s) => s,
+            Sink::Gzip(d) => d.get_mut(),
+        }
     }
 }
 
@@ -593,12 +677,11 @@ async fn post_dbt(shared: &Arc<Shared>, req: Request<Incoming>) -> Result<Reply>
     Ok(json_reply(StatusCode::OK, &value))
 }
 
-async fn read_multipart(origin: &str, content_type: &str, body: Vec<u8>) -> Result<DbtArtifacts> {
+async fn read_multipart(origin: &str, content_type: &str, body: Bytes) -> Result<DbtArtifacts> {
     let boundary = multer::parse_boundary(content_type)
         .map_err(|e| InputError::new(origin, format!("bad multipart content type: {e}")))?;
-    let stream = futures_util::stream::once(async move {
-        Ok::<Bytes, std::convert::Infallible>(Bytes::from(body))
-    });
+    let stream =
+        futures_util::stream::once(async move { Ok::<Bytes, std::convert::Infallible>(body) });
     let mut multipart = multer::Multipart::new(stream, boundary);
     let mut artifacts = DbtArtifacts::default();
     while let Some(field) = multipart

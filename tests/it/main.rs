@@ -8,6 +8,7 @@ mod deploy_files;
 mod digest;
 mod engine;
 mod http_api;
+mod http_hardening;
 mod incident_story;
 mod incidents_cli;
 mod products;
