@@ -2,6 +2,7 @@
 //! store) against a fresh database.
 
 mod changes;
+mod concurrency;
 mod corpus;
 mod demo_project;
 mod deploy_files;
