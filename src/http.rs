@@ -397,7 +397,7 @@ async fn read_body(
         sink.reserve_all().context("mapping memory for the body")?;
     }
     let mut sink = if gzip {
-        Sink::Gzip(flate2::write::MultiGzDecoder::new(sink))
+        Sink::Gzip(Box::new(flate2::write::MultiGzDecoder::new(sink)))
     } else {
         Sink::Plain(sink)
     };
@@ -457,7 +457,7 @@ async fn read_body(
         Sink::Plain(s) => s,
         Sink::Gzip(d) => {
             let overflowed = d.get_ref().overflowed;
-            d.finish().map_err(|e| {
+            (*d).finish().map_err(|e| {
                 if overflowed {
                     anyhow::Error::from(too_large())
                 } else {
@@ -599,7 +599,7 @@ impl Write for BoundedSink {
 /// Where body bytes go: straight into the buffer, or through a streaming gzip decoder into it.
 enum Sink {
     Plain(BoundedSink),
-    Gzip(flate2::write::MultiGzDecoder<BoundedSink>),
+    Gzip(Box<flate2::write::MultiGzDecoder<BoundedSink>>),
 }
 
 impl Sink {
@@ -872,6 +872,33 @@ mod tests {
         assert_eq!(q["x"], "a b c");
         assert_eq!(q["bad"], "%zz");
         assert_eq!(q["end"], "%4");
+    }
+
+    #[test]
+    fn the_body_buffer_never_holds_or_reserves_past_the_limit() {
+        let mut s = BoundedSink::new(10_000, None);
+        for _ in 0..9 {
+            s.push(&[1u8; 1000]).unwrap();
+        }
+        let Buf::Heap(v) = &s.buf else {
+            panic!("small bodies stay on the heap")
+        };
+        assert!(v.capacity() <= 10_000, "capacity {}", v.capacity());
+        assert!(s.push(&[1u8; 1001]).is_err() && s.overflowed);
+        assert_eq!(s.len(), 9000, "a refused write adds nothing");
+        s.reserve_all().unwrap();
+        assert!(matches!(&s.buf, Buf::Mapped { map, .. } if map.len() == 10_000));
+        s.push(&[2u8; 1000]).unwrap();
+        assert!(s.push(&[0]).is_err());
+        let bytes = s.into_bytes();
+        assert_eq!((bytes.len(), bytes[0], bytes[9_999]), (10_000, 1, 2));
+
+        // A declared length is reserved exactly, on the heap or in a map.
+        let s = BoundedSink::new(1 << 20, Some(300));
+        assert!(matches!(&s.buf, Buf::Heap(v) if v.capacity() == 300));
+        let mut s = BoundedSink::new(1 << 20, Some(5000));
+        s.reserve_all().unwrap();
+        assert!(matches!(&s.buf, Buf::Mapped { map, .. } if map.len() == 5000));
     }
 
     #[test]
