@@ -74,6 +74,9 @@ struct Shared {
     large_bodies: Arc<Semaphore>,
 }
 
+/// How long [`Server::stop`] waits for requests in flight (within fly.toml's 30 s kill timeout).
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
+
 /// A running server: its bound address and a way to stop it.
 pub struct Server {
     pub addr: SocketAddr,
@@ -82,6 +85,8 @@ pub struct Server {
 }
 
 impl Server {
+    /// Stops accepting, lets each connection finish the request it is serving (idle ones close
+    /// at once), and returns when all are closed or after [`SHUTDOWN_GRACE`].
     pub async fn stop(self) {
         let _ = self.shutdown.send(true);
         let _ = self.task.await;
@@ -144,6 +149,7 @@ pub async fn start(app: App, listen: &str, token: Option<Secret>) -> Result<Serv
                     };
                     let shared = shared.clone();
                     let builder = builder.clone();
+                    let mut stopping = rx.clone();
                     tokio::spawn(async move {
                         let _permit = permit;
                         let mut stream = stream;
@@ -151,13 +157,32 @@ pub async fn start(app: App, listen: &str, token: Option<Secret>) -> Result<Serv
                             let shared = shared.clone();
                             async move { Ok::<_, std::convert::Infallible>(handle(shared, req).await) }
                         });
-                        if let Err(e) = builder.serve_connection(TokioIo::new(&mut stream), service).await {
+                        let conn = builder.serve_connection(TokioIo::new(&mut stream), service);
+                        tokio::pin!(conn);
+                        let ended = tokio::select! {
+                            ended = conn.as_mut() => ended,
+                            _ = stopping.changed() => {
+                                // Finish the request in flight, then close.
+                                conn.as_mut().graceful_shutdown();
+                                conn.as_mut().await
+                            }
+                        };
+                        if let Err(e) = ended {
                             tracing::debug!(error = %e, %peer, "connection ended with an error");
                         }
                         linger_close(stream).await;
                     });
                 }
             }
+        }
+        drop(listener);
+        // Every connection holds a permit: having them all back means all have closed.
+        let all = u32::try_from(http.max_connections).unwrap_or(u32::MAX);
+        if tokio::time::timeout(SHUTDOWN_GRACE, connections.acquire_many(all))
+            .await
+            .is_err()
+        {
+            tracing::warn!("connections still open after {SHUTDOWN_GRACE:?}; closing them");
         }
     });
     Ok(Server {

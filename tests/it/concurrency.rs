@@ -410,3 +410,61 @@ async fn alerts_acknowledged_before_a_kill_9_of_serve_are_durable() {
     }
     eprintln!("3 kill -9 of serve during alert bursts: {total} acknowledged alerts, 0 lost");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_lets_the_request_in_flight_finish() {
+    use tokio::io::AsyncWriteExt;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let mut serve = ServeProcess::start(&db, None);
+    let alert = serde_json::json!({
+        "source": "burst", "asset": "orders", "check": "load", "status": "fail", "id": "in-flight",
+    })
+    .to_string();
+    let head = format!(
+        "POST /v1/alerts HTTP/1.1\r\nhost: steward\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+        alert.len()
+    );
+    let (first, rest) = alert.as_bytes().split_at(10);
+    let mut stream = tokio::net::TcpStream::connect(serve.addr).await.unwrap();
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(first).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    // SAFETY: kill(2) on our own child's pid.
+    assert_eq!(
+        unsafe { libc::kill(serve.child.id() as i32, libc::SIGTERM) },
+        0
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    stream.write_all(rest).await.unwrap();
+    let answer = crate::support::read_until_closed(&mut stream, Duration::from_secs(10)).await;
+    let (status, reply) = crate::support::parse_raw_response(&answer);
+    assert_eq!(status, 200, "{reply} {:?}", serve.log.lock().unwrap());
+    let exited = tokio::task::spawn_blocking(move || {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Some(status) = serve.child.try_wait().unwrap() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    })
+    .await
+    .unwrap();
+    assert!(
+        exited.is_some_and(|s| s.success()),
+        "serve exits cleanly: {exited:?}"
+    );
+    let n: i64 = Store::open(&db)
+        .unwrap()
+        .read(|c| {
+            Ok(c.query_row(
+                "SELECT count(*) FROM observations WHERE key = 'alert:burst:in-flight'",
+                [],
+                |r| r.get(0),
+            )?)
+        })
+        .unwrap();
+    assert_eq!(n, 1);
+}
