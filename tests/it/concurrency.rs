@@ -99,6 +99,12 @@ fn spawn_ingest(db: &Path, manifest: &Path, results: &Path) -> Child {
 
 #[test]
 fn people_never_fail_while_ingests_write() {
+    people_next_to_ingests(25);
+}
+
+/// 4 people run `rounds` commands each while `steward ingest dbt` loops in another process;
+/// none may fail, nor any ingest.
+fn people_next_to_ingests(rounds: usize) {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("s.db");
     ingest_demo(&db, "broken");
@@ -107,7 +113,7 @@ fn people_never_fail_while_ingests_write() {
     let (people, ingests) = std::thread::scope(|s| {
         let ingester = s.spawn(|| {
             let mut runs = Vec::new();
-            while !stop.load(std::sync::atomic::Ordering::Relaxed) && runs.len() < 40 {
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) && runs.len() < 10 * rounds {
                 let out = spawn_ingest(&db, &manifest, &results)
                     .wait_with_output()
                     .unwrap();
@@ -121,7 +127,7 @@ fn people_never_fail_while_ingests_write() {
         let workers: Vec<_> = (0..4)
             .map(|w| {
                 let db = &db;
-                s.spawn(move || person_commands(db, w, 25))
+                s.spawn(move || person_commands(db, w, rounds))
             })
             .collect();
         let failures: Vec<String> = workers
@@ -131,18 +137,28 @@ fn people_never_fail_while_ingests_write() {
         stop.store(true, std::sync::atomic::Ordering::Relaxed);
         (failures, ingester.join().unwrap())
     });
+    let total = 4 * rounds;
     assert!(
         people.is_empty(),
-        "{} of 100 commands failed: {people:#?}",
+        "{} of {total} commands failed: {people:#?}",
         people.len()
     );
     let failed: Vec<_> = ingests.iter().filter(|(ok, _)| !ok).collect();
     assert!(failed.is_empty(), "ingests failed: {failed:#?}");
     assert!(!ingests.is_empty());
     eprintln!(
-        "100 person commands next to {} ingests: 0 failures",
+        "{total} person commands next to {} ingests: 0 failures",
         ingests.len()
     );
+}
+
+/// The long run, outside CI: `cargo test --test it -- --ignored --nocapture soak`.
+/// 600 person commands next to ingests (the figure) and 60 kill -9 of an ingest.
+#[test]
+#[ignore = "a soak of a few minutes; run by hand"]
+fn soak_people_and_killed_ingests() {
+    people_next_to_ingests(150);
+    killed_ingests(60);
 }
 
 #[test]
@@ -306,6 +322,12 @@ fn snapshot(src: &Path, dst: &Path) {
 
 #[test]
 fn a_killed_ingest_leaves_the_before_or_the_after_state() {
+    killed_ingests(12);
+}
+
+/// Kills `steward ingest dbt` of a large run `trials` times at points spread over it; each
+/// time the database must show the before- or the complete after-state.
+fn killed_ingests(trials: u32) {
     let dir = tempfile::tempdir().unwrap();
     let base = dir.path().join("base.db");
     ingest_demo(&base, "broken");
@@ -327,9 +349,8 @@ fn a_killed_ingest_leaves_the_before_or_the_after_state() {
     let after = state(&full);
     assert_ne!(before, after, "the big ingest changes the database");
 
-    const TRIALS: u32 = 12;
     let (mut saw_before, mut saw_after) = (0, 0);
-    for t in 0..TRIALS {
+    for t in 0..trials {
         let db = dir.path().join(format!("trial{t}.db"));
         snapshot(&base, &db);
         let wal = dir.path().join(format!("trial{t}.db-wal"));
@@ -337,7 +358,7 @@ fn a_killed_ingest_leaves_the_before_or_the_after_state() {
         if t % 2 == 0 {
             // Kill points spread over the whole ingest (parsing, then the transaction) and a
             // little past it.
-            std::thread::sleep(took * 3 * (t + 1) / (2 * TRIALS));
+            std::thread::sleep(took * 3 * (t + 1) / (2 * trials));
         } else {
             // Kill as the transaction writes: the moment the WAL first grows (pages spilled
             // or the commit being written), then a little later each trial.
@@ -359,7 +380,7 @@ fn a_killed_ingest_leaves_the_before_or_the_after_state() {
         }
     }
     eprintln!(
-        "{TRIALS} kill -9 of an ingest taking {took:?}: {saw_before} before, {saw_after} after, 0 partial"
+        "{trials} kill -9 of an ingest taking {took:?}: {saw_before} before, {saw_after} after, 0 partial"
     );
 }
 
