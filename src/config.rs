@@ -225,6 +225,18 @@ pub struct HttpConfig {
     /// Largest accepted request body, after decompression, e.g. "128MiB".
     #[serde(with = "size_text")]
     pub body_limit: u64,
+    /// How long a client has to send a request's headers, from the first byte or from the end
+    /// of the previous response (so it is the idle keep-alive timeout too), e.g. "10s".
+    #[serde(with = "duration_ms_text")]
+    pub header_timeout: Duration,
+    /// How long a client has to send a request's whole body, e.g. "60s".
+    #[serde(with = "duration_ms_text")]
+    pub body_timeout: Duration,
+    /// Open connections at most; the next one is answered 503 and closed.
+    pub max_connections: usize,
+    /// Bodies over 1 MiB read and processed at once, at most; each may hold up to `body_limit`
+    /// in memory, so peak memory stays near `body_limit` times this.
+    pub max_large_bodies: usize,
 }
 
 impl Default for Config {
@@ -259,6 +271,10 @@ impl Default for HttpConfig {
         HttpConfig {
             listen: "127.0.0.1:8080".to_owned(),
             body_limit: 128 * 1024 * 1024,
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(60),
+            max_connections: 256,
+            max_large_bodies: 2,
         }
     }
 }
@@ -322,6 +338,28 @@ impl Config {
                 origin,
                 "http.body_limit must be at least 1KiB",
             ));
+        }
+        for (key, d) in [
+            ("header_timeout", self.http.header_timeout),
+            ("body_timeout", self.http.body_timeout),
+        ] {
+            if d < Duration::from_millis(100) {
+                return Err(InputError::new(
+                    origin,
+                    format!("http.{key} must be at least 100ms"),
+                ));
+            }
+        }
+        for (key, n) in [
+            ("max_connections", self.http.max_connections),
+            ("max_large_bodies", self.http.max_large_bodies),
+        ] {
+            if n == 0 {
+                return Err(InputError::new(
+                    origin,
+                    format!("http.{key} must be at least 1"),
+                ));
+            }
         }
         if let Some(slack) = &self.slack {
             for (key, id) in [
@@ -597,7 +635,11 @@ mod duration_ms_text {
     use std::time::Duration;
 
     pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&format!("{}ms", d.as_millis()))
+        if d.subsec_millis() == 0 && d.as_secs() > 0 {
+            s.serialize_str(&super::format_duration(*d))
+        } else {
+            s.serialize_str(&format!("{}ms", d.as_millis()))
+        }
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
@@ -772,6 +814,56 @@ mod tests {
         assert_eq!(c.issues.recover_after_passes, 3);
         assert!(c.issues.raises_issues("prod") && !c.issues.raises_issues("dev"));
         assert_eq!(c.http.body_limit, 1024 * 1024);
+    }
+
+    #[test]
+    fn http_limits_parse_validate_and_print_back() {
+        let c = Config::parse("s.toml", "").unwrap();
+        assert_eq!(
+            (
+                c.http.header_timeout,
+                c.http.body_timeout,
+                c.http.max_connections,
+                c.http.max_large_bodies
+            ),
+            (Duration::from_secs(10), Duration::from_secs(60), 256, 2)
+        );
+        let c = Config::parse(
+            "s.toml",
+            "[http]\nheader_timeout = \"250ms\"\nbody_timeout = \"2m\"\nmax_connections = 8\nmax_large_bodies = 1\n",
+        )
+        .unwrap();
+        assert_eq!(c.http.header_timeout, Duration::from_millis(250));
+        assert_eq!(c.http.body_timeout, Duration::from_secs(120));
+        assert_eq!((c.http.max_connections, c.http.max_large_bodies), (8, 1));
+        let shown = toml::to_string(&c).unwrap();
+        assert!(
+            shown.contains("header_timeout = \"250ms\"") && shown.contains("body_timeout = \"2m\""),
+            "{shown}"
+        );
+        for (text, key) in [
+            (
+                "[http]\nheader_timeout = \"10ms\"\n",
+                "http.header_timeout must be at least 100ms",
+            ),
+            (
+                "[http]\nbody_timeout = \"0s\"\n",
+                "http.body_timeout must be at least 100ms",
+            ),
+            (
+                "[http]\nmax_connections = 0\n",
+                "http.max_connections must be at least 1",
+            ),
+            (
+                "[http]\nmax_large_bodies = 0\n",
+                "http.max_large_bodies must be at least 1",
+            ),
+        ] {
+            let e = Config::parse("s.toml", text).unwrap_err().to_string();
+            assert_eq!(e, format!("s.toml: {key}"));
+        }
+        let e = Config::parse("s.toml", "[http]\nbody_timeout = \"soon\"\n").unwrap_err();
+        assert!(e.to_string().contains("line 2"), "{e}");
     }
 
     #[test]

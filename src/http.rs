@@ -4,6 +4,13 @@
 //! `/v1/*` needs `Authorization: Bearer $STEWARD_TOKEN`, compared in constant time. Bodies are
 //! limited (after gzip decompression) and parsed off the async threads; errors are
 //! `{"error": "..."}` with a 4xx status for bad input.
+//!
+//! Hardening (`[http]`): HTTP/1.1 only (hyper's HTTP/2 server has no header timeout); a client
+//! gets `header_timeout` to send its headers (also the idle keep-alive limit) and
+//! `body_timeout` for its body (408); at most `max_connections` are open (the next is answered
+//! 503); a declared `Content-Length` over the limit is refused (413) before any body is read; gzip
+//! is decompressed as it arrives, never past the limit; and at most `max_large_bodies` bodies
+//! over [`LARGE_BODY`] are held at once, so memory stays near `body_limit` times that.
 
 use crate::app::{self, App};
 use crate::error::{InputError, InputErrorKind, as_input_error};
@@ -11,19 +18,25 @@ use crate::ingest::{DbtArtifacts, Input};
 use crate::issues::{IssueFilter, Status};
 use anyhow::{Context, Result};
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::Full;
 use hyper::body::Incoming;
-use hyper::header::{AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE, HeaderValue};
+use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioIo, TokioTimer};
 use serde::Deserialize;
 use serde_json::value::RawValue;
-use std::io::Read;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use tokio::net::TcpListener;
-use tokio::sync::watch;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{Semaphore, watch};
+
+mod body;
+
+pub use body::LARGE_BODY;
+use body::{Limits, Refused, read_body};
 
 /// A secret that never prints.
 #[derive(Clone)]
@@ -56,8 +69,11 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 struct Shared {
     app: App,
     token: Option<Secret>,
-    body_limit: u64,
+    limits: Limits,
 }
+
+/// How long [`Server::stop`] waits for requests in flight (within fly.toml's 30 s kill timeout).
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
 
 /// A running server: its bound address and a way to stop it.
 pub struct Server {
@@ -67,6 +83,8 @@ pub struct Server {
 }
 
 impl Server {
+    /// Stops accepting, lets each connection finish the request it is serving (idle ones close
+    /// at once), and returns when all are closed or after [`SHUTDOWN_GRACE`].
     pub async fn stop(self) {
         let _ = self.shutdown.send(true);
         let _ = self.task.await;
@@ -91,37 +109,80 @@ pub async fn start(app: App, listen: &str, token: Option<Secret>) -> Result<Serv
         .await
         .with_context(|| format!("binding {addr}"))?;
     let addr = listener.local_addr()?;
+    let http = app.config.http.clone();
     let shared = Arc::new(Shared {
-        body_limit: app.config.http.body_limit,
+        limits: Limits {
+            body_limit: http.body_limit,
+            body_timeout: http.body_timeout,
+            large_bodies: Arc::new(Semaphore::new(http.max_large_bodies)),
+        },
         app,
         token,
     });
+    let connections = Arc::new(Semaphore::new(http.max_connections));
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(http.header_timeout)
+        // A client may shut its side down after the body and still wait for the answer.
+        .half_close(true);
+    let builder = Arc::new(builder);
     let (tx, mut rx) = watch::channel(false);
     let task = tokio::spawn(async move {
         loop {
             tokio::select! {
                 _ = rx.changed() => break,
                 accepted = listener.accept() => {
-                    let (stream, _) = match accepted {
+                    let (stream, peer) = match accepted {
                         Ok(s) => s,
                         Err(e) => {
                             tracing::warn!(error = %e, "accept failed");
+                            // Out of file descriptors, typically: do not spin.
+                            tokio::time::sleep(Duration::from_millis(50)).await;
                             continue;
                         }
                     };
+                    let Ok(permit) = connections.clone().try_acquire_owned() else {
+                        tracing::warn!(%peer, max = http.max_connections, "connection refused: http.max_connections are open");
+                        tokio::spawn(refuse_connection(stream, http.max_connections));
+                        continue;
+                    };
                     let shared = shared.clone();
+                    let builder = builder.clone();
+                    let mut stopping = rx.clone();
                     tokio::spawn(async move {
+                        let _permit = permit;
+                        let mut stream = stream;
                         let service = service_fn(move |req| {
                             let shared = shared.clone();
                             async move { Ok::<_, std::convert::Infallible>(handle(shared, req).await) }
                         });
-                        let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
-                        if let Err(e) = builder.serve_connection(TokioIo::new(stream), service).await {
-                            tracing::debug!(error = %e, "connection ended with an error");
+                        let conn = builder.serve_connection(TokioIo::new(&mut stream), service);
+                        tokio::pin!(conn);
+                        let ended = tokio::select! {
+                            ended = conn.as_mut() => ended,
+                            _ = stopping.changed() => {
+                                // Finish the request in flight, then close.
+                                conn.as_mut().graceful_shutdown();
+                                conn.as_mut().await
+                            }
+                        };
+                        if let Err(e) = ended {
+                            tracing::debug!(error = %e, %peer, "connection ended with an error");
                         }
+                        linger_close(stream).await;
                     });
                 }
             }
+        }
+        drop(listener);
+        // Every connection holds a permit: having them all back means all have closed.
+        let all = u32::try_from(http.max_connections).unwrap_or(u32::MAX);
+        if tokio::time::timeout(SHUTDOWN_GRACE, connections.acquire_many(all))
+            .await
+            .is_err()
+        {
+            tracing::warn!("connections still open after {SHUTDOWN_GRACE:?}; closing them");
         }
     });
     Ok(Server {
@@ -129,6 +190,48 @@ pub async fn start(app: App, listen: &str, token: Option<Secret>) -> Result<Serv
         shutdown: tx,
         task,
     })
+}
+
+/// Answers a connection over `http.max_connections` with 503 and closes it, reading (and
+/// dropping) what the client sent for a moment first so the close does not reset the answer.
+async fn refuse_connection(mut stream: TcpStream, max: usize) {
+    let body = serde_json::json!({
+        "error": format!("too many open connections (http.max_connections = {max}); retry later")
+    })
+    .to_string();
+    let head = format!(
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncontent-length: {}\r\nretry-after: 1\r\nconnection: close\r\n\r\n",
+        body.len()
+    );
+    let written = tokio::time::timeout(Duration::from_secs(1), async {
+        stream.write_all(head.as_bytes()).await?;
+        stream.write_all(body.as_bytes()).await
+    })
+    .await;
+    if matches!(written, Ok(Ok(()))) {
+        linger_close(stream).await;
+    }
+}
+
+/// Closes a connection whose answer may have been sent before its request was read whole (a
+/// 413 on the declared length, a 408, a 503): sends FIN, then reads and drops what the client
+/// still sends, for a moment and a bounded number of bytes. Closing with unread bytes would
+/// reset the connection and could destroy the answer before the client reads it.
+async fn linger_close(mut stream: TcpStream) {
+    const LINGER: Duration = Duration::from_secs(1);
+    const LINGER_BYTES: usize = 16 * 1024 * 1024;
+    let _ = stream.shutdown().await;
+    let _ = tokio::time::timeout(LINGER, async {
+        let mut sink = vec![0u8; 16 * 1024];
+        let mut drained = 0;
+        while drained < LINGER_BYTES {
+            match stream.read(&mut sink).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => drained += n,
+            }
+        }
+    })
+    .await;
 }
 
 /// Resolves on Ctrl-C or SIGTERM.
@@ -166,6 +269,9 @@ fn error_reply(status: StatusCode, message: impl Into<String>) -> Reply {
 }
 
 fn reply_for_error(err: anyhow::Error) -> Reply {
+    if let Some(refused) = err.downcast_ref::<Refused>() {
+        return error_reply(refused.status, refused.message.clone());
+    }
     match as_input_error(&err) {
         Some(input) => {
             let status = match input.kind {
@@ -246,59 +352,6 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Reply {
     result.unwrap_or_else(reply_for_error)
 }
 
-/// Reads the whole body within the limit, gunzipping when `Content-Encoding: gzip`.
-async fn read_body(
-    shared: &Shared,
-    req: Request<Incoming>,
-    origin: &str,
-) -> Result<(hyper::http::request::Parts, Vec<u8>)> {
-    let (parts, body) = req.into_parts();
-    let limit = shared.body_limit;
-    let too_large = || {
-        InputError::new(
-            origin,
-            format!("the body is larger than the limit of {limit} bytes (http.body_limit)"),
-        )
-        .kind(InputErrorKind::TooLarge)
-    };
-    let collected = Limited::new(body, limit as usize)
-        .collect()
-        .await
-        .map_err(|e| {
-            if e.downcast_ref::<http_body_util::LengthLimitError>()
-                .is_some()
-            {
-                anyhow::Error::from(too_large())
-            } else {
-                anyhow::anyhow!("reading the request body: {e}")
-            }
-        })?
-        .to_bytes();
-    let gzip = parts
-        .headers
-        .get(CONTENT_ENCODING)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| v.eq_ignore_ascii_case("gzip"))
-        .unwrap_or(false);
-    let bytes = if gzip {
-        let mut out = Vec::new();
-        let mut decoder = flate2::read::MultiGzDecoder::new(&collected[..]).take(limit + 1);
-        decoder
-            .read_to_end(&mut out)
-            .map_err(|e| InputError::new(origin, format!("the gzip body is corrupt: {e}")))?;
-        if out.len() as u64 > limit {
-            return Err(too_large().into());
-        }
-        out
-    } else {
-        collected.to_vec()
-    };
-    if bytes.is_empty() {
-        return Err(InputError::new(origin, "the body is empty").into());
-    }
-    Ok((parts, bytes))
-}
-
 #[derive(Deserialize)]
 struct DbtBody<'a> {
     #[serde(borrow, default)]
@@ -316,7 +369,8 @@ struct DbtBody<'a> {
 async fn post_dbt(shared: &Arc<Shared>, req: Request<Incoming>) -> Result<Reply> {
     let origin = "POST /v1/dbt";
     let env_query = parse_query(req.uri().query().unwrap_or("")).remove("env");
-    let (parts, body) = read_body(shared, req, origin).await?;
+    let (parts, body) = read_body(&shared.limits, req, origin).await?;
+    let (_permit, body) = (body.permit, body.bytes);
     let content_type = parts
         .headers
         .get(CONTENT_TYPE)
@@ -360,12 +414,11 @@ async fn post_dbt(shared: &Arc<Shared>, req: Request<Incoming>) -> Result<Reply>
     Ok(json_reply(StatusCode::OK, &value))
 }
 
-async fn read_multipart(origin: &str, content_type: &str, body: Vec<u8>) -> Result<DbtArtifacts> {
+async fn read_multipart(origin: &str, content_type: &str, body: Bytes) -> Result<DbtArtifacts> {
     let boundary = multer::parse_boundary(content_type)
         .map_err(|e| InputError::new(origin, format!("bad multipart content type: {e}")))?;
-    let stream = futures_util::stream::once(async move {
-        Ok::<Bytes, std::convert::Infallible>(Bytes::from(body))
-    });
+    let stream =
+        futures_util::stream::once(async move { Ok::<Bytes, std::convert::Infallible>(body) });
     let mut multipart = multer::Multipart::new(stream, boundary);
     let mut artifacts = DbtArtifacts::default();
     while let Some(field) = multipart
@@ -427,7 +480,8 @@ async fn post_simple(
         Kind::Alerts => "POST /v1/alerts",
         Kind::OpenLineage => "POST /v1/openlineage",
     };
-    let (_, body) = read_body(shared, req, origin).await?;
+    let (_, body) = read_body(&shared.limits, req, origin).await?;
+    let (_permit, body) = (body.permit, body.bytes);
     let input = Input::new(origin, body);
     let env = query.remove("env");
     let app = shared.app.clone();

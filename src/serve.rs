@@ -1,5 +1,6 @@
 //! `steward serve`: the HTTP API and, when Slack tokens are set, the Socket Mode bot, side by
-//! side over one app, until Ctrl-C or SIGTERM.
+//! side over one app, until Ctrl-C or SIGTERM; then requests in flight finish (up to
+//! [`http::SHUTDOWN_GRACE`]) before the process exits.
 
 use crate::app::App;
 use crate::http::{self, Secret};

@@ -3,11 +3,24 @@
 //!
 //! Every write goes through [`Store::write`] (or [`Store::write_async`]), which runs a closure
 //! on the writer thread inside one transaction, so writes are serialised and each is atomic.
+//!
+//! Several processes may share the file (`steward serve`, CLI commands, ingests from cron):
+//! every write transaction takes the write lock up front (`BEGIN IMMEDIATE`), so it never has to
+//! promote a read snapshot (SQLite's `SQLITE_BUSY_SNAPSHOT`, which no busy timeout can wait out),
+//! and waits up to [`BUSY_TIMEOUT`] for another process's write to finish. Migrations take the
+//! same lock before reading `user_version`, so processes opening a new file together apply each
+//! migration once.
 
 use anyhow::{Context, Result};
-use rusqlite::{Connection, OpenFlags, Transaction};
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, mpsc};
+use std::time::{Duration, Instant};
+
+/// How long a write (or a reader) waits for another connection's lock before failing with
+/// "database is locked". Long enough to outlast the largest ingest's transaction, so a person's
+/// command waits for an ingest or the bot instead of failing.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Migrations in order; `PRAGMA user_version` records how many have run.
 const MIGRATIONS: &[&str] = &[
@@ -71,7 +84,7 @@ impl Store {
         let (reply, rx) = tokio::sync::oneshot::channel();
         let job: Job = Box::new(move |conn: &mut Connection| {
             let result = (|| {
-                let tx = conn.transaction()?;
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
                 let out = f(&tx)?;
                 tx.commit().context("committing")?;
                 Ok(out)
@@ -120,7 +133,7 @@ impl Store {
                     OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
                 )
                 .with_context(|| format!("opening {} for reading", self.inner.path.display()))?;
-                c.busy_timeout(std::time::Duration::from_secs(5))?;
+                c.busy_timeout(BUSY_TIMEOUT)?;
                 c
             }
         };
@@ -134,30 +147,68 @@ impl Store {
 }
 
 fn configure(conn: &Connection) -> Result<()> {
-    conn.pragma_update(None, "journal_mode", "WAL")?;
+    // The busy timeout first: the pragmas below may need a lock another process holds.
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    set_wal(conn)?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
-    conn.busy_timeout(std::time::Duration::from_secs(5))?;
     Ok(())
 }
 
-fn migrate(conn: &mut Connection) -> Result<()> {
-    let current: usize =
-        conn.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))? as usize;
-    if current > MIGRATIONS.len() {
-        anyhow::bail!(
-            "the database is at schema version {current}, newer than this build knows ({}); upgrade Steward",
-            MIGRATIONS.len()
-        );
+/// Switches the file to WAL. Changing the journal mode needs an exclusive lock, and SQLite may
+/// answer `SQLITE_BUSY` at once (without the busy handler) while another process is creating or
+/// switching the same file, so this retries until [`BUSY_TIMEOUT`], then checks the mode took.
+fn set_wal(conn: &Connection) -> Result<()> {
+    let deadline = Instant::now() + BUSY_TIMEOUT;
+    let mut pause = Duration::from_millis(2);
+    loop {
+        match conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get::<_, String>(0)) {
+            Ok(mode) if mode.eq_ignore_ascii_case("wal") => return Ok(()),
+            Ok(mode) => anyhow::bail!("the database stays in journal mode {mode:?}, not WAL"),
+            Err(e) if is_busy(&e) && Instant::now() < deadline => {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(100));
+            }
+            Err(e) => return Err(e).context("setting journal_mode=WAL"),
+        }
     }
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current) {
-        let tx = conn.transaction()?;
+}
+
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
+}
+
+/// Applies the missing migrations, each in its own `BEGIN IMMEDIATE` transaction that re-reads
+/// `user_version` under the write lock: when several processes open a new file at once, one
+/// applies a migration and the others see it done.
+fn migrate(conn: &mut Connection) -> Result<()> {
+    // The common case, an up-to-date file, takes no lock: opening next to a long ingest must
+    // not wait for it.
+    let current = conn.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))?;
+    if current as usize == MIGRATIONS.len() {
+        return Ok(());
+    }
+    loop {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let current: usize =
+            tx.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))? as usize;
+        if current > MIGRATIONS.len() {
+            anyhow::bail!(
+                "the database is at schema version {current}, newer than this build knows ({}); upgrade Steward",
+                MIGRATIONS.len()
+            );
+        }
+        let Some(sql) = MIGRATIONS.get(current) else {
+            return Ok(());
+        };
         tx.execute_batch(sql)
-            .with_context(|| format!("migration {}", i + 1))?;
-        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+            .with_context(|| format!("migration {}", current + 1))?;
+        tx.pragma_update(None, "user_version", (current + 1) as i64)?;
         tx.commit()?;
     }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ const FCT_REVENUE: &str = "model.jaffle_analytics.fct_revenue";
 const PAYMENTS: &str = "model.jaffle_analytics.stg_shop__payments";
 
 /// Sends a request with exactly the given headers (no token added).
-async fn call(
+pub(crate) async fn call(
     base: &str,
     method: &str,
     path: &str,

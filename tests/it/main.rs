@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod changes;
+mod concurrency;
 mod corpus;
 mod demo_project;
 mod deploy_files;
@@ -10,6 +11,7 @@ mod digest;
 mod engine;
 mod fault_corpus;
 mod http_api;
+mod http_hardening;
 mod incident_story;
 mod incidents_cli;
 mod products;

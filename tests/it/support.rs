@@ -434,3 +434,136 @@ pub async fn http_get_json(url: &str) -> serde_json::Value {
     let bytes = resp.into_body().collect().await.unwrap().to_bytes();
     serde_json::from_slice(&bytes).expect("JSON")
 }
+
+/// `steward serve` as a child process on 127.0.0.1 with a random port, for tests that kill it
+/// or measure its memory. Its stderr is drained in the background (kept for failure messages).
+pub struct ServeProcess {
+    pub child: std::process::Child,
+    pub addr: std::net::SocketAddr,
+    pub log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl ServeProcess {
+    /// Starts `steward serve` on `db`, with `config` as its steward.toml when given; waits for
+    /// the address it prints.
+    pub fn start(db: &Path, config: Option<&Path>) -> ServeProcess {
+        use std::io::BufRead;
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_steward"));
+        cmd.args(["serve", "--listen", "127.0.0.1:0"])
+            .env("STEWARD_DB", db)
+            .env_remove("STEWARD_CONFIG")
+            .env_remove("STEWARD_TOKEN")
+            .env_remove("SLACK_BOT_TOKEN")
+            .env_remove("SLACK_APP_TOKEN")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped());
+        if let Some(c) = config {
+            cmd.env("STEWARD_CONFIG", c);
+        }
+        let mut child = cmd.spawn().expect("spawn steward serve");
+        let stderr = child.stderr.take().expect("stderr");
+        let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let kept = log.clone();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stderr)
+                .lines()
+                .map_while(Result::ok)
+            {
+                if let Some(rest) = line.strip_prefix("steward listening on http://") {
+                    let _ = tx.send(rest.trim().to_owned());
+                }
+                kept.lock().unwrap().push(line);
+            }
+        });
+        let addr = rx
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .unwrap_or_else(|_| panic!("steward serve printed no address: {:?}", log.lock()));
+        ServeProcess {
+            child,
+            addr: addr.parse().expect("a socket address"),
+            log,
+        }
+    }
+
+    /// Peak resident memory (`VmHWM`) of the server so far, in bytes.
+    pub fn peak_rss(&self) -> u64 {
+        proc_status_kib(self.child.id(), "VmHWM") * 1024
+    }
+
+    /// SIGKILL: no shutdown code runs.
+    pub fn kill9(mut self) {
+        self.child.kill().expect("kill -9");
+        self.child.wait().expect("reap");
+    }
+}
+
+impl Drop for ServeProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A `kB` field of `/proc/PID/status` (`VmHWM`, `VmRSS`), in KiB.
+pub fn proc_status_kib(pid: u32, field: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("/proc status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {field} in /proc/{pid}/status"))
+}
+
+/// Sends `request` as raw bytes on a new loopback connection (optionally half-closing after
+/// it) and reads until the server closes or `within` passes; returns the HTTP status (0 when
+/// none arrived) and the body parsed as JSON (Null when not JSON).
+pub async fn raw_exchange(
+    addr: std::net::SocketAddr,
+    request: &[u8],
+    half_close: bool,
+    within: std::time::Duration,
+) -> (u16, serde_json::Value) {
+    use tokio::io::AsyncWriteExt;
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    stream.write_all(request).await.expect("write request");
+    if half_close {
+        stream.shutdown().await.expect("half-close");
+    }
+    parse_raw_response(&read_until_closed(&mut stream, within).await)
+}
+
+/// Reads what the server sends until it closes the connection, an error, or `within`.
+pub async fn read_until_closed(
+    stream: &mut tokio::net::TcpStream,
+    within: std::time::Duration,
+) -> Vec<u8> {
+    use tokio::io::AsyncReadExt;
+    let mut got = Vec::new();
+    let _ = tokio::time::timeout(within, async {
+        let mut buf = [0u8; 4096];
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+            }
+        }
+    })
+    .await;
+    got
+}
+
+/// The status and JSON body of a raw HTTP/1.1 response (Content-Length framed).
+pub fn parse_raw_response(bytes: &[u8]) -> (u16, serde_json::Value) {
+    let text = String::from_utf8_lossy(bytes);
+    let status = text
+        .strip_prefix("HTTP/1.1 ")
+        .and_then(|r| r.get(..3))
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = text
+        .split_once("\r\n\r\n")
+        .and_then(|(_, b)| serde_json::from_str(b).ok())
+        .unwrap_or(serde_json::Value::Null);
+    (status, body)
+}
