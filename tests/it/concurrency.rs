@@ -6,7 +6,7 @@
 use crate::support::{ServeProcess, demo_artifact, ingest_demo, stderr, steward};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 use steward::store::Store;
 
@@ -83,14 +83,13 @@ fn big_artifacts(dir: &Path, copies: usize) -> (PathBuf, PathBuf) {
 }
 
 fn spawn_ingest(db: &Path, manifest: &Path, results: &Path) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_steward"))
+    crate::support::steward_bin()
         .arg("--db")
         .arg(db)
         .args(["ingest", "dbt", "--manifest"])
         .arg(manifest)
         .arg("--run-results")
         .arg(results)
-        .env_remove("STEWARD_CONFIG")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -169,11 +168,10 @@ fn concurrent_first_opens_migrate_once() {
         let db = dir.path().join(format!("new{round}.db"));
         let children: Vec<Child> = (0..3)
             .map(|_| {
-                Command::new(env!("CARGO_BIN_EXE_steward"))
+                crate::support::steward_bin()
                     .arg("--db")
                     .arg(&db)
                     .args(["issues", "--json"])
-                    .env_remove("STEWARD_CONFIG")
                     .stdout(Stdio::null())
                     .stderr(Stdio::piped())
                     .spawn()

@@ -448,11 +448,9 @@ impl ServeProcess {
     /// the address it prints.
     pub fn start(db: &Path, config: Option<&Path>) -> ServeProcess {
         use std::io::BufRead;
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_steward"));
+        let mut cmd = steward_bin();
         cmd.args(["serve", "--listen", "127.0.0.1:0"])
             .env("STEWARD_DB", db)
-            .env_remove("STEWARD_CONFIG")
-            .env_remove("STEWARD_TOKEN")
             .env_remove("SLACK_BOT_TOKEN")
             .env_remove("SLACK_APP_TOKEN")
             .stdout(std::process::Stdio::null())
