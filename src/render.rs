@@ -235,3 +235,24 @@ mod tests {
         assert_eq!(t, "A  B\nx  yyyy…\n");
     }
 }
+
+/// `steward lineage projects`: one line per project.
+pub fn projects(list: &[crate::lineage::ProjectInfo]) -> String {
+    if list.is_empty() {
+        return "no projects: ingest a manifest first\n".to_owned();
+    }
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<28} {:<12} {:>7}  {:<25} schema",
+        "project", "env", "nodes", "last ingest"
+    );
+    for p in list {
+        let _ = writeln!(
+            out,
+            "{:<28} {:<12} {:>7}  {:<25} v{}",
+            p.project, p.env, p.nodes, p.last_ingest, p.manifest_schema
+        );
+    }
+    out
+}

@@ -10,6 +10,7 @@ mod engine;
 mod http_api;
 mod incident_story;
 mod incidents_cli;
+mod multi_project;
 mod products;
 mod report;
 mod slack_bot;
