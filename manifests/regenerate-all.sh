@@ -11,7 +11,8 @@
 #      (demo/regenerate.sh --replay <run>: same raw data, same vars), under a clock
 #      pinned to the minute of that run, so the warehouse holds what it held then:
 #      on the broken night stg_shop__payments errors and fct_revenue/dim_customers
-#      are never built;
+#      are never built. The replay must give every node the committed status and
+#      every source the committed max_loaded_at, or the script stops;
 #   2. `dbt build` finance_reporting against the same duckdb file, the clock pinned
 #      just after the jaffle build ended -> demo-finance/artifacts/<run>/;
 #      on the broken night fin_revenue_daily errors (duckdb Catalog Error: the
@@ -75,6 +76,7 @@ for run in broken healthy; do
     read -r load_day load_time fin_day fin_time < <("$PYTHON" "$OL_DIR/airflow_load.py" clock "$run")
     echo "=== $run night: jaffle_analytics replayed at $load_day $load_time, finance_reporting at $fin_day $fin_time ==="
     faketime -f "@$load_day $load_time" "$DEMO_DIR/regenerate.sh" --replay "$run"
+    "$PYTHON" "$OL_DIR/airflow_load.py" replay-check "$run" "$DEMO_DIR/target/replay-$run"
     finance_build "$run" "$fin_day $fin_time"
     "$PYTHON" "$OL_DIR/airflow_load.py" events "$run" "$DEMO_DIR/target/demo.duckdb" "$OL_DIR/$run.json"
 done

@@ -10,6 +10,9 @@ Usage:
       artifacts of that run: when its raw load ran (LOAD_AT) and when the
       finance_reporting build starts (FINANCE_AT, just after the jaffle build
       ended). ../../regenerate-all.sh pins the clock to them with faketime.
+  python3 airflow_load.py replay-check <broken|healthy> <dir>
+      Fails unless the jaffle_analytics run replayed into <dir> has the committed
+      run's status for every node and max_loaded_at for every source.
   python3 airflow_load.py events <broken|healthy> <warehouse.duckdb> <out.json>
       Writes the OpenLineage RunEvents the Airflow OpenLineage provider emits
       for task `load_ad_spend` of DAG `load_marketing`, which lands the ad
@@ -184,6 +187,15 @@ def fields(cols) -> schema_dataset.SchemaDatasetFacet:
     )
 
 
+def drop_empty_subfields(v):
+    """The client writes `"fields": []` on every flat schema field; Airflow's events leave it out."""
+    if isinstance(v, dict):
+        return {k: drop_empty_subfields(x) for k, x in v.items() if not (k == "fields" and x == [])}
+    if isinstance(v, list):
+        return [drop_empty_subfields(x) for x in v]
+    return v
+
+
 def events(run: str, warehouse: str, out: str) -> None:
     t = jaffle_times(run)
     broken = run == "broken"
@@ -316,9 +328,26 @@ def events(run: str, warehouse: str, out: str) -> None:
             producer=PRODUCER,
         ),
     ]
-    body = [json.loads(Serde.to_json(e)) for e in evs]
+    body = [drop_empty_subfields(json.loads(Serde.to_json(e))) for e in evs]
     Path(out).write_text(json.dumps(body, indent=2) + "\n")
     print(f"wrote {out}: {' then '.join(e['eventType'] for e in body)} of {JOB_NAMESPACE}/{job.name}")
+
+
+def replay_check(run: str, replay: str) -> None:
+    """Fails unless the replayed jaffle_analytics run matches the committed one: the same
+    status for every node and the same max_loaded_at for every source."""
+    art = DEMO / "artifacts" / run
+    bad = []
+    for name, key in (("run_results.json", "status"), ("sources.json", "max_loaded_at")):
+        committed = json.loads((art / name).read_text())["results"]
+        replayed = json.loads((Path(replay) / name).read_text())["results"]
+        want = {r["unique_id"]: r.get(key) for r in committed}
+        got = {r["unique_id"]: r.get(key) for r in replayed}
+        bad += [f"{name} {u}: {want.get(u)} != {got.get(u)}" for u in sorted(want.keys() | got.keys())
+                if want.get(u) != got.get(u)]
+    if bad:
+        sys.exit(f"the replayed {run} run differs from {art}: " + "; ".join(bad[:5]))
+    print(f"replayed {run} run matches {art} (every status and source max_loaded_at)")
 
 
 def timeline() -> None:
@@ -356,6 +385,8 @@ def main() -> None:
     args = sys.argv[1:]
     if args == ["timeline"]:
         timeline()
+    elif len(args) == 3 and args[0] == "replay-check" and args[1] in ("broken", "healthy"):
+        replay_check(args[1], args[2])
     elif len(args) == 2 and args[0] == "clock" and args[1] in ("broken", "healthy"):
         clock(args[1])
     elif len(args) == 4 and args[0] == "events" and args[1] in ("broken", "healthy"):
