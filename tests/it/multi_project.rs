@@ -219,7 +219,10 @@ fn a_failing_model_in_one_project_is_the_root_of_the_error_it_causes_in_another(
     let copy = l.get("model.revenue.orders.v2").unwrap();
     assert!(l.placeholder(copy).is_some());
     assert!(l.get("model.revenue.stg_locations").is_some(), "copied too");
-    assert!(l.get("source.revenue.ecom.raw_orders").is_none(), "only in revenue's own manifest");
+    assert!(
+        l.get("source.revenue.ecom.raw_orders").is_none(),
+        "only in revenue's own manifest"
+    );
     let issues = t.app.issues(&IssueFilter::default()).unwrap();
     let symptom = issues
         .iter()
@@ -437,4 +440,102 @@ fn an_airflow_failure_explains_the_stale_source_below_it_and_survives_a_restart(
         "unmatched datasets keep their namespace"
     );
     check(&again);
+}
+
+fn finance_artifact(run: &str, file: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("manifests/demo-finance/artifacts")
+        .join(run)
+        .join(file)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_symptom_in_another_project_joins_the_roots_slack_alert() {
+    use crate::support::{ALERTS, FINANCE, INCIDENTS, MARKETING, TestBot};
+    let bot = TestBot::start().await;
+    bot.ingest("broken").await;
+    let payments = "model.jaffle_analytics.stg_shop__payments";
+    let root = bot
+        .app()
+        .issues(&IssueFilter::default())
+        .unwrap()
+        .into_iter()
+        .find(|i| i.asset == payments && i.check == "run")
+        .unwrap();
+    bot.until("the payments alert", |_| {
+        bot.app()
+            .issue(root.id)
+            .unwrap()
+            .slack
+            .is_some_and(|s| s.ts.is_some())
+    })
+    .await;
+    let slack = bot.app().issue(root.id).unwrap().slack.unwrap();
+    let (channel, ts) = (slack.channel, slack.ts.unwrap());
+    let blocks = |m: &steward::slack::fake::StoredMessage| {
+        m.blocks.as_ref().map(|b| b.to_string()).unwrap_or_default()
+    };
+    let channels = [ALERTS, FINANCE, MARKETING, INCIDENTS];
+    let count = |bot: &TestBot| -> usize { channels.iter().map(|c| bot.top_level(c).len()).sum() };
+    // Let the first ingest's alerts all arrive.
+    bot.until("the first run's alerts", |f| {
+        f.messages(ALERTS).len() + f.messages(FINANCE).len() + f.messages(MARKETING).len() >= 3
+    })
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let before = count(&bot);
+
+    let app = bot.app().clone();
+    let summary = tokio::task::spawn_blocking(move || {
+        app.ingest_dbt(DbtArtifacts {
+            manifest: Some(Input::read(&finance_artifact("broken", "manifest.json")).unwrap()),
+            run_results: Some(
+                Input::read(&finance_artifact("broken", "run_results.json")).unwrap(),
+            ),
+            sources: None,
+            env: None,
+        })
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(summary.applied.opened.len(), 1, "{summary}");
+    let fin = bot.app().issue(summary.applied.opened[0]).unwrap().issue;
+    assert_eq!(fin.asset, "model.finance_reporting.fin_revenue_daily");
+    assert_eq!(
+        fin.symptom_of,
+        Some(root.id),
+        "the other project's model is the root"
+    );
+    bot.until(
+        "the root's alert to list the other project's failure",
+        |f| {
+            f.messages(&channel)
+                .iter()
+                .any(|m| m.ts == ts && blocks(m).contains("fin_revenue_daily"))
+        },
+    )
+    .await;
+    let alert = bot
+        .fake
+        .messages(&channel)
+        .into_iter()
+        .find(|m| m.ts == ts)
+        .unwrap();
+    let text = blocks(&alert);
+    assert!(
+        text.contains("board_pack_dashboard"),
+        "the other team's dashboard: {text}"
+    );
+    assert!(
+        text.contains("priya@example.com"),
+        "whom to tell in the other team: {text}"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(
+        count(&bot),
+        before,
+        "no new top-level message for a symptom"
+    );
+    bot.stop().await;
 }
