@@ -144,6 +144,9 @@ impl std::fmt::Display for IngestSummary {
     }
 }
 
+/// Observations, ignored results, dbt target and invocation id of a run's artifacts.
+type Parsed = (Vec<Observation>, usize, Option<String>, Option<String>);
+
 /// Parsed inputs ready to be written.
 struct Prepared {
     kind: &'static str,
@@ -190,10 +193,7 @@ pub fn ingest_dbt(
     };
     // From here to the swap, no other ingest changes a graph (readers are never blocked).
     let _writer = lineage.write_lock();
-    let parse = |with: &Lineage| -> Result<
-        (Vec<Observation>, usize, Option<String>, Option<String>),
-        InputError,
-    > {
+    let parse = |with: &Lineage| -> Result<Parsed, InputError> {
         let mut observations = Vec::new();
         let mut ignored = 0;
         let mut target = None;
