@@ -539,3 +539,88 @@ async fn a_symptom_in_another_project_joins_the_roots_slack_alert() {
     );
     bot.stop().await;
 }
+
+#[test]
+fn an_artifact_sent_to_the_wrong_env_can_be_sent_to_the_right_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let f = |name: &str| {
+        crate::support::demo_artifact("broken", name)
+            .display()
+            .to_string()
+    };
+    let (m, r, s) = (f("manifest.json"), f("run_results.json"), f("sources.json"));
+    let args = |env: &'static str| {
+        vec![
+            "ingest".to_owned(),
+            "dbt".into(),
+            "--manifest".into(),
+            m.clone(),
+            "--run-results".into(),
+            r.clone(),
+            "--sources".into(),
+            s.clone(),
+            "--env".into(),
+            env.into(),
+            "--json".into(),
+        ]
+    };
+    let run = |env: &'static str| -> serde_json::Value {
+        let a = args(env);
+        let a: Vec<&str> = a.iter().map(String::as_str).collect();
+        serde_json::from_str(&steward_ok(&db, &a)).unwrap()
+    };
+    let staging = run("staging");
+    assert!(
+        !staging["opened"].as_array().unwrap().is_empty(),
+        "{staging}"
+    );
+    let prod = run("prod");
+    assert_eq!(prod["duplicates"], 0, "not already seen in prod: {prod}");
+    assert_eq!(
+        prod["opened"].as_array().unwrap().len(),
+        staging["opened"].as_array().unwrap().len()
+    );
+    // The same push to prod again is a replay.
+    let again = run("prod");
+    assert!(again["duplicates"].as_u64().unwrap() > 0, "{again}");
+    assert!(again["opened"].as_array().unwrap().is_empty(), "{again}");
+}
+
+#[test]
+fn the_single_graph_of_an_older_database_joins_the_default_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let manifest = crate::support::demo_artifact("broken", "manifest.json");
+    let snapshot = {
+        let t = Input::read(&manifest).unwrap().load_manifest().unwrap();
+        serde_json::to_vec(&t.to_snapshot()).unwrap()
+    };
+    drop(App::open(Config::default(), &db).unwrap());
+    // Back to schema 4, as a release before per-project graphs left it.
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute_batch(
+        "DROP TABLE lineage_parts; DROP TABLE lineage_jobs;
+         CREATE TABLE lineage_snapshot (id INTEGER PRIMARY KEY CHECK (id = 1), loaded_at TEXT NOT NULL,
+             schema_version INTEGER NOT NULL, node_count INTEGER NOT NULL, data BLOB NOT NULL);
+         PRAGMA user_version = 4;",
+    )
+    .unwrap();
+    conn.execute(
+        "INSERT INTO lineage_snapshot VALUES (1, '2026-01-01T00:00:00Z', 12, 63, ?1)",
+        [&snapshot],
+    )
+    .unwrap();
+    drop(conn);
+    let app = App::open(prod_config(), &db).unwrap();
+    let projects = app.lineage_projects(None).unwrap();
+    assert_eq!(projects.len(), 1, "{projects:?}");
+    assert_eq!(projects[0].project, "jaffle_analytics");
+    assert_eq!(projects[0].env, "prod");
+    assert!(
+        app.lineage_of(Some("prod"))
+            .unwrap()
+            .get("model.jaffle_analytics.fct_revenue")
+            .is_some()
+    );
+}
