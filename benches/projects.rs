@@ -70,8 +70,8 @@ fn main() {
     );
     let dir = tempfile::tempdir().unwrap();
 
-    // 1. Replacing one project's part among three vs loading that project alone (same ingest
-    //    call, fresh environment, store write included).
+    // 1. Replacing one project's part among three vs loading that project alone in its
+    //    environment (the same ingest call, each a re-push, store write included).
     let three = App::open(Config::default(), &dir.path().join("three.db")).unwrap();
     for p in &projects {
         push(&three, p, "prod");

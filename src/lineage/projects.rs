@@ -226,7 +226,7 @@ impl LineageHandle {
     /// Swaps in `graph` for its environment (an environment without projects or jobs is dropped).
     pub fn replace_env(&self, graph: EnvGraph) {
         let graph = Arc::new(graph);
-        self.envs.rcu(|old| {
+        let previous = self.envs.rcu(|old| {
             let mut next = Envs::clone(old);
             if graph.parts.is_empty() && graph.jobs.is_empty() {
                 next.graphs.remove(&graph.env);
@@ -236,5 +236,15 @@ impl LineageHandle {
             next.latest = Some(graph.env.clone());
             next
         });
+        // Freeing a large replaced graph node by node takes a while: not on the ingest's path.
+        if previous
+            .graphs
+            .get(&graph.env)
+            .is_some_and(|g| g.merged.node_count() > 10_000)
+        {
+            let _ = std::thread::Builder::new()
+                .name("steward-drop-graph".into())
+                .spawn(move || drop(previous));
+        }
     }
 }
