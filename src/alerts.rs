@@ -3,6 +3,7 @@
 
 use crate::error::{InputError, quoted};
 use crate::lineage::Lineage;
+use crate::lineage::openlineage::{Dataset, Job};
 use crate::observation::{Observation, Origin, Outcome, Severity, parse_time};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -182,6 +183,8 @@ struct RunEvent {
     run: OlRun,
     job: OlJob,
     #[serde(default)]
+    inputs: Vec<OlDataset>,
+    #[serde(default)]
     outputs: Vec<OlDataset>,
 }
 
@@ -227,6 +230,38 @@ pub fn parse_openlineage(
     lineage: &Lineage,
     now: DateTime<Utc>,
 ) -> Result<Vec<Observation>, InputError> {
+    let mut out = Vec::new();
+    for event in run_events(origin, bytes)? {
+        openlineage_observations(event, lineage, now, &mut out);
+    }
+    Ok(out)
+}
+
+/// The jobs of OpenLineage RunEvents (any event type), with the datasets each reads and writes:
+/// what the lineage keeps of Airflow.
+pub fn parse_openlineage_jobs(origin: &str, bytes: &[u8]) -> Result<Vec<Job>, InputError> {
+    let dataset = |d: &OlDataset| Dataset {
+        namespace: d.namespace.clone(),
+        name: d.name.clone(),
+    };
+    Ok(run_events(origin, bytes)?
+        .into_iter()
+        .map(|e| Job {
+            namespace: e.job.namespace.clone(),
+            name: e.job.name.clone(),
+            inputs: e.inputs.iter().map(dataset).collect(),
+            outputs: e.outputs.iter().map(dataset).collect(),
+            last_event: e
+                .event_type
+                .clone()
+                .unwrap_or_default()
+                .to_ascii_uppercase(),
+            last_event_at: e.event_time.clone(),
+        })
+        .collect())
+}
+
+fn run_events(origin: &str, bytes: &[u8]) -> Result<Vec<RunEvent>, InputError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(InputError::new(origin, "the body is empty"));
     }
@@ -240,9 +275,19 @@ pub fn parse_openlineage(
             .collect(),
         v => vec![(String::new(), v)],
     };
-    let mut out = Vec::new();
-    for (prefix, item) in items {
-        let event: RunEvent = from_value(origin, &prefix, item, "not an OpenLineage RunEvent: ")?;
+    items
+        .into_iter()
+        .map(|(prefix, item)| from_value(origin, &prefix, item, "not an OpenLineage RunEvent: "))
+        .collect()
+}
+
+fn openlineage_observations(
+    event: RunEvent,
+    lineage: &Lineage,
+    now: DateTime<Utc>,
+    out: &mut Vec<Observation>,
+) {
+    {
         let outcome = match event
             .event_type
             .as_deref()
@@ -251,7 +296,7 @@ pub fn parse_openlineage(
         {
             Some("FAIL") => Outcome::Fail(Severity::Error),
             Some("COMPLETE") => Outcome::Pass,
-            _ => continue,
+            _ => return,
         };
         let event_type = event
             .event_type
@@ -271,7 +316,10 @@ pub fn parse_openlineage(
             .and_then(|m| m.message.clone());
         let job_ref = format!("{}.{}", event.job.namespace, event.job.name);
         let mut targets: Vec<(String, bool, String)> = Vec::new();
-        let job_node = lineage.resolve(&event.job.name);
+        // The job's own node (Airflow in the graph), else a dbt node of that name.
+        let job_node = lineage
+            .get(&job_ref)
+            .or_else(|| lineage.resolve(&event.job.name));
         targets.push((
             job_node
                 .map(|i| lineage.node(i).unique_id.clone())
@@ -280,10 +328,11 @@ pub fn parse_openlineage(
             "job".to_owned(),
         ));
         for ds in &event.outputs {
-            let node = lineage.resolve(&ds.name);
+            let own = format!("{}/{}", ds.namespace, ds.name);
+            let node = lineage.resolve(&ds.name).or_else(|| lineage.get(&own));
             let asset = node
                 .map(|i| lineage.node(i).unique_id.clone())
-                .unwrap_or_else(|| format!("{}/{}", ds.namespace, ds.name));
+                .unwrap_or(own);
             targets.push((asset, node.is_some(), format!("job:{}", event.job.name)));
         }
         for (asset, known, check) in targets {
@@ -309,5 +358,4 @@ pub fn parse_openlineage(
             });
         }
     }
-    Ok(out)
 }

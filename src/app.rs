@@ -52,6 +52,19 @@ pub struct NodeImpact {
     pub node: String,
     #[serde(flatten)]
     pub impact: Impact,
+    /// The projects the node and everything below it belong to.
+    pub projects: Vec<String>,
+    /// Set when the node stands for another project's node that is not ingested yet.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub placeholder: Option<String>,
+}
+
+/// A project removed from an environment's graph.
+#[derive(Debug, Clone, Serialize)]
+pub struct Forgotten {
+    pub project: String,
+    pub env: String,
+    pub nodes: usize,
 }
 
 impl App {
@@ -62,10 +75,11 @@ impl App {
 
     pub fn open_with_clock(config: Config, db: &Path, clock: Arc<dyn Clock>) -> Result<App> {
         let store = Store::open(db)?;
-        let lineage = ingest::load_stored_lineage(&store)?;
+        let default_env = config.issues.default_environment.clone();
+        let graphs = crate::graphs::load(&store, &default_env)?;
         Ok(App {
             store,
-            lineage: LineageHandle::new(lineage),
+            lineage: LineageHandle::new(&default_env, graphs),
             config: Arc::new(config),
             clock,
             outbox_signal: Arc::new(tokio::sync::Notify::new()),
@@ -601,6 +615,76 @@ impl App {
         node_impact(lineage, reference)
     }
 
+    /// An environment's graph (the default environment's when None). An environment nothing
+    /// was ingested in is an input error, unless it is the default one.
+    pub fn lineage_of(&self, env: Option<&str>) -> Result<Arc<Lineage>> {
+        match env {
+            Some(e) if e != self.lineage.default_env() && self.lineage.graph(e).is_none() => {
+                Err(InputError::not_found(
+                    format!("env {e}"),
+                    format!(
+                        "nothing was ingested in this environment (known: {})",
+                        self.lineage.environments().join(", ")
+                    ),
+                )
+                .into())
+            }
+            Some(e) => Ok(self.lineage.env(Some(e))),
+            None => Ok(self.lineage.current()),
+        }
+    }
+
+    /// The projects making up `env`'s graph (every environment's when None), by env and name.
+    pub fn lineage_projects(&self, env: Option<&str>) -> Result<Vec<crate::lineage::ProjectInfo>> {
+        let envs = match env {
+            Some(e) => vec![e.to_owned()],
+            None => self.lineage.environments(),
+        };
+        Ok(envs
+            .iter()
+            .filter_map(|e| self.lineage.graph(e))
+            .flat_map(|g| g.projects())
+            .collect())
+    }
+
+    /// Removes `project` from `env`'s graph (the default environment's when None), stored and in
+    /// memory, and recomputes that environment's root causes over what remains.
+    pub fn forget_project(&self, project: &str, env: Option<&str>) -> Result<Forgotten> {
+        let env = env.unwrap_or(self.lineage.default_env()).to_owned();
+        let _writer = self.lineage.write_lock();
+        let graph = self.lineage.graph(&env);
+        let nodes = graph
+            .as_ref()
+            .and_then(|g| g.part(project))
+            .map(|p| p.lineage.node_count());
+        let (Some(graph), Some(nodes)) = (graph, nodes) else {
+            return Err(InputError::not_found(
+                format!("project {project}"),
+                format!("no such project in env {env} (see `steward lineage projects`)"),
+            )
+            .into());
+        };
+        let next = graph
+            .without_project(project)
+            .expect("the project is in the graph");
+        let lineage = next.lineage();
+        let (p, e) = (project.to_owned(), env.clone());
+        let raises = self.config.issues.raises_issues(&env);
+        self.store.write(move |tx| {
+            crate::graphs::delete_part(tx, &e, &p)?;
+            if raises {
+                issues::recompute_roots(tx, &e, &lineage, None)?;
+            }
+            Ok(())
+        })?;
+        self.lineage.replace_env(next);
+        Ok(Forgotten {
+            project: project.to_owned(),
+            env,
+            nodes,
+        })
+    }
+
     /// The data products of the config and the current lineage.
     pub fn catalog(&self) -> crate::products::Catalog {
         crate::products::Catalog::build(&self.config.products, &self.lineage.current())
@@ -727,6 +811,8 @@ pub fn node_impact(lineage: &Lineage, reference: &str) -> Result<NodeImpact> {
     Ok(NodeImpact {
         node: lineage.node(idx).unique_id.clone(),
         impact: lineage.impact(&[idx]),
+        projects: lineage.projects_reached(&[idx]),
+        placeholder: lineage.placeholder(idx).map(str::to_owned),
     })
 }
 

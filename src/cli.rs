@@ -115,8 +115,7 @@ pub enum Command {
         actor: String,
     },
     /// Ask the lineage graph.
-    #[command(subcommand)]
-    Lineage(LineageCommand),
+    Lineage(LineageArgs),
     /// Run the HTTP API (and, later, the Slack bot).
     Serve {
         /// Address to listen on (default from config: 127.0.0.1:8080).
@@ -300,8 +299,28 @@ pub enum IngestCommand {
     },
 }
 
+#[derive(clap::Args)]
+pub struct LineageArgs {
+    /// The environment whose graph to ask (default: `[issues] default_environment`).
+    #[arg(long, global = true)]
+    env: Option<String>,
+    #[command(subcommand)]
+    cmd: LineageCommand,
+}
+
 #[derive(Subcommand)]
 pub enum LineageCommand {
+    /// The dbt projects making an environment's graph: nodes, last ingest, manifest schema.
+    Projects {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Removes a project's part from an environment's graph.
+    Forget {
+        project: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Node counts by resource type, and edges.
     Stats {
         #[arg(long)]
@@ -530,7 +549,7 @@ fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Command::Lineage(cmd) => lineage(&ctx, cmd),
+        Command::Lineage(args) => lineage(&ctx, args),
         Command::Serve { listen } => {
             let listen = listen.unwrap_or_else(|| ctx.config.http.listen.clone());
             let app = ctx.app()?;
@@ -901,7 +920,11 @@ fn ingest(ctx: &Context_, cmd: IngestCommand) -> Result<()> {
 }
 
 /// The lineage a command asks about: from `--manifest` (no database touched) or the stored one.
-fn lineage_for(ctx: &Context_, manifest: &Option<PathBuf>) -> Result<std::sync::Arc<Lineage>> {
+fn lineage_for(
+    ctx: &Context_,
+    manifest: &Option<PathBuf>,
+    env: Option<&str>,
+) -> Result<std::sync::Arc<Lineage>> {
     match manifest {
         Some(path) => {
             let input = read_input(path)?;
@@ -909,7 +932,7 @@ fn lineage_for(ctx: &Context_, manifest: &Option<PathBuf>) -> Result<std::sync::
             let options = crate::lineage::LoadOptions { allow_empty: true };
             Ok(std::sync::Arc::new(input.load_manifest_with(options)?))
         }
-        None => Ok(ctx.app()?.lineage.current()),
+        None => ctx.app()?.lineage_of(env),
     }
 }
 
@@ -925,10 +948,30 @@ struct NodeBrief {
     resource_type: &'static str,
 }
 
-fn lineage(ctx: &Context_, cmd: LineageCommand) -> Result<()> {
-    match cmd {
+fn lineage(ctx: &Context_, args: LineageArgs) -> Result<()> {
+    let env = args.env.as_deref();
+    match args.cmd {
+        LineageCommand::Projects { json } => {
+            let list = ctx.app()?.lineage_projects(env)?;
+            if json {
+                return print_json(&list);
+            }
+            print!("{}", render::projects(&list));
+            Ok(())
+        }
+        LineageCommand::Forget { project, json } => {
+            let forgotten = ctx.app()?.forget_project(&project, env)?;
+            if json {
+                return print_json(&forgotten);
+            }
+            println!(
+                "forgot project {} in env {} ({} nodes)",
+                forgotten.project, forgotten.env, forgotten.nodes
+            );
+            Ok(())
+        }
         LineageCommand::Stats { manifest, json } => {
-            let lineage = lineage_for(ctx, &manifest)?;
+            let lineage = lineage_for(ctx, &manifest, env)?;
             let stats = lineage.stats();
             // The process exits next: freeing a large graph node by node would only cost time.
             std::mem::forget(lineage);
@@ -950,18 +993,18 @@ fn lineage(ctx: &Context_, cmd: LineageCommand) -> Result<()> {
             node,
             manifest,
             json,
-        } => closure(ctx, &node, &manifest, json, true),
+        } => closure(ctx, &node, &manifest, env, json, true),
         LineageCommand::Downstream {
             node,
             manifest,
             json,
-        } => closure(ctx, &node, &manifest, json, false),
+        } => closure(ctx, &node, &manifest, env, json, false),
         LineageCommand::Impact {
             node,
             manifest,
             json,
         } => {
-            let lineage = lineage_for(ctx, &manifest)?;
+            let lineage = lineage_for(ctx, &manifest, env)?;
             let impact = app::node_impact(&lineage, &node)?;
             if json {
                 print_json(&impact)
@@ -976,7 +1019,7 @@ fn lineage(ctx: &Context_, cmd: LineageCommand) -> Result<()> {
             manifest,
             json,
         } => {
-            let lineage = lineage_for(ctx, &manifest)?;
+            let lineage = lineage_for(ctx, &manifest, env)?;
             let a = app::resolve_node(&lineage, &from)?;
             let b = app::resolve_node(&lineage, &to)?;
             let path: Vec<String> = lineage
@@ -1004,10 +1047,11 @@ fn closure(
     ctx: &Context_,
     node: &str,
     manifest: &Option<PathBuf>,
+    env: Option<&str>,
     json: bool,
     upstream: bool,
 ) -> Result<()> {
-    let lineage = lineage_for(ctx, manifest)?;
+    let lineage = lineage_for(ctx, manifest, env)?;
     let idx = app::resolve_node(&lineage, node)?;
     let found = if upstream {
         lineage.upstream(idx)

@@ -4,6 +4,7 @@
 //! incident, assigns, replies and resolves. Needs no Slack workspace, no tokens and no network
 //! beyond 127.0.0.1.
 
+mod across;
 pub mod replay;
 pub mod transcript;
 mod workspace;
@@ -115,8 +116,9 @@ pub async fn story(db: &Path) -> Result<String> {
     let mut ws = Workspace::start(app.clone()).await?;
     let result = play(&mut ws, &clock).await;
     let stopped = ws.stop().await;
-    let out = result?;
+    let mut out = result?;
     stopped?;
+    across::across_part(&mut out).await?;
     Ok(out)
 }
 

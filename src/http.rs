@@ -338,6 +338,10 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Reply {
             get_issue(&shared, &p["/v1/issues/".len()..]).await
         }
         (Method::GET, "/v1/lineage/impact") => get_impact(&shared, query).await,
+        (Method::GET, "/v1/lineage/projects") => shared
+            .app
+            .lineage_projects(query.get("env").map(String::as_str))
+            .map(|list| json_reply(StatusCode::OK, &serde_json::json!({ "projects": list }))),
         (_, "/v1/dbt" | "/v1/alerts" | "/v1/openlineage" | "/v1/issues" | "/v1/lineage/impact") => {
             Ok(error_reply(
                 StatusCode::METHOD_NOT_ALLOWED,
@@ -553,7 +557,9 @@ async fn get_impact(
             "the `node` query parameter is required",
         )
     })?;
-    let lineage = shared.app.lineage.current();
+    let lineage = shared
+        .app
+        .lineage_of(query.get("env").map(String::as_str))?;
     let impact = app::node_impact(&lineage, &node)?;
     Ok(json_reply(StatusCode::OK, &impact))
 }

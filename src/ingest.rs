@@ -7,12 +7,13 @@ use crate::artifacts::{self, ParsedResults};
 use crate::config::Config;
 use crate::error::InputError;
 use crate::issues::{self, ApplySummary, Policy, ts};
-use crate::lineage::{Lineage, LineageHandle, LineageSnapshot, LoadOptions};
+use crate::lineage::openlineage::Job;
+use crate::lineage::{EnvGraph, Lineage, LineageHandle, LoadOptions, Part};
 use crate::observation::{Observation, Outcome};
 use crate::store::Store;
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{Transaction, params};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -160,12 +161,20 @@ impl std::fmt::Display for IngestSummary {
     }
 }
 
+/// Observations, ignored results, dbt target and invocation id of a run's artifacts.
+type Parsed = (Vec<Observation>, usize, Option<String>, Option<String>);
+
 /// Parsed inputs ready to be written.
 struct Prepared {
     kind: &'static str,
     env: String,
     invocation_id: Option<String>,
-    new_lineage: Option<(Arc<Lineage>, Vec<u8>)>,
+    /// A new manifest: its project's part and serialised graph.
+    new_part: Option<(Part, Vec<u8>)>,
+    /// Jobs whose events this ingest brings.
+    jobs: Vec<String>,
+    /// The environment's graph after this ingest, swapped in after the commit.
+    graph: Option<EnvGraph>,
     lineage: Arc<Lineage>,
     observations: Vec<Observation>,
     has_run_results: bool,
@@ -191,57 +200,98 @@ pub fn ingest_dbt(
         )
         .into());
     }
-    let new_lineage = match &artifacts.manifest {
-        Some(m) => {
-            let options = LoadOptions {
-                allow_empty: artifacts.allow_empty,
-            };
-            let built = Arc::new(m.load_manifest_with(options)?);
-            let snapshot =
-                serde_json::to_vec(&built.to_snapshot()).context("serialising the lineage")?;
-            Some((built, snapshot))
-        }
+    let built = match &artifacts.manifest {
+        Some(m) => Some(Arc::new(m.load_manifest_with(LoadOptions {
+            allow_empty: artifacts.allow_empty,
+        })?)),
         None => None,
     };
-    let current = new_lineage
-        .as_ref()
-        .map(|(l, _)| l.clone())
-        .unwrap_or_else(|| lineage.current());
-    let mut observations = Vec::new();
-    let mut ignored = 0;
-    let mut target = None;
-    let mut invocation_id = None;
-    let mut has_run_results = false;
-    if let Some(rr) = &artifacts.run_results {
-        let ParsedResults {
-            invocation_id: inv,
-            target: t,
-            observations: obs,
-            ignored: ig,
-            ..
-        } = artifacts::parse_run_results(&rr.origin, &rr.bytes, &current, now)?;
-        observations.extend(obs);
-        ignored += ig;
-        target = t;
-        invocation_id = inv;
-        has_run_results = true;
-    }
-    if let Some(src) = &artifacts.sources {
-        let parsed = artifacts::parse_sources(&src.origin, &src.bytes, &current, now)?;
-        observations.extend(parsed.observations);
-        ignored += parsed.ignored;
-        invocation_id = invocation_id.or(parsed.invocation_id);
-    }
-    let env = artifacts
-        .env
-        .clone()
-        .or(target)
-        .unwrap_or_else(|| config.issues.default_environment.clone());
+    let snapshot = match &built {
+        Some(b) => Some(serde_json::to_vec(&b.to_snapshot()).context("serialising the lineage")?),
+        None => None,
+    };
+    // From here to the swap, no other ingest changes a graph (readers are never blocked).
+    let _writer = lineage.write_lock();
+    let parse = |with: &Lineage| -> Result<Parsed, InputError> {
+        let mut observations = Vec::new();
+        let mut ignored = 0;
+        let mut target = None;
+        let mut invocation_id = None;
+        if let Some(rr) = &artifacts.run_results {
+            let ParsedResults {
+                invocation_id: inv,
+                target: t,
+                observations: obs,
+                ignored: ig,
+                ..
+            } = artifacts::parse_run_results(&rr.origin, &rr.bytes, with, now)?;
+            observations.extend(obs);
+            ignored += ig;
+            target = t;
+            invocation_id = inv;
+        }
+        if let Some(src) = &artifacts.sources {
+            let parsed = artifacts::parse_sources(&src.origin, &src.bytes, with, now)?;
+            observations.extend(parsed.observations);
+            ignored += parsed.ignored;
+            invocation_id = invocation_id.or(parsed.invocation_id);
+        }
+        Ok((observations, ignored, target, invocation_id))
+    };
+    let has_run_results = artifacts.run_results.is_some();
+    let default_env = &config.issues.default_environment;
+    // A run's results are about its own manifest's nodes; without one, about its environment's.
+    let (env, parsed) = match &built {
+        Some(b) => {
+            let parsed = parse(b)?;
+            let env = artifacts
+                .env
+                .clone()
+                .or(parsed.2.clone())
+                .unwrap_or_else(|| default_env.clone());
+            (env, parsed)
+        }
+        None => {
+            let first = artifacts.env.clone().unwrap_or_else(|| default_env.clone());
+            let parsed = parse(&lineage.env(Some(&first)))?;
+            match parsed
+                .2
+                .clone()
+                .filter(|t| artifacts.env.is_none() && *t != first)
+            {
+                Some(target) => {
+                    let parsed = parse(&lineage.env(Some(&target)))?;
+                    (target, parsed)
+                }
+                None => (first, parsed),
+            }
+        }
+    };
+    let (observations, ignored, _, invocation_id) = parsed;
+    let (new_part, graph) = match (built, snapshot) {
+        (Some(b), Some(snapshot)) => {
+            let part = Part {
+                project: b.project.clone().unwrap_or_else(|| "default".to_owned()),
+                project_id: b.project_id.clone(),
+                loaded_at: ts(now),
+                lineage: b,
+            };
+            let graph = lineage.graph_or_empty(&env).with_part(part.clone());
+            (Some((part, snapshot)), Some(graph))
+        }
+        _ => (None, None),
+    };
+    let current = match &graph {
+        Some(g) => g.lineage(),
+        None => lineage.env(Some(&env)),
+    };
     let prepared = Prepared {
         kind: "dbt",
         env,
         invocation_id,
-        new_lineage,
+        new_part,
+        jobs: Vec::new(),
+        graph,
         lineage: current,
         observations,
         has_run_results,
@@ -259,11 +309,22 @@ pub fn ingest_alerts(
     env: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<IngestSummary> {
-    let observations = alerts::parse_alerts(&input.origin, &input.bytes, &lineage.current(), now)?;
-    ingest_observations(store, lineage, config, "alert", env, observations, now)
+    let env = env.unwrap_or_else(|| config.issues.default_environment.clone());
+    let observations =
+        alerts::parse_alerts(&input.origin, &input.bytes, &lineage.env(Some(&env)), now)?;
+    ingest_observations(
+        store,
+        lineage,
+        config,
+        "alert",
+        Some(env),
+        observations,
+        now,
+    )
 }
 
-/// Ingests OpenLineage RunEvents.
+/// Ingests OpenLineage RunEvents: their jobs join the environment's graph (between their input
+/// and output datasets, stored), then `FAIL`/`COMPLETE` open or recover issues.
 pub fn ingest_openlineage(
     store: &Store,
     lineage: &LineageHandle,
@@ -272,17 +333,26 @@ pub fn ingest_openlineage(
     env: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<IngestSummary> {
-    let observations =
-        alerts::parse_openlineage(&input.origin, &input.bytes, &lineage.current(), now)?;
-    ingest_observations(
-        store,
-        lineage,
-        config,
-        "openlineage",
+    let env = env.unwrap_or_else(|| config.issues.default_environment.clone());
+    let jobs: Vec<Job> = alerts::parse_openlineage_jobs(&input.origin, &input.bytes)?;
+    let _writer = lineage.write_lock();
+    let graph = lineage.graph_or_empty(&env).with_jobs(&jobs);
+    let current = graph.lineage();
+    let observations = alerts::parse_openlineage(&input.origin, &input.bytes, &current, now)?;
+    let has_run_results = observations.iter().any(|o| o.outcome == Outcome::Skipped);
+    let prepared = Prepared {
+        kind: "openlineage",
         env,
+        invocation_id: None,
+        new_part: None,
+        jobs: jobs.iter().map(Job::unique_id).collect(),
+        graph: Some(graph),
+        lineage: current,
         observations,
-        now,
-    )
+        has_run_results,
+        ignored: 0,
+    };
+    commit(store, lineage, config, prepared, now)
 }
 
 /// Ingests observations already mapped to assets (by a parser above, or by a test).
@@ -296,12 +366,15 @@ pub fn ingest_observations(
     now: DateTime<Utc>,
 ) -> Result<IngestSummary> {
     let has_run_results = observations.iter().any(|o| o.outcome == Outcome::Skipped);
+    let env = env.unwrap_or_else(|| config.issues.default_environment.clone());
     let prepared = Prepared {
         kind,
-        env: env.unwrap_or_else(|| config.issues.default_environment.clone()),
+        lineage: lineage.env(Some(&env)),
+        env,
         invocation_id: None,
-        new_lineage: None,
-        lineage: lineage.current(),
+        new_part: None,
+        jobs: Vec::new(),
+        graph: None,
         observations,
         has_run_results,
         ignored: 0,
@@ -324,17 +397,34 @@ fn commit(
     let raises = config.issues.raises_issues(&p.env);
     let retention =
         chrono::Duration::from_std(config.issues.retention).unwrap_or(chrono::Duration::days(90));
-    let swap_in = p.new_lineage.as_ref().map(|(l, _)| l.clone());
+    let mut p = p;
+    let swap_in = p.graph.take();
+    let jobs: Vec<Job> = match &swap_in {
+        Some(g) => p.jobs.iter().filter_map(|id| g.job(id)).cloned().collect(),
+        None => Vec::new(),
+    };
+    // The idempotence key names the environment: an artifact ingested under the wrong one can
+    // be ingested again under the right one.
+    for o in &mut p.observations {
+        if let Some(k) = &mut o.key {
+            k.push('@');
+            k.push_str(&p.env);
+        }
+    }
     let summary = store.write(move |tx| {
         tx.execute(
             "INSERT INTO ingests (kind, env, invocation_id, received_at, raises_issues, summary) VALUES (?1, ?2, ?3, ?4, ?5, '{}')",
             params![p.kind, p.env, p.invocation_id, ts(now), raises],
         )?;
         let ingest_id = tx.last_insert_rowid();
-        let manifest = match &p.new_lineage {
-            Some((lineage, snapshot)) => Some(store_lineage(tx, ingest_id, lineage, snapshot, now)?),
+        let manifest = match &p.new_part {
+            Some((part, snapshot)) => {
+                crate::graphs::store_part(tx, &p.env, part, snapshot, ingest_id)?;
+                Some(store_checksums(tx, ingest_id, &part.lineage, now)?)
+            }
             None => None,
         };
+        crate::graphs::store_jobs(tx, &p.env, &jobs.iter().collect::<Vec<_>>(), now)?;
         let batch = issues::Batch {
             ingest_id,
             env: &p.env,
@@ -377,26 +467,19 @@ fn commit(
         )?;
         Ok(summary)
     })?;
-    if let Some(l) = swap_in {
-        handle.replace(l);
+    if let Some(g) = swap_in {
+        handle.replace_env(g);
     }
     Ok(summary)
 }
 
-/// Stores the lineage snapshot and the node checksums that changed.
-fn store_lineage(
+/// Stores the node checksums that changed.
+fn store_checksums(
     tx: &Transaction,
     ingest_id: i64,
     lineage: &Lineage,
-    snapshot: &[u8],
     now: DateTime<Utc>,
 ) -> Result<ManifestSummary> {
-    tx.execute(
-        "INSERT INTO lineage_snapshot (id, loaded_at, schema_version, node_count, data) VALUES (1, ?1, ?2, ?3, ?4)
-         ON CONFLICT(id) DO UPDATE SET loaded_at = excluded.loaded_at, schema_version = excluded.schema_version,
-             node_count = excluded.node_count, data = excluded.data",
-        params![ts(now), lineage.schema_version, lineage.node_count() as i64, snapshot],
-    )?;
     let mut latest: HashMap<String, String> = HashMap::new();
     {
         let mut stmt = tx.prepare_cached("SELECT unique_id, checksum FROM node_checksum_latest")?;
@@ -429,24 +512,4 @@ fn store_lineage(
         edges: lineage.edge_count(),
         changed_checksums: changed,
     })
-}
-
-/// Loads the lineage stored by the last manifest ingest, or an empty one.
-pub fn load_stored_lineage(store: &Store) -> Result<Lineage> {
-    let data: Option<Vec<u8>> = store.read(|c| {
-        Ok(
-            c.query_row("SELECT data FROM lineage_snapshot WHERE id = 1", [], |r| {
-                r.get(0)
-            })
-            .optional()?,
-        )
-    })?;
-    match data {
-        None => Ok(Lineage::empty()),
-        Some(bytes) => {
-            let snapshot: LineageSnapshot =
-                serde_json::from_slice(&bytes).context("reading the stored lineage")?;
-            Ok(Lineage::build(snapshot))
-        }
-    }
 }

@@ -14,6 +14,7 @@ pub mod config;
 pub mod demo;
 pub mod digest;
 pub mod error;
+pub mod graphs;
 pub mod http;
 pub mod incidents;
 pub mod ingest;

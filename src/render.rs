@@ -214,6 +214,27 @@ pub fn channel_mention(channel: &str) -> String {
     }
 }
 
+/// `steward lineage projects`: one line per project.
+pub fn projects(list: &[crate::lineage::ProjectInfo]) -> String {
+    if list.is_empty() {
+        return "no projects: ingest a manifest first\n".to_owned();
+    }
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<28} {:<12} {:>7}  {:<25} schema",
+        "project", "env", "nodes", "last ingest"
+    );
+    for p in list {
+        let _ = writeln!(
+            out,
+            "{:<28} {:<12} {:>7}  {:<25} v{}",
+            p.project, p.env, p.nodes, p.last_ingest, p.manifest_schema
+        );
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,7 +16,13 @@
 # Requirements (dbt 1.12 does not work here):
 #   python3 -m pip install "dbt-core==1.9.*" "dbt-duckdb==1.9.*"
 #
-# Usage: manifests/demo/regenerate.sh   (from anywhere)
+# Usage: manifests/demo/regenerate.sh [--replay] [broken|healthy ...]   (from anywhere)
+#
+#   With no argument both runs are made and artifacts/ is rewritten.
+#   --replay builds the named run(s) exactly the same way but leaves artifacts/
+#   alone and keeps target/demo.duckdb afterwards, so that another project can
+#   be built against the warehouse this run leaves behind. ../regenerate-all.sh
+#   uses it (under a pinned clock) for the finance_reporting project.
 set -euo pipefail
 
 DEMO_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -31,9 +37,22 @@ export DBT_VERSION_CHECK=false
 export DBT_USE_COLORS=false
 export DBT_PARTIAL_PARSE=false
 
+REPLAY=false
+RUNS=()
+for arg in "$@"; do
+    case "$arg" in
+        --replay) REPLAY=true ;;
+        broken | healthy) RUNS+=("$arg") ;;
+        *) echo "usage: $0 [--replay] [broken|healthy ...]" >&2; exit 2 ;;
+    esac
+done
+[[ ${#RUNS[@]} -eq 0 ]] && RUNS=(broken healthy)
+
 run_demo() {
     local name="$1" broken="$2"
     local out="artifacts/$name"
+    # A replay writes its artifacts to a scratch dir and leaves the committed ones alone.
+    [[ "$REPLAY" == "true" ]] && out="target/replay-$name"
     local vars="{steward_demo_broken: $broken}"
     local raw_flag=""
     [[ "$broken" == "true" ]] && raw_flag="--broken"
@@ -68,8 +87,13 @@ run_demo() {
 }
 
 # Broken first so the healthy artifacts carry the later timestamps.
-run_demo broken true
-run_demo healthy false
+for run in "${RUNS[@]}"; do
+    if [[ "$run" == "broken" ]]; then run_demo broken true; else run_demo healthy false; fi
+done
 
-rm -rf target logs
-echo "artifacts written to $DEMO_DIR/artifacts/{broken,healthy}"
+if [[ "$REPLAY" == "true" ]]; then
+    echo "replayed ${RUNS[*]}: warehouse left in $DEMO_DIR/target/demo.duckdb"
+else
+    rm -rf target logs
+    echo "artifacts written to $DEMO_DIR/artifacts/{broken,healthy}"
+fi

@@ -95,7 +95,10 @@ fn parse_and_build(
             "no `metadata.dbt_schema_version` and no `nodes`: this is not a dbt manifest",
         ));
     }
-    Ok(Lineage::build(snapshot_from_raw(raw, version)))
+    let project_id = raw.metadata.project_id.as_deref().map(str::to_owned);
+    let mut lineage = Lineage::build(snapshot_from_raw(raw, version));
+    lineage.project_id = project_id;
+    Ok(lineage)
 }
 
 /// What the manifest's `nodes` section held.
@@ -404,7 +407,10 @@ fn snapshot_from_raw(raw: RawManifest<'_>, version: u32) -> LineageSnapshot {
     LineageSnapshot {
         schema_version: version,
         dbt_version: metadata.dbt_version.map(|s| s.to_string()),
-        project: metadata.project_name.map(|s| s.to_string()),
+        project: metadata
+            .project_name
+            .map(|s| s.to_string())
+            .or_else(|| super::stitch::dominant_package(&out_nodes)),
         nodes: out_nodes,
         edges,
         groups,

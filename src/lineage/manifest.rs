@@ -18,6 +18,8 @@ pub struct RawMetadata<'a> {
     #[serde(borrow, default)]
     pub project_name: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
+    pub project_id: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
     pub invocation_id: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     pub generated_at: Option<Cow<'a, str>>,

@@ -6,20 +6,22 @@
 
 mod load;
 pub mod manifest;
+pub mod openlineage;
+pub mod projects;
 mod release;
+mod stitch;
 
-use arc_swap::ArcSwap;
 use petgraph::Direction;
 use petgraph::graph::{DiGraph, NodeIndex};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
-use std::sync::Arc;
 
 pub use load::{
     LoadOptions, SUPPORTED_MANIFEST_VERSIONS, load_manifest, load_manifest_with,
     load_mapped_manifest,
 };
+pub use projects::{EnvGraph, LineageHandle, Part, ProjectInfo};
 
 /// What a node is, by dbt `resource_type`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
@@ -38,6 +40,10 @@ pub enum NodeKind {
     UnitTest,
     /// Hooks, RPC and SQL operations and anything newer dbt adds.
     Other,
+    /// An Airflow (OpenLineage) job: a node between its input and output datasets.
+    Job,
+    /// An OpenLineage dataset no dbt relation matches.
+    Dataset,
 }
 
 impl NodeKind {
@@ -86,6 +92,8 @@ impl NodeKind {
             NodeKind::Test => "test",
             NodeKind::UnitTest => "unit_test",
             NodeKind::Other => "other",
+            NodeKind::Job => "job",
+            NodeKind::Dataset => "dataset",
         }
     }
 
@@ -217,6 +225,14 @@ pub struct Lineage {
     attached: HashMap<NodeIndex, Vec<NodeIndex>>,
     /// Each node's position in a topological order; empty if the graph has a cycle.
     topo_pos: Vec<u32>,
+    /// `metadata.project_id` of the manifest, when dbt wrote one.
+    pub project_id: Option<String>,
+    /// For a graph stitched from several projects: the project each node comes from (an index
+    /// into `project_names`). Empty for one manifest's graph.
+    node_project: Vec<u16>,
+    project_names: Vec<String>,
+    /// Nodes that stand for another project's node not ingested yet, with why.
+    placeholders: HashMap<NodeIndex, String>,
 }
 
 /// The topmost failing ancestors of each node below a failing set (see
@@ -369,7 +385,49 @@ impl Lineage {
             groups,
             attached,
             topo_pos,
+            project_id: None,
+            node_project: Vec::new(),
+            project_names: Vec::new(),
+            placeholders: HashMap::default(),
         }
+    }
+
+    /// The project a node comes from: its part's project in a stitched graph, else the
+    /// manifest's project, else the node's package.
+    pub fn project_of(&self, idx: NodeIndex) -> Option<&str> {
+        match self.node_project.get(idx.index()) {
+            Some(p) => self.project_names.get(*p as usize).map(String::as_str),
+            None => self
+                .project
+                .as_deref()
+                .or(self.nodes[idx.index()].package.as_deref()),
+        }
+    }
+
+    /// Why `idx` is a placeholder (another project's node, that project not ingested), if it is.
+    pub fn placeholder(&self, idx: NodeIndex) -> Option<&str> {
+        self.placeholders.get(&idx).map(String::as_str)
+    }
+
+    /// The projects `assets` and everything below them belong to, sorted.
+    pub fn projects_reached(&self, assets: &[NodeIndex]) -> Vec<String> {
+        let below = self.closure(assets, Direction::Outgoing);
+        let mut out: Vec<String> = Vec::new();
+        for idx in assets.iter().chain(below.iter()) {
+            if matches!(
+                self.nodes[idx.index()].kind,
+                NodeKind::Test | NodeKind::UnitTest
+            ) {
+                continue;
+            }
+            if let Some(p) = self.project_of(*idx)
+                && !out.iter().any(|x| x == p)
+            {
+                out.push(p.to_owned());
+            }
+        }
+        out.sort();
+        out
     }
 
     pub fn to_snapshot(&self) -> LineageSnapshot {
@@ -801,23 +859,4 @@ pub fn normalize_relation(s: &str) -> String {
         }
     }
     out
-}
-
-/// The current lineage, replaced atomically when a new manifest arrives.
-#[derive(Clone)]
-pub struct LineageHandle(Arc<ArcSwap<Lineage>>);
-
-impl LineageHandle {
-    pub fn new(lineage: Lineage) -> Self {
-        LineageHandle(Arc::new(ArcSwap::from_pointee(lineage)))
-    }
-
-    /// A consistent graph for as long as the caller holds it.
-    pub fn current(&self) -> Arc<Lineage> {
-        self.0.load_full()
-    }
-
-    pub fn replace(&self, lineage: Arc<Lineage>) {
-        self.0.store(lineage);
-    }
 }

@@ -183,7 +183,6 @@ struct GroupPlan {
 }
 
 fn plan_group(app: &crate::app::App, issue_id: i64) -> Result<Option<GroupPlan>> {
-    let lineage = app.lineage.current();
     let now = app.clock.now();
     app.store.read(|c| {
         let Some(issue) = issues::get(c, issue_id)? else { return Ok(None) };
@@ -223,6 +222,7 @@ fn plan_group(app: &crate::app::App, issue_id: i64) -> Result<Option<GroupPlan>>
             }
             group.sort_by_key(|i| (!i.is_active(), i.id));
         }
+        let lineage = app.lineage.env(Some(&anchor.env));
         let impact = lineage.get(&anchor.asset).map(|n| lineage.impact(&[n]));
         let mut recent_comments = Vec::new();
         {
@@ -278,7 +278,10 @@ fn plan_group(app: &crate::app::App, issue_id: i64) -> Result<Option<GroupPlan>>
 }
 
 async fn render(ctx: &Arc<Context>, plan: &GroupPlan) -> (blocks::Message, routing::Routing) {
-    let lineage = ctx.app.lineage.current();
+    let lineage = ctx
+        .app
+        .lineage
+        .env(plan.group.first().map(|i| i.env.as_str()));
     let routing = routing::route(&ctx.config, &lineage, &plan.group, plan.impact.as_ref());
     let mut owners: Vec<String> = plan
         .group
@@ -832,7 +835,6 @@ pub async fn publish_home(ctx: &Arc<Context>, user: &str) -> Result<()> {
     let me = format!("<@{user}>");
     let (by_product, unowned, mine, muted, status, open_incidents) =
         tokio::task::spawn_blocking(move || -> Result<_> {
-            let lineage = app.lineage.current();
             let now = app.clock.now();
             let open: Vec<Issue> = app.issues(&IssueFilter {
                 active: true,
@@ -841,6 +843,7 @@ pub async fn publish_home(ctx: &Arc<Context>, user: &str) -> Result<()> {
             let mut by_product: BTreeMap<String, Vec<Issue>> = BTreeMap::new();
             let mut unowned = Vec::new();
             for i in &open {
+                let lineage = app.lineage.env(Some(&i.env));
                 let products = lineage
                     .get(&i.asset)
                     .map(|n| lineage.impact(&[n]).data_products)

@@ -298,7 +298,7 @@ fn state(db: &Path) -> Vec<(String, i64)> {
                 "symptoms",
                 "outbox",
                 "node_checksums",
-                "lineage_snapshot",
+                "lineage_parts",
             ] {
                 let n: i64 =
                     c.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?;
@@ -411,8 +411,15 @@ async fn alerts_acknowledged_before_a_kill_9_of_serve_are_durable() {
             .read(|c| {
                 let mut st =
                     c.prepare("SELECT key FROM observations WHERE key LIKE 'alert:burst:%'")?;
+                // Keys end with the environment (`@default`).
                 let keys = st
                     .query_map([], |r| r.get::<_, String>(0))?
+                    .map(|k| {
+                        k.map(|k| {
+                            k.rsplit_once('@')
+                                .map_or(k.clone(), |(key, _)| key.to_owned())
+                        })
+                    })
                     .collect::<Result<_, _>>()?;
                 Ok(keys)
             })
@@ -479,7 +486,7 @@ async fn sigterm_lets_the_request_in_flight_finish() {
         .unwrap()
         .read(|c| {
             Ok(c.query_row(
-                "SELECT count(*) FROM observations WHERE key = 'alert:burst:in-flight'",
+                "SELECT count(*) FROM observations WHERE key = 'alert:burst:in-flight@default'",
                 [],
                 |r| r.get(0),
             )?)

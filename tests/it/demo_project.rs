@@ -399,6 +399,36 @@ fn demo_tells_the_story() {
         "the closing summary: {text}"
     );
     assert!(!text.contains("still open (its commander"), "{text}");
+
+    // Part 10: the second team's project and the Airflow load, in one lineage.
+    let across = text
+        .split("10. Across teams")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no part 10: {text}"));
+    assert!(
+        across.contains(&format!(
+            "ROOT {PAYMENTS} (#1) explains #8 fin_revenue_daily in finance_reporting"
+        )),
+        "{across}"
+    );
+    assert!(
+        across.contains("projects reached: finance_reporting, jaffle_analytics"),
+        "{across}"
+    );
+    assert!(across.contains("board_pack_dashboard"), "{across}");
+    assert!(
+        across.contains("priya@example.com") && across.contains("ana@example.com"),
+        "whom to tell in both teams: {across}"
+    );
+    assert!(
+        across.contains("0 new top-level message(s) for finance_reporting's error"),
+        "{across}"
+    );
+    assert!(
+        across.contains("ROOT Airflow load_ad_spend (#9")
+            && across.contains("#7 freshness on marketing.ad_spend"),
+        "the Airflow failure explains the stale source: {across}"
+    );
 }
 
 #[test]
