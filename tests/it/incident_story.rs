@@ -429,17 +429,7 @@ async fn the_whole_incident_story_in_slack() {
     assert!(notified.iter().any(|c| c == INCIDENTS), "{notified:?}");
 
     // 7. The App Home and the public status page reflect it.
-    let env = bot
-        .fake
-        .send_envelope(
-            EnvelopeKind::EventsApi,
-            steward::slack::fake::app_home_opened("U0DMITRI"),
-        )
-        .await;
-    bot.fake
-        .wait_for_ack(&env, Duration::from_secs(5))
-        .await
-        .unwrap();
+    bot.open_home("U0DMITRI").await;
     bot.until("home shows the products", |f| {
         f.home_view("U0DMITRI").is_some_and(|h| {
             let t = h.view.to_string();

@@ -858,17 +858,7 @@ async fn show_sql_mute_and_the_home_tab() {
     );
 
     // The Home tab: published when opened, republished after a change.
-    let env = bot
-        .fake
-        .send_envelope(
-            EnvelopeKind::EventsApi,
-            steward::slack::fake::app_home_opened("U0BRUNO"),
-        )
-        .await;
-    bot.fake
-        .wait_for_ack(&env, Duration::from_secs(5))
-        .await
-        .unwrap();
+    bot.open_home("U0BRUNO").await;
     bot.until("home published", |f| f.home_view("U0BRUNO").is_some())
         .await;
     let home = bot.fake.home_view("U0BRUNO").unwrap();

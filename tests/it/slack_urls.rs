@@ -167,17 +167,7 @@ async fn every_call_of_a_whole_story_goes_to_api_method() {
     bot.ingest("healthy").await;
     outbox_drained(&bot).await;
     assert!(!bot.fake.calls_to("chat.update").is_empty());
-    let env = bot
-        .fake
-        .send_envelope(
-            EnvelopeKind::EventsApi,
-            steward::slack::fake::app_home_opened("U0DMITRI"),
-        )
-        .await;
-    bot.fake
-        .wait_for_ack(&env, Duration::from_secs(5))
-        .await
-        .unwrap();
+    bot.open_home("U0DMITRI").await;
     bot.until("the Home tab", |f| f.home_view("U0DMITRI").is_some())
         .await;
 

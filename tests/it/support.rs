@@ -356,6 +356,22 @@ impl TestBot {
         .unwrap()
     }
 
+    /// `user` opens the App Home: the event is sent and acknowledged (the view is published
+    /// later; wait for it with [`TestBot::until`]).
+    pub async fn open_home(&self, user: &str) {
+        let env = self
+            .fake
+            .send_envelope(
+                steward::slack::fake::EnvelopeKind::EventsApi,
+                steward::slack::fake::app_home_opened(user),
+            )
+            .await;
+        self.fake
+            .wait_for_ack(&env, std::time::Duration::from_secs(5))
+            .await
+            .unwrap();
+    }
+
     /// Waits until `f` holds (the bot works asynchronously).
     pub async fn until(&self, what: &str, f: impl Fn(&steward::slack::fake::FakeSlack) -> bool) {
         self.fake
