@@ -166,6 +166,30 @@ pub struct Node {
     pub exposure: Option<Box<ExposureInfo>>,
 }
 
+impl Node {
+    /// A node known only by its id, kind, name and fqn (an Airflow job, an OpenLineage dataset):
+    /// no relation, owners, tags or dbt settings.
+    pub fn bare(unique_id: String, kind: NodeKind, name: &str, fqn: Vec<String>) -> Node {
+        Node {
+            unique_id,
+            kind,
+            name: name.to_owned(),
+            package: None,
+            relation: None,
+            path: None,
+            fqn,
+            tags: Vec::new(),
+            group: None,
+            owners: Vec::new(),
+            data_products: Vec::new(),
+            checksum: None,
+            severity: None,
+            steward: None,
+            exposure: None,
+        }
+    }
+}
+
 /// A dbt group and its owner.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Group {

@@ -54,22 +54,11 @@ impl Job {
     }
 
     pub(super) fn node(&self) -> Node {
-        Node {
-            unique_id: self.unique_id(),
-            kind: NodeKind::Job,
-            name: self.name.clone(),
-            package: None,
-            relation: None,
-            path: None,
-            fqn: vec![self.namespace.clone(), self.name.clone()],
-            tags: Vec::new(),
-            group: None,
-            owners: Vec::new(),
-            data_products: Vec::new(),
-            checksum: None,
-            severity: None,
-            steward: None,
-            exposure: None,
-        }
+        Node::bare(
+            self.unique_id(),
+            NodeKind::Job,
+            &self.name,
+            vec![self.namespace.clone(), self.name.clone()],
+        )
     }
 }

@@ -11,7 +11,7 @@
 //!   relation, else a dataset node of its own namespace.
 
 use super::openlineage::Job;
-use super::{ExposureInfo, Group, Lineage, LineageSnapshot, Node, NodeKind, normalize_relation};
+use super::{Group, Lineage, LineageSnapshot, Node, NodeKind, normalize_relation};
 use petgraph::graph::NodeIndex;
 use rustc_hash::FxHashMap as HashMap;
 use std::collections::hash_map::Entry;
@@ -260,23 +260,12 @@ pub(super) fn merge(parts: &[(&str, &Lineage)], jobs: &[Job]) -> Lineage {
 }
 
 fn dataset_node(unique_id: String, namespace: &str, name: &str) -> Node {
-    Node {
+    Node::bare(
         unique_id,
-        kind: NodeKind::Dataset,
-        name: name.to_owned(),
-        package: None,
-        relation: None,
-        path: None,
-        fqn: vec![namespace.to_owned(), name.to_owned()],
-        tags: Vec::new(),
-        group: None,
-        owners: Vec::new(),
-        data_products: Vec::new(),
-        checksum: None,
-        severity: None,
-        steward: None,
-        exposure: None::<Box<ExposureInfo>>,
-    }
+        NodeKind::Dataset,
+        name,
+        vec![namespace.to_owned(), name.to_owned()],
+    )
 }
 
 #[cfg(test)]
