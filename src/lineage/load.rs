@@ -1,7 +1,7 @@
 //! Turns the bytes of a dbt `manifest.json` into a [`Lineage`].
 
 use super::manifest::{
-    BoolLike, MapEntries, MapValues, MaybeStr, OptionOrMap, RawGroup, RawMetadata, RawNode,
+    BoolLike, MapEntries, MapValues, MaybeStr, OptionOrMap, RawGroup, RawMetadata, RawNode, Str,
 };
 use super::{ExposureInfo, Group, Lineage, LineageSnapshot, Node, NodeKind, StewardMeta};
 use crate::error::InputError;
@@ -135,8 +135,8 @@ impl<'de: 'a, 'a> Deserialize<'de> for Loaded<'a> {
             .take()
             .map(|d| d.nodes.join("\n"))
             .unwrap_or_default();
-        let attached_node = raw.attached_node.take().map(Cow::into_owned);
-        if let Cow::Borrowed(id) = &raw.unique_id {
+        let attached_node = raw.attached_node.take().map(Str::into_owned);
+        if let Cow::Borrowed(id) = &raw.unique_id.0 {
             super::release::passed(id.as_ptr());
         }
         let tested_name = raw
@@ -167,7 +167,7 @@ pub struct RawManifest<'a> {
     /// Test index, `attached_node`, and the name in `test_metadata.kwargs.model`.
     pub tests: Vec<(usize, Option<String>, Option<String>)>,
     pub groups: Vec<RawGroup<'a>>,
-    pub parent_map: Vec<(Cow<'a, str>, Vec<Cow<'a, str>>)>,
+    pub parent_map: Vec<(Str<'a>, Vec<Str<'a>>)>,
     pub nodes_section: NodesSection,
 }
 
@@ -494,13 +494,16 @@ fn node_from_raw(raw: RawNode<'_>, kind: NodeKind) -> Node {
             .or(raw.name.as_deref())?;
         match kind {
             NodeKind::Model | NodeKind::Seed | NodeKind::Snapshot | NodeKind::Source => {
-                let parts: Vec<&str> =
-                    [raw.database.as_deref(), raw.schema.as_deref(), Some(ident)]
-                        .into_iter()
-                        .flatten()
-                        .filter(|p| !p.is_empty())
-                        .collect();
-                Some(parts.join("."))
+                let parts = [raw.database.as_deref(), raw.schema.as_deref(), Some(ident)];
+                let mut relation =
+                    String::with_capacity(parts.iter().flatten().map(|p| p.len() + 1).sum());
+                for part in parts.into_iter().flatten().filter(|p| !p.is_empty()) {
+                    if !relation.is_empty() {
+                        relation.push('.');
+                    }
+                    relation.push_str(part);
+                }
+                Some(relation)
             }
             _ => None,
         }
