@@ -6,6 +6,8 @@ Each round runs every command once, in turn (one warm-up first); wall time and p
 from wait4, as in benches/core.rs. Prints medians of 9 rounds and the ratio to Python. Used to
 compare the binaries of two commits in the same run on a noisy machine (BENCHMARKS.md).
 """
+import os, sys, time, statistics, subprocess
+
 F = sys.argv[1]; bins = sys.argv[2:]; rounds = 9
 cmds = {b: [b, "lineage", "stats", "--json", "--manifest", F] for b in bins}
 cmds["python"] = ["python3", "-c", f"import json; json.load(open({F!r}))"]
