@@ -8,6 +8,8 @@ compare the binaries of two commits in the same run on a noisy machine (BENCHMAR
 """
 import os, sys, time, statistics, subprocess
 
+if len(sys.argv) < 3:
+    sys.exit(__doc__)
 F = sys.argv[1]; bins = sys.argv[2:]; rounds = 9
 cmds = {b: [b, "lineage", "stats", "--json", "--manifest", F] for b in bins}
 cmds["python"] = ["python3", "-c", f"import json; json.load(open({F!r}))"]
