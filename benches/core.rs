@@ -3,7 +3,8 @@
 //!
 //! Prepare the data once (needs dbt 1.9, see benches/gen/prepare.sh), then:
 //!     bash benches/gen/prepare.sh && cargo bench --bench core
-//! `STEWARD_BENCH_DATA` overrides the data folder (default target/bench-data).
+//! `STEWARD_BENCH_DATA` overrides the data folder (default target/bench-data);
+//! `STEWARD_BENCH_ONLY=load` runs only the manifest load (and needs no run_results.json).
 
 /// The same allocator as the `steward` binary, so in-process figures match it.
 #[global_allocator]
@@ -74,7 +75,8 @@ fn main() {
         .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-data"));
     let manifest = data.join("manifest.json");
     let run_results = data.join("run_results.json");
-    if !manifest.exists() || !run_results.exists() {
+    let only_load = std::env::var("STEWARD_BENCH_ONLY").is_ok_and(|v| v == "load");
+    if !manifest.exists() || !(only_load || run_results.exists()) {
         eprintln!(
             "no benchmark data in {}: run `bash benches/gen/prepare.sh` first (needs dbt-core 1.9 and dbt-duckdb 1.9)",
             data.display()
@@ -87,7 +89,7 @@ fn main() {
         .and_then(|r| r.parse().ok())
         .unwrap_or(9);
     let mb = std::fs::metadata(&manifest).unwrap().len() as f64 / 1e6;
-    let rr_mb = std::fs::metadata(&run_results).unwrap().len() as f64 / 1e6;
+    let rr_mb = std::fs::metadata(&run_results).map_or(0.0, |m| m.len() as f64 / 1e6);
     println!("# Steward core benchmarks\n");
     println!(
         "data: {} ({mb:.1} MB manifest, {rr_mb:.1} MB run_results); {rounds} rounds after a warm-up, medians\n",
@@ -155,6 +157,9 @@ fn main() {
         lineage.node_count(),
         stats.edges
     );
+    if only_load {
+        return;
+    }
     queries::query_benchmarks(&lineage);
 
     // 3. Ingest of manifest + run_results with commit, vs python reading the two files.

@@ -25,58 +25,290 @@ pub struct RawMetadata<'a> {
     pub generated_at: Option<Cow<'a, str>>,
 }
 
-#[derive(Deserialize, Default)]
+/// One entry of `nodes`, `sources`, `exposures`…: read by a hand-written visitor
+/// ([`NodeKey`]) that matches keys as bytes and skips the ~30 keys lineage does not read.
+#[derive(Default)]
 pub struct RawNode<'a> {
-    #[serde(borrow)]
-    pub unique_id: Cow<'a, str>,
-    #[serde(borrow, default)]
-    pub resource_type: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    pub name: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    pub package_name: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    pub source_name: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    pub database: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    pub schema: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    pub alias: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    pub identifier: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    pub relation_name: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    pub original_file_path: Option<Cow<'a, str>>,
-    #[serde(borrow, default, deserialize_with = "null_as_default")]
-    pub fqn: Vec<Cow<'a, str>>,
-    #[serde(borrow, default, deserialize_with = "null_as_default")]
-    pub tags: Vec<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    pub group: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    pub unique_id: Str<'a>,
+    pub resource_type: Option<Str<'a>>,
+    pub name: Option<Str<'a>>,
+    pub package_name: Option<Str<'a>>,
+    pub source_name: Option<Str<'a>>,
+    pub database: Option<Str<'a>>,
+    pub schema: Option<Str<'a>>,
+    pub alias: Option<Str<'a>>,
+    pub identifier: Option<Str<'a>>,
+    pub relation_name: Option<Str<'a>>,
+    pub original_file_path: Option<Str<'a>>,
+    pub fqn: Vec<Str<'a>>,
+    pub tags: Vec<Str<'a>>,
+    pub group: Option<Str<'a>>,
     pub meta: Option<RawMeta<'a>>,
-    #[serde(borrow, default)]
     pub config: Option<RawConfig<'a>>,
-    #[serde(borrow, default)]
     pub depends_on: Option<RawDependsOn<'a>>,
-    #[serde(borrow, default)]
-    pub attached_node: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    pub attached_node: Option<Str<'a>>,
     pub test_metadata: Option<RawTestMetadata<'a>>,
-    #[serde(borrow, default)]
     pub checksum: Option<RawChecksum<'a>>,
-    #[serde(borrow, default)]
     pub owner: Option<RawOwner<'a>>,
-    #[serde(borrow, default, rename = "type")]
+    /// `type`: a string for exposures and metrics.
     pub exposure_type: Option<TypeName<'a>>,
-    #[serde(borrow, default)]
-    pub url: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    pub maturity: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    pub label: Option<Cow<'a, str>>,
+    pub url: Option<Str<'a>>,
+    pub maturity: Option<Str<'a>>,
+    pub label: Option<Str<'a>>,
+}
+
+/// A string borrowed from the input when it holds no escapes, copied otherwise. (serde's own
+/// `Cow<str>` always copies, and `#[serde(borrow)]` does not reach inside `Option` or `Vec`.)
+#[derive(Default, Debug, Clone, PartialEq, Eq)]
+pub struct Str<'a>(pub Cow<'a, str>);
+
+impl Str<'_> {
+    pub fn into_owned(self) -> String {
+        self.0.into_owned()
+    }
+}
+
+impl std::ops::Deref for Str<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for Str<'_> {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::borrow::Borrow<str> for Str<'_> {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Cow<'de, str>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Cow::Borrowed(v))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Cow::Owned(v.to_owned()))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Cow::Owned(v))
+            }
+        }
+        d.deserialize_str(V).map(Str)
+    }
+}
+
+/// The keys of a manifest entry that lineage reads; anything else is `Other` and skipped.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum NodeKey {
+    UniqueId,
+    ResourceType,
+    Name,
+    PackageName,
+    SourceName,
+    Database,
+    Schema,
+    Alias,
+    Identifier,
+    RelationName,
+    OriginalFilePath,
+    Fqn,
+    Tags,
+    Group,
+    Meta,
+    Config,
+    DependsOn,
+    AttachedNode,
+    TestMetadata,
+    Checksum,
+    Owner,
+    Type,
+    Url,
+    Maturity,
+    Label,
+    Other,
+}
+
+impl NodeKey {
+    /// Matches on the length first, so most keys are told apart by one comparison of a few
+    /// bytes (dbt writes ~40 keys per node, most of which lineage skips).
+    pub fn from_bytes(k: &[u8]) -> NodeKey {
+        use NodeKey::*;
+        match k.len() {
+            3 => match k {
+                b"fqn" => Fqn,
+                b"url" => Url,
+                _ => Other,
+            },
+            4 => match k {
+                b"name" => Name,
+                b"tags" => Tags,
+                b"meta" => Meta,
+                b"type" => Type,
+                _ => Other,
+            },
+            5 => match k {
+                b"alias" => Alias,
+                b"group" => Group,
+                b"owner" => Owner,
+                b"label" => Label,
+                _ => Other,
+            },
+            6 => match k {
+                b"schema" => Schema,
+                b"config" => Config,
+                _ => Other,
+            },
+            8 => match k {
+                b"database" => Database,
+                b"checksum" => Checksum,
+                b"maturity" => Maturity,
+                _ => Other,
+            },
+            9 if k == b"unique_id" => UniqueId,
+            10 => match k {
+                b"identifier" => Identifier,
+                b"depends_on" => DependsOn,
+                _ => Other,
+            },
+            11 if k == b"source_name" => SourceName,
+            12 if k == b"package_name" => PackageName,
+            13 => match k {
+                b"resource_type" => ResourceType,
+                b"relation_name" => RelationName,
+                b"attached_node" => AttachedNode,
+                b"test_metadata" => TestMetadata,
+                _ => Other,
+            },
+            18 if k == b"original_file_path" => OriginalFilePath,
+            _ => Other,
+        }
+    }
+
+    /// The key as written in the file, for "duplicate field" errors.
+    fn name(self) -> &'static str {
+        use NodeKey::*;
+        match self {
+            UniqueId => "unique_id",
+            ResourceType => "resource_type",
+            Name => "name",
+            PackageName => "package_name",
+            SourceName => "source_name",
+            Database => "database",
+            Schema => "schema",
+            Alias => "alias",
+            Identifier => "identifier",
+            RelationName => "relation_name",
+            OriginalFilePath => "original_file_path",
+            Fqn => "fqn",
+            Tags => "tags",
+            Group => "group",
+            Meta => "meta",
+            Config => "config",
+            DependsOn => "depends_on",
+            AttachedNode => "attached_node",
+            TestMetadata => "test_metadata",
+            Checksum => "checksum",
+            Owner => "owner",
+            Type => "type",
+            Url => "url",
+            Maturity => "maturity",
+            Label => "label",
+            Other => "",
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for NodeKey {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = NodeKey;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("field identifier")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<NodeKey, E> {
+                Ok(NodeKey::from_bytes(v.as_bytes()))
+            }
+            fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<NodeKey, E> {
+                Ok(NodeKey::from_bytes(v))
+            }
+        }
+        d.deserialize_identifier(V)
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for RawNode<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_struct("RawNode", &[], NodeVisitor(std::marker::PhantomData))
+    }
+}
+
+struct NodeVisitor<'a>(std::marker::PhantomData<&'a ()>);
+
+impl<'de: 'a, 'a> Visitor<'de> for NodeVisitor<'a> {
+    type Value = RawNode<'a>;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("struct RawNode")
+    }
+    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<RawNode<'a>, A::Error> {
+        use NodeKey::*;
+        let mut n = RawNode::default();
+        let mut unique_id = None;
+        let mut seen = 0u32;
+        while let Some(key) = map.next_key::<NodeKey>()? {
+            if key != Other {
+                let bit = 1u32 << key as u32;
+                if seen & bit != 0 {
+                    return Err(de::Error::duplicate_field(key.name()));
+                }
+                seen |= bit;
+            }
+            match key {
+                UniqueId => unique_id = Some(map.next_value()?),
+                ResourceType => n.resource_type = map.next_value()?,
+                Name => n.name = map.next_value()?,
+                PackageName => n.package_name = map.next_value()?,
+                SourceName => n.source_name = map.next_value()?,
+                Database => n.database = map.next_value()?,
+                Schema => n.schema = map.next_value()?,
+                Alias => n.alias = map.next_value()?,
+                Identifier => n.identifier = map.next_value()?,
+                RelationName => n.relation_name = map.next_value()?,
+                OriginalFilePath => n.original_file_path = map.next_value()?,
+                Fqn => n.fqn = map.next_value::<Option<_>>()?.unwrap_or_default(),
+                Tags => n.tags = map.next_value::<Option<_>>()?.unwrap_or_default(),
+                Group => n.group = map.next_value()?,
+                Meta => n.meta = map.next_value()?,
+                Config => n.config = map.next_value()?,
+                DependsOn => n.depends_on = map.next_value()?,
+                AttachedNode => n.attached_node = map.next_value()?,
+                TestMetadata => n.test_metadata = map.next_value()?,
+                Checksum => n.checksum = map.next_value()?,
+                Owner => n.owner = map.next_value()?,
+                Type => n.exposure_type = map.next_value()?,
+                Url => n.url = map.next_value()?,
+                Maturity => n.maturity = map.next_value()?,
+                Label => n.label = map.next_value()?,
+                Other => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        n.unique_id = unique_id.ok_or_else(|| de::Error::missing_field("unique_id"))?;
+        Ok(n)
+    }
 }
 
 /// `type` is a string for exposures and metrics; any other shape reads as absent.
@@ -91,7 +323,7 @@ pub struct RawTestMetadata<'a> {
 #[derive(Deserialize, Default)]
 pub struct RawTestKwargs<'a> {
     #[serde(borrow, default)]
-    pub model: Option<Cow<'a, str>>,
+    pub model: Option<Str<'a>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -99,9 +331,9 @@ pub struct RawConfig<'a> {
     #[serde(borrow, default)]
     pub meta: Option<RawMeta<'a>>,
     #[serde(borrow, default)]
-    pub severity: Option<Cow<'a, str>>,
+    pub severity: Option<Str<'a>>,
     #[serde(borrow, default)]
-    pub group: Option<Cow<'a, str>>,
+    pub group: Option<Str<'a>>,
     #[serde(default)]
     pub enabled: Option<bool>,
 }
@@ -109,7 +341,7 @@ pub struct RawConfig<'a> {
 #[derive(Deserialize, Default)]
 pub struct RawDependsOn<'a> {
     #[serde(borrow, default, deserialize_with = "null_as_default")]
-    pub nodes: Vec<Cow<'a, str>>,
+    pub nodes: Vec<Str<'a>>,
 }
 
 /// `{"name": "sha256", "checksum": "…"}` on most nodes; a bare string on unit tests.
@@ -124,7 +356,7 @@ impl RawChecksum<'_> {
 #[derive(Deserialize, Default)]
 pub struct RawOwner<'a> {
     #[serde(borrow, default)]
-    pub name: Option<Cow<'a, str>>,
+    pub name: Option<Str<'a>>,
     #[serde(borrow, default)]
     pub email: Option<StringOrList<'a>>,
 }
@@ -132,7 +364,7 @@ pub struct RawOwner<'a> {
 #[derive(Deserialize, Default)]
 pub struct RawGroup<'a> {
     #[serde(borrow, default)]
-    pub name: Option<Cow<'a, str>>,
+    pub name: Option<Str<'a>>,
     #[serde(borrow, default)]
     pub owner: Option<RawOwner<'a>>,
 }
@@ -473,5 +705,106 @@ pub(super) struct MapEntries<K, V>(pub(super) Vec<(K, V)>);
 impl<'de, K: Deserialize<'de>, V: Deserialize<'de>> Deserialize<'de> for MapEntries<K, V> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         map_entries(d).map(MapEntries)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEYS: [NodeKey; 25] = {
+        use NodeKey::*;
+        [
+            UniqueId,
+            ResourceType,
+            Name,
+            PackageName,
+            SourceName,
+            Database,
+            Schema,
+            Alias,
+            Identifier,
+            RelationName,
+            OriginalFilePath,
+            Fqn,
+            Tags,
+            Group,
+            Meta,
+            Config,
+            DependsOn,
+            AttachedNode,
+            TestMetadata,
+            Checksum,
+            Owner,
+            Type,
+            Url,
+            Maturity,
+            Label,
+        ]
+    };
+
+    #[test]
+    fn node_keys_match_their_own_name_and_nothing_near_it() {
+        for key in KEYS {
+            assert_eq!(NodeKey::from_bytes(key.name().as_bytes()), key);
+            let mut longer = key.name().to_owned();
+            longer.push('x');
+            assert_eq!(NodeKey::from_bytes(longer.as_bytes()), NodeKey::Other);
+            assert_eq!(
+                NodeKey::from_bytes(key.name().to_uppercase().as_bytes()),
+                NodeKey::Other
+            );
+        }
+        for other in [
+            "",
+            "path",
+            "columns",
+            "raw_code",
+            "compiled_code",
+            "unrendered_config",
+        ] {
+            assert_eq!(NodeKey::from_bytes(other.as_bytes()), NodeKey::Other);
+        }
+    }
+
+    #[test]
+    fn node_entries_borrow_strings_and_refuse_what_the_derive_refused() {
+        let json = r#"{"unique_id": "model.p.a", "name": "a", "fqn": ["p", "a"], "tags": null,
+            "columns": {"x": {"name": "x"}}, "type": "dashboard", "unique_id_x": 5,
+            "depends_on": {"nodes": ["seed.p.s"]}, "database": "d\u00e9v"}"#;
+        let node: RawNode = serde_json::from_str(json).unwrap();
+        assert!(matches!(node.unique_id.0, Cow::Borrowed("model.p.a")));
+        assert!(matches!(
+            node.name.as_ref().map(|n| &n.0),
+            Some(Cow::Borrowed("a"))
+        ));
+        assert!(matches!(node.fqn[1].0, Cow::Borrowed("a")));
+        assert!(node.tags.is_empty());
+        assert_eq!(
+            node.exposure_type.and_then(|t| t.0).as_deref(),
+            Some("dashboard")
+        );
+        assert!(matches!(
+            node.depends_on.unwrap().nodes[0].0,
+            Cow::Borrowed("seed.p.s")
+        ));
+        assert_eq!(node.database.as_deref(), Some("dév"));
+
+        let err = |json: &str| {
+            serde_json::from_str::<RawNode>(json)
+                .err()
+                .unwrap()
+                .to_string()
+        };
+        assert!(err(r#"{"name": "a"}"#).starts_with("missing field `unique_id`"));
+        assert!(
+            err(r#"{"unique_id": "a", "name": "b", "name": "c"}"#)
+                .starts_with("duplicate field `name`")
+        );
+        assert!(
+            err(r#"{"unique_id": 5}"#).starts_with("invalid type: integer `5`, expected a string")
+        );
+        assert!(err(r#""x""#).starts_with(r#"invalid type: string "x", expected struct RawNode"#));
+        assert!(err(r#"{"unique_id": "a", "fqn": 5}"#).contains("expected a sequence"));
     }
 }
