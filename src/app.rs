@@ -420,14 +420,36 @@ impl App {
         Ok(channels)
     }
 
-    /// Incident `n` with its ranked root causes, live impact and the teams to contact.
+    /// Incident `n` with its ranked root causes, live impact and the teams to contact, read
+    /// through the graph of the environment its issues live in.
     pub fn incident(&self, n: i64) -> Result<Incident> {
-        let lineage = self.lineage.current();
+        let lineage = self.incident_lineage(n)?;
         let mut incident = self.store.read(|c| incidents::get(c, &lineage, n))?;
-        let catalog = self.catalog();
+        let catalog = crate::products::Catalog::build(&self.config.products, &lineage);
         incident.teams =
             incidents::teams_to_contact(&lineage, &catalog, &incident, &self.config.teams);
         Ok(incident)
+    }
+
+    /// The graph of the environment incident `n`'s issues live in (its first linked issue's),
+    /// else the current graph.
+    pub fn incident_lineage(&self, n: i64) -> Result<Arc<Lineage>> {
+        self.env_lineage(
+            "SELECT env FROM issues WHERE incident_id = ?1 ORDER BY id LIMIT 1",
+            n,
+        )
+    }
+
+    /// The graph of the environment issue `id` lives in, else the current graph.
+    pub fn issue_lineage(&self, id: i64) -> Result<Arc<Lineage>> {
+        self.env_lineage("SELECT env FROM issues WHERE id = ?1", id)
+    }
+
+    fn env_lineage(&self, env_query: &str, id: i64) -> Result<Arc<Lineage>> {
+        let env: Option<String> = self
+            .store
+            .read(|c| Ok(c.query_row(env_query, [id], |r| r.get(0)).optional()?))?;
+        Ok(self.lineage.env(env.as_deref()))
     }
 
     pub fn incidents(&self, open_only: bool) -> Result<Vec<Incident>> {
@@ -575,7 +597,7 @@ impl App {
 
     /// Open issues lineage relates to `issue_id` (for pre-selecting when declaring).
     pub fn related_issues(&self, issue_id: i64) -> Result<Vec<(Issue, bool)>> {
-        let lineage = self.lineage.current();
+        let lineage = self.issue_lineage(issue_id)?;
         let now = self.clock.now();
         self.store.read(|c| {
             incidents::related_issues(c, &lineage, issue_id, chrono::Duration::hours(24), now)

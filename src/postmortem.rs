@@ -199,9 +199,9 @@ fn paths_from(
 
 /// Gathers the report of incident `n` (a missing one is an input error).
 pub fn load(app: &App, n: i64) -> Result<PostmortemData> {
-    let lineage = app.lineage.current();
+    let lineage = app.incident_lineage(n)?;
     let now = app.clock.now();
-    let catalog = app.catalog();
+    let catalog = crate::products::Catalog::build(&app.config.products, &lineage);
     app.store.read(|c| {
         let mut incident = incidents::get(c, &lineage, n)?;
         incident.teams =

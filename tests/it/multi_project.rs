@@ -625,3 +625,67 @@ fn the_single_graph_of_an_older_database_joins_the_default_environment() {
             .is_some()
     );
 }
+
+#[test]
+fn an_incident_reads_the_graph_of_the_environment_its_issues_live_in() {
+    let Some(m) = multi("an_incident_reads_the_graph_of_its_environment") else {
+        return;
+    };
+    let t = TestApp::with_config(prod_config());
+    let dir = m.join("dbt_loom_revenue_customer_success");
+    // Staging holds both linked projects; prod, the default environment, only another one.
+    push(&t.app, &dir.join("revenue/manifest.json"), "staging");
+    push(
+        &t.app,
+        &dir.join("customer_success/manifest.json"),
+        "staging",
+    );
+    push(
+        &t.app,
+        &m.join("cosmos_cross_project/project_a_bidirectional/manifest.json"),
+        "prod",
+    );
+    ingest_observations(
+        &t.app.store,
+        &t.app.lineage,
+        &t.app.config,
+        "dbt",
+        Some("staging".into()),
+        vec![failing("model.revenue.orders.v2", "run")],
+        Utc::now(),
+    )
+    .unwrap();
+    let issue = t.app.issues(&IssueFilter::default()).unwrap()[0].id;
+    let declared = t
+        .app
+        .declare(steward::incidents::Declaration {
+            title: "revenue orders failing in staging".into(),
+            description: None,
+            severity: "SEV2".into(),
+            commander: None,
+            issues: vec![issue],
+            declared_by: "U1".into(),
+        })
+        .unwrap();
+    let incident = t.app.incident(declared.number).unwrap();
+    // The default graph has no such node; staging's reaches the other project.
+    assert!(
+        t.app
+            .lineage_of(None)
+            .unwrap()
+            .get("model.revenue.orders.v2")
+            .is_none()
+    );
+    assert_eq!(incident.root_causes[0].unique_id, "model.revenue.orders.v2");
+    assert!(
+        incident.impact.downstream_count > 0,
+        "impact read through staging's graph: {:?}",
+        incident.impact
+    );
+    let report = steward::postmortem::load(&t.app, declared.number).unwrap();
+    let markdown = steward::postmortem::render(&report);
+    assert!(
+        markdown.contains("**Downstream:** 1 model"),
+        "the report's impact reads staging's graph too:\n{markdown}"
+    );
+}
