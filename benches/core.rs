@@ -19,8 +19,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use steward::app::App;
+use steward::app::ingest::{DbtArtifacts, Input};
 use steward::config::Config;
-use steward::ingest::{DbtArtifacts, Input};
 
 struct Run {
     wall: Duration,

@@ -20,8 +20,8 @@ mod stats;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 use steward::app::App;
+use steward::app::ingest::{DbtArtifacts, Input};
 use steward::config::Config;
-use steward::ingest::{DbtArtifacts, Input};
 
 /// The generated manifest renamed to project `name`.
 fn renamed(text: &str, name: &str) -> Vec<u8> {

@@ -18,9 +18,9 @@ use rusqlite::params;
 use steward::app::App;
 use steward::clock::ManualClock;
 use steward::config::Config;
-use steward::issues::ts;
+use steward::domain::issues::ts;
+use steward::domain::metrics::Window;
 use steward::lineage::{Lineage, LineageSnapshot, Node, NodeKind};
-use steward::metrics::Window;
 
 const ISSUES: i64 = 200_000;
 const INCIDENTS: i64 = 10_000;
@@ -208,13 +208,13 @@ fn main() {
     assert_eq!(rows as i64, ISSUES);
     let (load_ms, (issues, incidents)) = stats::time(ROUNDS, || {
         app.store
-            .read(|c| steward::metrics::load(c, now - window.length))
+            .read(|c| steward::domain::metrics::load(c, now - window.length))
             .unwrap()
     });
     let lineage = app.lineage.current();
     let catalog = app.catalog();
     let (compute_ms, _) = stats::time(ROUNDS, || {
-        steward::metrics::compute(&lineage, &catalog, &issues, &incidents, &window, now)
+        steward::domain::metrics::compute(&lineage, &catalog, &issues, &incidents, &window, now)
     });
     let (report_ms, report) = stats::time(ROUNDS, || app.report(&window).unwrap());
     assert_eq!(report.data_products.len(), PRODUCTS as usize);

@@ -27,14 +27,14 @@ use std::time::{Duration, Instant};
 
 use steward::app::App;
 use steward::config::Config;
-use steward::http::Secret;
-use steward::lineage::{ExposureInfo, Lineage, LineageSnapshot, Node, NodeKind, StewardMeta};
-use steward::observation::{Observation, Origin, Outcome, Severity};
-use steward::slack::bot::{Bot, SlackSettings};
-use steward::slack::fake::{
+use steward::faces::http::Secret;
+use steward::faces::slack::bot::{Bot, SlackSettings};
+use steward::faces::slack::fake::{
     ActionValue, EnvelopeKind, FAKE_APP_TOKEN, FAKE_BOT_TOKEN, FAKE_BOT_USER_ID, FakeSlack, Fault,
     StoredMessage, block_action, message_event, slash_command,
 };
+use steward::lineage::{ExposureInfo, Lineage, LineageSnapshot, Node, NodeKind, StewardMeta};
+use steward::sources::observation::{Observation, Origin, Outcome, Severity};
 use tokio::runtime::Runtime;
 
 const ALERTS: &str = "C0ALERTS01";
@@ -299,7 +299,7 @@ fn start_rig(rts: &Runtimes, storm: &Storm) -> Rig {
     };
     let bot = rts
         .bot
-        .block_on(steward::slack::bot::start(app.clone(), settings))
+        .block_on(steward::faces::slack::bot::start(app.clone(), settings))
         .expect("bot starts");
     rts.fake
         .block_on(fake.wait_for_socket(Duration::from_secs(10)))
@@ -391,7 +391,7 @@ fn run_storm(rig: &Rig, storm: &Storm, faults: bool) -> StormRun {
     let observations = storm_observations(storm, if faults { "faults" } else { "clean" });
     let app = &rig.app;
     let t0 = Instant::now();
-    let summary = steward::ingest::ingest_observations(
+    let summary = steward::app::ingest::ingest_observations(
         &app.store,
         &app.lineage,
         &app.config,

@@ -36,11 +36,11 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use rusqlite::params;
 use steward::app::App;
+use steward::app::ingest::Input;
 use steward::config::Config;
-use steward::ingest::Input;
-use steward::issues::{IssueFilter, Resolution, Status, ts};
+use steward::domain::issues::{IssueFilter, Resolution, Status, ts};
+use steward::domain::products::{self, Catalog};
 use steward::lineage::{Lineage, LineageSnapshot, Node, NodeKind};
-use steward::products::{self, Catalog};
 
 const ISSUES: i64 = 200_000;
 const INCIDENTS: i64 = 10_000;
@@ -651,7 +651,7 @@ fn main() {
             .read(|c| {
                 let mut out = Vec::new();
                 for s in Status::ALL.into_iter().filter(|s| *s != Status::Resolved) {
-                    out.extend(steward::issues::list(
+                    out.extend(steward::domain::issues::list(
                         c,
                         &IssueFilter {
                             status: Some(s),
@@ -666,7 +666,7 @@ fn main() {
     let incidents_ms = once(&mut || {
         open_incidents = app
             .store
-            .read(|c| steward::incidents::list(c, &lineage, true))
+            .read(|c| steward::domain::incidents::list(c, &lineage, true))
             .unwrap()
     });
     let spans_ms = once(&mut || {
@@ -806,7 +806,11 @@ fn main() {
         .build()
         .unwrap();
     let server = server_rt
-        .block_on(steward::http::start(app.clone(), "127.0.0.1:0", None))
+        .block_on(steward::faces::http::start(
+            app.clone(),
+            "127.0.0.1:0",
+            None,
+        ))
         .expect("server");
     let base = format!("http://{}", server.addr);
     let client_rt = tokio::runtime::Builder::new_current_thread()

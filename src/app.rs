@@ -1,15 +1,17 @@
 //! The application context every face shares: store, current lineage, config and clock.
 //! A CLI command, an HTTP request and (later) a Slack button all end in these methods.
 
+pub mod ingest;
+
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
+use crate::domain::incidents::{self, Declaration, Incident};
+use crate::domain::issues::{self, Comment, Event, Issue, IssueFilter, Mute, Resolution, Status};
 use crate::error::InputError;
-use crate::incidents::{self, Declaration, Incident};
-use crate::ingest::{self, DbtArtifacts, IngestSummary, Input};
-use crate::issues::{self, Comment, Event, Issue, IssueFilter, Mute, Resolution, Status};
 use crate::lineage::{Impact, Lineage, LineageHandle};
 use crate::store::Store;
 use anyhow::Result;
+use ingest::{DbtArtifacts, IngestSummary, Input};
 use rusqlite::OptionalExtension;
 use serde::Serialize;
 use std::path::Path;
@@ -24,7 +26,7 @@ pub struct App {
     /// Woken after every write that put work in the outbox, so integrations act at once.
     pub outbox_signal: Arc<tokio::sync::Notify>,
     /// What the public status page keeps between requests (see [`App::status_page`]).
-    status_cache: Arc<crate::products::StatusCache>,
+    status_cache: Arc<crate::domain::products::StatusCache>,
 }
 
 /// Where an issue's Slack message is.
@@ -76,7 +78,7 @@ impl App {
     pub fn open_with_clock(config: Config, db: &Path, clock: Arc<dyn Clock>) -> Result<App> {
         let store = Store::open(db)?;
         let default_env = config.issues.default_environment.clone();
-        let graphs = crate::graphs::load(&store, &default_env)?;
+        let graphs = crate::store::graphs::load(&store, &default_env)?;
         Ok(App {
             store,
             lineage: LineageHandle::new(&default_env, graphs),
@@ -191,7 +193,7 @@ impl App {
     /// [`incidents::suggest_severity`]); the default severity when there are none.
     pub fn suggest_severity(&self, issues: &[&Issue]) -> String {
         let lineage = self.lineage.current();
-        let catalog = crate::products::Catalog::build(&self.config.products, &lineage);
+        let catalog = crate::domain::products::Catalog::build(&self.config.products, &lineage);
         let mut assets: Vec<_> = issues
             .iter()
             .filter_map(|i| lineage.get(&i.asset))
@@ -215,7 +217,7 @@ impl App {
                     |r| Ok(SlackRef { channel: r.get(0)?, ts: r.get(1)? }),
                 )
                 .optional()?;
-            let changed_since_last_pass = crate::changes::changed_since_last_pass(c, &issue)?;
+            let changed_since_last_pass = crate::domain::changes::changed_since_last_pass(c, &issue)?;
             Ok(IssueDetail {
                 issue,
                 comments: issues::comments(c, id)?,
@@ -253,9 +255,9 @@ impl App {
         let (author, body) = (author.to_owned(), body.to_owned());
         let r = self.store.write(move |tx| {
             let comment = issues::comment(tx, id, &author, &body, now)?;
-            crate::outbox::enqueue(
+            crate::store::outbox::enqueue(
                 tx,
-                crate::outbox::ISSUES_CHANGED,
+                crate::store::outbox::ISSUES_CHANGED,
                 &serde_json::json!({"issues": [id], "reason": "commented", "actor": author, "text": body}),
                 now,
             )?;
@@ -308,9 +310,9 @@ impl App {
         let now = self.clock.now();
         let n = self.signal(self.store.write(move |tx| {
             let n = incidents::declare(tx, &d, now)?;
-            crate::outbox::enqueue(
+            crate::store::outbox::enqueue(
                 tx,
-                crate::outbox::INCIDENT_CHANGED,
+                crate::store::outbox::INCIDENT_CHANGED,
                 &serde_json::json!({"incident": n}),
                 now,
             )?;
@@ -349,9 +351,9 @@ impl App {
                 Some(s) => format!("set the status to *{status}*: {s}"),
                 None => format!("set the status to *{status}*"),
             };
-            crate::outbox::enqueue(
+            crate::store::outbox::enqueue(
                 tx,
-                crate::outbox::INCIDENT_CHANGED,
+                crate::store::outbox::INCIDENT_CHANGED,
                 &serde_json::json!({"incident": n, "actor": actor, "text": text}),
                 now,
             )?;
@@ -366,7 +368,7 @@ impl App {
         let (author, body) = (author.to_owned(), body.to_owned());
         self.signal(self.store.write(move |tx| {
             incidents::comment(tx, n, &author, &body, now)?;
-            crate::outbox::enqueue(tx, crate::outbox::INCIDENT_CHANGED, &serde_json::json!({"incident": n, "actor": author, "text": format!("posted an update: {body}")}), now)?;
+            crate::store::outbox::enqueue(tx, crate::store::outbox::INCIDENT_CHANGED, &serde_json::json!({"incident": n, "actor": author, "text": format!("posted an update: {body}")}), now)?;
             Ok(())
         }))
     }
@@ -384,9 +386,9 @@ impl App {
             (author.to_owned(), text.trim().to_owned(), channels.clone());
         self.signal(self.store.write(move |tx| {
             incidents::comment(tx, n, &author, &text, now)?;
-            crate::outbox::enqueue(
+            crate::store::outbox::enqueue(
                 tx,
-                crate::outbox::STAKEHOLDER_UPDATE,
+                crate::store::outbox::STAKEHOLDER_UPDATE,
                 &serde_json::json!({
                     "incident": n,
                     "actor": author,
@@ -425,7 +427,7 @@ impl App {
     pub fn incident(&self, n: i64) -> Result<Incident> {
         let lineage = self.incident_lineage(n)?;
         let mut incident = self.store.read(|c| incidents::get(c, &lineage, n))?;
-        let catalog = crate::products::Catalog::build(&self.config.products, &lineage);
+        let catalog = crate::domain::products::Catalog::build(&self.config.products, &lineage);
         incident.teams =
             incidents::teams_to_contact(&lineage, &catalog, &incident, &self.config.teams);
         Ok(incident)
@@ -544,11 +546,11 @@ impl App {
         self.signal(self.store.write(move |tx| {
             tx.execute(
                 "INSERT INTO events (at, incident_id, kind, actor, detail) VALUES (?1, ?2, 'postmortem_requested', ?3, '{}')",
-                rusqlite::params![crate::issues::ts(now), n, actor],
+                rusqlite::params![crate::domain::issues::ts(now), n, actor],
             )?;
-            crate::outbox::enqueue(
+            crate::store::outbox::enqueue(
                 tx,
-                crate::outbox::POSTMORTEM_SHARED,
+                crate::store::outbox::POSTMORTEM_SHARED,
                 &serde_json::json!({"incident": n, "actor": actor}),
                 now,
             )?;
@@ -693,7 +695,7 @@ impl App {
         let (p, e) = (project.to_owned(), env.clone());
         let raises = self.config.issues.raises_issues(&env);
         self.store.write(move |tx| {
-            crate::graphs::delete_part(tx, &e, &p)?;
+            crate::store::graphs::delete_part(tx, &e, &p)?;
             if raises {
                 issues::recompute_roots(tx, &e, &lineage, None)?;
             }
@@ -708,13 +710,13 @@ impl App {
     }
 
     /// The data products of the config and the current lineage.
-    pub fn catalog(&self) -> crate::products::Catalog {
-        crate::products::Catalog::build(&self.config.products, &self.lineage.current())
+    pub fn catalog(&self) -> crate::domain::products::Catalog {
+        crate::domain::products::Catalog::build(&self.config.products, &self.lineage.current())
     }
 
-    /// Every data product's status now (see [`crate::products::statuses`]), from the status
+    /// Every data product's status now (see [`crate::domain::products::statuses`]), from the status
     /// page's cache: rebuilt only after a write or a new manifest.
-    pub fn product_statuses(&self) -> Result<Vec<crate::products::ProductStatus>> {
+    pub fn product_statuses(&self) -> Result<Vec<crate::domain::products::ProductStatus>> {
         self.status_cache.statuses(
             &self.store,
             &self.lineage.current(),
@@ -724,50 +726,56 @@ impl App {
     }
 
     /// Data products whose status or incidents changed since their channel was last told
-    /// (see [`crate::announcements`]).
-    pub fn product_announcements(&self) -> Result<Vec<crate::announcements::Announcement>> {
+    /// (see [`crate::domain::announcements`]).
+    pub fn product_announcements(&self) -> Result<Vec<crate::domain::announcements::Announcement>> {
         let now = self.product_statuses()?;
-        self.store.read(|c| crate::announcements::pending(c, &now))
+        self.store
+            .read(|c| crate::domain::announcements::pending(c, &now))
     }
 
     /// Records `a` as announced (posted to `posted_to`, if anywhere), with a `notified` event on
     /// each incident it named.
     pub fn product_announced(
         &self,
-        a: &crate::announcements::Announcement,
+        a: &crate::domain::announcements::Announcement,
         posted_to: Option<&str>,
     ) -> Result<()> {
         let now = self.clock.now();
         let (a, posted_to) = (a.clone(), posted_to.map(str::to_owned));
-        self.store
-            .write(move |tx| crate::announcements::record(tx, &a, posted_to.as_deref(), now))
+        self.store.write(move |tx| {
+            crate::domain::announcements::record(tx, &a, posted_to.as_deref(), now)
+        })
     }
 
     /// Logs that incident `n` was announced in `channel` (a `notified` timeline event).
     pub fn incident_notified(&self, n: i64, channel: &str, what: &str) -> Result<()> {
         let now = self.clock.now();
         let (channel, what) = (channel.to_owned(), what.to_owned());
-        self.store
-            .write(move |tx| crate::incidents::record_notification(tx, n, &channel, &what, now))
+        self.store.write(move |tx| {
+            crate::domain::incidents::record_notification(tx, n, &channel, &what, now)
+        })
     }
 
-    /// The metrics report over `window` ending now (see [`crate::metrics`]).
-    pub fn report(&self, window: &crate::metrics::Window) -> Result<crate::metrics::Report> {
+    /// The metrics report over `window` ending now (see [`crate::domain::metrics`]).
+    pub fn report(
+        &self,
+        window: &crate::domain::metrics::Window,
+    ) -> Result<crate::domain::metrics::Report> {
         let lineage = self.lineage.current();
-        let catalog = crate::products::Catalog::build(&self.config.products, &lineage);
+        let catalog = crate::domain::products::Catalog::build(&self.config.products, &lineage);
         let now = self.clock.now();
         let (issues, incidents) = self
             .store
-            .read(|c| crate::metrics::load(c, now - window.length))?;
-        Ok(crate::metrics::compute(
+            .read(|c| crate::domain::metrics::load(c, now - window.length))?;
+        Ok(crate::domain::metrics::compute(
             &lineage, &catalog, &issues, &incidents, window, now,
         ))
     }
 
     /// The public status page: products, their status and uptime, and the open incidents.
     /// Membership and the page's data are cached until the lineage or the database changes
-    /// (see [`crate::products::StatusCache`]); uptime is computed for now.
-    pub fn status_page(&self) -> Result<crate::products::StatusPage> {
+    /// (see [`crate::domain::products::StatusCache`]); uptime is computed for now.
+    pub fn status_page(&self) -> Result<crate::domain::products::StatusPage> {
         self.status_cache.page(
             &self.store,
             &self.lineage.current(),
@@ -785,9 +793,9 @@ fn changed(
     actor: &str,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<()> {
-    crate::outbox::enqueue(
+    crate::store::outbox::enqueue(
         tx,
-        crate::outbox::ISSUES_CHANGED,
+        crate::store::outbox::ISSUES_CHANGED,
         &serde_json::json!({"issues": [id], "reason": reason, "actor": actor}),
         now,
     )?;
@@ -803,9 +811,9 @@ fn incident_changed(
     text: &str,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<()> {
-    crate::outbox::enqueue(
+    crate::store::outbox::enqueue(
         tx,
-        crate::outbox::INCIDENT_CHANGED,
+        crate::store::outbox::INCIDENT_CHANGED,
         &serde_json::json!({"incident": n, "actor": actor, "text": text}),
         now,
     )?;
@@ -818,9 +826,9 @@ fn issue_rerender(
     id: i64,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<()> {
-    crate::outbox::enqueue(
+    crate::store::outbox::enqueue(
         tx,
-        crate::outbox::ISSUES_CHANGED,
+        crate::store::outbox::ISSUES_CHANGED,
         &serde_json::json!({"issues": [id], "reason": "incident"}),
         now,
     )?;

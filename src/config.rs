@@ -15,17 +15,17 @@ pub struct Config {
     pub http: HttpConfig,
     /// Slack channels and routing; absent means no Slack.
     pub slack: Option<SlackConfig>,
-    /// `[[products]]`: data products (see [`crate::products`]).
+    /// `[[products]]`: data products (see [`crate::domain::products`]).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub products: Vec<ProductConfig>,
     /// `[incidents]`: the severity suggested when an incident is declared without one.
     #[serde(skip_serializing_if = "IncidentsConfig::is_default")]
     pub incidents: IncidentsConfig,
-    /// `[digest]`: the weekly reliability digest (see [`crate::digest`]); absent means none.
+    /// `[digest]`: the weekly reliability digest (see [`crate::domain::digest`]); absent means none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub digest: Option<DigestConfig>,
     /// `[[teams]]`: how to reach each team an incident affects (see
-    /// [`crate::incidents::teams_to_contact`]).
+    /// [`crate::domain::incidents::teams_to_contact`]).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub teams: Vec<TeamConfig>,
 }
@@ -169,7 +169,7 @@ pub struct SlackConfig {
     /// What data products' channels are told: `all` status changes (default), only
     /// `incidents` starting and ending, or `off`.
     #[serde(default)]
-    pub product_updates: crate::announcements::Policy,
+    pub product_updates: crate::domain::announcements::Policy,
 }
 
 /// One routing rule: every condition given must match.
@@ -190,7 +190,7 @@ pub struct Route {
 }
 
 fn default_command() -> String {
-    crate::slack::DEFAULT_SLASH_COMMAND.to_owned()
+    crate::faces::slack::DEFAULT_SLASH_COMMAND.to_owned()
 }
 
 fn default_post_interval() -> Duration {
@@ -397,7 +397,7 @@ impl Config {
 
     /// `[incidents]`: known severities and exactly one condition per rule.
     fn validate_incidents(&self, origin: &str) -> Result<(), InputError> {
-        let known = |s: &str| crate::incidents::SEVERITIES.contains(&s);
+        let known = |s: &str| crate::domain::incidents::SEVERITIES.contains(&s);
         let inc = &self.incidents;
         if !known(&inc.default_severity) {
             return Err(InputError::new(
@@ -443,7 +443,7 @@ impl Config {
     }
 
     /// Static checks of `[[products]]`: names, channels, SLA, tiers and selector syntax.
-    /// Whether selectors match anything needs a lineage: see [`crate::products::check_config`].
+    /// Whether selectors match anything needs a lineage: see [`crate::domain::products::check_config`].
     fn validate_products(&self, origin: &str) -> Result<(), InputError> {
         let at = |line: usize| {
             if line > 0 {
@@ -496,7 +496,7 @@ impl Config {
                 )));
             }
             for (i, sel) in p.select.iter().enumerate() {
-                if let Err(e) = crate::products::parse_selector(sel) {
+                if let Err(e) = crate::domain::products::parse_selector(sel) {
                     return Err(
                         InputError::new(origin, format!("product {:?}: {e}", p.name))
                             .at(at(p.select_line(i))),

@@ -6,5 +6,5 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
-    std::process::exit(steward::cli::main());
+    std::process::exit(steward::faces::cli::main());
 }

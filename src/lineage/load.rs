@@ -5,7 +5,7 @@ use super::manifest::{
 };
 use super::{ExposureInfo, Group, Lineage, LineageSnapshot, Node, NodeKind, StewardMeta};
 use crate::error::InputError;
-use crate::schema_version::{self, ObjectOnly};
+use crate::sources::schema_version::{self, ObjectOnly};
 use rustc_hash::FxHashMap;
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, IgnoredAny, Visitor};

@@ -11,6 +11,9 @@
 //! same lock before reading `user_version`, so processes opening a new file together apply each
 //! migration once.
 
+pub mod graphs;
+pub mod outbox;
+
 use anyhow::{Context, Result};
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use std::path::{Path, PathBuf};

@@ -8,8 +8,8 @@ use serde_json::{Value, json};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
+use steward::app::ingest::{DbtArtifacts, Input};
 use steward::error::as_input_error;
-use steward::ingest::{DbtArtifacts, Input};
 
 fn demo(file: &str) -> Value {
     serde_json::from_slice(&std::fs::read(demo_artifact("broken", file)).unwrap()).unwrap()
@@ -230,9 +230,9 @@ async fn allow_empty_over_http_json_multipart_and_push() {
         allow_empty,
         ..Default::default()
     };
-    let refused = steward::push::build_body(&artifacts(false)).unwrap();
+    let refused = steward::faces::cli::push::build_body(&artifacts(false)).unwrap();
     assert_eq!(s.send("POST", "/v1/dbt", &[], refused).await.0, 400);
-    let allowed = steward::push::build_body(&artifacts(true)).unwrap();
+    let allowed = steward::faces::cli::push::build_body(&artifacts(true)).unwrap();
     let (status, reply) = s.send("POST", "/v1/dbt", &[], allowed).await;
     assert_eq!(status, 200, "{reply}");
     s.server.stop().await;

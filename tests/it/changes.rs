@@ -2,8 +2,8 @@
 
 use crate::support::TestApp;
 use serde_json::Value;
-use steward::ingest::{DbtArtifacts, Input};
-use steward::issues::{Issue, IssueFilter};
+use steward::app::ingest::{DbtArtifacts, Input};
+use steward::domain::issues::{Issue, IssueFilter};
 
 const PAYMENTS: &str = "model.jaffle_analytics.stg_shop__payments";
 
@@ -67,7 +67,7 @@ fn a_checksum_change_since_the_last_pass_is_reported() {
     let direct = t
         .app
         .store
-        .read(|c| steward::changes::changed_since_last_pass(c, &issue))
+        .read(|c| steward::domain::changes::changed_since_last_pass(c, &issue))
         .unwrap();
     assert_eq!(direct, Some(true));
 }

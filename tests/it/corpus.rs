@@ -10,8 +10,8 @@ use crate::support::{TestApp, fixtures};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
-use steward::ingest::{DbtArtifacts, Input};
-use steward::issues::{Issue, IssueFilter};
+use steward::app::ingest::{DbtArtifacts, Input};
+use steward::domain::issues::{Issue, IssueFilter};
 use steward::lineage::{Lineage, load_manifest};
 
 /// Every file under `dir` (recursively) whose name satisfies `keep`, sorted.
@@ -239,7 +239,7 @@ fn all_issues(t: &TestApp) -> Vec<Issue> {
     t.app.issues(&IssueFilter::default()).expect("list issues")
 }
 
-fn ingest_pair(t: &TestApp, dir: &Path, name: &str) -> steward::ingest::IngestSummary {
+fn ingest_pair(t: &TestApp, dir: &Path, name: &str) -> steward::app::ingest::IngestSummary {
     ingest_files(
         t,
         &dir.join("manifest.json"),
@@ -253,7 +253,7 @@ fn ingest_files(
     manifest: &Path,
     run_results: &Path,
     name: &str,
-) -> steward::ingest::IngestSummary {
+) -> steward::app::ingest::IngestSummary {
     t.app
         .ingest_dbt(DbtArtifacts {
             manifest: Some(Input::new(manifest.display().to_string(), read(manifest))),
@@ -603,7 +603,7 @@ fn root_candidates_on_real_failures() {
         // An incident over every failing issue ranks the same root causes, in the same order.
         let incident = t
             .app
-            .declare(steward::incidents::Declaration {
+            .declare(steward::domain::incidents::Declaration {
                 title: format!("{name} failures"),
                 severity: "SEV3".into(),
                 declared_by: "corpus".into(),

@@ -1,5 +1,5 @@
 //! The deployment files agree with the code: `manifests/slack-app.yaml` asks for exactly the bot
-//! scopes and events in `steward::slack`, `fly.toml` and the `Dockerfile` agree on the port, the
+//! scopes and events in `steward::faces::slack`, `fly.toml` and the `Dockerfile` agree on the port, the
 //! volume and the health check.
 //!
 //! The manifest is read with a small line-based reader (no YAML crate among the dependencies):
@@ -8,7 +8,7 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use steward::slack::{BOT_EVENTS, BOT_SCOPES, DEFAULT_SLASH_COMMAND};
+use steward::faces::slack::{BOT_EVENTS, BOT_SCOPES, DEFAULT_SLASH_COMMAND};
 
 fn repo_file(relative: &str) -> (PathBuf, String) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(relative);
@@ -230,7 +230,7 @@ fn slack_manifest_matches_the_code() {
     let extra: Vec<_> = listed.difference(&expected).collect();
     assert!(
         missing.is_empty() && extra.is_empty(),
-        "bot scopes differ from steward::slack::BOT_SCOPES: missing {missing:?}, extra {extra:?}"
+        "bot scopes differ from steward::faces::slack::BOT_SCOPES: missing {missing:?}, extra {extra:?}"
     );
     for entry in entries
         .iter()
@@ -258,7 +258,7 @@ fn slack_manifest_matches_the_code() {
     assert_eq!(
         set_of(&events, "settings.event_subscriptions.bot_events"),
         BOT_EVENTS.iter().copied().collect::<BTreeSet<_>>(),
-        "bot events differ from steward::slack::BOT_EVENTS"
+        "bot events differ from steward::faces::slack::BOT_EVENTS"
     );
 
     // The one slash command, escaped so mentions arrive as <@U123|name> for the parser.

@@ -8,7 +8,7 @@ use serde_json::Value;
 use std::sync::Arc;
 use steward::clock::ManualClock;
 use steward::config::DigestConfig;
-use steward::incidents::Declaration;
+use steward::domain::incidents::Declaration;
 
 /// Wednesdays at 09:00 in Paris: 2026-11-25 09:00 CET is 08:00Z.
 fn digest_config() -> DigestConfig {
@@ -34,7 +34,7 @@ async fn start(clock: Arc<ManualClock>) -> TestBot {
     .await
 }
 
-fn digests(bot: &TestBot) -> Vec<steward::slack::fake::StoredMessage> {
+fn digests(bot: &TestBot) -> Vec<steward::faces::slack::fake::StoredMessage> {
     bot.top_level(DIGEST)
 }
 
@@ -44,7 +44,7 @@ fn digest_items(bot: &TestBot) -> i64 {
         .read(|c| {
             Ok(c.query_row(
                 "SELECT count(*) FROM outbox WHERE topic = ?1",
-                [steward::outbox::DIGEST_WEEKLY],
+                [steward::store::outbox::DIGEST_WEEKLY],
                 |r| r.get(0),
             )?)
         })

@@ -4,12 +4,12 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use std::sync::Arc;
 use steward::app::App;
+use steward::app::ingest::ingest_observations;
 use steward::clock::ManualClock;
 use steward::config::Config;
-use steward::ingest::ingest_observations;
-use steward::issues::{Issue, IssueFilter, Resolution, Status};
+use steward::domain::issues::{Issue, IssueFilter, Resolution, Status};
 use steward::lineage::{Lineage, LineageSnapshot, Node, NodeKind};
-use steward::observation::{Observation, Origin, Outcome, Severity};
+use steward::sources::observation::{Observation, Origin, Outcome, Severity};
 
 fn node(uid: &str, kind: NodeKind) -> Node {
     Node {
@@ -77,7 +77,11 @@ impl Harness {
     }
 
     /// One "run": each (node, outcome) becomes an observation keyed by this run.
-    fn run(&mut self, env: &str, results: &[(&str, Outcome)]) -> steward::ingest::IngestSummary {
+    fn run(
+        &mut self,
+        env: &str,
+        results: &[(&str, Outcome)],
+    ) -> steward::app::ingest::IngestSummary {
         self.run += 1;
         let lineage = self.app.lineage.current();
         let now = self.clock.now_for_test();
@@ -399,7 +403,7 @@ fn resolving_as_expected_mutes_that_check_for_the_chosen_time() {
         let now = h.clock.now_for_test();
         h.app
             .store
-            .read(|c| steward::issues::check_muted_until(c, "prod", asset, check, now))
+            .read(|c| steward::domain::issues::check_muted_until(c, "prod", asset, check, now))
             .unwrap()
     };
     assert_eq!(muted(&h, "model.p.b", "run"), None);
@@ -415,7 +419,7 @@ fn resolving_as_expected_mutes_that_check_for_the_chosen_time() {
             "U1",
         )
         .unwrap();
-    let until = steward::issues::ts(t0() + Duration::days(7));
+    let until = steward::domain::issues::ts(t0() + Duration::days(7));
     assert_eq!(
         (i.status.as_str(), i.resolution.as_deref()),
         ("resolved", Some("expected"))
@@ -442,7 +446,7 @@ fn resolving_as_expected_mutes_that_check_for_the_chosen_time() {
     assert!(
         !h.app
             .store
-            .read(|c| steward::issues::is_muted(c, "model.p.b", now))
+            .read(|c| steward::domain::issues::is_muted(c, "model.p.b", now))
             .unwrap()
     );
 
@@ -462,7 +466,7 @@ fn resolving_as_expected_mutes_that_check_for_the_chosen_time() {
     h.app
         .resolve(again.id, Resolution::Expected, None, "U1")
         .unwrap();
-    let day = steward::issues::ts(h.clock.now_for_test() + Duration::hours(24));
+    let day = steward::domain::issues::ts(h.clock.now_for_test() + Duration::hours(24));
     assert_eq!(
         h.app.issue(again.id).unwrap().issue.muted_until.as_deref(),
         Some(day.as_str())
@@ -507,7 +511,13 @@ fn a_mute_duration_needs_an_expected_resolution_and_writes_nothing_otherwise() {
     assert_eq!(
         h.app
             .store
-            .read(|c| steward::issues::check_muted_until(c, "prod", "model.p.c", "run", now))
+            .read(|c| steward::domain::issues::check_muted_until(
+                c,
+                "prod",
+                "model.p.c",
+                "run",
+                now
+            ))
             .unwrap(),
         None
     );

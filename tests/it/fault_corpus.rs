@@ -10,8 +10,8 @@ use crate::support::{TestApp, TestServer, demo_artifact, ingest_demo, steward};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 use steward::app::App;
+use steward::app::ingest::{DbtArtifacts, Input};
 use steward::error::as_input_error;
-use steward::ingest::{DbtArtifacts, Input};
 
 mod generate;
 pub use generate::{Case, Kind, corpus};

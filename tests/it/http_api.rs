@@ -833,15 +833,15 @@ async fn openlineage_fail_complete_and_replay() {
 #[tokio::test(flavor = "multi_thread")]
 async fn refuses_a_public_address_without_a_token() {
     let t = TestApp::new();
-    let err = match steward::http::start(t.app.clone(), "0.0.0.0:0", None).await {
+    let err = match steward::faces::http::start(t.app.clone(), "0.0.0.0:0", None).await {
         Ok(_) => panic!("listening on 0.0.0.0 without a token must fail"),
         Err(e) => format!("{e:#}"),
     };
     assert!(err.contains("STEWARD_TOKEN"), "{err}");
-    let server = steward::http::start(
+    let server = steward::faces::http::start(
         t.app.clone(),
         "0.0.0.0:0",
-        Some(steward::http::Secret::new(TOKEN.into())),
+        Some(steward::faces::http::Secret::new(TOKEN.into())),
     )
     .await
     .expect("with a token it listens");
@@ -887,22 +887,23 @@ async fn push_sends_a_target_folder_and_a_wrong_token_is_refused() {
         )
         .unwrap();
     }
-    let read = |name: &str| Some(steward::ingest::Input::read(&dir.path().join(name)).unwrap());
-    let artifacts = || steward::ingest::DbtArtifacts {
+    let read =
+        |name: &str| Some(steward::app::ingest::Input::read(&dir.path().join(name)).unwrap());
+    let artifacts = || steward::app::ingest::DbtArtifacts {
         manifest: read("manifest.json"),
         run_results: read("run_results.json"),
         sources: read("sources.json"),
         env: Some("prod".into()),
         allow_empty: false,
     };
-    let summary = steward::push::push(&server.base, Some("push-token"), artifacts())
+    let summary = steward::faces::cli::push::push(&server.base, Some("push-token"), artifacts())
         .await
         .unwrap();
     assert!(
         summary.contains("env prod") && summary.contains("7 opened"),
         "{summary}"
     );
-    let err = steward::push::push(&server.base, Some("wrong"), artifacts())
+    let err = steward::faces::cli::push::push(&server.base, Some("wrong"), artifacts())
         .await
         .unwrap_err();
     assert!(err.to_string().contains("401"), "{err}");

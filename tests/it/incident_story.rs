@@ -8,7 +8,7 @@ use crate::slack_bot::{alert_of, click, command, issue_id, outbox_drained};
 use crate::support::{FINANCE, INCIDENTS, TestApp, TestBot};
 use serde_json::{Value, json};
 use std::time::Duration;
-use steward::slack::fake::{ActionValue, EnvelopeKind, block_action};
+use steward::faces::slack::fake::{ActionValue, EnvelopeKind, block_action};
 
 fn revenue() -> steward::config::ProductConfig {
     steward::config::ProductConfig {
@@ -216,7 +216,7 @@ async fn the_whole_incident_story_in_slack() {
     let before = bot.app().incident(1).unwrap().issues;
     let unrelated = bot
         .app()
-        .issues(&steward::issues::IssueFilter::default())
+        .issues(&steward::domain::issues::IssueFilter::default())
         .unwrap()
         .into_iter()
         .find(|i| i.is_active() && !before.contains(&i.id))
@@ -362,7 +362,7 @@ async fn the_whole_incident_story_in_slack() {
     .await;
     assert_eq!(bot.app().incident(1).unwrap().severity, "SEV1");
     // So is a modal opened before the resolution and submitted after it.
-    let refusals = |f: &steward::slack::fake::FakeSlack| {
+    let refusals = |f: &steward::faces::slack::fake::FakeSlack| {
         f.messages(INCIDENTS)
             .iter()
             .filter(|m| m.ephemeral && m.text.contains("resolved"))
@@ -437,7 +437,7 @@ async fn the_whole_incident_story_in_slack() {
         })
     })
     .await;
-    let server = steward::http::start(bot.app().clone(), "127.0.0.1:0", None)
+    let server = steward::faces::http::start(bot.app().clone(), "127.0.0.1:0", None)
         .await
         .unwrap();
     let status =
@@ -466,7 +466,7 @@ fn two_status_changes_at_the_same_moment_both_land_and_the_last_wins() {
     let t = TestApp::new();
     let incident = t
         .app
-        .declare(steward::incidents::Declaration {
+        .declare(steward::domain::incidents::Declaration {
             title: "Orders late".into(),
             severity: "SEV2".into(),
             declared_by: "ana".into(),

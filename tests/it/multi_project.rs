@@ -6,17 +6,17 @@
 use crate::support::{TestApp, TestServer, fixtures, steward, steward_ok};
 use chrono::Utc;
 use std::path::{Path, PathBuf};
+use steward::app::ingest::{DbtArtifacts, Input, ingest_observations};
 use steward::app::{App, node_impact};
 use steward::config::Config;
-use steward::ingest::{DbtArtifacts, Input, ingest_observations};
-use steward::issues::IssueFilter;
-use steward::observation::{Observation, Origin, Outcome, Severity};
+use steward::domain::issues::IssueFilter;
+use steward::sources::observation::{Observation, Origin, Outcome, Severity};
 
 fn multi(test: &str) -> Option<PathBuf> {
     fixtures(test).map(|f| f.join("dbt/multi-project"))
 }
 
-fn push(app: &App, manifest: &Path, env: &str) -> steward::ingest::IngestSummary {
+fn push(app: &App, manifest: &Path, env: &str) -> steward::app::ingest::IngestSummary {
     app.ingest_dbt(DbtArtifacts {
         manifest: Some(Input::read(manifest).expect("read manifest")),
         env: Some(env.to_owned()),
@@ -472,7 +472,7 @@ async fn a_symptom_in_another_project_joins_the_roots_slack_alert() {
     .await;
     let slack = bot.app().issue(root.id).unwrap().slack.unwrap();
     let (channel, ts) = (slack.channel, slack.ts.unwrap());
-    let blocks = |m: &steward::slack::fake::StoredMessage| {
+    let blocks = |m: &steward::faces::slack::fake::StoredMessage| {
         m.blocks.as_ref().map(|b| b.to_string()).unwrap_or_default()
     };
     let channels = [ALERTS, FINANCE, MARKETING, INCIDENTS];
@@ -658,7 +658,7 @@ fn an_incident_reads_the_graph_of_the_environment_its_issues_live_in() {
     let issue = t.app.issues(&IssueFilter::default()).unwrap()[0].id;
     let declared = t
         .app
-        .declare(steward::incidents::Declaration {
+        .declare(steward::domain::incidents::Declaration {
             title: "revenue orders failing in staging".into(),
             description: None,
             severity: "SEV2".into(),
@@ -682,8 +682,8 @@ fn an_incident_reads_the_graph_of_the_environment_its_issues_live_in() {
         "impact read through staging's graph: {:?}",
         incident.impact
     );
-    let report = steward::postmortem::load(&t.app, declared.number).unwrap();
-    let markdown = steward::postmortem::render(&report);
+    let report = steward::domain::postmortem::load(&t.app, declared.number).unwrap();
+    let markdown = steward::domain::postmortem::render(&report);
     assert!(
         markdown.contains("**Downstream:** 1 model"),
         "the report's impact reads staging's graph too:\n{markdown}"

@@ -8,12 +8,12 @@ use serde_json::Value;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use steward::app::App;
+use steward::app::ingest::{DbtArtifacts, Input};
 use steward::clock::ManualClock;
 use steward::config::Config;
-use steward::incidents::Declaration;
-use steward::ingest::{DbtArtifacts, Input};
+use steward::domain::incidents::Declaration;
+use steward::domain::products::{self, Catalog, ProductStatus, Status, parse_selector};
 use steward::lineage::{Lineage, load_manifest};
-use steward::products::{self, Catalog, ProductStatus, Status, parse_selector};
 
 const PAYMENTS: &str = "model.jaffle_analytics.stg_shop__payments";
 const AD_SPEND: &str = "source.jaffle_analytics.marketing.ad_spend";

@@ -4,10 +4,10 @@
 use crate::support::{ALERTS, INCIDENTS, MARKETING, TestBot};
 use serde_json::{Value, json};
 use std::time::Duration;
-use steward::issues::IssueFilter;
-use steward::slack::fake::{ActionValue, EnvelopeKind, Fault, block_action, slash_command};
+use steward::domain::issues::IssueFilter;
+use steward::faces::slack::fake::{ActionValue, EnvelopeKind, Fault, block_action, slash_command};
 
-pub(crate) fn blocks_text(m: &steward::slack::fake::StoredMessage) -> String {
+pub(crate) fn blocks_text(m: &steward::faces::slack::fake::StoredMessage) -> String {
     m.blocks.as_ref().map(|b| b.to_string()).unwrap_or_default()
 }
 
@@ -33,7 +33,10 @@ pub(crate) fn issue_id(bot: &TestBot, asset_suffix: &str, check_prefix: &str) ->
 pub(crate) async fn outbox_drained(bot: &TestBot) {
     let app = bot.app().clone();
     for _ in 0..300 {
-        let pending = app.store.read(steward::outbox::pending_count).unwrap();
+        let pending = app
+            .store
+            .read(steward::store::outbox::pending_count)
+            .unwrap();
         // Product channels are told after the items that changed them are done.
         if pending == 0 && app.product_announcements().unwrap().is_empty() {
             return;
@@ -401,7 +404,7 @@ async fn thread_replies_become_comments_and_follow_edits_and_deletes() {
         ("<@U0BRUNO>", "looking at the payments load")
     );
 
-    let changed = steward::slack::fake::message_changed_event(
+    let changed = steward::faces::slack::fake::message_changed_event(
         "U0BRUNO",
         &channel,
         &reply_ts,
@@ -417,7 +420,7 @@ async fn thread_replies_become_comments_and_follow_edits_and_deletes() {
     })
     .await;
 
-    let deleted = steward::slack::fake::message_deleted_event(
+    let deleted = steward::faces::slack::fake::message_deleted_event(
         "U0BRUNO",
         &channel,
         &reply_ts,
@@ -553,7 +556,7 @@ async fn stakeholder_updates_reach_the_thread_and_product_channels_and_sla_answe
     outbox_drained(&bot).await;
     let id = issue_id(&bot, "stg_shop__payments", "run");
     let incident = tokio::task::block_in_place(|| {
-        bot.app().declare(steward::incidents::Declaration {
+        bot.app().declare(steward::domain::incidents::Declaration {
             title: "Payments are late".into(),
             severity: "SEV2".into(),
             declared_by: "<@U0ANA>".into(),
@@ -781,9 +784,12 @@ async fn alerts_waiting_in_the_store_are_sent_when_the_bot_starts() {
     // outbox and go out when the bot connects, as after a restart.
     let bot = TestBot::start_with(Vec::new(), |app| {
         let read = |f: &str| {
-            Some(steward::ingest::Input::read(&crate::support::demo_artifact("broken", f)).unwrap())
+            Some(
+                steward::app::ingest::Input::read(&crate::support::demo_artifact("broken", f))
+                    .unwrap(),
+            )
         };
-        app.ingest_dbt(steward::ingest::DbtArtifacts {
+        app.ingest_dbt(steward::app::ingest::DbtArtifacts {
             manifest: read("manifest.json"),
             run_results: read("run_results.json"),
             sources: read("sources.json"),
@@ -909,7 +915,7 @@ async fn show_sql_mute_and_the_home_tab() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn slack_check_confirms_tokens_and_channels() {
-    use steward::slack::fake::{FAKE_BOT_TOKEN, FakeSlack};
+    use steward::faces::slack::fake::{FAKE_BOT_TOKEN, FakeSlack};
     let fake = FakeSlack::start().await.unwrap();
     fake.add_channel("C0ALERTS01", "data-alerts", false, false);
     fake.add_channel("C0INCIDEN1", "data-incidents", true, false);
@@ -926,13 +932,13 @@ async fn slack_check_confirms_tokens_and_channels() {
         docs_url: None,
         product_updates: Default::default(),
     };
-    let api = steward::slack::api::SlackApi::new(
-        steward::slack::api::client(&fake.api_url()).unwrap(),
+    let api = steward::faces::slack::api::SlackApi::new(
+        steward::faces::slack::api::client(&fake.api_url()).unwrap(),
         FAKE_BOT_TOKEN,
         config.post_interval,
         3,
     );
-    let lines = steward::slack::check::run(&api, &config).await;
+    let lines = steward::faces::slack::check::run(&api, &config).await;
     let by = |what: &str| {
         lines
             .iter()
@@ -952,13 +958,13 @@ async fn slack_check_confirms_tokens_and_channels() {
     assert!(!by("C0NOWHERE1").ok);
     assert!(fake.calls_to("conversations.join").iter().any(|c| c.ok()));
 
-    let bad = steward::slack::api::SlackApi::new(
-        steward::slack::api::client(&fake.api_url()).unwrap(),
+    let bad = steward::faces::slack::api::SlackApi::new(
+        steward::faces::slack::api::client(&fake.api_url()).unwrap(),
         "xoxb-wrong",
         config.post_interval,
         3,
     );
-    let lines = steward::slack::check::run(&bad, &config).await;
+    let lines = steward::faces::slack::check::run(&bad, &config).await;
     assert_eq!(lines.len(), 1);
     assert!(!lines[0].ok && lines[0].detail.contains("SLACK_BOT_TOKEN"));
 }
@@ -966,7 +972,7 @@ async fn slack_check_confirms_tokens_and_channels() {
 #[tokio::test(flavor = "multi_thread")]
 async fn steward_serve_with_slack_tokens_turns_a_push_into_alerts() {
     use std::io::{BufRead, BufReader};
-    use steward::slack::fake::{FAKE_APP_TOKEN, FAKE_BOT_TOKEN, FakeSlack};
+    use steward::faces::slack::fake::{FAKE_APP_TOKEN, FAKE_BOT_TOKEN, FakeSlack};
     let fake = FakeSlack::start().await.unwrap();
     for (id, name) in [
         (ALERTS, "data-alerts"),
@@ -1010,16 +1016,18 @@ async fn steward_serve_with_slack_tokens_turns_a_push_into_alerts() {
     let base = base.expect("serve printed its address");
     assert!(connected, "serve connected to Slack");
     let read = |f: &str| {
-        Some(steward::ingest::Input::read(&crate::support::demo_artifact("broken", f)).unwrap())
+        Some(
+            steward::app::ingest::Input::read(&crate::support::demo_artifact("broken", f)).unwrap(),
+        )
     };
-    let artifacts = steward::ingest::DbtArtifacts {
+    let artifacts = steward::app::ingest::DbtArtifacts {
         manifest: read("manifest.json"),
         run_results: read("run_results.json"),
         sources: read("sources.json"),
         env: None,
         allow_empty: false,
     };
-    steward::push::push(&base, Some("serve-token"), artifacts)
+    steward::faces::cli::push::push(&base, Some("serve-token"), artifacts)
         .await
         .unwrap();
     let top = |f: &FakeSlack, c: &str| {
@@ -1106,7 +1114,7 @@ async fn resolving_as_expected_in_the_modal_mutes_the_check_and_the_thread_says_
     tokio::task::spawn_blocking(move || {
         let alert = json!({"id": "again-1", "asset": "model.jaffle_analytics.stg_shop__payments", "check": "run", "status": "fail", "source": "airflow"});
         app.ingest_alerts(
-            steward::ingest::Input::new("test", alert.to_string().into_bytes()),
+            steward::app::ingest::Input::new("test", alert.to_string().into_bytes()),
             Some(env),
         )
     })

@@ -6,7 +6,7 @@ use crate::slack_bot::{alert_of, click, command, issue_id, outbox_drained};
 use crate::support::{ALERTS, INCIDENTS, TestBot};
 use serde_json::json;
 use std::time::Duration;
-use steward::slack::fake::{
+use steward::faces::slack::fake::{
     ActionValue, Call, EnvelopeKind, FAKE_APP_TOKEN, FAKE_BOT_TOKEN, FakeSlack, block_action,
 };
 

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 use steward::app::App;
 use steward::config::Config;
-use steward::http::{Secret, Server};
+use steward::faces::http::{Secret, Server};
 
 /// A fresh app on its own database in a temporary folder (removed on drop).
 pub struct TestApp {
@@ -23,7 +23,10 @@ impl TestApp {
     /// On the demo's story clock: the tests replay the demo project's recorded runs, so they
     /// run at the time those runs were made, never against today's date.
     pub fn with_config(config: Config) -> TestApp {
-        TestApp::with_clock(config, std::sync::Arc::new(steward::demo::story_clock()))
+        TestApp::with_clock(
+            config,
+            std::sync::Arc::new(steward::faces::demo::story_clock()),
+        )
     }
 
     pub fn with_clock(config: Config, clock: std::sync::Arc<dyn steward::clock::Clock>) -> TestApp {
@@ -53,7 +56,7 @@ impl TestServer {
 
     pub async fn start_with(config: Config, token: Option<&str>) -> TestServer {
         let test_app = TestApp::with_config(config);
-        let server = steward::http::start(
+        let server = steward::faces::http::start(
             test_app.app.clone(),
             "127.0.0.1:0",
             token.map(|t| Secret::new(t.to_owned())),
@@ -130,7 +133,7 @@ pub fn demo_artifact(run: &str, file: &str) -> PathBuf {
 fn cli_clock_offset() -> chrono::Duration {
     static OFFSET: std::sync::OnceLock<chrono::Duration> = std::sync::OnceLock::new();
     *OFFSET.get_or_init(|| {
-        let start = steward::demo::story_clock();
+        let start = steward::faces::demo::story_clock();
         // Whole seconds, as the variable carries it.
         chrono::Duration::seconds(
             (steward::clock::Clock::now(&start) - chrono::Utc::now()).num_seconds(),
@@ -216,8 +219,8 @@ pub fn stderr(o: &Output) -> String {
 /// The whole bot (app + Socket Mode bot) against a fake Slack, with a fresh database.
 pub struct TestBot {
     pub test_app: TestApp,
-    pub fake: steward::slack::fake::FakeSlack,
-    pub bot: Option<steward::slack::bot::Bot>,
+    pub fake: steward::faces::slack::fake::FakeSlack,
+    pub bot: Option<steward::faces::slack::bot::Bot>,
 }
 
 pub const ALERTS: &str = "C0ALERTS01";
@@ -256,11 +259,11 @@ impl TestBot {
                 if products.is_empty()
                     && let Some(s) = c.slack.as_mut()
                 {
-                    s.product_updates = steward::announcements::Policy::Off;
+                    s.product_updates = steward::domain::announcements::Policy::Off;
                 }
                 c.products = products;
             },
-            std::sync::Arc::new(steward::demo::story_clock()),
+            std::sync::Arc::new(steward::faces::demo::story_clock()),
             before,
         )
         .await
@@ -274,7 +277,7 @@ impl TestBot {
         clock: std::sync::Arc<dyn steward::clock::Clock>,
         before: impl FnOnce(&App),
     ) -> TestBot {
-        use steward::slack::fake::{FAKE_APP_TOKEN, FAKE_BOT_TOKEN, FakeSlack};
+        use steward::faces::slack::fake::{FAKE_APP_TOKEN, FAKE_BOT_TOKEN, FakeSlack};
         let filter = tracing_subscriber::EnvFilter::try_from_env("STEWARD_LOG")
             .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,steward=warn"));
         let _ = tracing_subscriber::fmt()
@@ -313,13 +316,13 @@ impl TestBot {
         edit(&mut config);
         let test_app = TestApp::with_clock(config.clone(), clock);
         tokio::task::block_in_place(|| before(&test_app.app));
-        let settings = steward::slack::bot::SlackSettings {
+        let settings = steward::faces::slack::bot::SlackSettings {
             bot_token: Secret::new(FAKE_BOT_TOKEN.into()),
             app_token: Secret::new(FAKE_APP_TOKEN.into()),
             api_url: fake.api_url(),
             config: config.slack.clone().unwrap(),
         };
-        let bot = steward::slack::bot::start(test_app.app.clone(), settings)
+        let bot = steward::faces::slack::bot::start(test_app.app.clone(), settings)
             .await
             .expect("bot starts");
         fake.wait_for_socket(std::time::Duration::from_secs(10))
@@ -337,13 +340,13 @@ impl TestBot {
     }
 
     /// Ingests the demo project's `run` ("broken" or "healthy") as a push would.
-    pub async fn ingest(&self, run: &str) -> steward::ingest::IngestSummary {
+    pub async fn ingest(&self, run: &str) -> steward::app::ingest::IngestSummary {
         let app = self.app().clone();
         let run = run.to_owned();
         tokio::task::spawn_blocking(move || {
             let read =
-                |f: &str| Some(steward::ingest::Input::read(&demo_artifact(&run, f)).unwrap());
-            app.ingest_dbt(steward::ingest::DbtArtifacts {
+                |f: &str| Some(steward::app::ingest::Input::read(&demo_artifact(&run, f)).unwrap());
+            app.ingest_dbt(steward::app::ingest::DbtArtifacts {
                 manifest: read("manifest.json"),
                 run_results: read("run_results.json"),
                 sources: read("sources.json"),
@@ -362,8 +365,8 @@ impl TestBot {
         let env = self
             .fake
             .send_envelope(
-                steward::slack::fake::EnvelopeKind::EventsApi,
-                steward::slack::fake::app_home_opened(user),
+                steward::faces::slack::fake::EnvelopeKind::EventsApi,
+                steward::faces::slack::fake::app_home_opened(user),
             )
             .await;
         self.fake
@@ -373,7 +376,11 @@ impl TestBot {
     }
 
     /// Waits until `f` holds (the bot works asynchronously).
-    pub async fn until(&self, what: &str, f: impl Fn(&steward::slack::fake::FakeSlack) -> bool) {
+    pub async fn until(
+        &self,
+        what: &str,
+        f: impl Fn(&steward::faces::slack::fake::FakeSlack) -> bool,
+    ) {
         self.fake
             .wait_until(std::time::Duration::from_secs(15), f)
             .await
@@ -381,8 +388,8 @@ impl TestBot {
     }
 
     /// Waits until the bot has opened the modal `callback_id`, and returns the latest one.
-    pub async fn modal(&self, callback_id: &str) -> steward::slack::fake::StoredView {
-        let latest = |f: &steward::slack::fake::FakeSlack| {
+    pub async fn modal(&self, callback_id: &str) -> steward::faces::slack::fake::StoredView {
+        let latest = |f: &steward::faces::slack::fake::FakeSlack| {
             f.views()
                 .into_iter()
                 .rev()
@@ -397,17 +404,20 @@ impl TestBot {
     /// and returns the ack (which carries `response_action: errors` when Slack-side validation fails).
     pub async fn submit(
         &self,
-        view: &steward::slack::fake::StoredView,
+        view: &steward::faces::slack::fake::StoredView,
         user: &str,
         values: serde_json::Value,
-    ) -> steward::slack::fake::Ack {
+    ) -> steward::faces::slack::fake::Ack {
         let payload = self
             .fake
             .view_submission_for(&view.id, user, values)
             .expect("a modal the bot opened");
         let env = self
             .fake
-            .send_envelope(steward::slack::fake::EnvelopeKind::Interactive, payload)
+            .send_envelope(
+                steward::faces::slack::fake::EnvelopeKind::Interactive,
+                payload,
+            )
             .await;
         self.fake
             .wait_for_ack(&env, std::time::Duration::from_secs(5))
@@ -416,14 +426,14 @@ impl TestBot {
     }
 
     /// The bot's top-level messages in a channel (not thread replies, not ephemeral).
-    pub fn top_level(&self, channel: &str) -> Vec<steward::slack::fake::StoredMessage> {
+    pub fn top_level(&self, channel: &str) -> Vec<steward::faces::slack::fake::StoredMessage> {
         self.fake
             .messages(channel)
             .into_iter()
             .filter(|m| {
                 m.thread_ts.is_none()
                     && !m.ephemeral
-                    && m.user == steward::slack::fake::FAKE_BOT_USER_ID
+                    && m.user == steward::faces::slack::fake::FAKE_BOT_USER_ID
             })
             .collect()
     }

@@ -1,0 +1,924 @@
+//! Incidents: what people declare once they judge that failures matter. An incident is numbered
+//! `INC-n`, groups issues (each issue in at most one open incident), and carries its own timeline.
+//! This module holds declaring, linking and reading; the full lifecycle grows from here.
+
+use crate::domain::issues::{self, Issue, IssueFilter, ts};
+use crate::error::{InputError, InputErrorKind};
+use crate::lineage::{Impact, Lineage, RootCandidate};
+use anyhow::Result;
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use serde::Serialize;
+
+pub const SEVERITIES: [&str; 4] = ["SEV1", "SEV2", "SEV3", "SEV4"];
+
+/// The severity `[incidents]` suggests for an incident on `issue_assets`: the first
+/// `[[incidents.severity_rules]]` entry whose condition holds, else `default_severity`.
+/// `tier = N` holds when an affected data product has tier N or lower (more critical);
+/// `data_product` when that product is affected; `exposure_type` when an exposure downstream
+/// has that type.
+pub fn suggest_severity(
+    config: &crate::config::Config,
+    lineage: &Lineage,
+    catalog: &crate::domain::products::Catalog,
+    issue_assets: &[petgraph::graph::NodeIndex],
+) -> String {
+    let inc = &config.incidents;
+    if inc.severity_rules.is_empty() || issue_assets.is_empty() {
+        return inc.default_severity.clone();
+    }
+    let products = crate::domain::products::affected_products(lineage, catalog, issue_assets);
+    let impact = lineage.impact(issue_assets);
+    let exposure_types: Vec<&str> = impact
+        .exposures
+        .iter()
+        .filter_map(|id| lineage.get(id))
+        .filter_map(|i| lineage.node(i).exposure.as_ref()?.kind.as_deref())
+        .collect();
+    let matches = |r: &crate::config::SeverityRule| {
+        if let Some(tier) = r.tier {
+            products
+                .iter()
+                .filter_map(|p| catalog.get(p)?.tier)
+                .any(|t| t <= tier)
+        } else if let Some(dp) = &r.data_product {
+            products
+                .iter()
+                .chain(impact.data_products.iter())
+                .any(|p| p.eq_ignore_ascii_case(dp))
+        } else if let Some(kind) = &r.exposure_type {
+            exposure_types.iter().any(|k| k.eq_ignore_ascii_case(kind))
+        } else {
+            false
+        }
+    };
+    inc.severity_rules
+        .iter()
+        .find(|r| matches(r))
+        .map(|r| r.severity.clone())
+        .unwrap_or_else(|| inc.default_severity.clone())
+}
+
+/// `INC-7`, `inc-7`, `#7` or `7` → 7.
+pub fn parse_number(s: &str) -> Option<i64> {
+    let s = s.trim();
+    let digits = s
+        .strip_prefix("INC-")
+        .or_else(|| s.strip_prefix("inc-"))
+        .or_else(|| s.strip_prefix('#'))
+        .unwrap_or(s);
+    digits.parse().ok().filter(|n| *n > 0)
+}
+
+pub fn label(n: i64) -> String {
+    format!("INC-{n}")
+}
+
+/// What a person asks for when declaring.
+#[derive(Debug, Clone, Default)]
+pub struct Declaration {
+    pub title: String,
+    pub description: Option<String>,
+    pub severity: String,
+    pub commander: Option<String>,
+    pub issues: Vec<i64>,
+    pub declared_by: String,
+}
+
+/// An incident as every face shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Incident {
+    /// `INC-n`.
+    pub id: String,
+    pub number: i64,
+    pub title: String,
+    pub description: Option<String>,
+    pub severity: String,
+    pub status: String,
+    pub commander: Option<String>,
+    pub declared_by: String,
+    pub issues: Vec<i64>,
+    /// Ranked root-cause candidates among the linked issues' assets.
+    pub root_causes: Vec<RootCandidate>,
+    pub impact: Impact,
+    pub impact_started: Option<String>,
+    /// When Steward first recorded a failure of a linked issue (the earliest ingest).
+    pub detected: Option<String>,
+    pub declared: String,
+    pub acknowledged: Option<String>,
+    pub mitigated: Option<String>,
+    pub resolved: Option<String>,
+    pub summary: Option<String>,
+    pub resolution_reason: Option<String>,
+    /// The teams to contact: owners of the affected data products and of the failing assets,
+    /// with their Slack user group and channel from `[[teams]]`.
+    pub teams: Vec<TeamContact>,
+}
+
+/// A team an incident concerns, and how to reach it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct TeamContact {
+    pub name: String,
+    pub slack_group: Option<String>,
+    pub channel: Option<String>,
+    /// Why: "owns data product revenue", "dbt group of stg_payments".
+    pub why: Vec<String>,
+}
+
+/// The teams to contact about `incident`: each affected data product's team, then the dbt group
+/// of each root cause, deduplicated (case-insensitively) in that order, with the contact details
+/// `[[teams]]` gives them.
+pub fn teams_to_contact(
+    lineage: &Lineage,
+    catalog: &crate::domain::products::Catalog,
+    incident: &Incident,
+    teams: &[crate::config::TeamConfig],
+) -> Vec<TeamContact> {
+    let mut out: Vec<TeamContact> = Vec::new();
+    let mut add = |name: &str, why: String| {
+        let name = name.trim();
+        if name.is_empty() {
+            return;
+        }
+        if let Some(t) = out.iter_mut().find(|t| t.name.eq_ignore_ascii_case(name)) {
+            if !t.why.contains(&why) {
+                t.why.push(why);
+            }
+            return;
+        }
+        let configured = teams.iter().find(|t| t.name.eq_ignore_ascii_case(name));
+        out.push(TeamContact {
+            name: configured.map_or(name, |t| t.name.as_str()).to_owned(),
+            slack_group: configured.and_then(|t| t.slack_group.clone()),
+            channel: configured.and_then(|t| t.channel.clone()),
+            why: vec![why],
+        });
+    };
+    for product in &incident.impact.data_products {
+        if let Some(team) = catalog.get(product).and_then(|p| p.team.as_deref()) {
+            add(team, format!("owns data product {product}"));
+        }
+    }
+    for root in &incident.root_causes {
+        if let Some(group) = lineage
+            .get(&root.unique_id)
+            .and_then(|i| lineage.node(i).group.as_deref())
+        {
+            let short = root.unique_id.rsplit('.').next().unwrap_or(&root.unique_id);
+            add(group, format!("dbt group of {short}"));
+        }
+    }
+    out
+}
+
+/// Declares an incident linking `d.issues`. Refuses unknown issues and issues already in another
+/// open incident, naming them; nothing is written then.
+pub fn declare(tx: &Transaction, d: &Declaration, now: DateTime<Utc>) -> Result<i64> {
+    let origin = "declare";
+    if d.title.trim().is_empty() {
+        return Err(InputError::new(origin, "the title is empty").into());
+    }
+    let severity = d.severity.to_ascii_uppercase();
+    if !SEVERITIES.contains(&severity.as_str()) {
+        return Err(InputError::new(
+            origin,
+            format!("severity {:?} is not one of SEV1–SEV4", d.severity),
+        )
+        .into());
+    }
+    let mut impact_started: Option<String> = None;
+    for id in &d.issues {
+        let issue = issues::get(tx, *id)?
+            .ok_or_else(|| InputError::not_found(format!("issue {id}"), "no such issue"))?;
+        if let Some(other) = issue.incident_id
+            && incident_is_open(tx, other)?
+        {
+            return Err(InputError::new(
+                format!("issue {id}"),
+                format!("it already belongs to the open incident {}", label(other)),
+            )
+            .kind(InputErrorKind::Conflict)
+            .into());
+        }
+        if impact_started
+            .as_deref()
+            .is_none_or(|s| issue.first_seen.as_str() < s)
+        {
+            impact_started = Some(issue.first_seen.clone());
+        }
+    }
+    tx.execute(
+        "INSERT INTO incidents (title, description, severity, status, commander, declared_by, declared_at, impact_started, updated_at)
+         VALUES (?1, ?2, ?3, 'investigating', ?4, ?5, ?6, ?7, ?6)",
+        params![d.title.trim(), d.description, severity, d.commander, d.declared_by, ts(now), impact_started],
+    )?;
+    let n = tx.last_insert_rowid();
+    log(
+        tx,
+        n,
+        None,
+        "declared",
+        &d.declared_by,
+        serde_json::json!({"title": d.title, "severity": severity, "issues": d.issues}),
+        now,
+    )?;
+    for id in &d.issues {
+        link_issue(tx, n, *id, &d.declared_by, None, now)?;
+    }
+    Ok(n)
+}
+
+fn incident_is_open(conn: &Connection, n: i64) -> Result<bool> {
+    Ok(conn
+        .query_row(
+            "SELECT status != 'resolved' FROM incidents WHERE id = ?1",
+            [n],
+            |r| r.get(0),
+        )
+        .optional()?
+        .unwrap_or(false))
+}
+
+/// Points an issue at an incident and logs it; callers have checked that the move is allowed.
+/// `moved_from` is the incident it left, if any.
+fn link_issue(
+    tx: &Transaction,
+    n: i64,
+    issue_id: i64,
+    actor: &str,
+    moved_from: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    tx.execute(
+        "UPDATE issues SET incident_id = ?2, updated_at = ?3 WHERE id = ?1",
+        params![issue_id, n, ts(now)],
+    )?;
+    let detail = match moved_from {
+        Some(previous) => serde_json::json!({"issue": issue_id, "moved_from": previous}),
+        None => serde_json::json!({"issue": issue_id}),
+    };
+    log(tx, n, Some(issue_id), "issue_linked", actor, detail, now)?;
+    Ok(())
+}
+
+fn log(
+    tx: &Connection,
+    n: i64,
+    issue: Option<i64>,
+    kind: &str,
+    actor: &str,
+    detail: serde_json::Value,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    tx.prepare_cached("INSERT INTO events (at, issue_id, incident_id, kind, actor, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?
+        .execute(params![ts(now), issue, n, kind, actor, detail.to_string()])?;
+    Ok(())
+}
+
+/// Logs that Steward told people about incident `n`: a `notified` event naming the channel and
+/// what was said (posting the incident message, a stakeholder update, a product status change).
+pub fn record_notification(
+    tx: &Connection,
+    n: i64,
+    channel: &str,
+    what: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    tx.prepare_cached("INSERT INTO events (at, incident_id, kind, actor, detail) VALUES (?1, ?2, 'notified', NULL, ?3)")?
+        .execute(params![ts(now), n, serde_json::json!({"channel": channel, "what": what}).to_string()])?;
+    Ok(())
+}
+
+struct Row {
+    number: i64,
+    title: String,
+    description: Option<String>,
+    severity: String,
+    status: String,
+    commander: Option<String>,
+    declared_by: String,
+    declared_at: String,
+    impact_started: Option<String>,
+    acknowledged_at: Option<String>,
+    mitigated_at: Option<String>,
+    resolved_at: Option<String>,
+    summary: Option<String>,
+    resolution_reason: Option<String>,
+}
+
+const COLUMNS: &str =
+    "id, title, description, severity, status, commander, declared_by, declared_at, impact_started,
+    acknowledged_at, mitigated_at, resolved_at, summary, resolution_reason";
+
+fn row(r: &rusqlite::Row) -> rusqlite::Result<Row> {
+    Ok(Row {
+        number: r.get(0)?,
+        title: r.get(1)?,
+        description: r.get(2)?,
+        severity: r.get(3)?,
+        status: r.get(4)?,
+        commander: r.get(5)?,
+        declared_by: r.get(6)?,
+        declared_at: r.get(7)?,
+        impact_started: r.get(8)?,
+        acknowledged_at: r.get(9)?,
+        mitigated_at: r.get(10)?,
+        resolved_at: r.get(11)?,
+        summary: r.get(12)?,
+        resolution_reason: r.get(13)?,
+    })
+}
+
+fn assemble(conn: &Connection, lineage: &Lineage, r: Row) -> Result<Incident> {
+    let linked: Vec<Issue> = issues::list(
+        conn,
+        &IssueFilter {
+            incident: Some(r.number),
+            ..Default::default()
+        },
+    )?;
+    let nodes: Vec<_> = linked
+        .iter()
+        .filter_map(|i| lineage.get(&i.asset))
+        .collect();
+    Ok(Incident {
+        id: label(r.number),
+        number: r.number,
+        title: r.title,
+        description: r.description,
+        severity: r.severity,
+        status: r.status,
+        commander: r.commander,
+        declared_by: r.declared_by,
+        issues: linked.iter().map(|i| i.id).collect(),
+        root_causes: lineage.root_candidates(&nodes),
+        impact: lineage.impact(&nodes),
+        impact_started: r.impact_started,
+        detected: linked.iter().map(|i| i.created_at.clone()).min(),
+        declared: r.declared_at,
+        acknowledged: r.acknowledged_at,
+        mitigated: r.mitigated_at,
+        resolved: r.resolved_at,
+        summary: r.summary,
+        resolution_reason: r.resolution_reason,
+        teams: Vec::new(),
+    })
+}
+
+pub fn get(conn: &Connection, lineage: &Lineage, n: i64) -> Result<Incident> {
+    let r = conn
+        .query_row(
+            &format!("SELECT {COLUMNS} FROM incidents WHERE id = ?1"),
+            [n],
+            row,
+        )
+        .optional()?
+        .ok_or_else(|| InputError::not_found(label(n), "no such incident"))?;
+    assemble(conn, lineage, r)
+}
+
+/// Every incident, newest first; `open_only` leaves out resolved ones.
+pub fn list(conn: &Connection, lineage: &Lineage, open_only: bool) -> Result<Vec<Incident>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM incidents {} ORDER BY id DESC",
+        if open_only {
+            "WHERE status != 'resolved'"
+        } else {
+            ""
+        }
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let rows: Vec<Row> = stmt.query_map([], row)?.collect::<rusqlite::Result<_>>()?;
+    rows.into_iter()
+        .map(|r| assemble(conn, lineage, r))
+        .collect()
+}
+
+/// Open issues related to `issue_id` through lineage: the same root cause, or an asset up- or
+/// downstream of its asset that failed within `window` before `now`. The bool says whether to
+/// pre-select it when declaring (same root cause, or linked by lineage within the window).
+pub fn related_issues(
+    conn: &Connection,
+    lineage: &Lineage,
+    issue_id: i64,
+    window: chrono::Duration,
+    now: DateTime<Utc>,
+) -> Result<Vec<(Issue, bool)>> {
+    let Some(me) = issues::get(conn, issue_id)? else {
+        return Err(InputError::not_found(format!("issue {issue_id}"), "no such issue").into());
+    };
+    // Only open issues are candidates: read those, not the whole history.
+    let all = issues::list(
+        conn,
+        &IssueFilter {
+            active: true,
+            ..Default::default()
+        },
+    )?;
+    let my_root = me.symptom_of.unwrap_or(me.id);
+    let node = lineage.get(&me.asset);
+    let mut linked_assets: std::collections::HashSet<String> = std::collections::HashSet::new();
+    if let Some(n) = node {
+        for i in lineage.upstream(n).into_iter().chain(lineage.downstream(n)) {
+            linked_assets.insert(lineage.node(i).unique_id.clone());
+        }
+    }
+    let since = ts(now - window);
+    let mut out = Vec::new();
+    for i in all.into_iter().filter(|i| i.is_active()) {
+        let same_root =
+            i.id == me.id || i.symptom_of.unwrap_or(i.id) == my_root || i.asset == me.asset;
+        let near = linked_assets.contains(&i.asset) && i.last_seen >= since;
+        if same_root || near {
+            out.push((i, true));
+        }
+    }
+    out.sort_by_key(|(i, _)| i.id);
+    Ok(out)
+}
+
+/// The lifecycle, in order.
+pub const STATUSES: [&str; 4] = ["investigating", "identified", "monitoring", "resolved"];
+
+/// Moves an incident through its lifecycle (a resolved one may be reopened to any earlier
+/// status; it keeps its number and history). The first change records `acknowledged`, the first
+/// move to monitoring `mitigated`, resolving `resolved` with the summary and reason.
+pub fn set_status(
+    tx: &Transaction,
+    n: i64,
+    status: &str,
+    actor: &str,
+    summary: Option<&str>,
+    reason: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let status = status.to_ascii_lowercase();
+    if !STATUSES.contains(&status.as_str()) {
+        return Err(InputError::new(
+            label(n),
+            format!("status {status:?} is not one of {}", STATUSES.join(", ")),
+        )
+        .into());
+    }
+    let current: String = tx
+        .query_row("SELECT status FROM incidents WHERE id = ?1", [n], |r| {
+            r.get(0)
+        })
+        .optional()?
+        .ok_or_else(|| InputError::not_found(label(n), "no such incident"))?;
+    if status == "resolved" && current == "resolved" {
+        return Err(InputError::new(label(n), "it is already resolved")
+            .kind(InputErrorKind::Conflict)
+            .into());
+    }
+    if status == "resolved" && summary.is_none_or(|s| s.trim().is_empty()) {
+        return Err(InputError::new(label(n), "resolving needs a summary").into());
+    }
+    let t = ts(now);
+    tx.execute(
+        "UPDATE incidents SET status = ?2, updated_at = ?3,
+             acknowledged_at = coalesce(acknowledged_at, ?3),
+             mitigated_at = CASE WHEN ?2 = 'monitoring' THEN coalesce(mitigated_at, ?3) ELSE mitigated_at END,
+             resolved_at = CASE WHEN ?2 = 'resolved' THEN ?3 ELSE NULL END,
+             summary = coalesce(?4, summary), resolution_reason = CASE WHEN ?2 = 'resolved' THEN ?5 ELSE resolution_reason END
+         WHERE id = ?1",
+        params![n, status, t, summary, reason],
+    )?;
+    let kind = if current == "resolved" && status != "resolved" {
+        "reopened"
+    } else {
+        "status_changed"
+    };
+    log(
+        tx,
+        n,
+        None,
+        kind,
+        actor,
+        serde_json::json!({"from": current, "to": status, "summary": summary, "reason": reason}),
+        now,
+    )?;
+    Ok(())
+}
+
+/// A comment (a status update) on an incident.
+pub fn comment(
+    tx: &Transaction,
+    n: i64,
+    author: &str,
+    body: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let status: Option<String> = tx
+        .query_row("SELECT status FROM incidents WHERE id = ?1", [n], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    match status.as_deref() {
+        None => return Err(InputError::not_found(label(n), "no such incident").into()),
+        Some("resolved") => {
+            return Err(
+                InputError::new(label(n), "it is resolved; reopen it to post updates")
+                    .kind(InputErrorKind::Conflict)
+                    .into(),
+            );
+        }
+        _ => {}
+    }
+    if body.trim().is_empty() {
+        return Err(InputError::new(label(n), "the update is empty").into());
+    }
+    tx.execute(
+        "INSERT INTO comments (incident_id, author, body, at) VALUES (?1, ?2, ?3, ?4)",
+        params![n, author, body, ts(now)],
+    )?;
+    log(
+        tx,
+        n,
+        None,
+        "commented",
+        author,
+        serde_json::json!({"text": body}),
+        now,
+    )?;
+    Ok(())
+}
+
+/// Refuses changes to a missing incident (not found) or a resolved one (conflict), naming the
+/// action; returns the current status, severity and commander.
+fn open_for_change(conn: &Connection, n: i64, action: &str) -> Result<(String, Option<String>)> {
+    let (status, severity, commander): (String, String, Option<String>) = conn
+        .query_row(
+            "SELECT status, severity, commander FROM incidents WHERE id = ?1",
+            [n],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?
+        .ok_or_else(|| InputError::not_found(label(n), "no such incident"))?;
+    if status == "resolved" {
+        return Err(InputError::new(
+            label(n),
+            format!("it is resolved; cannot {action} (a status change reopens it)"),
+        )
+        .kind(InputErrorKind::Conflict)
+        .into());
+    }
+    Ok((severity, commander))
+}
+
+/// Sets `impact_started` to the earliest first failure of the linked issues (kept when none).
+fn recompute_impact_started(tx: &Transaction, n: i64) -> Result<()> {
+    tx.execute(
+        "UPDATE incidents SET impact_started = coalesce(
+             (SELECT min(first_seen) FROM issues WHERE incident_id = ?1), impact_started)
+         WHERE id = ?1",
+        [n],
+    )?;
+    Ok(())
+}
+
+/// Links an issue to an open incident. Refuses a missing or resolved incident or issue, an issue
+/// already linked here, and one in another open incident unless `move_from_open` (then it is
+/// unlinked there, with an event on both). An issue in a resolved incident moves freely.
+/// Returns the incident the issue left, if any.
+pub fn link(
+    tx: &Transaction,
+    n: i64,
+    issue_id: i64,
+    actor: &str,
+    move_from_open: bool,
+    now: DateTime<Utc>,
+) -> Result<Option<i64>> {
+    open_for_change(tx, n, "link issues")?;
+    let issue = issues::get(tx, issue_id)?
+        .ok_or_else(|| InputError::not_found(format!("issue {issue_id}"), "no such issue"))?;
+    if issue.status == "resolved" {
+        return Err(InputError::new(
+            format!("issue {issue_id}"),
+            format!(
+                "it is already resolved ({}); cannot link it",
+                issue.resolution.as_deref().unwrap_or("no resolution")
+            ),
+        )
+        .kind(InputErrorKind::Conflict)
+        .into());
+    }
+    let previous = issue.incident_id;
+    if previous == Some(n) {
+        return Err(InputError::new(
+            format!("issue {issue_id}"),
+            format!("it is already linked to {}", label(n)),
+        )
+        .kind(InputErrorKind::Conflict)
+        .into());
+    }
+    let previous_open = match previous {
+        Some(other) => incident_is_open(tx, other)?,
+        None => false,
+    };
+    if previous_open && !move_from_open {
+        let other = previous.unwrap_or_default();
+        return Err(InputError::new(
+            format!("issue {issue_id}"),
+            format!(
+                "it already belongs to the open incident {}; move it with --move",
+                label(other)
+            ),
+        )
+        .kind(InputErrorKind::Conflict)
+        .into());
+    }
+    if let Some(other) = previous {
+        log(
+            tx,
+            other,
+            Some(issue_id),
+            "issue_unlinked",
+            actor,
+            serde_json::json!({"issue": issue_id, "moved_to": n}),
+            now,
+        )?;
+    }
+    link_issue(tx, n, issue_id, actor, previous, now)?;
+    tx.execute(
+        "UPDATE incidents SET updated_at = ?2 WHERE id IN (?1, ?3)",
+        params![n, ts(now), previous],
+    )?;
+    recompute_impact_started(tx, n)?;
+    if let Some(other) = previous.filter(|_| previous_open) {
+        recompute_impact_started(tx, other)?;
+    }
+    Ok(previous)
+}
+
+/// Removes an issue from an open incident; refuses when it is not linked there.
+pub fn unlink(
+    tx: &Transaction,
+    n: i64,
+    issue_id: i64,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    open_for_change(tx, n, "unlink issues")?;
+    let issue = issues::get(tx, issue_id)?
+        .ok_or_else(|| InputError::not_found(format!("issue {issue_id}"), "no such issue"))?;
+    if issue.incident_id != Some(n) {
+        return Err(InputError::new(
+            format!("issue {issue_id}"),
+            format!("it is not linked to {}", label(n)),
+        )
+        .kind(InputErrorKind::Conflict)
+        .into());
+    }
+    tx.execute(
+        "UPDATE issues SET incident_id = NULL, updated_at = ?2 WHERE id = ?1",
+        params![issue_id, ts(now)],
+    )?;
+    tx.execute(
+        "UPDATE incidents SET updated_at = ?2 WHERE id = ?1",
+        params![n, ts(now)],
+    )?;
+    recompute_impact_started(tx, n)?;
+    log(
+        tx,
+        n,
+        Some(issue_id),
+        "issue_unlinked",
+        actor,
+        serde_json::json!({"issue": issue_id}),
+        now,
+    )?;
+    Ok(())
+}
+
+/// Changes the severity of an open incident (SEV1–SEV4); refuses the severity it already has.
+pub fn set_severity(
+    tx: &Transaction,
+    n: i64,
+    severity: &str,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let (current, _) = open_for_change(tx, n, "change its severity")?;
+    let severity = severity.trim().to_ascii_uppercase();
+    if !SEVERITIES.contains(&severity.as_str()) {
+        return Err(InputError::new(
+            label(n),
+            format!("severity {severity:?} is not one of SEV1–SEV4"),
+        )
+        .into());
+    }
+    if severity == current {
+        return Err(
+            InputError::new(label(n), format!("it is already {severity}"))
+                .kind(InputErrorKind::Conflict)
+                .into(),
+        );
+    }
+    tx.execute(
+        "UPDATE incidents SET severity = ?2, updated_at = ?3 WHERE id = ?1",
+        params![n, severity, ts(now)],
+    )?;
+    log(
+        tx,
+        n,
+        None,
+        "severity_changed",
+        actor,
+        serde_json::json!({"from": current, "to": severity}),
+        now,
+    )?;
+    Ok(())
+}
+
+/// Hands an open incident to a new commander; refuses an empty name or the current commander.
+pub fn set_commander(
+    tx: &Transaction,
+    n: i64,
+    commander: &str,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let (_, current) = open_for_change(tx, n, "change its commander")?;
+    let commander = commander.trim();
+    if commander.is_empty() {
+        return Err(InputError::new(label(n), "the commander is empty").into());
+    }
+    if current.as_deref() == Some(commander) {
+        return Err(
+            InputError::new(label(n), format!("{commander} is already the commander"))
+                .kind(InputErrorKind::Conflict)
+                .into(),
+        );
+    }
+    tx.execute(
+        "UPDATE incidents SET commander = ?2, updated_at = ?3 WHERE id = ?1",
+        params![n, commander, ts(now)],
+    )?;
+    log(
+        tx,
+        n,
+        None,
+        "commander_changed",
+        actor,
+        serde_json::json!({"from": current, "to": commander}),
+        now,
+    )?;
+    Ok(())
+}
+
+/// One entry of an incident's timeline: an event of the incident or of one of its issues.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct TimelineEntry {
+    pub at: String,
+    pub kind: String,
+    /// None when Steward itself acted (an ingest).
+    pub actor: Option<String>,
+    /// The issue the event is about, if any.
+    pub issue: Option<i64>,
+    /// The incident the event was logged on (another one for an issue's history elsewhere).
+    pub incident: Option<i64>,
+    pub detail: serde_json::Value,
+}
+
+/// Every event of incident `n` and of the issues linked to it, in time order.
+pub fn timeline(conn: &Connection, n: i64) -> Result<Vec<TimelineEntry>> {
+    if !conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM incidents WHERE id = ?1)",
+        [n],
+        |r| r.get::<_, bool>(0),
+    )? {
+        return Err(InputError::not_found(label(n), "no such incident").into());
+    }
+    let mut stmt = conn.prepare_cached(
+        "SELECT at, kind, actor, issue_id, incident_id, detail FROM events
+         WHERE incident_id = ?1 OR issue_id IN (SELECT id FROM issues WHERE incident_id = ?1)
+         ORDER BY at, id",
+    )?;
+    let rows = stmt.query_map([n], |r| {
+        let detail: String = r.get(5)?;
+        Ok(TimelineEntry {
+            at: r.get(0)?,
+            kind: r.get(1)?,
+            actor: r.get(2)?,
+            issue: r.get(3)?,
+            incident: r.get(4)?,
+            detail: serde_json::from_str(&detail).unwrap_or(serde_json::Value::Null),
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn incident_numbers_parse_in_every_form() {
+        for s in ["INC-7", "inc-7", "#7", "7", " 7 "] {
+            assert_eq!(parse_number(s), Some(7), "{s}");
+        }
+        assert_eq!(parse_number("INC-x"), None);
+        assert_eq!(parse_number("0"), None);
+        assert_eq!(label(12), "INC-12");
+    }
+
+    /// raw → stg_payments → fct_revenue (product `revenue`) → dash (dashboard exposure);
+    /// stg_users → dim_users (product `users`) → model_api (ml exposure).
+    fn graph() -> Lineage {
+        use crate::lineage::{ExposureInfo, LineageSnapshot, Node, NodeKind};
+        let node = |id: &str, kind: NodeKind| Node {
+            unique_id: id.into(),
+            kind,
+            name: id.rsplit('.').next().unwrap().to_owned(),
+            package: Some("shop".into()),
+            relation: None,
+            path: None,
+            fqn: Vec::new(),
+            tags: Vec::new(),
+            group: None,
+            owners: Vec::new(),
+            data_products: Vec::new(),
+            checksum: None,
+            severity: None,
+            steward: None,
+            exposure: None,
+        };
+        let exposure = |id: &str, kind: &str| Node {
+            exposure: Some(Box::new(ExposureInfo {
+                kind: Some(kind.into()),
+                ..Default::default()
+            })),
+            ..node(id, NodeKind::Exposure)
+        };
+        let mut nodes = vec![
+            node("source.shop.raw.payments", NodeKind::Source),
+            node("model.shop.stg_payments", NodeKind::Model),
+            node("model.shop.fct_revenue", NodeKind::Model),
+            exposure("exposure.shop.dash", "dashboard"),
+            node("model.shop.stg_users", NodeKind::Model),
+            node("model.shop.dim_users", NodeKind::Model),
+            exposure("exposure.shop.model_api", "ml"),
+        ];
+        nodes[2].data_products = vec!["revenue".into()];
+        nodes[5].data_products = vec!["users".into()];
+        Lineage::build(LineageSnapshot {
+            schema_version: 12,
+            dbt_version: None,
+            project: Some("shop".into()),
+            nodes,
+            edges: vec![(0, 1), (1, 2), (2, 3), (4, 5), (5, 6)],
+            groups: Vec::new(),
+            attached: Vec::new(),
+        })
+    }
+
+    fn config(text: &str) -> crate::config::Config {
+        crate::config::Config::parse("s.toml", text).unwrap()
+    }
+
+    fn suggest(config: &crate::config::Config, lineage: &Lineage, assets: &[&str]) -> String {
+        let catalog = crate::domain::products::Catalog::build(&config.products, lineage);
+        let idx: Vec<_> = assets.iter().map(|a| lineage.get(a).unwrap()).collect();
+        suggest_severity(config, lineage, &catalog, &idx)
+    }
+
+    #[test]
+    fn severity_rules_first_match_wins_else_the_default() {
+        let l = graph();
+        let none = crate::config::Config::default();
+        assert_eq!(suggest(&none, &l, &["model.shop.stg_payments"]), "SEV3");
+        assert_eq!(suggest(&none, &l, &[]), "SEV3");
+
+        let products = "[[products]]\nname = \"revenue\"\nteam = \"finance\"\ntier = 1\n\n[[products]]\nname = \"users\"\nteam = \"core\"\ntier = 3\n\n";
+        let c = config(&format!(
+            "{products}[incidents]\ndefault_severity = \"SEV4\"\n\n[[incidents.severity_rules]]\nseverity = \"SEV1\"\ntier = 1\n\n[[incidents.severity_rules]]\nseverity = \"SEV2\"\nexposure_type = \"ML\"\n"
+        ));
+        // Upstream of revenue (tier 1): the tier rule.
+        assert_eq!(suggest(&c, &l, &["source.shop.raw.payments"]), "SEV1");
+        // Users is tier 3 and feeds an ml exposure: the second rule.
+        assert_eq!(suggest(&c, &l, &["model.shop.stg_users"]), "SEV2");
+        // Below every product and exposure: the default.
+        assert_eq!(suggest(&c, &l, &["exposure.shop.dash"]), "SEV4");
+        // No assets (a bare `/steward declare`): the default.
+        assert_eq!(suggest(&c, &l, &[]), "SEV4");
+
+        // A tier rule holds for a product of that tier or a more critical one.
+        let c = config(&format!(
+            "{products}[[incidents.severity_rules]]\nseverity = \"SEV2\"\ntier = 2\n"
+        ));
+        assert_eq!(suggest(&c, &l, &["model.shop.fct_revenue"]), "SEV2");
+        assert_eq!(suggest(&c, &l, &["model.shop.dim_users"]), "SEV3");
+
+        // data_product matches configured and manifest-only products alike; order decides.
+        let c = config(
+            "[[incidents.severity_rules]]\nseverity = \"SEV2\"\ndata_product = \"Users\"\n\n[[incidents.severity_rules]]\nseverity = \"SEV1\"\nexposure_type = \"ml\"\n",
+        );
+        assert_eq!(suggest(&c, &l, &["model.shop.stg_users"]), "SEV2");
+        assert_eq!(suggest(&c, &l, &["model.shop.stg_payments"]), "SEV3");
+        let c = config(
+            "[[incidents.severity_rules]]\nseverity = \"SEV4\"\nexposure_type = \"dashboard\"\n",
+        );
+        assert_eq!(suggest(&c, &l, &["model.shop.stg_payments"]), "SEV4");
+    }
+}

@@ -1,0 +1,11 @@
+//! The domain: the rules of issues, incidents, data products, metrics and the reports composed
+//! from them. Given a connection and a graph; never opens one, never knows a face.
+
+pub mod announcements;
+pub mod changes;
+pub mod digest;
+pub mod incidents;
+pub mod issues;
+pub mod metrics;
+pub mod postmortem;
+pub mod products;

@@ -1,0 +1,1468 @@
+//! The post-incident report: what happened, when, why and to whom, as Markdown.
+//!
+//! [`load`] gathers everything from the store and the lineage into [`PostmortemData`];
+//! [`render`] is a pure function of that data (its clock included), so the report is tested
+//! without a database.
+
+use crate::app::App;
+use crate::domain::incidents::{self, Incident, TimelineEntry};
+use crate::domain::issues::{self, IssueFilter};
+use crate::lineage::Lineage;
+use anyhow::Result;
+use chrono::{DateTime, Utc};
+use petgraph::graph::NodeIndex;
+use serde::Serialize;
+use std::fmt::Write;
+
+/// Everything the report shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct PostmortemData {
+    pub incident: Incident,
+    pub issues: Vec<LinkedIssue>,
+    /// The ranked root-cause candidates with their paths to what they impact.
+    pub roots: Vec<RootCause>,
+    pub exposures: Vec<ExposureBrief>,
+    pub timeline: Vec<TimelineEntry>,
+    pub comments: Vec<ReportComment>,
+    pub people: People,
+    pub metrics: Metrics,
+    /// When the report was made: the end of every duration still running.
+    pub now: DateTime<Utc>,
+}
+
+/// A linked issue, as the report names it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct LinkedIssue {
+    pub id: i64,
+    pub asset: String,
+    pub check: String,
+    pub status: String,
+    pub resolution: Option<String>,
+    pub assignee: Option<String>,
+    pub owners: Vec<String>,
+    pub first_seen: String,
+    pub resolved_at: Option<String>,
+}
+
+/// A root-cause candidate and the dependency paths from it to what it impacts.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct RootCause {
+    pub unique_id: String,
+    /// How many of the linked issues' assets it explains.
+    pub explains: usize,
+    /// Linked issues on this asset.
+    pub issues: Vec<i64>,
+    pub paths: Vec<ImpactPath>,
+}
+
+/// The dependency path from a root to an impacted data product's node or an exposure.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ImpactPath {
+    /// `data_product` or `exposure`.
+    pub kind: String,
+    /// The data product's name, or the exposure's unique_id.
+    pub target: String,
+    /// unique_ids from the root down to the target's node.
+    pub path: Vec<String>,
+}
+
+/// An impacted exposure and who owns it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ExposureBrief {
+    pub unique_id: String,
+    pub label: Option<String>,
+    pub url: Option<String>,
+    pub owners: Vec<String>,
+}
+
+/// A comment on the incident or on one of its issues.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ReportComment {
+    pub at: String,
+    pub author: String,
+    pub body: String,
+    /// Set for a comment on a linked issue.
+    pub issue: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct People {
+    pub commander: Option<String>,
+    pub declared_by: String,
+    pub assignees: Vec<String>,
+    /// Everyone who acted or commented, in order of first appearance.
+    pub participants: Vec<String>,
+}
+
+/// The incident's durations, in seconds; the running ones end at `now`.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Metrics {
+    /// impact_started → resolved (or now).
+    pub impact_seconds: Option<i64>,
+    /// declared → resolved (or now).
+    pub response_seconds: Option<i64>,
+    /// declared → acknowledged.
+    pub acknowledge_seconds: Option<i64>,
+    /// declared → mitigated.
+    pub mitigate_seconds: Option<i64>,
+    /// Not resolved yet: impact and response run until `now`.
+    pub ongoing: bool,
+}
+
+fn parse_ts(s: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+fn between(from: Option<&str>, to: Option<&str>) -> Option<i64> {
+    let (a, b) = (parse_ts(from?)?, parse_ts(to?)?);
+    Some((b - a).num_seconds().max(0))
+}
+
+impl Metrics {
+    pub fn compute(incident: &Incident, now: DateTime<Utc>) -> Metrics {
+        let now_s = issues::ts(now);
+        let end = incident.resolved.as_deref().unwrap_or(&now_s);
+        let declared = Some(incident.declared.as_str());
+        Metrics {
+            impact_seconds: between(incident.impact_started.as_deref(), Some(end)),
+            response_seconds: between(declared, Some(end)),
+            acknowledge_seconds: between(declared, incident.acknowledged.as_deref()),
+            mitigate_seconds: between(declared, incident.mitigated.as_deref()),
+            ongoing: incident.resolved.is_none(),
+        }
+    }
+}
+
+/// Who took part: actors of the timeline and comment authors, each once, in order.
+pub fn participants(timeline: &[TimelineEntry], comments: &[ReportComment]) -> Vec<String> {
+    let mut seen: Vec<(String, String)> = timeline
+        .iter()
+        .filter_map(|e| e.actor.clone().map(|a| (e.at.clone(), a)))
+        .chain(comments.iter().map(|c| (c.at.clone(), c.author.clone())))
+        .collect();
+    seen.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut out: Vec<String> = Vec::new();
+    for (_, who) in seen {
+        if !who.trim().is_empty() && !out.contains(&who) {
+            out.push(who);
+        }
+    }
+    out
+}
+
+/// Paths from `root` to the nodes of the impacted data products (the nearest node carrying
+/// each) and to the impacted exposures below it.
+fn paths_from(
+    lineage: &Lineage,
+    root: NodeIndex,
+    products: &[String],
+    exposures: &[String],
+) -> Vec<ImpactPath> {
+    let mut reach = vec![root];
+    reach.extend(lineage.downstream(root)); // nearest first
+    let ids = |p: Vec<NodeIndex>| -> Vec<String> {
+        p.into_iter()
+            .map(|i| lineage.node(i).unique_id.clone())
+            .collect()
+    };
+    let mut out = Vec::new();
+    for product in products {
+        let target = reach
+            .iter()
+            .copied()
+            .find(|i| lineage.node(*i).data_products.contains(product));
+        if let Some(path) = target.and_then(|t| lineage.path(root, t)) {
+            out.push(ImpactPath {
+                kind: "data_product".into(),
+                target: product.clone(),
+                path: ids(path),
+            });
+        }
+    }
+    for exposure in exposures {
+        let target = reach
+            .iter()
+            .copied()
+            .find(|i| &lineage.node(*i).unique_id == exposure);
+        if let Some(path) = target.and_then(|t| lineage.path(root, t)) {
+            out.push(ImpactPath {
+                kind: "exposure".into(),
+                target: exposure.clone(),
+                path: ids(path),
+            });
+        }
+    }
+    out
+}
+
+/// Gathers the report of incident `n` (a missing one is an input error).
+pub fn load(app: &App, n: i64) -> Result<PostmortemData> {
+    let lineage = app.incident_lineage(n)?;
+    let now = app.clock.now();
+    let catalog = crate::domain::products::Catalog::build(&app.config.products, &lineage);
+    app.store.read(|c| {
+        let mut incident = incidents::get(c, &lineage, n)?;
+        incident.teams =
+            incidents::teams_to_contact(&lineage, &catalog, &incident, &app.config.teams);
+        let linked = issues::list(
+            c,
+            &IssueFilter {
+                ids: Some(incident.issues.clone()),
+                ..Default::default()
+            },
+        )?;
+        let comments: Vec<(i64, Option<String>, ReportComment)> = {
+            let mut stmt = c.prepare(
+                "SELECT id, slack_ts, at, author, body, issue_id FROM comments
+                 WHERE incident_id = ?1 OR issue_id IN (SELECT id FROM issues WHERE incident_id = ?1)
+                 ORDER BY at, id",
+            )?;
+            let rows = stmt.query_map([n], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    ReportComment {
+                        at: r.get(2)?,
+                        author: r.get(3)?,
+                        body: r.get(4)?,
+                        issue: r.get(5)?,
+                    },
+                ))
+            })?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        let mut timeline = incidents::timeline(c, n)?;
+        // Comment events carry an id (or a Slack ts), not the text: show the text.
+        for e in timeline.iter_mut().filter(|e| e.kind == "commented") {
+            if e.detail.get("text").is_some() {
+                continue;
+            }
+            let by_id = e.detail.get("comment").and_then(|v| v.as_i64());
+            let by_ts = e.detail.get("slack_ts").and_then(|v| v.as_str());
+            let found = comments.iter().find(|(id, ts, _)| {
+                by_id == Some(*id) || (by_ts.is_some() && ts.as_deref() == by_ts)
+            });
+            if let (Some((_, _, comment)), Some(map)) = (found, e.detail.as_object_mut()) {
+                map.insert("text".into(), comment.body.clone().into());
+            }
+        }
+        let comments: Vec<ReportComment> = comments.into_iter().map(|(_, _, c)| c).collect();
+
+        let roots = incident
+            .root_causes
+            .iter()
+            .map(|r| RootCause {
+                unique_id: r.unique_id.clone(),
+                explains: r.explains,
+                issues: linked
+                    .iter()
+                    .filter(|i| i.asset == r.unique_id)
+                    .map(|i| i.id)
+                    .collect(),
+                paths: lineage
+                    .get(&r.unique_id)
+                    .map(|idx| {
+                        paths_from(
+                            &lineage,
+                            idx,
+                            &incident.impact.data_products,
+                            &incident.impact.exposures,
+                        )
+                    })
+                    .unwrap_or_default(),
+            })
+            .collect();
+        let exposures = incident
+            .impact
+            .exposures
+            .iter()
+            .map(|uid| {
+                let idx = lineage.get(uid);
+                let info = idx.and_then(|i| lineage.node(i).exposure.as_deref());
+                ExposureBrief {
+                    unique_id: uid.clone(),
+                    label: info.and_then(|x| x.label.clone()),
+                    url: info.and_then(|x| x.url.clone()),
+                    owners: idx.map(|i| lineage.direct_owners(i)).unwrap_or_default(),
+                }
+            })
+            .collect();
+        let mut assignees: Vec<String> = Vec::new();
+        for a in linked.iter().filter_map(|i| i.assignee.clone()) {
+            if !assignees.contains(&a) {
+                assignees.push(a);
+            }
+        }
+        let people = People {
+            commander: incident.commander.clone(),
+            declared_by: incident.declared_by.clone(),
+            assignees,
+            participants: participants(&timeline, &comments),
+        };
+        let issues = linked
+            .into_iter()
+            .map(|i| LinkedIssue {
+                id: i.id,
+                asset: i.asset,
+                check: i.check,
+                status: i.status,
+                resolution: i.resolution,
+                assignee: i.assignee,
+                owners: i.owners,
+                first_seen: i.first_seen,
+                resolved_at: i.resolved_at,
+            })
+            .collect();
+        Ok(PostmortemData {
+            metrics: Metrics::compute(&incident, now),
+            incident,
+            issues,
+            roots,
+            exposures,
+            timeline,
+            comments,
+            people,
+            now,
+        })
+    })
+}
+
+/// `model.pkg.orders` → `orders`, `source.pkg.shop.payments` → `shop.payments`; anything
+/// that is not a unique_id stays as it is.
+pub fn short_name(unique_id: &str) -> &str {
+    let kinds = [
+        "model.",
+        "source.",
+        "seed.",
+        "snapshot.",
+        "exposure.",
+        "metric.",
+        "test.",
+        "analysis.",
+        "semantic_model.",
+        "saved_query.",
+        "unit_test.",
+    ];
+    if !kinds.iter().any(|k| unique_id.starts_with(k)) {
+        return unique_id;
+    }
+    match unique_id.splitn(3, '.').nth(2) {
+        Some(rest) if !rest.is_empty() => rest,
+        _ => unique_id,
+    }
+}
+
+/// `2026-03-01T10:00:00.000000Z` → `2026-03-01 10:00:00 UTC`.
+fn when(s: &str) -> String {
+    match parse_ts(s) {
+        Some(t) => t.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+        None => s.to_owned(),
+    }
+}
+
+/// `3d 4h`, `2h 5m`, `7m 30s`, `45s`.
+pub fn human_duration(seconds: i64) -> String {
+    let (d, h, m, s) = (
+        seconds / 86_400,
+        seconds % 86_400 / 3600,
+        seconds % 3600 / 60,
+        seconds % 60,
+    );
+    if d > 0 {
+        format!("{d}d {h}h")
+    } else if h > 0 {
+        format!("{h}h {m}m")
+    } else if m > 0 {
+        format!("{m}m {s}s")
+    } else {
+        format!("{s}s")
+    }
+}
+
+/// One line of user text (newlines folded).
+fn line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn or_dash(s: Option<&str>) -> String {
+    s.map(str::to_owned).unwrap_or_else(|| "—".into())
+}
+
+fn list_or_none(items: &[String]) -> String {
+    if items.is_empty() {
+        "none".into()
+    } else {
+        items.join(", ")
+    }
+}
+
+fn detail_str<'a>(e: &'a TimelineEntry, key: &str) -> Option<&'a str> {
+    e.detail.get(key).and_then(|v| v.as_str())
+}
+
+fn detail_i64(e: &TimelineEntry, key: &str) -> Option<i64> {
+    e.detail.get(key).and_then(|v| v.as_i64())
+}
+
+/// What a timeline entry says, in words.
+fn describe(e: &TimelineEntry, n: i64) -> String {
+    let from_to = |what: &str| {
+        format!(
+            "{what} {} → {}",
+            or_dash(detail_str(e, "from")),
+            or_dash(detail_str(e, "to"))
+        )
+    };
+    let issue = e.issue.map(|i| format!("#{i}")).unwrap_or_default();
+    let text = match e.kind.as_str() {
+        "declared" => format!(
+            "declared the incident{}{}",
+            detail_str(e, "title")
+                .map(|t| format!(" \"{}\"", line(t)))
+                .unwrap_or_default(),
+            detail_str(e, "severity")
+                .map(|s| format!(" ({s})"))
+                .unwrap_or_default()
+        ),
+        "issue_linked" => match (detail_i64(e, "moved_from"), e.incident) {
+            (_, Some(other)) if other != n => {
+                format!("linked issue {issue} to {}", incidents::label(other))
+            }
+            (Some(p), _) => format!("moved issue {issue} here from {}", incidents::label(p)),
+            (None, _) => format!("linked issue {issue}"),
+        },
+        "issue_unlinked" => match detail_i64(e, "moved_to") {
+            Some(to) if e.incident != Some(n) => format!(
+                "moved issue {issue} from {} to {}",
+                e.incident.map(incidents::label).unwrap_or_default(),
+                incidents::label(to)
+            ),
+            Some(to) => format!("moved issue {issue} to {}", incidents::label(to)),
+            None => format!("unlinked issue {issue}"),
+        },
+        "status_changed" | "reopened" => {
+            let mut t = if e.kind == "reopened" {
+                from_to("reopened:")
+            } else {
+                from_to("status")
+            };
+            if let Some(r) = detail_str(e, "reason") {
+                let _ = write!(t, " (reason: {})", line(r));
+            }
+            if let Some(s) = detail_str(e, "summary") {
+                let _ = write!(t, ": {}", line(s));
+            }
+            t
+        }
+        "severity_changed" => from_to("severity"),
+        "commander_changed" => match (detail_str(e, "from"), detail_str(e, "to")) {
+            (None, Some(to)) => format!("made {to} the commander"),
+            _ => from_to("commander"),
+        },
+        "commented" => match detail_str(e, "text") {
+            Some(t) => format!("commented: {}", line(t)),
+            None => "commented".into(),
+        },
+        "assigned" => format!("assigned to {}", or_dash(detail_str(e, "to"))),
+        "opened" => format!("failed ({})", detail_str(e, "status").unwrap_or("failing")),
+        "failed_again" => format!(
+            "failed again ({})",
+            detail_str(e, "status").unwrap_or("failing")
+        ),
+        "regressed" => "failed again while recovering".into(),
+        "recovering" => "passed (recovering)".into(),
+        "recovered" => "recovered".into(),
+        "resolved" => format!(
+            "resolved as {}{}",
+            detail_str(e, "resolution").unwrap_or("resolved"),
+            detail_str(e, "reason")
+                .map(|r| format!(": {}", line(r)))
+                .unwrap_or_default()
+        ),
+        "postmortem_requested" => "asked for the post-incident report in Slack".into(),
+        "muted" => match detail_str(e, "until") {
+            Some(u) => format!("muted until {}", when(u)),
+            None => "muted until fixed".into(),
+        },
+        "notified" => format!(
+            "notified {}{}",
+            detail_str(e, "channel")
+                .map(crate::faces::cli::render::channel_mention)
+                .unwrap_or_else(|| "Slack".to_owned()),
+            detail_str(e, "what")
+                .map(|w| format!(" ({})", line(w)))
+                .unwrap_or_default()
+        ),
+        other => other.replace('_', " "),
+    };
+    // Issue events (other than link changes, which name the issue) say which issue.
+    match e.issue {
+        Some(i) if !matches!(e.kind.as_str(), "issue_linked" | "issue_unlinked") => {
+            format!("issue #{i}: {text}")
+        }
+        _ => text,
+    }
+}
+
+/// Renders the report as Markdown.
+pub fn render(p: &PostmortemData) -> String {
+    let inc = &p.incident;
+    let m = &p.metrics;
+    let mut out = String::new();
+    let o = &mut out;
+    let dur = |s: Option<i64>, running: bool| match s {
+        Some(s) if running => format!("{} (ongoing)", human_duration(s)),
+        Some(s) => human_duration(s),
+        None => "—".into(),
+    };
+
+    let _ = writeln!(o, "# Post-incident report: {} {}", inc.id, line(&inc.title));
+    let _ = writeln!(o);
+    let _ = writeln!(
+        o,
+        "_Generated {} by Steward._",
+        p.now.format("%Y-%m-%d %H:%M:%S UTC")
+    );
+
+    // Summary
+    let _ = writeln!(o, "\n## Summary\n");
+    match inc.summary.as_deref().filter(|s| !s.trim().is_empty()) {
+        Some(s) => {
+            let _ = writeln!(o, "{}\n", s.trim());
+        }
+        None => {
+            let _ = writeln!(o, "_No summary yet (one is required to resolve)._\n");
+        }
+    }
+    if let Some(d) = inc.description.as_deref().filter(|d| !d.trim().is_empty()) {
+        let _ = writeln!(o, "{}\n", d.trim());
+    }
+    let _ = writeln!(o, "- **Severity:** {}", inc.severity);
+    let status = match (&inc.resolution_reason, inc.status.as_str()) {
+        (Some(r), "resolved") => format!("resolved (reason: {})", line(r)),
+        (_, s) => s.to_owned(),
+    };
+    let _ = writeln!(o, "- **Status:** {status}");
+    let _ = writeln!(
+        o,
+        "- **Impact started:** {}",
+        inc.impact_started
+            .as_deref()
+            .map(when)
+            .unwrap_or("—".into())
+    );
+    let _ = writeln!(
+        o,
+        "- **Detected:** {}",
+        inc.detected.as_deref().map(when).unwrap_or("—".into())
+    );
+    let _ = writeln!(
+        o,
+        "- **Declared:** {} by {}",
+        when(&inc.declared),
+        inc.declared_by
+    );
+    let _ = writeln!(
+        o,
+        "- **Acknowledged:** {}",
+        inc.acknowledged.as_deref().map(when).unwrap_or("—".into())
+    );
+    let _ = writeln!(
+        o,
+        "- **Mitigated:** {}",
+        inc.mitigated.as_deref().map(when).unwrap_or("—".into())
+    );
+    let _ = writeln!(
+        o,
+        "- **Resolved:** {}",
+        inc.resolved
+            .as_deref()
+            .map(when)
+            .unwrap_or("not yet".into())
+    );
+    let _ = writeln!(
+        o,
+        "- **Duration of impact:** {}",
+        dur(m.impact_seconds, m.ongoing)
+    );
+    let _ = writeln!(
+        o,
+        "- **Linked issues:** {}",
+        if p.issues.is_empty() {
+            "none".to_owned()
+        } else {
+            p.issues
+                .iter()
+                .map(|i| format!("#{}", i.id))
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    );
+    if !p.issues.is_empty() {
+        let _ = writeln!(o);
+        for i in &p.issues {
+            let state = match &i.resolution {
+                Some(r) => format!("{} ({r})", i.status),
+                None => i.status.clone(),
+            };
+            let _ = write!(
+                o,
+                "- #{} `{}` — {} — {}, first failed {}",
+                i.id,
+                short_name(&i.asset),
+                short_name(&i.check),
+                state,
+                when(&i.first_seen)
+            );
+            if let Some(a) = &i.assignee {
+                let _ = write!(o, ", assigned to {a}");
+            }
+            let _ = writeln!(o);
+        }
+    }
+
+    // Timeline
+    let _ = writeln!(o, "\n## Timeline\n");
+    if p.timeline.is_empty() {
+        let _ = writeln!(o, "_No events._");
+    }
+    for e in &p.timeline {
+        let _ = writeln!(
+            o,
+            "- {} · {} · {}",
+            when(&e.at),
+            e.actor.as_deref().unwrap_or("Steward"),
+            describe(e, inc.number)
+        );
+    }
+
+    // Root cause
+    let _ = writeln!(o, "\n## Root cause\n");
+    if p.roots.is_empty() {
+        let _ = writeln!(
+            o,
+            "_No root-cause candidate: no linked issue is on an asset in the lineage._"
+        );
+    } else {
+        let _ = writeln!(
+            o,
+            "Ranked root-cause candidates among the linked issues' assets:\n"
+        );
+    }
+    for (rank, r) in p.roots.iter().enumerate() {
+        let issues = if r.issues.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; issue {}",
+                r.issues
+                    .iter()
+                    .map(|i| format!("#{i}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        let _ = writeln!(
+            o,
+            "{}. `{}` — explains {} failing asset{}{}",
+            rank + 1,
+            r.unique_id,
+            r.explains,
+            if r.explains == 1 { "" } else { "s" },
+            issues
+        );
+        if r.paths.is_empty() {
+            let _ = writeln!(o, "   - no impacted data product or exposure below it");
+        }
+        for path in &r.paths {
+            let target = if path.kind == "exposure" {
+                format!("exposure `{}`", short_name(&path.target))
+            } else {
+                format!("data product **{}**", path.target)
+            };
+            let chain: Vec<&str> = path.path.iter().map(|u| short_name(u)).collect();
+            let _ = writeln!(o, "   - {target}: {}", chain.join(" → "));
+        }
+    }
+
+    // Impact
+    let _ = writeln!(o, "\n## Impact\n");
+    let _ = writeln!(
+        o,
+        "- **Data products:** {}",
+        list_or_none(&inc.impact.data_products)
+    );
+    if p.exposures.is_empty() {
+        let _ = writeln!(o, "- **Exposures:** none");
+    } else {
+        let _ = writeln!(o, "- **Exposures:**");
+        for x in &p.exposures {
+            let _ = write!(o, "  - `{}`", short_name(&x.unique_id));
+            if let Some(l) = &x.label {
+                let _ = write!(o, " ({})", line(l));
+            }
+            let _ = write!(o, " — owners: {}", list_or_none(&x.owners));
+            if let Some(u) = &x.url {
+                let _ = write!(o, " — <{u}>");
+            }
+            let _ = writeln!(o);
+        }
+    }
+    let mut contacts: Vec<String> = inc.impact.owners.clone();
+    for owner in p.issues.iter().flat_map(|i| i.owners.iter()) {
+        if !contacts.iter().any(|c| c.eq_ignore_ascii_case(owner)) {
+            contacts.push(owner.clone());
+        }
+    }
+    let _ = writeln!(o, "- **Owners to contact:** {}", list_or_none(&contacts));
+    if !inc.teams.is_empty() {
+        let _ = writeln!(o, "- **Teams to contact:**");
+        for t in &inc.teams {
+            let mut reach = Vec::new();
+            if let Some(g) = &t.slack_group {
+                reach.push(format!("<!subteam^{}>", g.trim()));
+            }
+            if let Some(c) = &t.channel {
+                reach.push(crate::faces::cli::render::channel_mention(c));
+            }
+            let reach = if reach.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", reach.join(", "))
+            };
+            let _ = writeln!(o, "  - {}{reach} — {}", line(&t.name), t.why.join("; "));
+        }
+    }
+    let _ = writeln!(
+        o,
+        "- **Downstream:** {} model{} ({} data asset{} in all)",
+        inc.impact.models,
+        if inc.impact.models == 1 { "" } else { "s" },
+        inc.impact.downstream_count,
+        if inc.impact.downstream_count == 1 {
+            ""
+        } else {
+            "s"
+        }
+    );
+
+    // People
+    let _ = writeln!(o, "\n## People\n");
+    let _ = writeln!(
+        o,
+        "- **Commander:** {}",
+        p.people.commander.as_deref().unwrap_or("none")
+    );
+    let _ = writeln!(o, "- **Declared by:** {}", p.people.declared_by);
+    let _ = writeln!(o, "- **Assignees:** {}", list_or_none(&p.people.assignees));
+    let _ = writeln!(
+        o,
+        "- **Participants:** {}",
+        list_or_none(&p.people.participants)
+    );
+
+    // Comments
+    let _ = writeln!(o, "\n## Comments\n");
+    if p.comments.is_empty() {
+        let _ = writeln!(o, "_No comments._");
+    }
+    for c in &p.comments {
+        let on = c
+            .issue
+            .map(|i| format!(" on issue #{i}"))
+            .unwrap_or_default();
+        let body = c.body.trim().replace('\n', "\n  ");
+        let _ = writeln!(o, "- {} · **{}**{on}: {body}", when(&c.at), c.author);
+    }
+
+    // Metrics
+    let _ = writeln!(o, "\n## Metrics\n");
+    let _ = writeln!(o, "| Metric | Value |");
+    let _ = writeln!(o, "| --- | --- |");
+    let _ = writeln!(
+        o,
+        "| Duration of impact (impact started → resolved) | {} |",
+        dur(m.impact_seconds, m.ongoing)
+    );
+    let _ = writeln!(
+        o,
+        "| Response (declared → resolved) | {} |",
+        dur(m.response_seconds, m.ongoing)
+    );
+    let _ = writeln!(
+        o,
+        "| Time to acknowledge (declared → acknowledged) | {} |",
+        dur(m.acknowledge_seconds, false)
+    );
+    let _ = writeln!(
+        o,
+        "| Time to mitigate (declared → mitigated) | {} |",
+        dur(m.mitigate_seconds, false)
+    );
+
+    // Action items
+    let _ = writeln!(o, "\n## Action items\n");
+    for _ in 0..3 {
+        let _ = writeln!(o, "- [ ] ");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lineage::{Impact, RootCandidate};
+    use chrono::TimeZone;
+
+    fn t(h: u32, m: u32) -> String {
+        issues::ts(Utc.with_ymd_and_hms(2026, 3, 1, h, m, 0).unwrap())
+    }
+
+    fn entry(
+        at: String,
+        kind: &str,
+        actor: Option<&str>,
+        issue: Option<i64>,
+        detail: serde_json::Value,
+    ) -> TimelineEntry {
+        TimelineEntry {
+            at,
+            kind: kind.into(),
+            actor: actor.map(str::to_owned),
+            issue,
+            incident: if issue.is_some() && kind != "issue_linked" {
+                None
+            } else {
+                Some(1)
+            },
+            detail,
+        }
+    }
+
+    fn incident(resolved: bool) -> Incident {
+        Incident {
+            id: "INC-1".into(),
+            number: 1,
+            title: "Revenue dashboard is empty".into(),
+            description: Some("Finance saw zeros.".into()),
+            severity: "SEV2".into(),
+            status: if resolved { "resolved" } else { "monitoring" }.into(),
+            commander: Some("ana".into()),
+            declared_by: "bruno".into(),
+            issues: vec![1, 7],
+            root_causes: vec![RootCandidate {
+                unique_id: "model.shop.stg_payments".into(),
+                explains: 1,
+            }],
+            impact: Impact {
+                data_products: vec!["revenue".into()],
+                exposures: vec!["exposure.shop.finance_dashboard".into()],
+                owners: vec!["finance@example.com".into()],
+                downstream_count: 5,
+                models: 4,
+            },
+            impact_started: Some(t(9, 0)),
+            detected: None,
+            declared: t(9, 30),
+            acknowledged: Some(t(9, 35)),
+            mitigated: Some(t(10, 30)),
+            resolved: resolved.then(|| t(11, 0)),
+            summary: resolved
+                .then(|| "A bad deploy broke the payments model; reverted.".to_owned()),
+            resolution_reason: resolved.then(|| "code_change".to_owned()),
+            teams: Vec::new(),
+        }
+    }
+
+    fn data(resolved: bool, now: DateTime<Utc>) -> PostmortemData {
+        let incident = incident(resolved);
+        let mut timeline = vec![
+            entry(
+                t(9, 1),
+                "opened",
+                None,
+                Some(1),
+                serde_json::json!({"status": "error"}),
+            ),
+            entry(
+                t(9, 30),
+                "declared",
+                Some("bruno"),
+                None,
+                serde_json::json!({"title": "Revenue dashboard is empty", "severity": "SEV2"}),
+            ),
+            entry(
+                t(9, 30),
+                "issue_linked",
+                Some("bruno"),
+                Some(1),
+                serde_json::json!({"issue": 1}),
+            ),
+            entry(
+                t(9, 35),
+                "status_changed",
+                Some("ana"),
+                None,
+                serde_json::json!({"from": "investigating", "to": "identified"}),
+            ),
+            entry(
+                t(9, 40),
+                "assigned",
+                Some("ana"),
+                Some(1),
+                serde_json::json!({"to": "carla"}),
+            ),
+            entry(
+                t(9, 50),
+                "issue_linked",
+                Some("ana"),
+                Some(7),
+                serde_json::json!({"issue": 7, "moved_from": 2}),
+            ),
+            entry(
+                t(10, 0),
+                "commented",
+                Some("dmitri"),
+                None,
+                serde_json::json!({"text": "Reverting the deploy now"}),
+            ),
+            entry(
+                t(10, 5),
+                "severity_changed",
+                Some("ana"),
+                None,
+                serde_json::json!({"from": "SEV3", "to": "SEV2"}),
+            ),
+            entry(
+                t(10, 30),
+                "status_changed",
+                Some("ana"),
+                None,
+                serde_json::json!({"from": "identified", "to": "monitoring"}),
+            ),
+        ];
+        if resolved {
+            timeline.push(entry(
+                t(10, 50),
+                "recovered",
+                None,
+                Some(1),
+                serde_json::json!({"passes": 1}),
+            ));
+            timeline.push(entry(
+                t(11, 0),
+                "status_changed",
+                Some("ana"),
+                None,
+                serde_json::json!({"from": "monitoring", "to": "resolved", "summary": "Reverted.", "reason": "code_change"}),
+            ));
+        }
+        let comments = vec![
+            ReportComment {
+                at: t(10, 0),
+                author: "dmitri".into(),
+                body: "Reverting the deploy now".into(),
+                issue: None,
+            },
+            ReportComment {
+                at: t(10, 10),
+                author: "erin".into(),
+                body: "Line one\nline two".into(),
+                issue: Some(1),
+            },
+        ];
+        let people = People {
+            commander: incident.commander.clone(),
+            declared_by: incident.declared_by.clone(),
+            assignees: vec!["carla".into()],
+            participants: participants(&timeline, &comments),
+        };
+        PostmortemData {
+            metrics: Metrics::compute(&incident, now),
+            issues: vec![
+                LinkedIssue {
+                    id: 1,
+                    asset: "model.shop.stg_payments".into(),
+                    check: "run".into(),
+                    status: if resolved { "resolved" } else { "open" }.into(),
+                    resolution: resolved.then(|| "recovered".to_owned()),
+                    assignee: Some("carla".into()),
+                    owners: vec!["payments@example.com".into()],
+                    first_seen: t(9, 0),
+                    resolved_at: resolved.then(|| t(10, 50)),
+                },
+                LinkedIssue {
+                    id: 7,
+                    asset: "source.shop.marketing.ad_spend".into(),
+                    check: "freshness".into(),
+                    status: "open".into(),
+                    resolution: None,
+                    assignee: None,
+                    owners: vec![],
+                    first_seen: t(9, 10),
+                    resolved_at: None,
+                },
+            ],
+            roots: vec![RootCause {
+                unique_id: "model.shop.stg_payments".into(),
+                explains: 1,
+                issues: vec![1],
+                paths: vec![
+                    ImpactPath {
+                        kind: "data_product".into(),
+                        target: "revenue".into(),
+                        path: vec![
+                            "model.shop.stg_payments".into(),
+                            "model.shop.orders".into(),
+                            "model.shop.revenue_daily".into(),
+                        ],
+                    },
+                    ImpactPath {
+                        kind: "exposure".into(),
+                        target: "exposure.shop.finance_dashboard".into(),
+                        path: vec![
+                            "model.shop.stg_payments".into(),
+                            "model.shop.orders".into(),
+                            "model.shop.revenue_daily".into(),
+                            "exposure.shop.finance_dashboard".into(),
+                        ],
+                    },
+                ],
+            }],
+            exposures: vec![ExposureBrief {
+                unique_id: "exposure.shop.finance_dashboard".into(),
+                label: Some("Finance dashboard".into()),
+                url: Some("https://bi.example.com/finance".into()),
+                owners: vec!["finance@example.com".into()],
+            }],
+            timeline,
+            comments,
+            people,
+            incident,
+            now,
+        }
+    }
+
+    fn at(h: u32, m: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, 1, h, m, 0).unwrap()
+    }
+
+    /// The `## name` section's text, up to the next `## `.
+    fn section<'a>(md: &'a str, name: &str) -> &'a str {
+        let start = md
+            .find(&format!("\n## {name}\n"))
+            .unwrap_or_else(|| panic!("no section {name}:\n{md}"));
+        let rest = &md[start + 1..];
+        let end = rest[3..].find("\n## ").map(|e| e + 4).unwrap_or(rest.len());
+        &rest[..end]
+    }
+
+    #[test]
+    fn resolved_report_has_every_section_in_order() {
+        let md = render(&data(true, at(15, 0)));
+        let headings: Vec<&str> = md.lines().filter(|l| l.starts_with("## ")).collect();
+        assert_eq!(
+            headings,
+            [
+                "## Summary",
+                "## Timeline",
+                "## Root cause",
+                "## Impact",
+                "## People",
+                "## Comments",
+                "## Metrics",
+                "## Action items"
+            ]
+        );
+        assert!(md.starts_with("# Post-incident report: INC-1 Revenue dashboard is empty\n"));
+        let summary = section(&md, "Summary");
+        assert!(
+            summary.contains("A bad deploy broke the payments model; reverted."),
+            "{summary}"
+        );
+        assert!(summary.contains("- **Severity:** SEV2"));
+        assert!(summary.contains("resolved (reason: code_change)"));
+        assert!(
+            summary.contains("- **Duration of impact:** 2h 0m"),
+            "{summary}"
+        );
+        assert!(
+            summary.contains("#1 `stg_payments` — run — resolved (recovered)"),
+            "{summary}"
+        );
+        assert!(
+            summary.contains("`marketing.ad_spend` — freshness"),
+            "{summary}"
+        );
+        assert!(summary.contains("assigned to carla"));
+    }
+
+    #[test]
+    fn timeline_is_every_event_in_order_with_its_actor() {
+        let md = render(&data(true, at(15, 0)));
+        let timeline = section(&md, "Timeline");
+        let lines: Vec<&str> = timeline.lines().filter(|l| l.starts_with("- ")).collect();
+        assert_eq!(lines.len(), 11, "{timeline}");
+        assert_eq!(
+            lines[0],
+            "- 2026-03-01 09:01:00 UTC · Steward · issue #1: failed (error)"
+        );
+        assert_eq!(
+            lines[1],
+            "- 2026-03-01 09:30:00 UTC · bruno · declared the incident \"Revenue dashboard is empty\" (SEV2)"
+        );
+        assert!(lines[2].ends_with("· bruno · linked issue #1"));
+        assert!(lines[3].ends_with("· ana · status investigating → identified"));
+        assert!(lines[4].ends_with("· ana · issue #1: assigned to carla"));
+        assert!(lines[5].ends_with("· ana · moved issue #7 here from INC-2"));
+        assert!(lines[6].ends_with("· dmitri · commented: Reverting the deploy now"));
+        assert!(lines[7].ends_with("· ana · severity SEV3 → SEV2"));
+        assert!(lines[9].ends_with("· Steward · issue #1: recovered"));
+        assert!(
+            lines[10]
+                .ends_with("· ana · status monitoring → resolved (reason: code_change): Reverted.")
+        );
+    }
+
+    #[test]
+    fn root_cause_paths_and_impact_are_named() {
+        let md = render(&data(true, at(15, 0)));
+        let root = section(&md, "Root cause");
+        assert!(
+            root.contains("1. `model.shop.stg_payments` — explains 1 failing asset; issue #1"),
+            "{root}"
+        );
+        assert!(
+            root.contains("   - data product **revenue**: stg_payments → orders → revenue_daily"),
+            "{root}"
+        );
+        assert!(root.contains(
+            "   - exposure `finance_dashboard`: stg_payments → orders → revenue_daily → finance_dashboard"
+        ));
+        let impact = section(&md, "Impact");
+        assert!(impact.contains("- **Data products:** revenue"));
+        assert!(impact.contains(
+            "  - `finance_dashboard` (Finance dashboard) — owners: finance@example.com — <https://bi.example.com/finance>"
+        ), "{impact}");
+        assert!(
+            impact.contains("- **Owners to contact:** finance@example.com, payments@example.com")
+        );
+        assert!(impact.contains("- **Downstream:** 4 models (5 data assets in all)"));
+    }
+
+    #[test]
+    fn people_comments_metrics_and_action_items() {
+        let md = render(&data(true, at(15, 0)));
+        let people = section(&md, "People");
+        assert!(people.contains("- **Commander:** ana"));
+        assert!(people.contains("- **Declared by:** bruno"));
+        assert!(people.contains("- **Assignees:** carla"));
+        assert!(
+            people.contains("- **Participants:** bruno, ana, dmitri, erin"),
+            "{people}"
+        );
+        let comments = section(&md, "Comments");
+        assert!(
+            comments.contains("- 2026-03-01 10:00:00 UTC · **dmitri**: Reverting the deploy now")
+        );
+        assert!(
+            comments.contains("**erin** on issue #1: Line one\n  line two"),
+            "{comments}"
+        );
+        let metrics = section(&md, "Metrics");
+        assert!(
+            metrics.contains("| Duration of impact (impact started → resolved) | 2h 0m |"),
+            "{metrics}"
+        );
+        assert!(metrics.contains("| Response (declared → resolved) | 1h 30m |"));
+        assert!(metrics.contains("| Time to acknowledge (declared → acknowledged) | 5m 0s |"));
+        assert!(metrics.contains("| Time to mitigate (declared → mitigated) | 1h 0m |"));
+        let actions = section(&md, "Action items");
+        assert!(actions.contains("\n- [ ] \n"), "{actions:?}");
+        assert!(md.ends_with("- [ ] \n"));
+    }
+
+    #[test]
+    fn an_open_incident_runs_until_now() {
+        let now = at(12, 15);
+        let p = data(false, now);
+        assert_eq!(
+            p.metrics,
+            Metrics {
+                impact_seconds: Some(3 * 3600 + 15 * 60),
+                response_seconds: Some(2 * 3600 + 45 * 60),
+                acknowledge_seconds: Some(300),
+                mitigate_seconds: Some(3600),
+                ongoing: true,
+            }
+        );
+        let md = render(&p);
+        assert!(md.contains("_No summary yet"));
+        assert!(md.contains("- **Status:** monitoring"));
+        assert!(md.contains("- **Resolved:** not yet"));
+        assert!(
+            md.contains("| Duration of impact (impact started → resolved) | 3h 15m (ongoing) |"),
+            "{md}"
+        );
+        assert!(md.contains("| Response (declared → resolved) | 2h 45m (ongoing) |"));
+        assert!(md.contains("_Generated 2026-03-01 12:15:00 UTC by Steward._"));
+    }
+
+    #[test]
+    fn an_empty_incident_still_renders_every_section() {
+        let now = at(9, 30);
+        let mut p = data(false, now);
+        p.incident.acknowledged = None;
+        p.incident.mitigated = None;
+        p.incident.impact_started = None;
+        p.incident.impact = Impact::default();
+        p.issues.clear();
+        p.roots.clear();
+        p.exposures.clear();
+        p.timeline.clear();
+        p.comments.clear();
+        p.people = People {
+            declared_by: "bruno".into(),
+            ..Default::default()
+        };
+        p.metrics = Metrics::compute(&p.incident, now);
+        assert_eq!(p.metrics.impact_seconds, None);
+        assert_eq!(p.metrics.acknowledge_seconds, None);
+        let md = render(&p);
+        for h in [
+            "## Summary",
+            "## Timeline",
+            "## Root cause",
+            "## Impact",
+            "## People",
+            "## Comments",
+            "## Metrics",
+            "## Action items",
+        ] {
+            assert!(md.contains(&format!("\n{h}\n")), "{h}");
+        }
+        assert!(md.contains("- **Linked issues:** none"));
+        assert!(md.contains("_No events._"));
+        assert!(md.contains("_No root-cause candidate"));
+        assert!(md.contains("- **Exposures:** none"));
+        assert!(md.contains("- **Commander:** none"));
+        assert!(md.contains("| Time to acknowledge (declared → acknowledged) | — |"));
+    }
+
+    #[test]
+    fn names_and_durations_are_short() {
+        assert_eq!(short_name("model.shop.orders"), "orders");
+        assert_eq!(
+            short_name("source.shop.marketing.ad_spend"),
+            "marketing.ad_spend"
+        );
+        assert_eq!(short_name("model.shop.orders.v2"), "orders.v2");
+        assert_eq!(short_name("db.schema.table"), "db.schema.table");
+        assert_eq!(short_name("run"), "run");
+        assert_eq!(human_duration(45), "45s");
+        assert_eq!(human_duration(450), "7m 30s");
+        assert_eq!(human_duration(7500), "2h 5m");
+        assert_eq!(human_duration(3 * 86_400 + 4 * 3600 + 59), "3d 4h");
+    }
+
+    #[test]
+    fn participants_come_once_in_order_of_first_action() {
+        let timeline = vec![
+            entry(t(9, 0), "opened", None, Some(1), serde_json::json!({})),
+            entry(
+                t(9, 30),
+                "declared",
+                Some("bruno"),
+                None,
+                serde_json::json!({}),
+            ),
+            entry(
+                t(9, 45),
+                "commented",
+                Some("ana"),
+                None,
+                serde_json::json!({}),
+            ),
+            entry(
+                t(9, 50),
+                "assigned",
+                Some("bruno"),
+                Some(1),
+                serde_json::json!({}),
+            ),
+        ];
+        let comments = vec![
+            ReportComment {
+                at: t(9, 40),
+                author: "carla".into(),
+                body: "x".into(),
+                issue: Some(1),
+            },
+            ReportComment {
+                at: t(9, 45),
+                author: "ana".into(),
+                body: "y".into(),
+                issue: None,
+            },
+        ];
+        assert_eq!(
+            participants(&timeline, &comments),
+            ["bruno", "carla", "ana"]
+        );
+    }
+
+    #[test]
+    fn load_gathers_the_incident_with_exact_durations_and_every_write_is_announced() {
+        use crate::app::ingest::{DbtArtifacts, Input};
+        use crate::clock::ManualClock;
+        use std::sync::Arc;
+        // After the demo run's own timestamps (its failures start the impact).
+        let later = |h: u32, m: u32| Utc.with_ymd_and_hms(2030, 1, 1, h, m, 0).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let start = later(9, 0);
+        let clock = Arc::new(ManualClock::new(start));
+        let app = App::open_with_clock(
+            crate::config::Config::default(),
+            &dir.path().join("s.db"),
+            clock.clone(),
+        )
+        .unwrap();
+        let artifacts = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("manifests/demo/artifacts/broken");
+        let read = |f: &str| Some(Input::read(&artifacts.join(f)).unwrap());
+        app.ingest_dbt(DbtArtifacts {
+            manifest: read("manifest.json"),
+            run_results: read("run_results.json"),
+            sources: read("sources.json"),
+            env: None,
+            allow_empty: false,
+        })
+        .unwrap();
+        let announced = |app: &App| -> i64 {
+            app.store
+                .read(|c| {
+                    Ok(c.query_row(
+                        "SELECT count(*) FROM outbox WHERE topic = ?1",
+                        [crate::store::outbox::INCIDENT_CHANGED],
+                        |r| r.get(0),
+                    )?)
+                })
+                .unwrap()
+        };
+        let declare = |title: &str, issue: i64| {
+            app.declare(incidents::Declaration {
+                title: title.into(),
+                severity: "SEV3".into(),
+                issues: vec![issue],
+                declared_by: "ana".into(),
+                ..Default::default()
+            })
+            .unwrap()
+        };
+        clock.set(later(9, 30));
+        let one = declare("Payments", 1);
+        let two = declare("Ad spend", 7);
+        let base = announced(&app);
+        clock.set(later(9, 35));
+        app.incident_status(1, "identified", "bruno", None, None)
+            .unwrap();
+        app.incident_severity(1, "SEV2", "bruno").unwrap();
+        app.incident_commander(1, "bruno", "ana").unwrap();
+        // Moving issue 7 announces both incidents.
+        let err = app.incident_link(1, 7, "bruno", false).unwrap_err();
+        assert!(err.to_string().contains("--move"), "{err}");
+        let moved = app.incident_link(1, 7, "bruno", true).unwrap();
+        assert_eq!(moved.issues, [1, 7]);
+        assert!(app.incident(two.number).unwrap().issues.is_empty());
+        assert_eq!(announced(&app), base + 5);
+        app.incident_unlink(1, 7, "bruno").unwrap();
+        app.incident_link(1, 7, "bruno", false).unwrap();
+        clock.set(later(10, 30));
+        app.incident_status(1, "monitoring", "bruno", None, None)
+            .unwrap();
+        app.incident_comment(1, "carla", "Rerun is green").unwrap();
+        app.comment(1, "dmitri", "Root cause: a null cast").unwrap();
+        app.assign(1, "erin", "bruno").unwrap();
+        clock.set(later(11, 0));
+        app.incident_status(
+            1,
+            "resolved",
+            "bruno",
+            Some("Reverted."),
+            Some("code_change"),
+        )
+        .unwrap();
+        assert_eq!(announced(&app), base + 10);
+
+        clock.set(later(15, 0));
+        let p = load(&app, one.number).unwrap();
+        let impact_started = parse_ts(p.incident.impact_started.as_deref().unwrap()).unwrap();
+        assert_eq!(
+            p.metrics,
+            Metrics {
+                impact_seconds: Some((later(11, 0) - impact_started).num_seconds()),
+                response_seconds: Some(90 * 60),
+                acknowledge_seconds: Some(5 * 60),
+                mitigate_seconds: Some(60 * 60),
+                ongoing: false,
+            }
+        );
+        assert_eq!(p.now, later(15, 0));
+        assert_eq!(p.issues.iter().map(|i| i.id).collect::<Vec<_>>(), [1, 7]);
+        assert_eq!(p.people.commander.as_deref(), Some("bruno"));
+        assert_eq!(p.people.assignees, ["erin"]);
+        for who in ["ana", "bruno", "carla", "dmitri"] {
+            assert!(
+                p.people.participants.iter().any(|x| x == who),
+                "{who}: {:?}",
+                p.people
+            );
+        }
+        assert_eq!(p.comments.len(), 2);
+        assert_eq!(p.comments[1].issue, Some(1));
+        // The timeline is in time order, and comment events carry their text.
+        assert!(p.timeline.windows(2).all(|w| w[0].at <= w[1].at));
+        assert!(p.timeline.iter().any(|e| e.kind == "commented"
+            && e.issue == Some(1)
+            && e.detail["text"] == "Root cause: a null cast"));
+        for kind in [
+            "declared",
+            "issue_linked",
+            "issue_unlinked",
+            "severity_changed",
+            "commander_changed",
+            "status_changed",
+            "assigned",
+            "opened",
+        ] {
+            assert!(p.timeline.iter().any(|e| e.kind == kind), "{kind}");
+        }
+        let payments = p
+            .roots
+            .iter()
+            .find(|r| r.unique_id == "model.jaffle_analytics.stg_shop__payments")
+            .expect("payments is a root");
+        assert_eq!(payments.issues, [1]);
+        let revenue = payments
+            .paths
+            .iter()
+            .find(|x| x.kind == "data_product" && x.target == "revenue")
+            .expect("a path to revenue");
+        assert_eq!(
+            revenue.path.first().map(String::as_str),
+            Some(payments.unique_id.as_str())
+        );
+        assert!(revenue.path.len() > 1);
+        assert!(
+            p.exposures.iter().all(|x| !x.owners.is_empty()),
+            "{:?}",
+            p.exposures
+        );
+        // Incident two's own report says where its issue went.
+        let md = render(&load(&app, two.number).unwrap());
+        assert!(md.contains("moved issue #7 to INC-1"), "{md}");
+        assert!(load(&app, 99).is_err());
+    }
+}

@@ -1,0 +1,43 @@
+//! `steward serve`: the HTTP API and, when Slack tokens are set, the Socket Mode bot, side by
+//! side over one app, until Ctrl-C or SIGTERM; then requests in flight finish (up to
+//! [`http::SHUTDOWN_GRACE`]) before the process exits.
+
+use crate::app::App;
+use crate::faces::http::{self, Secret};
+use crate::faces::slack::bot::{self, SlackSettings};
+use anyhow::Result;
+
+pub async fn run(app: App, listen: &str) -> Result<()> {
+    let token = std::env::var("STEWARD_TOKEN")
+        .ok()
+        .filter(|t| !t.is_empty())
+        .map(Secret::new);
+    if token.is_none() {
+        tracing::warn!(
+            "STEWARD_TOKEN is not set: the API accepts unauthenticated requests on loopback only"
+        );
+    }
+    let slack = SlackSettings::from_env(app.config.slack.as_ref())?;
+    let server = http::start(app.clone(), listen, token).await?;
+    eprintln!("steward listening on http://{}", server.addr);
+    let bot = match slack {
+        Some(settings) => {
+            let b = bot::start(app.clone(), settings).await?;
+            eprintln!("steward connected to Slack as {}", b.bot_user);
+            Some(b)
+        }
+        None => {
+            eprintln!(
+                "Slack is off: SLACK_BOT_TOKEN and SLACK_APP_TOKEN are not both set, so only the HTTP API runs"
+            );
+            None
+        }
+    };
+    http::shutdown_signal().await;
+    tracing::info!("shutting down");
+    if let Some(b) = bot {
+        b.stop().await;
+    }
+    server.stop().await;
+    Ok(())
+}

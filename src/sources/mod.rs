@@ -1,0 +1,7 @@
+//! What Steward reads from the outside: dbt artifacts, generic alerts and OpenLineage events,
+//! parsed into observations. Parsers only: nothing here writes.
+
+pub mod alerts;
+pub mod artifacts;
+pub mod observation;
+pub mod schema_version;
