@@ -6,6 +6,7 @@
 //! announcement named, in one transaction. An announcement that was not delivered is computed
 //! again on the next pass, so nothing is lost and nothing is said twice.
 
+use crate::config::ProductUpdates;
 use crate::domain::issues::ts;
 use crate::domain::products::{ProductStatus, Status};
 use anyhow::Result;
@@ -13,30 +14,6 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, Transaction, params};
 use serde::Serialize;
 use std::collections::HashMap;
-
-/// Which product changes are announced (`[slack] product_updates`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Policy {
-    /// Every status change, degraded included.
-    #[default]
-    All,
-    /// Only incidents starting or stopping to affect a product.
-    Incidents,
-    /// Nothing.
-    Off,
-}
-
-impl Policy {
-    pub fn parse(s: &str) -> Option<Policy> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "all" => Some(Policy::All),
-            "incidents" => Some(Policy::Incidents),
-            "off" | "none" => Some(Policy::Off),
-            _ => None,
-        }
-    }
-}
 
 /// One product's change since it was last announced.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -59,13 +36,13 @@ pub struct Announcement {
 
 impl Announcement {
     /// Whether the product's channel should hear of it under `policy`.
-    pub fn worth_posting(&self, policy: Policy) -> bool {
+    pub fn worth_posting(&self, policy: ProductUpdates) -> bool {
         match policy {
-            Policy::Off => false,
-            Policy::Incidents => {
+            ProductUpdates::Off => false,
+            ProductUpdates::Incidents => {
                 !self.incidents_added.is_empty() || !self.incidents_removed.is_empty()
             }
-            Policy::All => {
+            ProductUpdates::All => {
                 self.from != self.to
                     || !self.incidents_added.is_empty()
                     || !self.incidents_removed.is_empty()
@@ -218,9 +195,9 @@ mod tests {
             (Status::Operational, Status::Degraded)
         );
         assert_eq!(d[0].open_issues, 2);
-        assert!(d[0].worth_posting(Policy::All));
-        assert!(!d[0].worth_posting(Policy::Incidents));
-        assert!(!d[0].worth_posting(Policy::Off));
+        assert!(d[0].worth_posting(ProductUpdates::All));
+        assert!(!d[0].worth_posting(ProductUpdates::Incidents));
+        assert!(!d[0].worth_posting(ProductUpdates::Off));
     }
 
     #[test]
@@ -233,7 +210,7 @@ mod tests {
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].incidents_added, vec!["INC-2"]);
         assert!(d[0].incidents_removed.is_empty());
-        assert!(d[0].worth_posting(Policy::Incidents));
+        assert!(d[0].worth_posting(ProductUpdates::Incidents));
     }
 
     #[test]
@@ -242,7 +219,7 @@ mod tests {
         let d = diff(&before, &[status("orders", Status::Degraded, &[], 1)]);
         assert_eq!((d[0].from, d[0].to), (Status::Incident, Status::Degraded));
         assert_eq!(d[0].incidents_removed, vec!["INC-1"]);
-        assert!(d[0].worth_posting(Policy::Incidents));
+        assert!(d[0].worth_posting(ProductUpdates::Incidents));
     }
 
     #[test]
@@ -253,9 +230,12 @@ mod tests {
 
     #[test]
     fn policies_parse() {
-        assert_eq!(Policy::parse("ALL"), Some(Policy::All));
-        assert_eq!(Policy::parse("incidents"), Some(Policy::Incidents));
-        assert_eq!(Policy::parse("off"), Some(Policy::Off));
-        assert_eq!(Policy::parse("sometimes"), None);
+        assert_eq!(ProductUpdates::parse("ALL"), Some(ProductUpdates::All));
+        assert_eq!(
+            ProductUpdates::parse("incidents"),
+            Some(ProductUpdates::Incidents)
+        );
+        assert_eq!(ProductUpdates::parse("off"), Some(ProductUpdates::Off));
+        assert_eq!(ProductUpdates::parse("sometimes"), None);
     }
 }

@@ -2,6 +2,7 @@
 //! `INC-n`, groups issues (each issue in at most one open incident), and carries its own timeline.
 //! This module holds declaring, linking and reading; the full lifecycle grows from here.
 
+use crate::config::SEVERITIES;
 use crate::domain::issues::{self, Issue, IssueFilter, ts};
 use crate::error::{InputError, InputErrorKind};
 use crate::lineage::{Impact, Lineage, RootCandidate};
@@ -9,8 +10,6 @@ use anyhow::Result;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::Serialize;
-
-pub const SEVERITIES: [&str; 4] = ["SEV1", "SEV2", "SEV3", "SEV4"];
 
 /// The severity `[incidents]` suggests for an incident on `issue_assets`: the first
 /// `[[incidents.severity_rules]]` entry whose condition holds, else `default_severity`.

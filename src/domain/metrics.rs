@@ -544,7 +544,8 @@ pub fn render(r: &Report) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::products::{ProductDef, parse_selector};
+    use crate::config::selector::parse_selector;
+    use crate::domain::products::ProductDef;
     use crate::lineage::{LineageSnapshot, Node, NodeKind};
     use chrono::TimeZone;
 

@@ -11,8 +11,9 @@ use steward::app::App;
 use steward::app::ingest::{DbtArtifacts, Input};
 use steward::clock::ManualClock;
 use steward::config::Config;
+use steward::config::selector::parse_selector;
 use steward::domain::incidents::Declaration;
-use steward::domain::products::{self, Catalog, ProductStatus, Status, parse_selector};
+use steward::domain::products::{self, Catalog, ProductStatus, Status};
 use steward::lineage::{Lineage, load_manifest};
 
 const PAYMENTS: &str = "model.jaffle_analytics.stg_shop__payments";

@@ -259,7 +259,7 @@ impl TestBot {
                 if products.is_empty()
                     && let Some(s) = c.slack.as_mut()
                 {
-                    s.product_updates = steward::domain::announcements::Policy::Off;
+                    s.product_updates = steward::config::ProductUpdates::Off;
                 }
                 c.products = products;
             },

@@ -59,4 +59,4 @@ pub const BOT_SCOPES: &[(&str, &str)] = &[
 pub const BOT_EVENTS: &[&str] = &["app_home_opened", "message.channels", "message.groups"];
 
 /// The slash command's default name (configurable with `[slack] command`).
-pub const DEFAULT_SLASH_COMMAND: &str = "/steward";
+pub use crate::config::DEFAULT_SLASH_COMMAND;

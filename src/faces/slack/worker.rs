@@ -388,7 +388,7 @@ pub fn validate_submission(v: &Value) -> Option<HashMap<String, String>> {
                 errors.insert("title".to_owned(), "An incident needs a title.".to_owned());
             }
             if let Some(sev) = input_option(v, "severity")
-                && !crate::domain::incidents::SEVERITIES.contains(&sev.as_str())
+                && !crate::config::SEVERITIES.contains(&sev.as_str())
             {
                 errors.insert("severity".to_owned(), "Choose SEV1 to SEV4.".to_owned());
             }

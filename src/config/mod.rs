@@ -1,10 +1,50 @@
 //! `steward.toml`: where the database lives and how issues behave. Secrets never live here; they
 //! come from the environment (`STEWARD_TOKEN`, `SLACK_BOT_TOKEN`, `SLACK_APP_TOKEN`).
 
+pub mod selector;
+#[cfg(test)]
+mod tests;
+mod text;
+
 use crate::error::InputError;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+use text::{digest_text, duration_ms_text, duration_text, size_text};
+pub use text::{
+    format_duration, looks_like_channel_id, parse_duration, parse_size, parse_timezone,
+    parse_weekday, weekday_name,
+};
+
+/// The incident severities, most severe first.
+pub const SEVERITIES: [&str; 4] = ["SEV1", "SEV2", "SEV3", "SEV4"];
+
+/// The slash command Steward registers unless `[slack] command` says otherwise.
+pub const DEFAULT_SLASH_COMMAND: &str = "/steward";
+
+/// Which product changes are announced (`[slack] product_updates`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProductUpdates {
+    /// Every status change, degraded included.
+    #[default]
+    All,
+    /// Only incidents starting or stopping to affect a product.
+    Incidents,
+    /// Nothing.
+    Off,
+}
+
+impl ProductUpdates {
+    pub fn parse(s: &str) -> Option<ProductUpdates> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "all" => Some(ProductUpdates::All),
+            "incidents" => Some(ProductUpdates::Incidents),
+            "off" | "none" => Some(ProductUpdates::Off),
+            _ => None,
+        }
+    }
+}
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
@@ -169,7 +209,7 @@ pub struct SlackConfig {
     /// What data products' channels are told: `all` status changes (default), only
     /// `incidents` starting and ending, or `off`.
     #[serde(default)]
-    pub product_updates: crate::domain::announcements::Policy,
+    pub product_updates: ProductUpdates,
 }
 
 /// One routing rule: every condition given must match.
@@ -190,7 +230,7 @@ pub struct Route {
 }
 
 fn default_command() -> String {
-    crate::faces::slack::DEFAULT_SLASH_COMMAND.to_owned()
+    DEFAULT_SLASH_COMMAND.to_owned()
 }
 
 fn default_post_interval() -> Duration {
@@ -397,7 +437,7 @@ impl Config {
 
     /// `[incidents]`: known severities and exactly one condition per rule.
     fn validate_incidents(&self, origin: &str) -> Result<(), InputError> {
-        let known = |s: &str| crate::domain::incidents::SEVERITIES.contains(&s);
+        let known = |s: &str| SEVERITIES.contains(&s);
         let inc = &self.incidents;
         if !known(&inc.default_severity) {
             return Err(InputError::new(
@@ -496,7 +536,7 @@ impl Config {
                 )));
             }
             for (i, sel) in p.select.iter().enumerate() {
-                if let Err(e) = crate::domain::products::parse_selector(sel) {
+                if let Err(e) = selector::parse_selector(sel) {
                     return Err(
                         InputError::new(origin, format!("product {:?}: {e}", p.name))
                             .at(at(p.select_line(i))),
@@ -560,118 +600,6 @@ fn note_rule_lines(text: &str, rules: &mut [SeverityRule]) {
     }
 }
 
-/// `C0123ABCD`, `G0123ABCD` (private, legacy) or `D…`: upper-case letters and digits.
-pub fn looks_like_channel_id(s: &str) -> bool {
-    s.len() >= 9
-        && matches!(s.as_bytes()[0], b'C' | b'G' | b'D')
-        && s.bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
-}
-
-/// Parses `90d`, `24h`, `30m`, `45s`, `2w`.
-pub fn parse_duration(s: &str) -> Option<Duration> {
-    let s = s.trim();
-    let split = s.find(|c: char| !c.is_ascii_digit())?;
-    let (n, unit) = s.split_at(split);
-    let n: u64 = n.parse().ok()?;
-    let secs = match unit.trim() {
-        "s" | "sec" | "secs" => 1,
-        "m" | "min" | "mins" => 60,
-        "h" | "hour" | "hours" => 3600,
-        "d" | "day" | "days" => 86_400,
-        "w" | "week" | "weeks" => 7 * 86_400,
-        _ => return None,
-    };
-    Some(Duration::from_secs(n.checked_mul(secs)?))
-}
-
-pub fn format_duration(d: Duration) -> String {
-    let s = d.as_secs();
-    for (unit, size) in [("w", 7 * 86_400), ("d", 86_400), ("h", 3600), ("m", 60)] {
-        if s >= size && s.is_multiple_of(size) {
-            return format!("{}{unit}", s / size);
-        }
-    }
-    format!("{s}s")
-}
-
-/// Parses `128MiB`, `1GiB`, `512KiB`, `1000` (bytes).
-pub fn parse_size(s: &str) -> Option<u64> {
-    let s = s.trim();
-    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
-    let (n, unit) = s.split_at(split);
-    let n: u64 = n.parse().ok()?;
-    let mult = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 1,
-        "kib" | "kb" | "k" => 1024,
-        "mib" | "mb" | "m" => 1024 * 1024,
-        "gib" | "gb" | "g" => 1024 * 1024 * 1024,
-        _ => return None,
-    };
-    n.checked_mul(mult)
-}
-
-mod duration_text {
-    use serde::{Deserialize, Deserializer, Serializer};
-    use std::time::Duration;
-
-    pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&super::format_duration(*d))
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
-        let text = String::deserialize(d)?;
-        super::parse_duration(&text).ok_or_else(|| {
-            serde::de::Error::custom(format!(
-                "invalid duration {text:?}: use a number and a unit, e.g. 30m, 24h, 90d"
-            ))
-        })
-    }
-}
-
-/// Durations that may be below a second: `250ms` as well as `1s`, `2m`.
-mod duration_ms_text {
-    use serde::{Deserialize, Deserializer, Serializer};
-    use std::time::Duration;
-
-    pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
-        if d.subsec_millis() == 0 && d.as_secs() > 0 {
-            s.serialize_str(&super::format_duration(*d))
-        } else {
-            s.serialize_str(&format!("{}ms", d.as_millis()))
-        }
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
-        let text = String::deserialize(d)?;
-        if let Some(ms) = text
-            .trim()
-            .strip_suffix("ms")
-            .and_then(|n| n.trim().parse::<u64>().ok())
-        {
-            return Ok(Duration::from_millis(ms));
-        }
-        super::parse_duration(&text).ok_or_else(|| {
-            serde::de::Error::custom(format!("invalid duration {text:?}: use e.g. 250ms, 1s"))
-        })
-    }
-}
-
-mod size_text {
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(n: &u64, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&format!("{}MiB", n / (1024 * 1024)))
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
-        let text = String::deserialize(d)?;
-        super::parse_size(&text).ok_or_else(|| {
-            serde::de::Error::custom(format!("invalid size {text:?}: use e.g. 128MiB"))
-        })
-    }
-}
-
 /// `[digest]`: where and when the weekly digest is posted. Invalid values are refused while
 /// parsing, so their errors name the line.
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
@@ -704,390 +632,4 @@ fn default_digest_hour() -> u32 {
 
 fn default_digest_timezone() -> chrono_tz::Tz {
     chrono_tz::UTC
-}
-
-/// `monday`, `Mon`, `SUNDAY` → the weekday.
-pub fn parse_weekday(s: &str) -> Option<chrono::Weekday> {
-    use chrono::Weekday::*;
-    let s = s.trim().to_ascii_lowercase();
-    [Mon, Tue, Wed, Thu, Fri, Sat, Sun]
-        .into_iter()
-        .find(|d| s == weekday_name(*d) || s == weekday_name(*d)[..3])
-}
-
-pub fn weekday_name(d: chrono::Weekday) -> &'static str {
-    use chrono::Weekday::*;
-    match d {
-        Mon => "monday",
-        Tue => "tuesday",
-        Wed => "wednesday",
-        Thu => "thursday",
-        Fri => "friday",
-        Sat => "saturday",
-        Sun => "sunday",
-    }
-}
-
-/// An IANA time zone name (`Europe/Paris`, `UTC`); case is forgiven.
-pub fn parse_timezone(s: &str) -> Option<chrono_tz::Tz> {
-    let s = s.trim();
-    s.parse::<chrono_tz::Tz>().ok().or_else(|| {
-        chrono_tz::TZ_VARIANTS
-            .iter()
-            .copied()
-            .find(|tz| tz.name().eq_ignore_ascii_case(s))
-    })
-}
-
-mod digest_text {
-    use serde::de::Error;
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn channel<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-        let id = String::deserialize(d)?;
-        if !super::looks_like_channel_id(&id) {
-            return Err(D::Error::custom(format!(
-                "digest.channel {id:?} is not a channel ID (like C0123ABCD); names change, IDs do not"
-            )));
-        }
-        Ok(id)
-    }
-
-    pub fn hour<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
-        let h = i64::deserialize(d)?;
-        u32::try_from(h)
-            .ok()
-            .filter(|h| *h < 24)
-            .ok_or_else(|| D::Error::custom(format!("digest.hour {h} must be between 0 and 23")))
-    }
-
-    pub mod day {
-        use super::*;
-
-        pub fn serialize<S: Serializer>(d: &chrono::Weekday, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(crate::config::weekday_name(*d))
-        }
-
-        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<chrono::Weekday, D::Error> {
-            let text = String::deserialize(d)?;
-            crate::config::parse_weekday(&text).ok_or_else(|| {
-                D::Error::custom(format!(
-                    "digest.day {text:?} is not a day of the week (monday … sunday, or mon … sun)"
-                ))
-            })
-        }
-    }
-
-    pub mod timezone {
-        use super::*;
-
-        pub fn serialize<S: Serializer>(tz: &chrono_tz::Tz, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(tz.name())
-        }
-
-        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<chrono_tz::Tz, D::Error> {
-            let text = String::deserialize(d)?;
-            crate::config::parse_timezone(&text).ok_or_else(|| {
-                D::Error::custom(format!(
-                    "digest.timezone {text:?} is not an IANA time zone (like \"Europe/Paris\" or \"UTC\")"
-                ))
-            })
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn defaults_and_overrides() {
-        let c = Config::parse("s.toml", "").unwrap();
-        assert_eq!(c.issues.reopen_window, Duration::from_secs(86_400));
-        assert_eq!(c.issues.recover_after_passes, 1);
-        let c = Config::parse(
-            "s.toml",
-            "database = \"/data/s.db\"\n[issues]\nreopen_window = \"2h\"\nrecover_after_passes = 3\nenvironments = [\"prod\"]\n[http]\nbody_limit = \"1MiB\"\n",
-        )
-        .unwrap();
-        assert_eq!(c.issues.reopen_window, Duration::from_secs(7200));
-        assert_eq!(c.issues.recover_after_passes, 3);
-        assert!(c.issues.raises_issues("prod") && !c.issues.raises_issues("dev"));
-        assert_eq!(c.http.body_limit, 1024 * 1024);
-    }
-
-    #[test]
-    fn http_limits_parse_validate_and_print_back() {
-        let c = Config::parse("s.toml", "").unwrap();
-        assert_eq!(
-            (
-                c.http.header_timeout,
-                c.http.body_timeout,
-                c.http.max_connections,
-                c.http.max_large_bodies
-            ),
-            (Duration::from_secs(10), Duration::from_secs(60), 256, 2)
-        );
-        let c = Config::parse(
-            "s.toml",
-            "[http]\nheader_timeout = \"250ms\"\nbody_timeout = \"2m\"\nmax_connections = 8\nmax_large_bodies = 1\n",
-        )
-        .unwrap();
-        assert_eq!(c.http.header_timeout, Duration::from_millis(250));
-        assert_eq!(c.http.body_timeout, Duration::from_secs(120));
-        assert_eq!((c.http.max_connections, c.http.max_large_bodies), (8, 1));
-        let shown = toml::to_string(&c).unwrap();
-        assert!(
-            shown.contains("header_timeout = \"250ms\"") && shown.contains("body_timeout = \"2m\""),
-            "{shown}"
-        );
-        for (text, key) in [
-            (
-                "[http]\nheader_timeout = \"10ms\"\n",
-                "http.header_timeout must be at least 100ms",
-            ),
-            (
-                "[http]\nbody_timeout = \"0s\"\n",
-                "http.body_timeout must be at least 100ms",
-            ),
-            (
-                "[http]\nmax_connections = 0\n",
-                "http.max_connections must be at least 1",
-            ),
-            (
-                "[http]\nmax_large_bodies = 0\n",
-                "http.max_large_bodies must be at least 1",
-            ),
-        ] {
-            let e = Config::parse("s.toml", text).unwrap_err().to_string();
-            assert_eq!(e, format!("s.toml: {key}"));
-        }
-        let e = Config::parse("s.toml", "[http]\nbody_timeout = \"soon\"\n").unwrap_err();
-        assert!(e.to_string().contains("line 2"), "{e}");
-    }
-
-    #[test]
-    fn unknown_keys_and_bad_values_name_the_line() {
-        let e = Config::parse("s.toml", "[issues]\nreopen_windw = \"2h\"\n").unwrap_err();
-        assert!(e.to_string().starts_with("s.toml: line 2"), "{e}");
-        let e = Config::parse("s.toml", "\n[issues]\nretention = \"soon\"\n").unwrap_err();
-        assert!(
-            e.to_string().contains("line 3") && e.to_string().contains("soon"),
-            "{e}"
-        );
-    }
-
-    #[test]
-    fn slack_table_needs_only_two_channels_and_ids() {
-        let c = Config::parse(
-            "s.toml",
-            "[slack]\nalerts_channel = \"C0ALERTS01\"\nincidents_channel = \"C0INCIDEN1\"\n",
-        )
-        .unwrap();
-        let s = c.slack.unwrap();
-        assert_eq!(
-            (s.command.as_str(), s.post_interval, s.burst),
-            ("/steward", Duration::from_secs(1), 3)
-        );
-        let e = Config::parse(
-            "s.toml",
-            "[slack]\nalerts_channel = \"#alerts\"\nincidents_channel = \"C0INCIDEN1\"\n",
-        )
-        .unwrap_err();
-        assert!(e.to_string().contains("not a channel ID"), "{e}");
-        let c = Config::parse(
-            "s.toml",
-            "[slack]\nalerts_channel = \"C0ALERTS01\"\nincidents_channel = \"C0INCIDEN1\"\npost_interval = \"50ms\"\n[[slack.routes]]\nchannel = \"C0FINANCE1\"\ndata_product = \"revenue\"\n",
-        )
-        .unwrap();
-        let s = c.slack.unwrap();
-        assert_eq!(s.post_interval, Duration::from_millis(50));
-        assert_eq!(s.routes[0].data_product.as_deref(), Some("revenue"));
-    }
-
-    const PRODUCTS: &str = "database = \"x.db\"\n\n[[products]]\nname = \"revenue\"\nteam = \"finance\"\nchannel = \"C0FINANCE1\"\ntier = 1\nsla = \"99.5%\"\nselect = [\n  \"+fct_revenue\",\n  \"tag:finance\",\n]\n\n[[products]]\nname = \"crm\"\nteam = \"core\"\nwindow = \"7d\"\nselect = [\"group:core\"]\n";
-
-    #[test]
-    fn products_parse_with_their_lines() {
-        let c = Config::parse("s.toml", PRODUCTS).unwrap();
-        let (rev, crm) = (&c.products[0], &c.products[1]);
-        assert_eq!((rev.line, rev.select_lines.as_slice()), (4, &[10, 11][..]));
-        assert_eq!(rev.sla_target(), Some(0.995));
-        assert_eq!(rev.window, Duration::from_secs(30 * 86_400));
-        assert_eq!(
-            (crm.line, crm.window),
-            (15, Duration::from_secs(7 * 86_400))
-        );
-        assert_eq!(crm.sla_target(), None);
-        // The effective config prints back and parses again.
-        let again = Config::parse("s.toml", &toml::to_string_pretty(&c).unwrap()).unwrap();
-        assert_eq!(again.products.len(), 2);
-        assert_eq!(again.products[0].select, rev.select);
-    }
-
-    #[test]
-    fn product_errors_name_their_line() {
-        let bad = |from: &str, to: &str| {
-            Config::parse("s.toml", &PRODUCTS.replacen(from, to, 1))
-                .unwrap_err()
-                .to_string()
-        };
-        let e = bad("tag:finance", "colour:red");
-        assert!(
-            e.starts_with("s.toml: line 11: ") && e.contains("unknown selector method \"colour\""),
-            "{e}"
-        );
-        let e = bad("name = \"crm\"", "name = \"Revenue\"");
-        assert!(
-            e.starts_with("s.toml: line 15: ")
-                && e.contains("duplicate product name \"Revenue\" (first defined on line 4)"),
-            "{e}"
-        );
-        let e = bad("99.5%", "0.995");
-        assert!(
-            e.contains("line 4") && e.contains("not a percentage"),
-            "{e}"
-        );
-        let e = bad("C0FINANCE1", "#finance");
-        assert!(
-            e.contains("line 4") && e.contains("not a channel ID"),
-            "{e}"
-        );
-        let e = bad("tier = 1", "tier = 0");
-        assert!(e.contains("tier must be at least 1"), "{e}");
-        let e = bad("team = \"core\"\n", "");
-        assert!(e.contains("line 14") && e.contains("team"), "{e}");
-        let e = bad("window = \"7d\"", "colour = \"red\"");
-        assert!(e.contains("line 17") && e.contains("colour"), "{e}");
-        assert_eq!(parse_percent("100%"), Some(1.0));
-        assert_eq!(parse_percent("0%"), None);
-        assert_eq!(parse_percent("101%"), None);
-    }
-
-    #[test]
-    fn severity_rules_parse_and_errors_name_their_line() {
-        let c = Config::parse("s.toml", "").unwrap();
-        assert_eq!(c.incidents, IncidentsConfig::default());
-        let text = "[incidents]\ndefault_severity = \"SEV4\"\n\n[[incidents.severity_rules]]\nseverity = \"SEV1\"\ntier = 1\n\n[[incidents.severity_rules]]\nseverity = \"SEV2\"\nexposure_type = \"ml\"\n";
-        let c = Config::parse("s.toml", text).unwrap();
-        assert_eq!(c.incidents.default_severity, "SEV4");
-        let rules = &c.incidents.severity_rules;
-        assert_eq!((rules[0].line, rules[0].tier), (5, Some(1)));
-        assert_eq!(
-            (rules[1].line, rules[1].exposure_type.as_deref()),
-            (9, Some("ml"))
-        );
-        let e = Config::parse(
-            "s.toml",
-            "[incidents]\n[[incidents.severity_rules]]\nseverity = \"SEV1\"\ncolour = \"red\"\n",
-        )
-        .unwrap_err()
-        .to_string();
-        assert!(e.contains("line 4") && e.contains("colour"), "{e}");
-        let e = Config::parse(
-            "s.toml",
-            "\n[[incidents.severity_rules]]\nseverity = \"SEV1\"\ntier = 1\ndata_product = \"revenue\"\n",
-        )
-        .unwrap_err()
-        .to_string();
-        assert!(
-            e.starts_with("s.toml: line 3") && e.contains("exactly one"),
-            "{e}"
-        );
-        let e = Config::parse(
-            "s.toml",
-            "[[incidents.severity_rules]]\nseverity = \"SEV9\"\ntier = 2\n",
-        )
-        .unwrap_err()
-        .to_string();
-        assert!(e.starts_with("s.toml: line 2") && e.contains("SEV9"), "{e}");
-        let e = Config::parse("s.toml", "[incidents]\ndefault_severity = \"high\"\n")
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("default_severity"), "{e}");
-    }
-
-    #[test]
-    fn durations_and_sizes() {
-        assert_eq!(
-            parse_duration("90d"),
-            Some(Duration::from_secs(90 * 86_400))
-        );
-        assert_eq!(parse_duration("15m"), Some(Duration::from_secs(900)));
-        assert_eq!(parse_duration("x"), None);
-        assert_eq!(parse_size("128MiB"), Some(128 * 1024 * 1024));
-        assert_eq!(format_duration(Duration::from_secs(86_400)), "1d");
-    }
-
-    #[test]
-    fn digest_parses_with_defaults_and_errors_name_the_line() {
-        let c = Config::parse("s.toml", "").unwrap();
-        assert_eq!(c.digest, None);
-        let c = Config::parse("s.toml", "[digest]\nchannel = \"C0DIGEST01\"\n").unwrap();
-        let d = c.digest.unwrap();
-        assert_eq!(
-            (d.channel.as_str(), d.day, d.hour, d.timezone),
-            ("C0DIGEST01", chrono::Weekday::Mon, 9, chrono_tz::UTC)
-        );
-        let text = "[digest]\nchannel = \"C0DIGEST01\"\nday = \"FRI\"\nhour = 17\ntimezone = \"europe/paris\"\n";
-        let c = Config::parse("s.toml", text).unwrap();
-        let d = c.digest.clone().unwrap();
-        assert_eq!(
-            (d.day, d.hour, d.timezone),
-            (chrono::Weekday::Fri, 17, chrono_tz::Europe::Paris)
-        );
-        assert_eq!(
-            Config::parse(
-                "s.toml",
-                "[digest]\nchannel = \"C0DIGEST01\"\nday = \"Sunday\"\n"
-            )
-            .unwrap()
-            .digest
-            .unwrap()
-            .day,
-            chrono::Weekday::Sun
-        );
-        // The effective config prints back (as `steward config check` shows it) and parses again.
-        let printed = toml::to_string_pretty(&c).unwrap();
-        assert!(
-            printed.contains("day = \"friday\"") && printed.contains("timezone = \"Europe/Paris\""),
-            "{printed}"
-        );
-        assert_eq!(Config::parse("s.toml", &printed).unwrap().digest, Some(d));
-
-        let bad = |body: &str| {
-            Config::parse("s.toml", &format!("database = \"x.db\"\n[digest]\n{body}"))
-                .unwrap_err()
-                .to_string()
-        };
-        let e = bad("channel = \"C0DIGEST01\"\ntimezone = \"Mars/Olympus\"\n");
-        assert!(
-            e.starts_with("s.toml: line 4") && e.contains("Mars/Olympus") && e.contains("IANA"),
-            "{e}"
-        );
-        let e = bad("channel = \"C0DIGEST01\"\nday = \"someday\"\n");
-        assert!(
-            e.starts_with("s.toml: line 4") && e.contains("someday"),
-            "{e}"
-        );
-        let e = bad("channel = \"C0DIGEST01\"\n\nhour = 24\n");
-        assert!(
-            e.starts_with("s.toml: line 5") && e.contains("0 and 23"),
-            "{e}"
-        );
-        let e = bad("channel = \"C0DIGEST01\"\nhour = -1\n");
-        assert!(e.starts_with("s.toml: line 4"), "{e}");
-        let e = bad("channel = \"#weekly\"\n");
-        assert!(
-            e.starts_with("s.toml: line 3") && e.contains("not a channel ID"),
-            "{e}"
-        );
-        let e = bad("day = \"monday\"\n");
-        assert!(e.contains("line 2") && e.contains("channel"), "{e}");
-        let e = bad("channel = \"C0DIGEST01\"\nweekday = \"monday\"\n");
-        assert!(
-            e.starts_with("s.toml: line 4") && e.contains("weekday"),
-            "{e}"
-        );
-    }
 }
