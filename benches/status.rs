@@ -40,6 +40,7 @@ use steward::app::ingest::Input;
 use steward::config::Config;
 use steward::domain::issues::{IssueFilter, Resolution, Status, ts};
 use steward::domain::products::{self, Catalog};
+use steward::domain::status;
 use steward::lineage::{Lineage, LineageSnapshot, Node, NodeKind};
 
 const ISSUES: i64 = 200_000;
@@ -644,7 +645,7 @@ fn main() {
     };
     let (mut open_issues, mut open_incidents, mut spans) = (Vec::new(), Vec::new(), Vec::new());
     let catalog = Catalog::build(&app.config.products, &lineage);
-    let since = now - products::longest_window(&catalog);
+    let since = now - status::longest_window(&catalog);
     let issues_ms = once(&mut || {
         open_issues = app
             .store
@@ -672,7 +673,7 @@ fn main() {
     let spans_ms = once(&mut || {
         spans = app
             .store
-            .read(|c| products::incident_spans(c, since))
+            .read(|c| status::incident_spans(c, since))
             .unwrap()
     });
     let (catalog_ms, _) = stats::time(ROUNDS, || Catalog::build(&app.config.products, &lineage));
@@ -680,7 +681,7 @@ fn main() {
         products::Membership::build(&lineage, catalog.clone())
     });
     let (compute_ms, reference) = stats::time(ROUNDS, || {
-        products::status_page(
+        status::status_page(
             &lineage,
             &catalog,
             &open_issues,
@@ -692,9 +693,9 @@ fn main() {
     let before_ms = issues_ms + incidents_ms + spans_ms + compute_ms;
 
     // After: the same page from a cache, checked against the reference at the same time.
-    let cache = products::StatusCache::default();
+    let cache = status::StatusCache::default();
     let (cold_ms, page) = stats::time(ROUNDS, || {
-        products::StatusCache::default()
+        status::StatusCache::default()
             .page(&app.store, &lineage, &app.config, now)
             .unwrap()
     });
@@ -725,7 +726,9 @@ fn main() {
     let (warm_ms, _) = stats::time(ROUNDS, || {
         cache.page(&app.store, &lineage, &app.config, now).unwrap()
     });
-    let (html_ms, html) = stats::time(ROUNDS, || products::render_html(&page));
+    let (html_ms, html) = stats::time(ROUNDS, || {
+        steward::faces::http::status_page::render_html(&page)
+    });
     let (json_ms, json) = stats::time(ROUNDS, || serde_json::to_vec(&page).unwrap());
     let (app_ms, _) = stats::time(ROUNDS, || app.status_page().unwrap());
     println!(
@@ -734,7 +737,7 @@ fn main() {
         open_issues.len(),
         open_incidents.len(),
         spans.len(),
-        products::longest_window(&catalog).num_days()
+        status::longest_window(&catalog).num_days()
     );
     println!("| piece | ms |\n|---|---:|");
     for (name, ms) in [
@@ -748,7 +751,7 @@ fn main() {
         ),
         ("before: read incident spans in the window, 1 run", spans_ms),
         (
-            "before: compute (`products::status_page`: membership + statuses + uptime), median",
+            "before: compute (`status::status_page`: membership + statuses + uptime), median",
             compute_ms,
         ),
         ("**before: one page**, sum of the above", before_ms),

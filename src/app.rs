@@ -26,7 +26,7 @@ pub struct App {
     /// Woken after every write that put work in the outbox, so integrations act at once.
     pub outbox_signal: Arc<tokio::sync::Notify>,
     /// What the public status page keeps between requests (see [`App::status_page`]).
-    status_cache: Arc<crate::domain::products::StatusCache>,
+    status_cache: Arc<crate::domain::status::StatusCache>,
 }
 
 /// Where an issue's Slack message is.
@@ -714,9 +714,9 @@ impl App {
         crate::domain::products::Catalog::build(&self.config.products, &self.lineage.current())
     }
 
-    /// Every data product's status now (see [`crate::domain::products::statuses`]), from the status
+    /// Every data product's status now (see [`crate::domain::status::statuses`]), from the status
     /// page's cache: rebuilt only after a write or a new manifest.
-    pub fn product_statuses(&self) -> Result<Vec<crate::domain::products::ProductStatus>> {
+    pub fn product_statuses(&self) -> Result<Vec<crate::domain::status::ProductStatus>> {
         self.status_cache.statuses(
             &self.store,
             &self.lineage.current(),
@@ -774,8 +774,8 @@ impl App {
 
     /// The public status page: products, their status and uptime, and the open incidents.
     /// Membership and the page's data are cached until the lineage or the database changes
-    /// (see [`crate::domain::products::StatusCache`]); uptime is computed for now.
-    pub fn status_page(&self) -> Result<crate::domain::products::StatusPage> {
+    /// (see [`crate::domain::status::StatusCache`]); uptime is computed for now.
+    pub fn status_page(&self) -> Result<crate::domain::status::StatusPage> {
         self.status_cache.page(
             &self.store,
             &self.lineage.current(),

@@ -3,6 +3,18 @@
 use chrono::{DateTime, Utc};
 use std::sync::{Mutex, OnceLock};
 
+/// How every timestamp is stored and sent: RFC 3339 in UTC with microseconds, sortable as text.
+pub fn ts(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+/// A timestamp read back: any RFC 3339 offset, surrounding spaces ignored, in UTC.
+pub fn parse_ts(s: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s.trim())
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
 pub trait Clock: Send + Sync {
     fn now(&self) -> DateTime<Utc>;
 

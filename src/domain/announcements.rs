@@ -8,7 +8,7 @@
 
 use crate::config::ProductUpdates;
 use crate::domain::issues::ts;
-use crate::domain::products::{ProductStatus, Status};
+use crate::domain::status::{ProductStatus, Status};
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, Transaction, params};

@@ -19,10 +19,12 @@
 //!   it is less than [`late_limit`] old, never later. The notifier computes and posts it.
 
 use crate::app::App;
+use crate::clock::parse_ts;
 use crate::config::DigestConfig;
 use crate::domain::issues::ts;
 use crate::domain::metrics::{self, IncidentFacts, IssueFacts, Noisy, TeamMetrics, Window};
-use crate::domain::products::{Catalog, ProductStatus, Status};
+use crate::domain::products::Catalog;
+use crate::domain::status::{ProductStatus, Status};
 use crate::lineage::Lineage;
 use anyhow::Result;
 use chrono::{
@@ -196,12 +198,6 @@ pub struct IncidentRecord {
     pub impact_started: Option<DateTime<Utc>>,
     /// Set only while resolved.
     pub resolved: Option<DateTime<Utc>>,
-}
-
-fn parse_ts(s: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(s)
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
 }
 
 /// Incidents declared, or resolved, at or after `since`, by number.
@@ -414,7 +410,7 @@ pub fn compose(f: Facts, week_key: &str, tz: Tz, end: DateTime<Utc>) -> Digest {
 pub fn weekly(app: &App, week_key: NaiveDate, end: DateTime<Utc>) -> Result<Digest> {
     let lineage = app.lineage.current();
     let catalog = Catalog::build(&app.config.products, &lineage);
-    let back = crate::domain::products::longest_window(&catalog).max(week() + week());
+    let back = crate::domain::status::longest_window(&catalog).max(week() + week());
     let (issues, incidents, records) = app.store.read(|c| {
         let (issues, incidents) = metrics::load(c, end - back)?;
         Ok((issues, incidents, load_incidents(c, end - week() - week())?))
@@ -1032,7 +1028,7 @@ mod tests {
         let records = [r1, r2, r5, r6];
         let facts = [f1, f2, f5, f6];
         let statuses: Vec<ProductStatus> =
-            crate::domain::products::statuses(&lineage, &catalog, &[], &[]);
+            crate::domain::status::statuses(&lineage, &catalog, &[], &[]);
         let d = compose(
             Facts {
                 lineage: &lineage,

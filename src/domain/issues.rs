@@ -172,10 +172,7 @@ pub struct ApplySummary {
     pub unknown_assets: usize,
 }
 
-/// RFC 3339 UTC with microseconds: sortable as text.
-pub fn ts(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
-}
+pub use crate::clock::ts;
 
 struct Active {
     id: i64,

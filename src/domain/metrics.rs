@@ -18,8 +18,10 @@
 //! - Noisiest assets and checks: the top 5 by summed occurrences of the team's issues active
 //!   in the window (first seen by now, not resolved before the window started).
 
+use crate::clock::parse_ts;
 use crate::domain::issues::ts;
 use crate::domain::products::{self, Catalog};
+use crate::domain::status;
 use crate::error::InputError;
 use crate::lineage::Lineage;
 use anyhow::Result;
@@ -234,7 +236,7 @@ pub fn compute(
                 .filter(|(_, nodes)| nodes.iter().any(|n| reach.get(*n).copied() == Some(true)))
                 .map(|(inc, _)| (inc.start(), inc.resolved))
                 .collect();
-            let down = seconds(products::downtime(&intervals, start, now));
+            let down = seconds(status::downtime(&intervals, start, now));
             let fraction = if total > 0.0 { down / total } else { 0.0 };
             let uptime = (1.0 - fraction).clamp(0.0, 1.0);
             let target = def.sla_target;
@@ -324,12 +326,6 @@ pub fn compute(
         data_products,
         teams,
     }
-}
-
-fn parse_ts(s: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(s)
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
 }
 
 /// The facts of the issues and incidents that can count in a window starting at `start`:
@@ -859,7 +855,9 @@ mod tests {
         assert_eq!(Window::parse(" 90d ").unwrap().label, "90d");
         assert_eq!(Window::parse("12h").unwrap().length, Duration::hours(12));
         assert_eq!(Window::default(), Window::parse("30d").unwrap());
-        for bad in ["", "0d", "30", "thirty", "3y"] {
+        // humantime's syntax: a year is 365.25 days.
+        assert_eq!(Window::parse("1y").unwrap().length, Duration::hours(8766));
+        for bad in ["", "0d", "30", "thirty", "3 fortnights"] {
             assert!(Window::parse(bad).is_err(), "{bad:?}");
         }
     }

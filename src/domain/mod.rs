@@ -9,3 +9,4 @@ pub mod issues;
 pub mod metrics;
 pub mod postmortem;
 pub mod products;
+pub mod status;

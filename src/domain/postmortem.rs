@@ -5,6 +5,7 @@
 //! without a database.
 
 use crate::app::App;
+use crate::clock::parse_ts;
 use crate::domain::incidents::{self, Incident, TimelineEntry};
 use crate::domain::issues::{self, IssueFilter};
 use crate::lineage::Lineage;
@@ -107,12 +108,6 @@ pub struct Metrics {
     pub mitigate_seconds: Option<i64>,
     /// Not resolved yet: impact and response run until `now`.
     pub ongoing: bool,
-}
-
-fn parse_ts(s: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(s)
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
 }
 
 fn between(from: Option<&str>, to: Option<&str>) -> Option<i64> {

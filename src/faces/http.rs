@@ -34,6 +34,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, watch};
 
 mod body;
+pub mod status_page;
 
 pub use body::LARGE_BODY;
 use body::{Limits, Refused, read_body};
@@ -572,7 +573,7 @@ async fn get_status(shared: &Arc<Shared>, json: bool) -> Result<Reply> {
     if json {
         return Ok(json_reply(StatusCode::OK, &page));
     }
-    let html = crate::domain::products::render_html(&page);
+    let html = crate::faces::http::status_page::render_html(&page);
     let mut r = Response::new(Full::new(Bytes::from(html)));
     r.headers_mut().insert(
         CONTENT_TYPE,

@@ -1,7 +1,7 @@
 //! The stored lineage: each environment's project parts and jobs in SQLite, so every graph is
 //! back after a restart (or in a later CLI call) without the manifest files.
 
-use crate::domain::issues::ts;
+use crate::clock::ts;
 use crate::lineage::openlineage::Job;
 use crate::lineage::{EnvGraph, Lineage, LineageSnapshot, Part};
 use crate::store::Store;

@@ -2,7 +2,7 @@
 //! change that caused it, so a crash or a restart never loses a notification. Consumers claim
 //! rows, and mark them done or schedule a retry.
 
-use crate::domain::issues::ts;
+use crate::clock::ts;
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, Transaction, params};

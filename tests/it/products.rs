@@ -13,7 +13,8 @@ use steward::clock::ManualClock;
 use steward::config::Config;
 use steward::config::selector::parse_selector;
 use steward::domain::incidents::Declaration;
-use steward::domain::products::{self, Catalog, ProductStatus, Status};
+use steward::domain::products::{self, Catalog};
+use steward::domain::status::{self, ProductStatus, Status};
 use steward::lineage::{Lineage, load_manifest};
 
 const PAYMENTS: &str = "model.jaffle_analytics.stg_shop__payments";
@@ -306,7 +307,7 @@ fn statuses_follow_open_issues_and_incidents_and_uptime_follows_incidents() {
     assert_eq!(status(&during, "product_engagement"), Status::Degraded);
     assert_eq!(status(&during, "ad_performance"), Status::Degraded);
     assert_eq!(status(&during, "campaign_catalog"), Status::Operational);
-    let changed: Vec<(String, Status, Status)> = products::changes(&degraded, &during)
+    let changed: Vec<(String, Status, Status)> = status::changes(&degraded, &during)
         .into_iter()
         .map(|c| (c.name, c.from, c.to))
         .collect();
@@ -678,7 +679,7 @@ fn cached_status_page_follows_the_clock_and_the_lineage() {
     ingest(&app, "broken");
     let payments = issue_on(&app, PAYMENTS);
     declare_on(&app, payments);
-    let uptime = |page: &products::StatusPage| {
+    let uptime = |page: &status::StatusPage| {
         page.data_products
             .iter()
             .find(|p| p.name == "revenue")
@@ -701,12 +702,12 @@ fn cached_status_page_follows_the_clock_and_the_lineage() {
         .filter(|i| i.is_active())
         .collect();
     let incidents = app.incidents(true).unwrap();
-    let since = now - products::longest_window(&catalog);
+    let since = now - status::longest_window(&catalog);
     let history = app
         .store
-        .read(|c| products::incident_spans(c, since))
+        .read(|c| status::incident_spans(c, since))
         .unwrap();
-    let fresh = products::status_page(&lineage, &catalog, &open, &incidents, &history, now);
+    let fresh = status::status_page(&lineage, &catalog, &open, &incidents, &history, now);
     assert_eq!(
         serde_json::to_value(&later).unwrap(),
         serde_json::to_value(&fresh).unwrap()

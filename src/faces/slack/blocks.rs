@@ -3128,7 +3128,7 @@ mod tests {
         )];
         let status = vec![HomeProduct {
             name: "Finance".into(),
-            status: crate::domain::products::Status::Degraded,
+            status: crate::domain::status::Status::Degraded,
             uptime: 0.999,
             window: "30d".into(),
             sla_target: Some(0.995),
@@ -3177,7 +3177,7 @@ mod tests {
         let status: Vec<HomeProduct> = (0..120)
             .map(|p| HomeProduct {
                 name: format!("{} {p}", "Product*<&>".repeat(30)),
-                status: crate::domain::products::Status::Incident,
+                status: crate::domain::status::Status::Incident,
                 uptime: 0.5,
                 window: "30d".into(),
                 sla_target: Some(0.999),

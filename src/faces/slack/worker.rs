@@ -877,7 +877,7 @@ async fn run_command(ctx: &Arc<Context>, user: &str, cmd: Command) -> Result<blo
 /// target, met or missed, and the error budget left. An unknown product gets the usage.
 fn sla_text(
     report: &crate::domain::metrics::Report,
-    statuses: &[crate::domain::products::ProductStatus],
+    statuses: &[crate::domain::status::ProductStatus],
     product: Option<&str>,
     command: &str,
 ) -> String {

@@ -7,7 +7,7 @@ use super::{
     plural, thousands,
 };
 use crate::domain::digest::{Digest, IncidentWeek, ProductWeek, local_time};
-use crate::domain::products::Status;
+use crate::domain::status::Status;
 use crate::faces::cli::render::short_name;
 use crate::sources::artifacts::human_duration;
 use serde_json::json;

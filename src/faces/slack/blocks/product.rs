@@ -7,7 +7,7 @@ use super::{
 };
 use crate::domain::announcements::Announcement;
 use crate::domain::incidents::Incident;
-use crate::domain::products::Status;
+use crate::domain::status::Status;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
