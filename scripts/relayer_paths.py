@@ -12,7 +12,6 @@ MOVES = {
     "alerts": "sources::alerts",
     "artifacts": "sources::artifacts",
     "observation": "sources::observation",
-    "schema_version": "sources::schema_version",
     "outbox": "store::outbox",
     "graphs": "store::graphs",
     "issues": "domain::issues",
@@ -33,11 +32,14 @@ MOVES = {
     "demo": "faces::demo",
 }
 PATTERN = re.compile(r"\b(crate|steward)::(" + "|".join(MOVES) + r")\b")
+# Text helpers the domain shares moved out of the CLI's renderer.
+TEXT = re.compile(r"\b(crate|steward)::faces::cli::render::(table|short_name|channel_mention)\b")
 
 for path in sys.argv[1:]:
     with open(path, encoding="utf-8") as f:
         text = f.read()
     new = PATTERN.sub(lambda m: f"{m.group(1)}::{MOVES[m.group(2)]}", text)
+    new = TEXT.sub(lambda m: f"{m.group(1)}::domain::text::{m.group(2)}", new)
     if new != text:
         with open(path, "w", encoding="utf-8") as f:
             f.write(new)

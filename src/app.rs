@@ -2,6 +2,7 @@
 //! A CLI command, an HTTP request and (later) a Slack button all end in these methods.
 
 pub mod ingest;
+pub mod reports;
 
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;

@@ -12,5 +12,6 @@ pub mod domain;
 pub mod error;
 pub mod faces;
 pub mod lineage;
+pub mod schema_version;
 pub mod sources;
 pub mod store;

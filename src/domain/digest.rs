@@ -18,7 +18,6 @@
 //!   week's was already enqueued. A digest missed while the bot was down is sent late once if
 //!   it is less than [`late_limit`] old, never later. The notifier computes and posts it.
 
-use crate::app::App;
 use crate::clock::parse_ts;
 use crate::config::DigestConfig;
 use crate::domain::issues::ts;
@@ -405,50 +404,6 @@ pub fn compose(f: Facts, week_key: &str, tz: Tz, end: DateTime<Utc>) -> Digest {
     }
 }
 
-/// The digest of the week keyed `week`, the 7 days ending at `end`, from the store; product
-/// statuses are as of now.
-pub fn weekly(app: &App, week_key: NaiveDate, end: DateTime<Utc>) -> Result<Digest> {
-    let lineage = app.lineage.current();
-    let catalog = Catalog::build(&app.config.products, &lineage);
-    let back = crate::domain::status::longest_window(&catalog).max(week() + week());
-    let (issues, incidents, records) = app.store.read(|c| {
-        let (issues, incidents) = metrics::load(c, end - back)?;
-        Ok((issues, incidents, load_incidents(c, end - week() - week())?))
-    })?;
-    let statuses = app.product_statuses()?;
-    let tz = app
-        .config
-        .digest
-        .as_ref()
-        .map_or(chrono_tz::UTC, |d| d.timezone);
-    let key = week_key.format("%Y-%m-%d").to_string();
-    Ok(compose(
-        Facts {
-            lineage: &lineage,
-            catalog: &catalog,
-            issues: &issues,
-            incidents: &incidents,
-            records: &records,
-            statuses: &statuses,
-        },
-        &key,
-        tz,
-        end,
-    ))
-}
-
-/// This week's digest as of now (`steward digest`): the 7 days ending now, keyed by today's
-/// date in the digest's time zone.
-pub fn current(app: &App) -> Result<Digest> {
-    let now = app.clock.now();
-    let tz = app
-        .config
-        .digest
-        .as_ref()
-        .map_or(chrono_tz::UTC, |d| d.timezone);
-    weekly(app, now.with_timezone(&tz).date_naive(), now)
-}
-
 /// A timestamp of the digest in its time zone, e.g. `Mon 24 Mar 2025 09:00` (as given when it
 /// does not parse).
 pub fn local_time(timestamp: &str, timezone: &str) -> String {
@@ -527,7 +482,7 @@ pub fn render(d: &Digest) -> String {
                 ]
             })
             .collect();
-        out.push_str(&crate::faces::cli::render::table(
+        out.push_str(&crate::domain::text::table(
             &[
                 "PRODUCT",
                 "STATUS",
@@ -567,7 +522,7 @@ pub fn render(d: &Digest) -> String {
                 ]
             })
             .collect();
-        out.push_str(&crate::faces::cli::render::table(
+        out.push_str(&crate::domain::text::table(
             &["INCIDENT", "SEVERITY", "STATUS", "DURATION", "TITLE"],
             &rows,
             60,
@@ -598,7 +553,7 @@ pub fn render(d: &Digest) -> String {
                 ]
             })
             .collect();
-        out.push_str(&crate::faces::cli::render::table(
+        out.push_str(&crate::domain::text::table(
             &["TEAM", "OPENED", "MTTA", "MTTR"],
             &rows,
             40,
@@ -612,7 +567,7 @@ pub fn render(d: &Digest) -> String {
 
 /// How often the scheduler re-reads the clock at most: a wall clock that jumps (suspend, NTP)
 /// is noticed within this.
-const POLL: std::time::Duration = std::time::Duration::from_secs(60);
+pub const POLL: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Enqueues the digest of `slot` for `channel`, unless that week's was already enqueued; true
 /// when it was enqueued now. Runs inside one store write: the check and the insert are one
@@ -635,51 +590,6 @@ pub fn enqueue_once(
     let payload = serde_json::json!({"week": key, "at": ts(slot.at), "channel": channel});
     crate::store::outbox::enqueue(tx, crate::store::outbox::DIGEST_WEEKLY, &payload, now)?;
     Ok(true)
-}
-
-/// The scheduler: runs until aborted; does nothing without `[digest]`.
-pub async fn run(app: App) {
-    let Some(cfg) = app.config.digest.clone() else {
-        return;
-    };
-    let clock = app.clock.clone();
-    // The last week enqueued (or found enqueued) by this task: no store write until the next.
-    let mut done: Option<NaiveDate> = None;
-    loop {
-        // Registered before the clock is read, so a move in between still wakes the wait.
-        let moved = clock.moved().map(|n| n.notified());
-        let now = clock.now();
-        if let Some(slot) = due_slot(&cfg, now).filter(|s| done != Some(s.week)) {
-            let channel = cfg.channel.clone();
-            match app
-                .store
-                .write_async(move |tx| enqueue_once(tx, slot, &channel, now))
-                .await
-            {
-                Ok(enqueued) => {
-                    done = Some(slot.week);
-                    if enqueued {
-                        tracing::info!(week = slot.key(), late = %(now - slot.at), "weekly digest due");
-                        app.outbox_signal.notify_one();
-                    }
-                }
-                Err(e) => tracing::error!(error = format!("{e:#}"), "weekly digest not enqueued"),
-            }
-        }
-        let wait = (next_slot(&cfg, now).at - now)
-            .to_std()
-            .unwrap_or_default()
-            .min(POLL);
-        tokio::select! {
-            _ = tokio::time::sleep(wait) => {}
-            _ = async {
-                match moved {
-                    Some(n) => n.await,
-                    None => std::future::pending().await,
-                }
-            } => {}
-        }
-    }
 }
 
 #[cfg(test)]

@@ -476,7 +476,7 @@ pub fn render(r: &Report) -> String {
                 ]
             })
             .collect();
-        out.push_str(&crate::faces::cli::render::table(
+        out.push_str(&crate::domain::text::table(
             &[
                 "PRODUCT",
                 "UPTIME",
@@ -499,7 +499,7 @@ pub fn render(r: &Report) -> String {
                 .map(|n| {
                     format!(
                         "{} ({})",
-                        crate::faces::cli::render::short_name(&n.name),
+                        crate::domain::text::short_name(&n.name),
                         n.occurrences
                     )
                 })
@@ -520,7 +520,7 @@ pub fn render(r: &Report) -> String {
                 ]
             })
             .collect();
-        out.push_str(&crate::faces::cli::render::table(
+        out.push_str(&crate::domain::text::table(
             &[
                 "TEAM",
                 "OPENED",

@@ -10,3 +10,4 @@ pub mod metrics;
 pub mod postmortem;
 pub mod products;
 pub mod status;
+pub mod text;

@@ -4,14 +4,16 @@
 //! [`render`] is a pure function of that data (its clock included), so the report is tested
 //! without a database.
 
-use crate::app::App;
 use crate::clock::parse_ts;
+use crate::config::TeamConfig;
 use crate::domain::incidents::{self, Incident, TimelineEntry};
 use crate::domain::issues::{self, IssueFilter};
+use crate::domain::products::Catalog;
 use crate::lineage::Lineage;
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 use petgraph::graph::NodeIndex;
+use rusqlite::Connection;
 use serde::Serialize;
 use std::fmt::Write;
 
@@ -192,135 +194,137 @@ fn paths_from(
     out
 }
 
-/// Gathers the report of incident `n` (a missing one is an input error).
-pub fn load(app: &App, n: i64) -> Result<PostmortemData> {
-    let lineage = app.incident_lineage(n)?;
-    let now = app.clock.now();
-    let catalog = crate::domain::products::Catalog::build(&app.config.products, &lineage);
-    app.store.read(|c| {
-        let mut incident = incidents::get(c, &lineage, n)?;
-        incident.teams =
-            incidents::teams_to_contact(&lineage, &catalog, &incident, &app.config.teams);
-        let linked = issues::list(
-            c,
-            &IssueFilter {
-                ids: Some(incident.issues.clone()),
-                ..Default::default()
-            },
+/// Gathers the report of incident `n` (a missing one is an input error), read through
+/// `lineage`, the graph of the environment its issues live in.
+pub fn gather(
+    c: &Connection,
+    lineage: &Lineage,
+    catalog: &Catalog,
+    teams: &[TeamConfig],
+    n: i64,
+    now: DateTime<Utc>,
+) -> Result<PostmortemData> {
+    let mut incident = incidents::get(c, lineage, n)?;
+    incident.teams = incidents::teams_to_contact(lineage, catalog, &incident, teams);
+    let linked = issues::list(
+        c,
+        &IssueFilter {
+            ids: Some(incident.issues.clone()),
+            ..Default::default()
+        },
+    )?;
+    let comments: Vec<(i64, Option<String>, ReportComment)> = {
+        let mut stmt = c.prepare(
+            "SELECT id, slack_ts, at, author, body, issue_id FROM comments
+             WHERE incident_id = ?1 OR issue_id IN (SELECT id FROM issues WHERE incident_id = ?1)
+             ORDER BY at, id",
         )?;
-        let comments: Vec<(i64, Option<String>, ReportComment)> = {
-            let mut stmt = c.prepare(
-                "SELECT id, slack_ts, at, author, body, issue_id FROM comments
-                 WHERE incident_id = ?1 OR issue_id IN (SELECT id FROM issues WHERE incident_id = ?1)
-                 ORDER BY at, id",
-            )?;
-            let rows = stmt.query_map([n], |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    ReportComment {
-                        at: r.get(2)?,
-                        author: r.get(3)?,
-                        body: r.get(4)?,
-                        issue: r.get(5)?,
-                    },
-                ))
-            })?;
-            rows.collect::<rusqlite::Result<_>>()?
-        };
-        let mut timeline = incidents::timeline(c, n)?;
-        // Comment events carry an id (or a Slack ts), not the text: show the text.
-        for e in timeline.iter_mut().filter(|e| e.kind == "commented") {
-            if e.detail.get("text").is_some() {
-                continue;
-            }
-            let by_id = e.detail.get("comment").and_then(|v| v.as_i64());
-            let by_ts = e.detail.get("slack_ts").and_then(|v| v.as_str());
-            let found = comments.iter().find(|(id, ts, _)| {
-                by_id == Some(*id) || (by_ts.is_some() && ts.as_deref() == by_ts)
-            });
-            if let (Some((_, _, comment)), Some(map)) = (found, e.detail.as_object_mut()) {
-                map.insert("text".into(), comment.body.clone().into());
-            }
+        let rows = stmt.query_map([n], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                ReportComment {
+                    at: r.get(2)?,
+                    author: r.get(3)?,
+                    body: r.get(4)?,
+                    issue: r.get(5)?,
+                },
+            ))
+        })?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    let mut timeline = incidents::timeline(c, n)?;
+    // Comment events carry an id (or a Slack ts), not the text: show the text.
+    for e in timeline.iter_mut().filter(|e| e.kind == "commented") {
+        if e.detail.get("text").is_some() {
+            continue;
         }
-        let comments: Vec<ReportComment> = comments.into_iter().map(|(_, _, c)| c).collect();
+        let by_id = e.detail.get("comment").and_then(|v| v.as_i64());
+        let by_ts = e.detail.get("slack_ts").and_then(|v| v.as_str());
+        let found = comments
+            .iter()
+            .find(|(id, ts, _)| by_id == Some(*id) || (by_ts.is_some() && ts.as_deref() == by_ts));
+        if let (Some((_, _, comment)), Some(map)) = (found, e.detail.as_object_mut()) {
+            map.insert("text".into(), comment.body.clone().into());
+        }
+    }
+    let comments: Vec<ReportComment> = comments.into_iter().map(|(_, _, c)| c).collect();
 
-        let roots = incident
-            .root_causes
-            .iter()
-            .map(|r| RootCause {
-                unique_id: r.unique_id.clone(),
-                explains: r.explains,
-                issues: linked
-                    .iter()
-                    .filter(|i| i.asset == r.unique_id)
-                    .map(|i| i.id)
-                    .collect(),
-                paths: lineage
-                    .get(&r.unique_id)
-                    .map(|idx| {
-                        paths_from(
-                            &lineage,
-                            idx,
-                            &incident.impact.data_products,
-                            &incident.impact.exposures,
-                        )
-                    })
-                    .unwrap_or_default(),
-            })
-            .collect();
-        let exposures = incident
-            .impact
-            .exposures
-            .iter()
-            .map(|uid| {
-                let idx = lineage.get(uid);
-                let info = idx.and_then(|i| lineage.node(i).exposure.as_deref());
-                ExposureBrief {
-                    unique_id: uid.clone(),
-                    label: info.and_then(|x| x.label.clone()),
-                    url: info.and_then(|x| x.url.clone()),
-                    owners: idx.map(|i| lineage.direct_owners(i)).unwrap_or_default(),
-                }
-            })
-            .collect();
-        let mut assignees: Vec<String> = Vec::new();
-        for a in linked.iter().filter_map(|i| i.assignee.clone()) {
-            if !assignees.contains(&a) {
-                assignees.push(a);
-            }
-        }
-        let people = People {
-            commander: incident.commander.clone(),
-            declared_by: incident.declared_by.clone(),
-            assignees,
-            participants: participants(&timeline, &comments),
-        };
-        let issues = linked
-            .into_iter()
-            .map(|i| LinkedIssue {
-                id: i.id,
-                asset: i.asset,
-                check: i.check,
-                status: i.status,
-                resolution: i.resolution,
-                assignee: i.assignee,
-                owners: i.owners,
-                first_seen: i.first_seen,
-                resolved_at: i.resolved_at,
-            })
-            .collect();
-        Ok(PostmortemData {
-            metrics: Metrics::compute(&incident, now),
-            incident,
-            issues,
-            roots,
-            exposures,
-            timeline,
-            comments,
-            people,
-            now,
+    let roots = incident
+        .root_causes
+        .iter()
+        .map(|r| RootCause {
+            unique_id: r.unique_id.clone(),
+            explains: r.explains,
+            issues: linked
+                .iter()
+                .filter(|i| i.asset == r.unique_id)
+                .map(|i| i.id)
+                .collect(),
+            paths: lineage
+                .get(&r.unique_id)
+                .map(|idx| {
+                    paths_from(
+                        &lineage,
+                        idx,
+                        &incident.impact.data_products,
+                        &incident.impact.exposures,
+                    )
+                })
+                .unwrap_or_default(),
         })
+        .collect();
+    let exposures = incident
+        .impact
+        .exposures
+        .iter()
+        .map(|uid| {
+            let idx = lineage.get(uid);
+            let info = idx.and_then(|i| lineage.node(i).exposure.as_deref());
+            ExposureBrief {
+                unique_id: uid.clone(),
+                label: info.and_then(|x| x.label.clone()),
+                url: info.and_then(|x| x.url.clone()),
+                owners: idx.map(|i| lineage.direct_owners(i)).unwrap_or_default(),
+            }
+        })
+        .collect();
+    let mut assignees: Vec<String> = Vec::new();
+    for a in linked.iter().filter_map(|i| i.assignee.clone()) {
+        if !assignees.contains(&a) {
+            assignees.push(a);
+        }
+    }
+    let people = People {
+        commander: incident.commander.clone(),
+        declared_by: incident.declared_by.clone(),
+        assignees,
+        participants: participants(&timeline, &comments),
+    };
+    let issues = linked
+        .into_iter()
+        .map(|i| LinkedIssue {
+            id: i.id,
+            asset: i.asset,
+            check: i.check,
+            status: i.status,
+            resolution: i.resolution,
+            assignee: i.assignee,
+            owners: i.owners,
+            first_seen: i.first_seen,
+            resolved_at: i.resolved_at,
+        })
+        .collect();
+    Ok(PostmortemData {
+        metrics: Metrics::compute(&incident, now),
+        incident,
+        issues,
+        roots,
+        exposures,
+        timeline,
+        comments,
+        people,
+        now,
     })
 }
 
@@ -484,7 +488,7 @@ fn describe(e: &TimelineEntry, n: i64) -> String {
         "notified" => format!(
             "notified {}{}",
             detail_str(e, "channel")
-                .map(crate::faces::cli::render::channel_mention)
+                .map(crate::domain::text::channel_mention)
                 .unwrap_or_else(|| "Slack".to_owned()),
             detail_str(e, "what")
                 .map(|w| format!(" ({})", line(w)))
@@ -720,7 +724,7 @@ pub fn render(p: &PostmortemData) -> String {
                 reach.push(format!("<!subteam^{}>", g.trim()));
             }
             if let Some(c) = &t.channel {
-                reach.push(crate::faces::cli::render::channel_mention(c));
+                reach.push(crate::domain::text::channel_mention(c));
             }
             let reach = if reach.is_empty() {
                 String::new()
@@ -1306,158 +1310,5 @@ mod tests {
             participants(&timeline, &comments),
             ["bruno", "carla", "ana"]
         );
-    }
-
-    #[test]
-    fn load_gathers_the_incident_with_exact_durations_and_every_write_is_announced() {
-        use crate::app::ingest::{DbtArtifacts, Input};
-        use crate::clock::ManualClock;
-        use std::sync::Arc;
-        // After the demo run's own timestamps (its failures start the impact).
-        let later = |h: u32, m: u32| Utc.with_ymd_and_hms(2030, 1, 1, h, m, 0).unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        let start = later(9, 0);
-        let clock = Arc::new(ManualClock::new(start));
-        let app = App::open_with_clock(
-            crate::config::Config::default(),
-            &dir.path().join("s.db"),
-            clock.clone(),
-        )
-        .unwrap();
-        let artifacts = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("manifests/demo/artifacts/broken");
-        let read = |f: &str| Some(Input::read(&artifacts.join(f)).unwrap());
-        app.ingest_dbt(DbtArtifacts {
-            manifest: read("manifest.json"),
-            run_results: read("run_results.json"),
-            sources: read("sources.json"),
-            env: None,
-            allow_empty: false,
-        })
-        .unwrap();
-        let announced = |app: &App| -> i64 {
-            app.store
-                .read(|c| {
-                    Ok(c.query_row(
-                        "SELECT count(*) FROM outbox WHERE topic = ?1",
-                        [crate::store::outbox::INCIDENT_CHANGED],
-                        |r| r.get(0),
-                    )?)
-                })
-                .unwrap()
-        };
-        let declare = |title: &str, issue: i64| {
-            app.declare(incidents::Declaration {
-                title: title.into(),
-                severity: "SEV3".into(),
-                issues: vec![issue],
-                declared_by: "ana".into(),
-                ..Default::default()
-            })
-            .unwrap()
-        };
-        clock.set(later(9, 30));
-        let one = declare("Payments", 1);
-        let two = declare("Ad spend", 7);
-        let base = announced(&app);
-        clock.set(later(9, 35));
-        app.incident_status(1, "identified", "bruno", None, None)
-            .unwrap();
-        app.incident_severity(1, "SEV2", "bruno").unwrap();
-        app.incident_commander(1, "bruno", "ana").unwrap();
-        // Moving issue 7 announces both incidents.
-        let err = app.incident_link(1, 7, "bruno", false).unwrap_err();
-        assert!(err.to_string().contains("--move"), "{err}");
-        let moved = app.incident_link(1, 7, "bruno", true).unwrap();
-        assert_eq!(moved.issues, [1, 7]);
-        assert!(app.incident(two.number).unwrap().issues.is_empty());
-        assert_eq!(announced(&app), base + 5);
-        app.incident_unlink(1, 7, "bruno").unwrap();
-        app.incident_link(1, 7, "bruno", false).unwrap();
-        clock.set(later(10, 30));
-        app.incident_status(1, "monitoring", "bruno", None, None)
-            .unwrap();
-        app.incident_comment(1, "carla", "Rerun is green").unwrap();
-        app.comment(1, "dmitri", "Root cause: a null cast").unwrap();
-        app.assign(1, "erin", "bruno").unwrap();
-        clock.set(later(11, 0));
-        app.incident_status(
-            1,
-            "resolved",
-            "bruno",
-            Some("Reverted."),
-            Some("code_change"),
-        )
-        .unwrap();
-        assert_eq!(announced(&app), base + 10);
-
-        clock.set(later(15, 0));
-        let p = load(&app, one.number).unwrap();
-        let impact_started = parse_ts(p.incident.impact_started.as_deref().unwrap()).unwrap();
-        assert_eq!(
-            p.metrics,
-            Metrics {
-                impact_seconds: Some((later(11, 0) - impact_started).num_seconds()),
-                response_seconds: Some(90 * 60),
-                acknowledge_seconds: Some(5 * 60),
-                mitigate_seconds: Some(60 * 60),
-                ongoing: false,
-            }
-        );
-        assert_eq!(p.now, later(15, 0));
-        assert_eq!(p.issues.iter().map(|i| i.id).collect::<Vec<_>>(), [1, 7]);
-        assert_eq!(p.people.commander.as_deref(), Some("bruno"));
-        assert_eq!(p.people.assignees, ["erin"]);
-        for who in ["ana", "bruno", "carla", "dmitri"] {
-            assert!(
-                p.people.participants.iter().any(|x| x == who),
-                "{who}: {:?}",
-                p.people
-            );
-        }
-        assert_eq!(p.comments.len(), 2);
-        assert_eq!(p.comments[1].issue, Some(1));
-        // The timeline is in time order, and comment events carry their text.
-        assert!(p.timeline.windows(2).all(|w| w[0].at <= w[1].at));
-        assert!(p.timeline.iter().any(|e| e.kind == "commented"
-            && e.issue == Some(1)
-            && e.detail["text"] == "Root cause: a null cast"));
-        for kind in [
-            "declared",
-            "issue_linked",
-            "issue_unlinked",
-            "severity_changed",
-            "commander_changed",
-            "status_changed",
-            "assigned",
-            "opened",
-        ] {
-            assert!(p.timeline.iter().any(|e| e.kind == kind), "{kind}");
-        }
-        let payments = p
-            .roots
-            .iter()
-            .find(|r| r.unique_id == "model.jaffle_analytics.stg_shop__payments")
-            .expect("payments is a root");
-        assert_eq!(payments.issues, [1]);
-        let revenue = payments
-            .paths
-            .iter()
-            .find(|x| x.kind == "data_product" && x.target == "revenue")
-            .expect("a path to revenue");
-        assert_eq!(
-            revenue.path.first().map(String::as_str),
-            Some(payments.unique_id.as_str())
-        );
-        assert!(revenue.path.len() > 1);
-        assert!(
-            p.exposures.iter().all(|x| !x.owners.is_empty()),
-            "{:?}",
-            p.exposures
-        );
-        // Incident two's own report says where its issue went.
-        let md = render(&load(&app, two.number).unwrap());
-        assert!(md.contains("moved issue #7 to INC-1"), "{md}");
-        assert!(load(&app, 99).is_err());
     }
 }

@@ -671,7 +671,7 @@ fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Digest { json } => {
-            let digest = crate::domain::digest::current(&ctx.app()?)?;
+            let digest = ctx.app()?.current_digest()?;
             if json {
                 print_json(&digest)
             } else {
@@ -681,7 +681,7 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Postmortem { id, json } => {
             let n = incident_number(&id)?;
-            let data = crate::domain::postmortem::load(&ctx.app()?, n)?;
+            let data = ctx.app()?.postmortem(n)?;
             if json {
                 print_json(&data)
             } else {

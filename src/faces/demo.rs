@@ -234,7 +234,7 @@ async fn play(ws: &mut Workspace, clock: &StoryClock) -> Result<String> {
         after.len(),
     )?;
 
-    let report = blocking(&app, |app| crate::domain::postmortem::load(app, 1)).await?;
+    let report = blocking(&app, |app| app.postmortem(1)).await?;
     writeln!(
         out,
         "\n8. The post-incident report Steward drafts from the store (steward postmortem INC-1):\n"

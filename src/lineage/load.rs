@@ -5,14 +5,13 @@ use super::manifest::{
 };
 use super::{ExposureInfo, Group, Lineage, LineageSnapshot, Node, NodeKind, StewardMeta};
 use crate::error::InputError;
-use crate::sources::schema_version::{self, ObjectOnly};
+use crate::schema_version::{self, ObjectOnly};
 use rustc_hash::FxHashMap;
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, IgnoredAny, Visitor};
 use std::borrow::Cow;
 
-/// Manifest schema versions this build reads.
-pub const SUPPORTED_MANIFEST_VERSIONS: std::ops::RangeInclusive<u32> = 1..=12;
+pub use crate::schema_version::SUPPORTED_MANIFEST_VERSIONS;
 
 /// How a manifest load treats a file that parses but would empty the lineage.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 //! Everything else in the file is skipped without being materialised, and unknown fields are
 //! ignored, because dbt adds fields in every release.
 
-use crate::sources::schema_version::{CheckedVersion, ManifestSchema};
+use crate::schema_version::{CheckedVersion, ManifestSchema};
 use serde::Deserialize;
 use serde::de::{self, IgnoredAny, Visitor};
 use std::borrow::Cow;

@@ -2,16 +2,15 @@
 
 use crate::error::InputError;
 use crate::lineage::{Lineage, NodeKind};
-use crate::sources::observation::{Observation, Origin, Outcome, Severity, parse_time};
-use crate::sources::schema_version::{
+use crate::schema_version::{
     self, CheckedVersion, Expected, ObjectOnly, RunResultsSchema, SourcesSchema,
 };
+use crate::sources::observation::{Observation, Origin, Outcome, Severity, parse_time};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use std::borrow::Cow;
 
-pub const MAX_RUN_RESULTS_VERSION: u32 = 6;
-pub const MAX_SOURCES_VERSION: u32 = 3;
+pub use crate::schema_version::{MAX_RUN_RESULTS_VERSION, MAX_SOURCES_VERSION};
 
 /// A results file of the artifact `K` (run_results or sources).
 #[derive(Deserialize)]

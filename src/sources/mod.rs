@@ -4,4 +4,3 @@
 pub mod alerts;
 pub mod artifacts;
 pub mod observation;
-pub mod schema_version;

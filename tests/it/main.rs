@@ -14,6 +14,7 @@ mod http_api;
 mod http_hardening;
 mod incident_story;
 mod incidents_cli;
+mod layers;
 mod multi_project;
 mod products;
 mod report;

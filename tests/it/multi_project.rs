@@ -682,7 +682,7 @@ fn an_incident_reads_the_graph_of_the_environment_its_issues_live_in() {
         "impact read through staging's graph: {:?}",
         incident.impact
     );
-    let report = steward::domain::postmortem::load(&t.app, declared.number).unwrap();
+    let report = t.app.postmortem(declared.number).unwrap();
     let markdown = steward::domain::postmortem::render(&report);
     assert!(
         markdown.contains("**Downstream:** 1 model"),

@@ -25,7 +25,7 @@ pub fn build_body(artifacts: &DbtArtifacts) -> Result<Vec<u8>> {
         ("sources", &artifacts.sources),
     ] {
         let Some(input) = input else { continue };
-        crate::sources::schema_version::refuse_empty(&input.origin, &input.bytes)?;
+        crate::schema_version::refuse_empty(&input.origin, &input.bytes)?;
         serde_json::from_slice::<serde::de::IgnoredAny>(&input.bytes).map_err(|e| {
             InputError::from_json::<serde::de::IgnoredAny>(&input.origin, &input.bytes, e)
         })?;

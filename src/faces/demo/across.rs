@@ -8,7 +8,7 @@ use super::{TempDb, blocking, broken_run};
 use crate::app::App;
 use crate::app::ingest::{DbtArtifacts, Input};
 use crate::domain::issues::{Issue, IssueFilter};
-use crate::faces::cli::render::short_name;
+use crate::domain::text::short_name;
 use anyhow::{Context as _, Result};
 use std::fmt::Write;
 

@@ -18,7 +18,7 @@
 
 use super::limits::{self, Violation};
 use crate::domain::issues::{Comment, Issue};
-use crate::faces::cli::render::short_name;
+use crate::domain::text::short_name;
 use crate::lineage::Impact;
 use crate::sources::artifacts::human_duration;
 use chrono::{DateTime, Utc};

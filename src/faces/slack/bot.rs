@@ -186,7 +186,7 @@ pub async fn start(app: App, settings: SlackSettings) -> Result<Bot> {
     });
     let worker = tokio::spawn(super::worker::run(ctx.clone(), rx));
     let notifier = tokio::spawn(super::notifier::run(ctx));
-    let digest = tokio::spawn(crate::domain::digest::run(app.clone()));
+    let digest = tokio::spawn(crate::app::reports::run_weekly_digest(app.clone()));
     tracing::info!(bot_user, "connected to Slack over Socket Mode");
     Ok(Bot {
         api,

@@ -386,8 +386,8 @@ async fn issues_changed(ctx: &Arc<Context>, state: &Arc<State>, payload: &Value)
             let what = format!(
                 "#{} `{}` on `{}`",
                 i.id,
-                crate::faces::cli::render::short_name(&i.check),
-                crate::faces::cli::render::short_name(&i.asset)
+                crate::domain::text::short_name(&i.check),
+                crate::domain::text::short_name(&i.asset)
             );
             let line = match reason.as_str() {
                 "ingest" if i.resolution.as_deref() == Some("recovered") => {
@@ -528,10 +528,7 @@ async fn deliver(
         .cloned()
         .unwrap_or_else(|| anchor.clone());
     let this = if plan.group.len() > 1 {
-        format!(
-            "`{}`",
-            crate::faces::cli::render::short_name(&subject.check)
-        )
+        format!("`{}`", crate::domain::text::short_name(&subject.check))
     } else {
         "this".to_owned()
     };
@@ -762,7 +759,7 @@ async fn share_postmortem(ctx: &Arc<Context>, payload: &Value) -> Result<()> {
     };
     let app = ctx.app.clone();
     let (markdown, thread) = tokio::task::spawn_blocking(move || -> Result<_> {
-        let data = crate::domain::postmortem::load(&app, n)?;
+        let data = app.postmortem(n)?;
         let thread = app.store.read(|c| incident_message(c, n))?;
         Ok((crate::domain::postmortem::render(&data), thread))
     })
@@ -994,7 +991,7 @@ async fn weekly_digest(ctx: &Arc<Context>, payload: &Value) -> Result<()> {
     };
     let app = ctx.app.clone();
     let digest = tokio::task::spawn_blocking(move || {
-        crate::domain::digest::weekly(&app, week, at.with_timezone(&chrono::Utc))
+        app.weekly_digest(week, at.with_timezone(&chrono::Utc))
     })
     .await??;
     ctx.api

@@ -166,8 +166,8 @@ async fn block_action(ctx: &Arc<Context>, v: &Value) -> Result<()> {
                             id: i.id,
                             label: format!(
                                 "{} {}",
-                                crate::faces::cli::render::short_name(&i.asset),
-                                crate::faces::cli::render::short_name(&i.check)
+                                crate::domain::text::short_name(&i.asset),
+                                crate::domain::text::short_name(&i.check)
                             ),
                             related,
                             in_incident,
@@ -324,8 +324,8 @@ fn declare_draft(app: &App, issue: i64) -> Result<blocks::DeclareDraft> {
                 format!(
                     "#{} {} {}",
                     i.id,
-                    crate::faces::cli::render::short_name(&i.asset),
-                    crate::faces::cli::render::short_name(&i.check)
+                    crate::domain::text::short_name(&i.asset),
+                    crate::domain::text::short_name(&i.check)
                 ),
             )
         })
@@ -341,8 +341,8 @@ fn declare_draft(app: &App, issue: i64) -> Result<blocks::DeclareDraft> {
     let severity = app.suggest_severity(&grouped);
     let title = format!(
         "{} failing on {}",
-        crate::faces::cli::render::short_name(&detail.issue.check),
-        crate::faces::cli::render::short_name(&detail.issue.asset)
+        crate::domain::text::short_name(&detail.issue.check),
+        crate::domain::text::short_name(&detail.issue.asset)
     );
     Ok(blocks::DeclareDraft {
         issue_id: issue,

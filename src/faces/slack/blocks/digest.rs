@@ -8,7 +8,7 @@ use super::{
 };
 use crate::domain::digest::{Digest, IncidentWeek, ProductWeek, local_time};
 use crate::domain::status::Status;
-use crate::faces::cli::render::short_name;
+use crate::domain::text::short_name;
 use crate::sources::artifacts::human_duration;
 use serde_json::json;
 

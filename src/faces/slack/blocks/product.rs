@@ -21,7 +21,7 @@ fn status_emoji(s: Status) -> &'static str {
 
 /// `<#C123>` for a channel id, else the name as escaped text.
 pub(super) fn channel_ref(channel: &str) -> String {
-    let m = crate::faces::cli::render::channel_mention(channel);
+    let m = crate::domain::text::channel_mention(channel);
     if m.starts_with("<#") {
         m
     } else {

@@ -103,6 +103,13 @@ pub fn check_url(url: &str, expected: ArtifactKind, max: u32) -> Result<u32, Str
     }
 }
 
+/// `manifest.json` schema versions this build reads.
+pub const SUPPORTED_MANIFEST_VERSIONS: std::ops::RangeInclusive<u32> = 1..=12;
+/// The newest `run_results.json` schema this build reads.
+pub const MAX_RUN_RESULTS_VERSION: u32 = 6;
+/// The newest `sources.json` schema this build reads.
+pub const MAX_SOURCES_VERSION: u32 = 3;
+
 /// The artifact a struct reads, and the newest schema version this build reads of it.
 pub trait Expected {
     const KIND: ArtifactKind;
@@ -113,21 +120,21 @@ pub trait Expected {
 pub struct ManifestSchema;
 impl Expected for ManifestSchema {
     const KIND: ArtifactKind = ArtifactKind::Manifest;
-    const MAX: u32 = *crate::lineage::SUPPORTED_MANIFEST_VERSIONS.end();
+    const MAX: u32 = *SUPPORTED_MANIFEST_VERSIONS.end();
 }
 
 /// `run_results.json`.
 pub struct RunResultsSchema;
 impl Expected for RunResultsSchema {
     const KIND: ArtifactKind = ArtifactKind::RunResults;
-    const MAX: u32 = crate::sources::artifacts::MAX_RUN_RESULTS_VERSION;
+    const MAX: u32 = MAX_RUN_RESULTS_VERSION;
 }
 
 /// `sources.json` (`dbt source freshness`).
 pub struct SourcesSchema;
 impl Expected for SourcesSchema {
     const KIND: ArtifactKind = ArtifactKind::Sources;
-    const MAX: u32 = crate::sources::artifacts::MAX_SOURCES_VERSION;
+    const MAX: u32 = MAX_SOURCES_VERSION;
 }
 
 /// `metadata.dbt_schema_version`, checked against `K` as it is read: any other artifact, version
