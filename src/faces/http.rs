@@ -29,6 +29,7 @@ use serde_json::value::RawValue;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
+use subtle::ConstantTimeEq;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, watch};
@@ -57,14 +58,6 @@ impl std::fmt::Debug for Secret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Secret(***)")
     }
-}
-
-/// Compares in time that depends only on the lengths, not on where the bytes differ.
-pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 struct Shared {
@@ -323,7 +316,8 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Reply {
                     .then_some(token.trim())
             })
             .unwrap_or("");
-        if !constant_time_eq(given.as_bytes(), token.expose().as_bytes()) {
+        // In constant time: how long the compare takes says nothing of where the bytes differ.
+        if !bool::from(given.as_bytes().ct_eq(token.expose().as_bytes())) {
             return error_reply(StatusCode::UNAUTHORIZED, "missing or wrong bearer token");
         }
     }
@@ -582,41 +576,10 @@ async fn get_status(shared: &Arc<Shared>, json: bool) -> Result<Reply> {
     Ok(r)
 }
 
-/// Parses `a=1&b=x%20y` (later keys win).
+/// Parses `a=1&b=x%20y` as a form does (`+` is a space, later keys win); an invalid escape
+/// stays as written, and bytes that are not UTF-8 become U+FFFD.
 pub fn parse_query(q: &str) -> std::collections::HashMap<String, String> {
-    q.split('&')
-        .filter(|p| !p.is_empty())
-        .map(|pair| {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            (percent_decode(k), percent_decode(v))
-        })
-        .collect()
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                match u8::from_str_radix(
-                    std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"),
-                    16,
-                ) {
-                    Ok(b) => {
-                        out.push(b);
-                        i += 2;
-                    }
-                    Err(_) => out.push(b'%'),
-                }
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    form_urlencoded::parse(q.as_bytes()).into_owned().collect()
 }
 
 #[cfg(test)]
@@ -625,18 +588,31 @@ mod tests {
 
     #[test]
     fn query_strings_decode() {
-        let q = parse_query("node=model.shop.orders&x=a%20b+c&bad=%zz&end=%4");
-        assert_eq!(q["node"], "model.shop.orders");
-        assert_eq!(q["x"], "a b c");
-        assert_eq!(q["bad"], "%zz");
-        assert_eq!(q["end"], "%4");
+        let q = parse_query(
+            "node=model.shop.orders&x=a%20b+c&bad=%zz&end=%4&&flag&a=1&a=2\
+             &slash=a%2Fb%2fc&k%2Bey=1+%2B+1&sign=%+1&cut=%e2%82&utf=%C3%A9",
+        );
+        for (key, want) in [
+            ("node", "model.shop.orders"),
+            ("x", "a b c"),
+            // Invalid escapes stay as written; `%+1` is one too (`+` is no hex digit).
+            ("bad", "%zz"),
+            ("end", "%4"),
+            ("sign", "% 1"),
+            ("flag", ""),
+            ("a", "2"), // later keys win
+            ("slash", "a/b/c"),
+            ("k+ey", "1 + 1"),
+            ("cut", "\u{FFFD}"),
+            ("utf", "é"),
+        ] {
+            assert_eq!(q.get(key).map(String::as_str), Some(want), "{key}: {q:?}");
+        }
+        assert_eq!(q.len(), 11, "empty pairs are skipped: {q:?}");
     }
 
     #[test]
-    fn token_comparison() {
-        assert!(constant_time_eq(b"abc", b"abc"));
-        assert!(!constant_time_eq(b"abc", b"abd"));
-        assert!(!constant_time_eq(b"abc", b"abcd"));
+    fn secrets_never_print() {
         assert_eq!(
             format!("{:?}", Secret::new("hunter2".into())),
             "Secret(***)"

@@ -1,0 +1,111 @@
+//! Running and checking Steward: `serve`, `config check` and `slack check`.
+
+use super::{Context_, print_json};
+use crate::error::InputError;
+use anyhow::{Context, Result};
+use std::path::Path;
+
+pub(super) fn serve(ctx: &Context_, listen: Option<String>) -> Result<()> {
+    let listen = listen.unwrap_or_else(|| ctx.config.http.listen.clone());
+    let app = ctx.app()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(crate::faces::serve::run(app, &listen))
+}
+
+/// `steward config check`: the effective settings, after checking `[[products]]`.
+pub(super) fn config_check(ctx: &Context_, config: Option<&Path>, json: bool) -> Result<()> {
+    let origin = config.map_or_else(|| "steward.toml".to_owned(), |p| p.display().to_string());
+    let products_note = check_products(ctx, &origin)?;
+    // Settings that only the Slack bot acts on.
+    if ctx.config.slack.is_none() && ctx.config.digest.is_some() {
+        eprintln!(
+            "warning: {origin}: [digest] is set but [slack] is not: no digest will be posted"
+        );
+    }
+    if json {
+        print_json(&ctx.config)
+    } else {
+        outln!("config OK");
+        out!(
+            "{}",
+            toml::to_string_pretty(&ctx.config).context("printing the config")?
+        );
+        outln!("# database in use: {}", ctx.db.display());
+        outln!(
+            "# STEWARD_TOKEN is {}",
+            if std::env::var("STEWARD_TOKEN")
+                .map(|t| !t.is_empty())
+                .unwrap_or(false)
+            {
+                "set"
+            } else {
+                "not set"
+            }
+        );
+        outln!("# data products: {products_note}");
+        Ok(())
+    }
+}
+
+/// Checks `[[products]]` against the stored lineage, when a manifest was ingested: warnings go
+/// to stderr, a product matching nothing is an error. Returns the line saying what was checked.
+fn check_products(ctx: &Context_, origin: &str) -> Result<String> {
+    let lineage = match ctx.db.exists() {
+        true => Some(ctx.app()?.lineage.current()),
+        false => None,
+    };
+    let check =
+        crate::domain::products::check_config(origin, &ctx.config.products, lineage.as_deref());
+    for w in &check.warnings {
+        eprintln!("warning: {w}");
+    }
+    if let Some((last, rest)) = check.errors.split_last() {
+        for e in rest {
+            eprintln!("error: {e}");
+        }
+        return Err(last.clone().into());
+    }
+    Ok(check.note)
+}
+
+pub(super) fn slack_check(ctx: &Context_, json: bool) -> Result<()> {
+    let settings = crate::faces::slack::bot::SlackSettings::from_env(ctx.config.slack.as_ref())?
+        .ok_or_else(|| {
+            InputError::new(
+                "slack check",
+                "set SLACK_BOT_TOKEN and SLACK_APP_TOKEN (and a [slack] table in steward.toml)",
+            )
+        })?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let lines = runtime.block_on(async {
+        let client = crate::faces::slack::api::client(&settings.api_url)?;
+        let api = crate::faces::slack::api::SlackApi::new(
+            client,
+            settings.bot_token.expose(),
+            settings.config.post_interval,
+            settings.config.burst,
+        );
+        Ok::<_, anyhow::Error>(crate::faces::slack::check::run(&api, &settings.config).await)
+    })?;
+    let failed = lines.iter().filter(|l| !l.ok).count();
+    if json {
+        print_json(&lines)?;
+    } else {
+        for l in &lines {
+            outln!(
+                "{} {}: {}",
+                if l.ok { "ok  " } else { "FAIL" },
+                l.what,
+                l.detail
+            );
+        }
+    }
+    if failed > 0 {
+        return Err(InputError::new("slack check", format!("{failed} check(s) failed")).into());
+    }
+    Ok(())
+}

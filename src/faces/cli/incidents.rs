@@ -1,0 +1,175 @@
+//! Incident commands: `declare`, `incidents`, and `incident` with its changes.
+
+use super::{Context_, IncidentAction, print_json, render};
+use crate::domain::incidents::Declaration;
+use crate::error::InputError;
+use anyhow::Result;
+
+pub(super) fn declare(ctx: &Context_, declaration: Declaration, json: bool) -> Result<()> {
+    let incident = ctx.app()?.declare(declaration)?;
+    if json {
+        print_json(&incident)
+    } else {
+        outln!(
+            "declared {}: {} ({}, {} issues)",
+            incident.id,
+            incident.title,
+            incident.severity,
+            incident.issues.len()
+        );
+        Ok(())
+    }
+}
+
+/// `steward incidents`: open incidents (all with `--all`), as a table or JSON.
+pub(super) fn list(ctx: &Context_, all: bool, json: bool) -> Result<()> {
+    let list = ctx.app()?.incidents(!all)?;
+    if json {
+        return print_json(&list);
+    }
+    if list.is_empty() {
+        outln!("no {}incidents", if all { "" } else { "open " });
+        return Ok(());
+    }
+    let rows: Vec<Vec<String>> = list
+        .iter()
+        .map(|i| {
+            vec![
+                i.id.clone(),
+                i.severity.clone(),
+                i.status.clone(),
+                i.title.clone(),
+                i.issues.len().to_string(),
+                i.declared.clone(),
+            ]
+        })
+        .collect();
+    out!(
+        "{}",
+        render::table(
+            &["ID", "SEV", "STATUS", "TITLE", "ISSUES", "DECLARED"],
+            &rows,
+            60
+        )
+    );
+    Ok(())
+}
+
+/// `steward incident INC-n` without a change: the incident, as lines or JSON.
+pub(super) fn show(ctx: &Context_, id: String, json: bool) -> Result<()> {
+    let n = incident_number(&id)?;
+    let incident = ctx.app()?.incident(n)?;
+    if json {
+        print_json(&incident)
+    } else {
+        outln!(
+            "{} [{}] {}: {}",
+            incident.id,
+            incident.status,
+            incident.severity,
+            incident.title
+        );
+        outln!(
+            "  declared {} by {}",
+            incident.declared,
+            incident.declared_by
+        );
+        outln!(
+            "  issues: {}",
+            incident
+                .issues
+                .iter()
+                .map(|i| format!("#{i}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        for r in &incident.root_causes {
+            outln!("  root cause: {} (explains {})", r.unique_id, r.explains);
+        }
+        outln!(
+            "  impact: products {:?}, exposures {:?}",
+            incident.impact.data_products,
+            incident.impact.exposures
+        );
+        Ok(())
+    }
+}
+
+pub(super) fn incident_number(id: &str) -> Result<i64> {
+    Ok(crate::domain::incidents::parse_number(id)
+        .ok_or_else(|| InputError::new(id, "not an incident id; use INC-n or n"))?)
+}
+
+/// Acting on a resolved incident is refused (only a status change reopens it).
+pub(super) fn refuse_resolved(
+    incident: &crate::domain::incidents::Incident,
+    action: &str,
+) -> Result<()> {
+    if incident.status == "resolved" {
+        return Err(InputError::new(
+            &incident.id,
+            format!("it is resolved; cannot {action} (a status change reopens it)"),
+        )
+        .kind(crate::error::InputErrorKind::Conflict)
+        .into());
+    }
+    Ok(())
+}
+
+pub(super) fn action(ctx: &Context_, id: &str, json: bool, action: IncidentAction) -> Result<()> {
+    let n = incident_number(id)?;
+    let app = ctx.app()?;
+    let label = crate::domain::incidents::label(n);
+    let (incident, line) = match action {
+        IncidentAction::Status {
+            status,
+            reason,
+            summary,
+            actor,
+        } => {
+            if status.eq_ignore_ascii_case("resolved") {
+                refuse_resolved(&app.incident(n)?, "resolve it again")?;
+            }
+            let was = app.incident(n)?.status;
+            let i =
+                app.incident_status(n, &status, &actor, summary.as_deref(), reason.as_deref())?;
+            let line = if was == "resolved" && i.status != "resolved" {
+                format!("{label} reopened: {}", i.status)
+            } else {
+                format!("{label} is {}", i.status)
+            };
+            (i, line)
+        }
+        IncidentAction::Link {
+            issue,
+            move_from_open,
+            actor,
+        } => {
+            let i = app.incident_link(n, issue, &actor, move_from_open)?;
+            (i, format!("issue #{issue} linked to {label}"))
+        }
+        IncidentAction::Unlink { issue, actor } => {
+            let i = app.incident_unlink(n, issue, &actor)?;
+            (i, format!("issue #{issue} unlinked from {label}"))
+        }
+        IncidentAction::Severity { severity, actor } => {
+            let i = app.incident_severity(n, &severity, &actor)?;
+            let line = format!("{label} is {}", i.severity);
+            (i, line)
+        }
+        IncidentAction::Commander { who, actor } => {
+            let i = app.incident_commander(n, &who, &actor)?;
+            let line = format!(
+                "{label} commander: {}",
+                i.commander.as_deref().unwrap_or("none")
+            );
+            (i, line)
+        }
+    };
+    if json {
+        print_json(&incident)
+    } else {
+        outln!("{line}");
+        Ok(())
+    }
+}

@@ -1,0 +1,516 @@
+//! The command line: a thin face over [`crate::app::App`]. Human tables by default, `--json` on
+//! every read. Bad input exits with code 2 and a one-line error.
+//!
+//! Here: the clap interface, `main` and the table that routes each command to its family's
+//! module: `ingest` (ingest, push), `issues`, `incidents`, `lineage`, `report` (report, digest,
+//! postmortem) and `admin` (serve, config check, slack check).
+
+use crate::app::App;
+use crate::app::ingest::Input;
+use crate::config::Config;
+use crate::error::as_input_error;
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+pub mod push;
+pub mod render;
+mod stdout;
+
+/// `println!` that hands a write error (a closed pipe) to the caller instead of panicking.
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::faces::cli::stdout::write_line(format_args!($($arg)*))?
+    };
+}
+
+/// `print!` that hands a write error (a closed pipe) to the caller instead of panicking.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::faces::cli::stdout::write(format_args!($($arg)*))?
+    };
+}
+
+mod admin;
+mod incidents;
+mod ingest;
+mod issues;
+mod lineage;
+mod report;
+
+#[derive(Parser)]
+#[command(
+    name = "steward",
+    version,
+    about = "Slack-first incident management for data teams (dbt, Airflow)"
+)]
+pub struct Cli {
+    /// SQLite database file (default: `database` in steward.toml, else ./steward.db).
+    #[arg(long, global = true, env = "STEWARD_DB")]
+    pub db: Option<PathBuf>,
+    /// Config file (default: ./steward.toml when present).
+    #[arg(long, global = true, env = "STEWARD_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Tell the Steward story on the embedded demo project: no Slack, no tokens, no network.
+    Demo,
+    /// Ingest dbt artifacts, alerts or OpenLineage events.
+    #[command(subcommand)]
+    Ingest(IngestCommand),
+    /// List issues (all statuses unless filtered).
+    Issues {
+        #[arg(long)]
+        status: Option<String>,
+        /// A unique_id or a node name.
+        #[arg(long)]
+        asset: Option<String>,
+        /// Part of an owner's email or name.
+        #[arg(long)]
+        owner: Option<String>,
+        #[arg(long)]
+        env: Option<String>,
+        /// The issues linked to an incident (INC-n or n).
+        #[arg(long)]
+        incident: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one issue with its timeline and comments.
+    Issue {
+        id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Assign an issue to someone (an open issue becomes acknowledged).
+    Assign {
+        id: i64,
+        who: String,
+        #[arg(long, default_value = "cli")]
+        actor: String,
+    },
+    /// Comment on an issue (`N`) or post an update on an incident (`INC-n`).
+    Comment {
+        /// An issue number, or `INC-n` for an incident.
+        id: String,
+        text: String,
+        #[arg(long, default_value = "cli")]
+        author: String,
+    },
+    /// Set an issue's status: open, acknowledged or investigating.
+    Status {
+        id: i64,
+        status: String,
+        #[arg(long, default_value = "cli")]
+        actor: String,
+    },
+    /// Resolve an issue by hand: fixed, expected or false_positive (expected mutes the check).
+    Resolve {
+        id: i64,
+        resolution: String,
+        #[arg(long)]
+        reason: Option<String>,
+        /// With `expected`: how long the check stays muted, e.g. 1h, 24h, 7d, 30d (default 24h).
+        #[arg(long)]
+        mute_for: Option<String>,
+        /// Resolve it even though it is part of an open incident (which stays open).
+        #[arg(long)]
+        confirm: bool,
+        #[arg(long, default_value = "cli")]
+        actor: String,
+    },
+    /// Ask the lineage graph.
+    Lineage(LineageArgs),
+    /// Run the HTTP API (and, later, the Slack bot).
+    Serve {
+        /// Address to listen on (default from config: 127.0.0.1:8080).
+        #[arg(long)]
+        listen: Option<String>,
+    },
+    /// Send a dbt target/ folder's artifacts to a running Steward (token from STEWARD_TOKEN).
+    Push {
+        /// A dbt `target/` folder: manifest.json, run_results.json and sources.json are taken
+        /// from it when present.
+        dir: Option<PathBuf>,
+        #[arg(long)]
+        manifest: Option<PathBuf>,
+        #[arg(long)]
+        run_results: Option<PathBuf>,
+        #[arg(long)]
+        sources: Option<PathBuf>,
+        #[arg(long)]
+        env: Option<String>,
+        /// Accept a manifest without nodes (it empties the lineage graph).
+        #[arg(long)]
+        allow_empty: bool,
+        /// Steward's base URL, e.g. https://steward.example.com
+        #[arg(long, env = "STEWARD_URL")]
+        url: String,
+    },
+    /// Configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Slack: check that the install works.
+    #[command(subcommand)]
+    Slack(SlackCommand),
+    /// Declare an incident.
+    Declare {
+        #[arg(long)]
+        title: String,
+        #[arg(long, default_value = "SEV3")]
+        severity: String,
+        /// An issue to link (repeatable).
+        #[arg(long = "issue")]
+        issues: Vec<i64>,
+        #[arg(long)]
+        commander: Option<String>,
+        #[arg(long)]
+        description: Option<String>,
+        #[arg(long, default_value = "cli")]
+        actor: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List incidents (open ones unless --all).
+    Incidents {
+        #[arg(long)]
+        all: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one incident (`INC-n` or `n`), or change it: status, link, unlink, severity,
+    /// commander.
+    Incident {
+        id: String,
+        /// Print the incident as JSON (after the change, if any).
+        #[arg(long)]
+        json: bool,
+        #[command(subcommand)]
+        action: Option<IncidentAction>,
+    },
+    /// Metrics: uptime, SLA and error budget per data product; MTTA, MTTR and the noisiest
+    /// assets and checks per team.
+    Report {
+        /// The window, ending now: 7d, 30d, 90d or any duration.
+        #[arg(long, default_value = "30d")]
+        since: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The weekly reliability digest for the 7 days ending now, as the `[digest]` channel would
+    /// get it: data products, incidents, issues, MTTA/MTTR, the noisiest assets, teams.
+    Digest {
+        #[arg(long)]
+        json: bool,
+    },
+    /// The post-incident report of an incident (`INC-n` or `n`), as Markdown.
+    Postmortem {
+        id: String,
+        /// Print the report's data as JSON instead.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Changes to one incident. Resolved incidents refuse every change but a status change, which
+/// reopens them.
+#[derive(Subcommand)]
+pub enum IncidentAction {
+    /// investigating, identified, monitoring or resolved (resolving needs --summary).
+    Status {
+        status: String,
+        /// Why (on resolving: the category, e.g. code_change, upstream_source_late).
+        #[arg(long)]
+        reason: Option<String>,
+        #[arg(long)]
+        summary: Option<String>,
+        #[arg(long, default_value = "cli")]
+        actor: String,
+    },
+    /// Link an issue (one in another open incident needs --move).
+    Link {
+        issue: i64,
+        /// Take the issue from the open incident it belongs to.
+        #[arg(long = "move")]
+        move_from_open: bool,
+        #[arg(long, default_value = "cli")]
+        actor: String,
+    },
+    /// Remove an issue from the incident.
+    Unlink {
+        issue: i64,
+        #[arg(long, default_value = "cli")]
+        actor: String,
+    },
+    /// SEV1, SEV2, SEV3 or SEV4.
+    Severity {
+        severity: String,
+        #[arg(long, default_value = "cli")]
+        actor: String,
+    },
+    /// Hand the incident to a new commander.
+    Commander {
+        who: String,
+        #[arg(long, default_value = "cli")]
+        actor: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum SlackCommand {
+    /// Confirm the tokens work, every configured channel exists with the bot in it (joining
+    /// public ones), and the slash command name matches.
+    Check {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum IngestCommand {
+    /// dbt artifacts of one run.
+    Dbt {
+        #[arg(long)]
+        manifest: Option<PathBuf>,
+        #[arg(long)]
+        run_results: Option<PathBuf>,
+        #[arg(long)]
+        sources: Option<PathBuf>,
+        /// Environment (default: the dbt target in run_results, else `default`).
+        #[arg(long)]
+        env: Option<String>,
+        /// Accept a manifest whose `nodes` is null, missing or empty: it empties the lineage
+        /// graph, so it is refused unless asked for.
+        #[arg(long)]
+        allow_empty: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// A generic alert JSON file (one alert or an array).
+    Alert {
+        file: PathBuf,
+        #[arg(long)]
+        env: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// An OpenLineage RunEvent JSON file (one event or an array).
+    Openlineage {
+        file: PathBuf,
+        #[arg(long)]
+        env: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(clap::Args)]
+pub struct LineageArgs {
+    /// The environment whose graph to ask (default: `[issues] default_environment`).
+    #[arg(long, global = true)]
+    env: Option<String>,
+    #[command(subcommand)]
+    cmd: LineageCommand,
+}
+
+#[derive(Subcommand)]
+pub enum LineageCommand {
+    /// The dbt projects making an environment's graph: nodes, last ingest, manifest schema.
+    Projects {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Removes a project's part from an environment's graph.
+    Forget {
+        project: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Node counts by resource type, and edges.
+    Stats {
+        #[arg(long)]
+        manifest: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Everything upstream of a node.
+    Upstream {
+        node: String,
+        #[arg(long)]
+        manifest: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Everything downstream of a node.
+    Downstream {
+        node: String,
+        #[arg(long)]
+        manifest: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Data products, exposures and owners affected by a node.
+    Impact {
+        node: String,
+        #[arg(long)]
+        manifest: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The dependency path between two nodes.
+    Path {
+        from: String,
+        to: String,
+        #[arg(long)]
+        manifest: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum ConfigCommand {
+    /// Validate the config and print the effective settings.
+    Check {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Runs the CLI and returns the process exit code.
+pub fn main() -> i32 {
+    let cli = Cli::parse();
+    init_tracing();
+    let result = run(cli).and_then(|()| Ok(stdout::flush()?));
+    match result {
+        Ok(()) => 0,
+        // The reader of our output went away (`steward issues | head`): nothing went wrong.
+        Err(e) if stdout::is_broken_pipe(&e) => 0,
+        Err(e) => match as_input_error(&e) {
+            Some(input) => {
+                eprintln!("error: {input}");
+                2
+            }
+            None => {
+                eprintln!("error: {e:#}");
+                1
+            }
+        },
+    }
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("STEWARD_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,steward=info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+struct Context_ {
+    config: Config,
+    db: PathBuf,
+}
+
+impl Context_ {
+    fn app(&self) -> Result<App> {
+        App::open(self.config.clone(), &self.db)
+    }
+}
+
+fn print_json<T: Serialize>(value: &T) -> Result<()> {
+    outln!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
+
+fn read_input(path: &Path) -> Result<Input> {
+    Ok(Input::read(path)?)
+}
+
+fn opt_input(path: &Option<PathBuf>) -> Result<Option<Input>> {
+    path.as_deref().map(read_input).transpose()
+}
+
+fn run(cli: Cli) -> Result<()> {
+    let config = Config::load(cli.config.as_deref())?;
+    let db = cli.db.clone().unwrap_or_else(|| config.database.clone());
+    let ctx = Context_ { config, db };
+    match cli.command {
+        Command::Demo => crate::faces::demo::run(cli.db.as_deref()),
+        Command::Ingest(cmd) => ingest::ingest(&ctx, cmd),
+        Command::Issues {
+            status,
+            asset,
+            owner,
+            env,
+            incident,
+            json,
+        } => issues::list(&ctx, status, asset, owner, env, incident, json),
+        Command::Issue { id, json } => issues::show(&ctx, id, json),
+        Command::Assign { id, who, actor } => issues::assign(&ctx, id, who, actor),
+        Command::Comment { id, text, author } => issues::comment(&ctx, id, text, author),
+        Command::Status { id, status, actor } => issues::status(&ctx, id, status, actor),
+        Command::Resolve {
+            id,
+            resolution,
+            reason,
+            mute_for,
+            confirm,
+            actor,
+        } => issues::resolve(&ctx, id, resolution, reason, mute_for, confirm, actor),
+        Command::Lineage(args) => lineage::run(&ctx, args),
+        Command::Serve { listen } => admin::serve(&ctx, listen),
+        Command::Push {
+            dir,
+            manifest,
+            run_results,
+            sources,
+            env,
+            allow_empty,
+            url,
+        } => ingest::push(dir, manifest, run_results, sources, env, allow_empty, url),
+        Command::Slack(SlackCommand::Check { json }) => admin::slack_check(&ctx, json),
+        Command::Declare {
+            title,
+            severity,
+            issues,
+            commander,
+            description,
+            actor,
+            json,
+        } => {
+            let declaration = crate::domain::incidents::Declaration {
+                title,
+                description,
+                severity,
+                commander,
+                issues,
+                declared_by: actor,
+            };
+            incidents::declare(&ctx, declaration, json)
+        }
+        Command::Incidents { all, json } => incidents::list(&ctx, all, json),
+        Command::Incident {
+            id,
+            json,
+            action: Some(action),
+        } => incidents::action(&ctx, &id, json, action),
+        Command::Report { since, json } => report::report(&ctx, since, json),
+        Command::Digest { json } => report::digest(&ctx, json),
+        Command::Postmortem { id, json } => report::postmortem(&ctx, id, json),
+        Command::Incident {
+            id,
+            json,
+            action: None,
+        } => incidents::show(&ctx, id, json),
+        Command::Config(ConfigCommand::Check { json }) => {
+            admin::config_check(&ctx, cli.config.as_deref(), json)
+        }
+    }
+}
