@@ -52,22 +52,12 @@ fn a_failing_run_alert_says_what_when_how_often_and_who() {
     assert_eq!(actions["block_id"], "steward.issue.12");
     assert_eq!(actions["elements"][0]["value"], "12");
     assert_eq!(actions["elements"][3]["value"], "12");
-    let statuses: Vec<&str> = actions["elements"][2]["options"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|o| o["value"].as_str().unwrap())
-        .collect();
+    let statuses = option_values(&actions["elements"][2]);
     assert_eq!(
         statuses,
         ["investigating", "fixed", "expected", "false_positive"]
     );
-    let mutes: Vec<&str> = actions["elements"][4]["options"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|o| o["value"].as_str().unwrap())
-        .collect();
+    let mutes = option_values(&actions["elements"][4]);
     assert_eq!(mutes, ["24h", "7d", "until_fixed"]);
     assert!(ids.iter().all(|id| id.starts_with("steward.")));
 }

@@ -129,6 +129,16 @@ fn view<'a>(group: &'a [Issue], c: &'a Ctx) -> AlertView<'a> {
     }
 }
 
+/// The `value` of each option of a select or an overflow menu.
+fn option_values(element: &Value) -> Vec<&str> {
+    element["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["value"].as_str().unwrap())
+        .collect()
+}
+
 #[track_caller]
 fn assert_fits(m: &Message) {
     let v = m.violations();

@@ -160,12 +160,7 @@ fn the_reason_and_comment_modals() {
     let meta: Value = serde_json::from_str(v.0["private_metadata"].as_str().unwrap()).unwrap();
     assert_eq!(meta, json!({"issue": 12, "resolution": "fixed"}));
     let blocks = v.0["blocks"].as_array().unwrap();
-    let cats: Vec<&str> = blocks[1]["element"]["options"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|o| o["value"].as_str().unwrap())
-        .collect();
+    let cats = option_values(&blocks[1]["element"]);
     assert_eq!(
         cats,
         [
@@ -238,12 +233,7 @@ fn the_expected_reason_modal_asks_how_long_to_mute_the_check() {
     assert_eq!(mute["block_id"], "mute_for");
     assert_eq!(mute["label"]["text"], "Mute this check for");
     assert_eq!(mute["element"]["type"], "static_select");
-    let values: Vec<&str> = mute["element"]["options"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|o| o["value"].as_str().unwrap())
-        .collect();
+    let values = option_values(&mute["element"]);
     assert_eq!(values, ["24h", "7d", "30d"]);
     assert_eq!(mute["element"]["initial_option"]["value"], "24h");
     for value in values {

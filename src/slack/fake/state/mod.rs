@@ -370,27 +370,29 @@ impl State {
     /// `limits::check_message` plus the `steward.` action id rule; records every violation.
     fn check_message(&mut self, what: &str, payload: &Value) -> Vec<Violation> {
         let found = limits::check_message(payload);
-        for v in &found {
-            self.violate(format!("{what}: {v}"));
-        }
-        let mut foreign = Vec::new();
-        if let Some(b) = payload.get("blocks") {
-            foreign_action_ids(b, "blocks", &mut foreign);
-        }
-        for f in foreign {
-            self.violate(format!("{what}: {f}"));
-        }
-        found
+        self.record_checks(what, "", payload, found)
     }
 
     fn check_view(&mut self, what: &str, view: &Value) -> Vec<Violation> {
         let found = limits::check_view(view);
+        self.record_checks(what, "view.", view, found)
+    }
+
+    /// Records `found` and every `action_id` outside `steward.` in `payload`'s blocks, their paths
+    /// under `prefix`; returns `found`.
+    fn record_checks(
+        &mut self,
+        what: &str,
+        prefix: &str,
+        payload: &Value,
+        found: Vec<Violation>,
+    ) -> Vec<Violation> {
         for v in &found {
-            self.violate(format!("{what}: view.{v}"));
+            self.violate(format!("{what}: {prefix}{v}"));
         }
         let mut foreign = Vec::new();
-        if let Some(b) = view.get("blocks") {
-            foreign_action_ids(b, "view.blocks", &mut foreign);
+        if let Some(b) = payload.get("blocks") {
+            foreign_action_ids(b, &format!("{prefix}blocks"), &mut foreign);
         }
         for f in foreign {
             self.violate(format!("{what}: {f}"));

@@ -176,6 +176,23 @@ pub(super) fn form_escape(s: &str) -> String {
         .collect()
 }
 
+/// `views.open` of a "Declare" modal over raw HTTP as a form body, with `trigger`.
+async fn open_modal_raw(fake: &FakeSlack, trigger: &str) -> Value {
+    let form = format!(
+        "trigger_id={trigger}&view={}",
+        form_escape(&modal("Declare").to_string())
+    );
+    let (_, body) = raw(
+        fake,
+        "POST",
+        "/api/views.open",
+        Some(FAKE_BOT_TOKEN),
+        Some(&form),
+    )
+    .await;
+    body
+}
+
 async fn raw_json(fake: &FakeSlack, path: &str, body: Value) -> (u16, Value) {
     let a = send(
         fake,

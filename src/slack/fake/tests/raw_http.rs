@@ -106,18 +106,7 @@ async fn raw_http_forms_tokens_and_triggers() -> anyhow::Result<()> {
     // Triggers: 3 s, then expired_trigger_id.
     let trigger = fake.issue_trigger_id();
     tokio::time::sleep(TRIGGER_LIFETIME + Duration::from_millis(100)).await;
-    let form = format!(
-        "trigger_id={trigger}&view={}",
-        form_escape(&modal("Declare").to_string())
-    );
-    let (_, body) = raw(
-        &fake,
-        "POST",
-        "/api/views.open",
-        Some(FAKE_BOT_TOKEN),
-        Some(&form),
-    )
-    .await;
+    let body = open_modal_raw(&fake, &trigger).await;
     assert_eq!(body["error"], json!("expired_trigger_id"));
 
     // Every call was recorded with its verb, path, content type, params and token.

@@ -253,18 +253,7 @@ async fn envelopes_wait_for_a_socket_and_payloads_come_alive() -> anyhow::Result
     );
 
     // The payload's trigger became valid on delivery.
-    let form = format!(
-        "trigger_id=9.9.x&view={}",
-        form_escape(&modal("Declare").to_string())
-    );
-    let (_, body) = raw(
-        &fake,
-        "POST",
-        "/api/views.open",
-        Some(FAKE_BOT_TOKEN),
-        Some(&form),
-    )
-    .await;
+    let body = open_modal_raw(&fake, "9.9.x").await;
     assert_eq!(body["ok"], json!(true), "{body}");
     let view_id = body["view"]["id"].as_str().unwrap().to_owned();
 
