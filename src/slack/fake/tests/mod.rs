@@ -176,6 +176,19 @@ pub(super) fn form_escape(s: &str) -> String {
         .collect()
 }
 
+/// `apps.connections.open` with the app token over raw HTTP: the reply's body.
+async fn connections_open(fake: &FakeSlack) -> Value {
+    let (_, body) = raw(
+        fake,
+        "POST",
+        "/api/apps.connections.open",
+        Some(FAKE_APP_TOKEN),
+        None,
+    )
+    .await;
+    body
+}
+
 /// `views.open` of a "Declare" modal over raw HTTP as a form body, with `trigger`.
 async fn open_modal_raw(fake: &FakeSlack, trigger: &str) -> Value {
     let form = format!(

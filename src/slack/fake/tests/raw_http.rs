@@ -53,14 +53,7 @@ async fn raw_http_forms_tokens_and_triggers() -> anyhow::Result<()> {
     .await;
     assert_eq!(body["error"], json!("not_allowed_token_type"));
     assert_eq!(fake.connections_opened(), 0);
-    let (_, body) = raw(
-        &fake,
-        "POST",
-        "/api/apps.connections.open",
-        Some(FAKE_APP_TOKEN),
-        None,
-    )
-    .await;
+    let body = connections_open(&fake).await;
     let url = body["url"].as_str().expect("a ws url").to_owned();
     assert!(
         url.starts_with(&format!("{}/link?ticket=", fake.ws_url())),

@@ -270,14 +270,7 @@ async fn envelopes_wait_for_a_socket_and_payloads_come_alive() -> anyhow::Result
     assert_eq!((m.text.as_str(), m.history.len()), ("acked", 1));
 
     // A client connects: the waiting envelope is delivered and acked.
-    let (_, body) = raw(
-        &fake,
-        "POST",
-        "/api/apps.connections.open",
-        Some(FAKE_APP_TOKEN),
-        None,
-    )
-    .await;
+    let body = connections_open(&fake).await;
     let (mut ws, _) = tokio_tungstenite::connect_async(body["url"].as_str().unwrap()).await?;
     use futures_util::{SinkExt, StreamExt};
     use tokio_tungstenite::tungstenite::Message;
