@@ -2,10 +2,11 @@
 //! products (problems first), the week's incidents, the noisiest assets and the teams. Every list
 //! is cut to fit Slack's limits and says how many more `steward digest` shows.
 
-use super::{
-    Blocks, Message, bold, clip, code, context_md, cut, escape, field, header, list_text, one_line,
-    plural, thousands,
+use super::kit::{
+    Blocks, Message, bold, clip, code, context_md, cut, escape, field, header, one_line, plural,
+    thousands,
 };
+use super::lists::list_text;
 use crate::domain::digest::{Digest, IncidentWeek, ProductWeek, local_time};
 use crate::domain::status::Status;
 use crate::domain::text::short_name;

@@ -4,10 +4,12 @@
 //! Modals carry `{"incident": n}` in `private_metadata`; callbacks are
 //! `steward.incident_severity`, `steward.incident_commander` and `steward.incident_link`.
 
-use super::{
-    Message, SEVERITY_OPTIONS, View, context_md, cut, escape_text, input, limits, one_line, option,
-    plain, section, slack_user_id,
+use super::kit::{
+    Message, View, context_md, cut, escape_text, input, one_line, option, plain, section,
+    slack_user_id,
 };
+use super::limits;
+use super::modals::SEVERITY_OPTIONS;
 use serde_json::{Value, json};
 
 /// Changes an incident's severity: block `severity` (`steward.severity`), the current one

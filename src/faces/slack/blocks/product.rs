@@ -1,7 +1,7 @@
 //! Block Kit for data products: the status-change post in a product's channel and the status
 //! page section of the App Home.
 
-use super::{
+use super::kit::{
     Message, bold, clip, context_md, cut, escape, header, mention, one_line, plural, section,
     thousands, when,
 };
@@ -36,9 +36,12 @@ fn incident_line(i: &Incident, now: DateTime<Utc>) -> String {
             i.impact_started.as_deref().or(Some(i.declared.as_str())),
             i.resolved.as_deref(),
         ) {
-            (Some(a), Some(b)) => match (super::parse_ts(a), super::parse_ts(b)) {
+            (Some(a), Some(b)) => match (super::kit::parse_ts(a), super::kit::parse_ts(b)) {
                 (Some(a), Some(b)) if b >= a => {
-                    format!(" after {}", super::human_duration((b - a).num_seconds()))
+                    format!(
+                        " after {}",
+                        crate::sources::artifacts::human_duration((b - a).num_seconds())
+                    )
                 }
                 _ => String::new(),
             },

@@ -1,0 +1,178 @@
+//! The incident message in the incident channel, and the stakeholder update sent to product
+//! channels.
+
+use super::alert::{activity_reply, impact_text};
+use super::kit::*;
+use super::limits;
+use super::lists::{issue_line, list_text};
+use crate::domain::issues::Issue;
+use crate::lineage::Impact;
+use serde_json::json;
+
+/// Everything an incident message shows.
+#[derive(Debug, Clone, Copy)]
+pub struct IncidentView<'a> {
+    pub number: i64,
+    pub title: &'a str,
+    pub severity: &'a str,
+    pub status: &'a str,
+    /// A mention, e.g. "<@U123>".
+    pub commander: Option<&'a str>,
+    pub issues: &'a [Issue],
+    pub impact: Option<&'a Impact>,
+    pub declared_by: &'a str,
+    pub declared_at: &'a str,
+    /// The teams to contact, with their user group and channel.
+    pub teams: &'a [crate::domain::incidents::TeamContact],
+}
+
+/// The incident's message in the incident channel, edited in place as it changes.
+pub fn incident_message(i: &IncidentView) -> Message {
+    let n = i.number;
+    let ptr = format!("see `steward issues` for all {} issues", i.issues.len());
+    let closed = matches!(
+        i.status.to_ascii_lowercase().as_str(),
+        "resolved" | "closed"
+    );
+    let value = n.to_string();
+    let mut elements = Vec::new();
+    if closed {
+        elements.push(button("steward.incident.status", "↩️ Reopen", &value, None));
+    } else {
+        elements.push(button("steward.incident.status", "📣 Status", &value, None));
+        elements.push(button(
+            "steward.incident.severity",
+            "🔥 Severity",
+            &value,
+            None,
+        ));
+        elements.push(button(
+            "steward.incident.commander",
+            "🧑‍✈️ Commander",
+            &value,
+            None,
+        ));
+        elements.push(button(
+            "steward.incident.link",
+            "➕ Add issue",
+            &value,
+            None,
+        ));
+    }
+    elements.push(button(
+        "steward.incident.comment",
+        "💬 Add update",
+        &value,
+        None,
+    ));
+    if !closed {
+        elements.push(button(
+            "steward.incident.resolve",
+            "✅ Resolve",
+            &value,
+            Some("primary"),
+        ));
+    }
+    elements.push(button(
+        "steward.incident.postmortem",
+        "📝 Postmortem",
+        &value,
+        None,
+    ));
+    let actions = json!({"type": "actions", "block_id": format!("steward.incident.{n}"), "elements": elements});
+
+    let mut b = Blocks::new(limits::MESSAGE_BLOCKS, limits::MESSAGE_BLOCK_TEXT_TOTAL);
+    b.hold(std::slice::from_ref(&actions));
+    let emoji = if closed { "✅" } else { "🚨" };
+    b.push(header(&format!("{emoji} INC-{n}: {}", one_line(i.title))));
+    let commander = i
+        .commander
+        .filter(|c| !c.trim().is_empty())
+        .map(mention)
+        .unwrap_or_else(|| "nobody yet".to_owned());
+    b.push(json!({
+        "type": "section",
+        "block_id": format!("steward.incident.{n}.facts"),
+        "fields": [
+            field("Severity", &escape(&clip(&one_line(i.severity), 40))),
+            field("Status", &escape(&clip(&one_line(i.status), 40))),
+            field("Commander", &commander),
+            field("Declared by", &mention(&clip(i.declared_by, 100))),
+            field("Declared", &when(i.declared_at, None)),
+            field("Issues", &thousands(i.issues.len() as i64)),
+        ],
+    }));
+    if i.impact.is_some() {
+        b.section(None, &impact_text(i.impact, &[]), 1_500, "");
+    }
+    if !i.teams.is_empty() {
+        let lines: Vec<String> = i
+            .teams
+            .iter()
+            .map(|t| {
+                let mut reach = Vec::new();
+                if let Some(g) = t.slack_group.as_deref().filter(|g| is_group_id(g)) {
+                    reach.push(format!("<!subteam^{}>", g.trim()));
+                }
+                if let Some(c) = &t.channel {
+                    reach.push(super::product::channel_ref(c));
+                }
+                format!(
+                    "• {}{} — {}",
+                    bold(&clip(&t.name, 80)),
+                    if reach.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" {}", reach.join(" "))
+                    },
+                    escape(&clip(&one_line(&t.why.join("; ")), 200))
+                )
+            })
+            .collect();
+        b.section(
+            Some(&format!("steward.incident.{n}.teams")),
+            &list_text("*Teams to contact*", &lines, 10, 1_500, ""),
+            1_500,
+            "",
+        );
+    }
+    if i.issues.is_empty() {
+        b.section(None, "No issues are linked yet.", 200, "");
+    } else {
+        let lines: Vec<String> = i.issues.iter().map(issue_line).collect();
+        b.section(
+            Some(&format!("steward.incident.{n}.issues")),
+            &list_text("*Linked issues*", &lines, 25, 3_000, " (`steward issues`)"),
+            3_000,
+            &ptr,
+        );
+    }
+    let note = (b.left_out > 0).then(|| "Some details did not fit in this message.".to_owned());
+    let text = cut(
+        &format!(
+            "{emoji} INC-{n} ({}): {}, {} linked {}",
+            escape(&clip(&one_line(i.severity), 20)),
+            escape(&clip(&one_line(i.title), 200)),
+            i.issues.len(),
+            plural(i.issues.len() as i64, "issue", "issues"),
+        ),
+        1_000,
+        "",
+    );
+    Message {
+        text,
+        blocks: b.finish(note, vec![actions]),
+    }
+}
+
+/// A stakeholder update on an incident: "📣 update on INC-n: text", by its author.
+pub fn stakeholder_update(actor_mention: &str, incident: i64, text: &str) -> Message {
+    activity_reply(
+        actor_mention,
+        &format!(
+            "📣 update on {}: {}",
+            crate::domain::incidents::label(incident),
+            text.trim()
+        ),
+    )
+}

@@ -1,0 +1,102 @@
+//! The incident message.
+
+use super::*;
+
+#[test]
+fn the_incident_message() {
+    let issues = [payments(), test_issue(14)];
+    let impact = ctx().impact;
+    let v = IncidentView {
+        number: 7,
+        title: "Payments late & <broken>",
+        severity: "SEV2",
+        status: "investigating",
+        commander: Some("<@U0123ANA>"),
+        issues: &issues,
+        impact: Some(&impact),
+        declared_by: "<@U0456BO>",
+        declared_at: "2024-05-02T11:58:00.000000Z",
+        teams: &[crate::domain::incidents::TeamContact {
+            name: "finance".into(),
+            slack_group: Some("S0FINANCE1".into()),
+            channel: Some("C0FINANCE1".into()),
+            why: vec!["owns data product Finance reporting".into()],
+        }],
+    };
+    let m = incident_message(&v);
+    assert_fits(&m);
+    assert_eq!(
+        m.blocks[0]["text"]["text"],
+        "🚨 INC-7: Payments late & <broken>"
+    );
+    assert_eq!(
+        m.text,
+        "🚨 INC-7 (SEV2): Payments late &amp; &lt;broken&gt;, 2 linked issues"
+    );
+    let text = all_text(&m.blocks);
+    for needle in [
+        "*Commander*\n<@U0123ANA>",
+        "*Declared by*\n<@U0456BO>",
+        "*Linked issues*",
+        "*#12*",
+        "*#14*",
+        "*Finance reporting*",
+        "*Teams to contact*",
+        "*finance* <!subteam^S0FINANCE1> <#C0FINANCE1> — owns data product Finance reporting",
+    ] {
+        assert!(text.contains(needle), "missing {needle:?}: {text}");
+    }
+    let actions = m.blocks.last().unwrap();
+    assert_eq!(actions["block_id"], "steward.incident.7");
+    assert_eq!(
+        action_ids(&m.blocks),
+        [
+            "steward.incident.status",
+            "steward.incident.severity",
+            "steward.incident.commander",
+            "steward.incident.link",
+            "steward.incident.comment",
+            "steward.incident.resolve",
+            "steward.incident.postmortem"
+        ]
+    );
+    assert!(
+        actions["elements"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["value"] == "7")
+    );
+
+    let many: Vec<Issue> = (0..300)
+        .map(|n| {
+            let mut i = test_issue(n);
+            i.asset = format!("model.x.{}", "*<&>".repeat(50));
+            i
+        })
+        .collect();
+    let long = "T".repeat(1_000);
+    let v = IncidentView {
+        issues: &many,
+        title: &long,
+        commander: None,
+        status: "resolved",
+        ..v
+    };
+    let m = incident_message(&v);
+    assert_fits(&m);
+    assert_all_well_formed(&m.blocks);
+    let text = all_text(&m.blocks);
+    assert!(text.contains("… and 2"), "{text}");
+    assert!(text.contains("more (`steward issues`)"), "{text}");
+    // Resolved: reopen, updates and the report only.
+    assert_eq!(
+        action_ids(&m.blocks),
+        [
+            "steward.incident.status",
+            "steward.incident.comment",
+            "steward.incident.postmortem"
+        ]
+    );
+    assert!(text.contains("Reopen"), "{text}");
+}
