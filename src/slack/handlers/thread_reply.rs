@@ -2,13 +2,44 @@
 //! edits and deletions follow it; the bot's own messages are ignored.
 
 use crate::slack::context::Context;
+use crate::slack::handlers::kit::{core, mention};
 use anyhow::Result;
 use serde_json::Value;
 use std::sync::Arc;
 
-/// A message event: a person's reply in the thread of an issue message becomes a comment;
-/// edits and deletions follow it; the bot's own messages are ignored.
+/// A person's reply in a thread, new, edited or deleted.
+struct Reply {
+    channel: String,
+    thread_ts: String,
+    /// The reply's own ts: edits and deletions are matched by it.
+    ts: String,
+    user: String,
+    text: String,
+    /// `new`, `changed` or `deleted`.
+    kind: &'static str,
+}
+
 pub async fn handle(ctx: &Arc<Context>, event: &Value) -> Result<()> {
+    let Some(r) = read(event, &ctx.bot_user) else {
+        return Ok(());
+    };
+    core(ctx, move |app| {
+        app.thread_comment(
+            &r.channel,
+            &r.thread_ts,
+            &r.ts,
+            &mention(&r.user),
+            &r.text,
+            r.kind,
+        )
+    })
+    .await?;
+    Ok(())
+}
+
+/// The reply in a message event; None for anything else (the bot's own messages, a message
+/// outside a thread, the thread's parent, other subtypes).
+fn read(event: &Value, bot_user: &str) -> Option<Reply> {
     let subtype = event.get("subtype").and_then(Value::as_str);
     let channel = event
         .get("channel")
@@ -28,15 +59,15 @@ pub async fn handle(ctx: &Arc<Context>, event: &Value) -> Result<()> {
                 .unwrap_or(Value::Null),
             "deleted",
         ),
-        _ => return Ok(()),
+        _ => return None,
     };
     let user = msg
         .get("user")
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_owned();
-    if user.is_empty() || user == ctx.bot_user || msg.get("bot_id").is_some() {
-        return Ok(());
+    if user.is_empty() || user == bot_user || msg.get("bot_id").is_some() {
+        return None;
     }
     // Edits and deletions are matched by the reply's own ts (slack-morphism's model of those
     // events drops `thread_ts`); new messages must be in a thread.
@@ -46,7 +77,7 @@ pub async fn handle(ctx: &Arc<Context>, event: &Value) -> Result<()> {
         .map(str::to_owned)
         .unwrap_or_default();
     if kind == "new" && thread_ts.is_empty() {
-        return Ok(());
+        return None;
     }
     let ts_of_msg = match kind {
         "deleted" => event
@@ -58,24 +89,19 @@ pub async fn handle(ctx: &Arc<Context>, event: &Value) -> Result<()> {
     .unwrap_or_default()
     .to_owned();
     if ts_of_msg == thread_ts {
-        return Ok(()); // the parent message itself
+        return None; // the parent message itself
     }
     let text = msg
         .get("text")
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_owned();
-    let app = ctx.app.clone();
-    tokio::task::spawn_blocking(move || {
-        app.thread_comment(
-            &channel,
-            &thread_ts,
-            &ts_of_msg,
-            &format!("<@{user}>"),
-            &text,
-            kind,
-        )
+    Some(Reply {
+        channel,
+        thread_ts,
+        ts: ts_of_msg,
+        user,
+        text,
+        kind,
     })
-    .await??;
-    Ok(())
 }
