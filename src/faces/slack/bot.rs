@@ -8,6 +8,7 @@
 use crate::app::App;
 use crate::config::SlackConfig;
 use crate::faces::slack::api::{self, SlackApi};
+use crate::faces::slack::context::{Context as Shared, Incoming};
 use anyhow::{Context, Result};
 use serde_json::Value;
 use slack_morphism::prelude::*;
@@ -60,17 +61,6 @@ impl SlackSettings {
             config,
         }))
     }
-}
-
-/// One unit of queued work: what Slack sent, as JSON.
-#[derive(Debug, Clone)]
-pub enum Incoming {
-    /// `block_actions`, `view_submission`, … (the interaction payload).
-    Interaction(Value),
-    /// A slash command payload.
-    Command(Value),
-    /// An Events API `event_callback` payload.
-    Event(Value),
 }
 
 /// Remembers recent envelope/event ids so a redelivery is handled once.
@@ -177,7 +167,7 @@ pub async fn start(app: App, settings: SlackSettings) -> Result<Bot> {
         .context("opening the Socket Mode connection (check SLACK_APP_TOKEN)")?;
     listener.start().await;
 
-    let ctx = Arc::new(super::worker::Context {
+    let ctx = Arc::new(Shared {
         app: app.clone(),
         api: api.clone(),
         config: settings.config.clone(),
@@ -225,7 +215,7 @@ async fn on_interaction(
     let value = serde_json::to_value(&event).unwrap_or(Value::Null);
     // A modal's input is validated here, synchronously and without I/O, because only the ack
     // can carry errors back into the open modal.
-    if let Some(errors) = super::worker::validate_submission(&value) {
+    if let Some(errors) = super::handlers::validate_submission(&value) {
         return Ok(SlackInteractionResponse::ViewSubmission(
             SlackViewSubmissionResponse::Errors(SlackViewSubmissionErrorsResponse::new(errors)),
         ));

@@ -1,0 +1,40 @@
+//! `/steward mute <n | asset> [for] <duration>` or `until-fixed`: mutes an issue or an asset.
+
+use crate::faces::slack::blocks;
+use crate::faces::slack::commands::{MuteDuration, MuteTarget};
+use crate::faces::slack::context::Context;
+use crate::faces::slack::handlers::kit::{core, mention};
+use anyhow::Result;
+use std::sync::Arc;
+
+pub async fn answer(
+    ctx: &Arc<Context>,
+    user: &str,
+    target: MuteTarget,
+    duration: MuteDuration,
+) -> Result<blocks::Message> {
+    let actor = mention(user);
+    let until = match duration {
+        MuteDuration::For(d) => Some(ctx.app.clock.now() + chrono::Duration::from_std(d)?),
+        MuteDuration::UntilFixed => None,
+    };
+    let m = core(ctx, move |app| match target {
+        MuteTarget::Issue(id) => app.mute(Some(id), None, until, &actor),
+        MuteTarget::Asset(a) => {
+            let lineage = app.lineage.current();
+            let asset = lineage
+                .resolve(&a)
+                .map(|i| lineage.node(i).unique_id.clone())
+                .unwrap_or(a);
+            app.mute(None, Some(&asset), until, &actor)
+        }
+    })
+    .await?;
+    Ok(blocks::ephemeral_text(&format!(
+        "Muted {} {}.",
+        m.asset,
+        m.until
+            .map(|u| format!("until {u}"))
+            .unwrap_or_else(|| "until fixed".to_owned())
+    )))
+}
