@@ -34,6 +34,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, watch};
 
 mod body;
+pub mod pages;
 
 pub use body::LARGE_BODY;
 use body::{Limits, Refused, read_body};
@@ -69,6 +70,8 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 struct Shared {
     app: App,
     token: Option<Secret>,
+    /// Signs and checks page links (`[http] pages_secret_env`).
+    pages_secret: Option<Secret>,
     limits: Limits,
 }
 
@@ -116,6 +119,7 @@ pub async fn start(app: App, listen: &str, token: Option<Secret>) -> Result<Serv
             body_timeout: http.body_timeout,
             large_bodies: Arc::new(Semaphore::new(http.max_large_bodies)),
         },
+        pages_secret: pages::signed::secret(&app.config),
         app,
         token,
     });
@@ -294,6 +298,17 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Reply {
     let method = req.method().clone();
     if path == "/healthz" {
         return json_reply(StatusCode::OK, &serde_json::json!({ "status": "ok" }));
+    }
+    if let Some(reply) = pages::route(
+        &shared.app,
+        shared.pages_secret.as_ref(),
+        &method,
+        &path,
+        req.uri().query(),
+    )
+    .await
+    {
+        return reply;
     }
     if path == "/status" || path == "/status.json" {
         // Public, like /healthz: the status page is meant for the whole company.

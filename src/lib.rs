@@ -15,6 +15,7 @@ pub mod demo;
 pub mod digest;
 pub mod error;
 pub mod graphs;
+pub mod history;
 pub mod http;
 pub mod incidents;
 pub mod ingest;

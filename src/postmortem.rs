@@ -154,7 +154,7 @@ pub fn participants(timeline: &[TimelineEntry], comments: &[ReportComment]) -> V
 
 /// Paths from `root` to the nodes of the impacted data products (the nearest node carrying
 /// each) and to the impacted exposures below it.
-fn paths_from(
+pub fn paths_from(
     lineage: &Lineage,
     root: NodeIndex,
     products: &[String],

@@ -27,9 +27,11 @@ use std::collections::HashSet;
 
 mod digest;
 mod incident_actions;
+mod open_link;
 mod product;
 pub use digest::*;
 pub use incident_actions::*;
+pub use open_link::*;
 pub use product::*;
 
 /// A message for `chat.postMessage` / `chat.update` / `chat.postEphemeral`: a plain `text`

@@ -323,7 +323,13 @@ async fn render(ctx: &Arc<Context>, plan: &GroupPlan) -> (blocks::Message, routi
         compiled_sql_available: plan.group.iter().any(|i| i.compiled_sql.is_some()),
         now: ctx.app.clock.now(),
     };
-    (blocks::alert_message(&view), routing)
+    let open = crate::http::pages::signed::page_url(
+        &ctx.app.config,
+        &format!("/issues/{}", plan.group[0].id),
+        view.now,
+    );
+    let message = blocks::with_open_link(blocks::alert_message(&view), open.as_deref());
+    (message, routing)
 }
 
 async fn issues_changed(ctx: &Arc<Context>, state: &Arc<State>, payload: &Value) -> Result<()> {
@@ -657,7 +663,12 @@ async fn incident_changed(ctx: &Arc<Context>, payload: &Value) -> Result<()> {
         declared_at: &incident.declared,
         teams: &incident.teams,
     };
-    let message = blocks::incident_message(&view);
+    let open = crate::http::pages::signed::page_url(
+        &ctx.app.config,
+        &format!("/incidents/{}", incident.id),
+        ctx.app.clock.now(),
+    );
+    let message = blocks::with_open_link(blocks::incident_message(&view), open.as_deref());
     match existing {
         Some(p) => {
             ctx.api.update(&p.channel, &p.ts, &message).await?;
@@ -899,6 +910,9 @@ pub async fn publish_home(ctx: &Arc<Context>, user: &str) -> Result<()> {
         open_incidents: &open_incidents,
         now: ctx.app.clock.now(),
     });
+    let open =
+        crate::http::pages::signed::page_url(&ctx.app.config, "/status", ctx.app.clock.now());
+    let view = blocks::view_with_open_link(view, open.as_deref());
     ctx.api.publish_home(user, &view).await?;
     Ok(())
 }
@@ -995,7 +1009,19 @@ async fn weekly_digest(ctx: &Arc<Context>, payload: &Value) -> Result<()> {
     })
     .await??;
     ctx.api
-        .post(&channel, &blocks::digest_message(&digest), None)
+        .post(
+            &channel,
+            &blocks::with_open_link(
+                blocks::digest_message(&digest),
+                crate::http::pages::signed::page_url(
+                    &ctx.app.config,
+                    "/status",
+                    ctx.app.clock.now(),
+                )
+                .as_deref(),
+            ),
+            None,
+        )
         .await?;
     Ok(())
 }
