@@ -15,6 +15,7 @@ mod http_hardening;
 mod incident_story;
 mod incidents_cli;
 mod multi_project;
+mod pages;
 mod products;
 mod report;
 mod slack_bot;

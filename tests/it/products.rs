@@ -15,13 +15,13 @@ use steward::ingest::{DbtArtifacts, Input};
 use steward::lineage::{Lineage, load_manifest};
 use steward::products::{self, Catalog, ProductStatus, Status, parse_selector};
 
-const PAYMENTS: &str = "model.jaffle_analytics.stg_shop__payments";
+pub(crate) const PAYMENTS: &str = "model.jaffle_analytics.stg_shop__payments";
 const AD_SPEND: &str = "source.jaffle_analytics.marketing.ad_spend";
 
 /// Three configured products besides the four the manifest's `meta.data_product` defines:
 /// `revenue` (also in the manifest), `campaign_catalog` (nothing fails upstream of it in the
 /// broken run) and `ad_performance` (downstream of the stale ad_spend source).
-const CONFIG: &str = r#"
+pub(crate) const CONFIG: &str = r#"
 [[products]]
 name = "revenue"
 team = "finance"
@@ -198,7 +198,7 @@ fn manifest_products_and_what_failures_affect() {
     assert_eq!(catalog.get("revenue").unwrap().sla_target, Some(0.995));
 }
 
-fn ingest(app: &App, run: &str) {
+pub(crate) fn ingest(app: &App, run: &str) {
     let read = |f: &str| Some(Input::read(&demo_artifact(run, f)).unwrap());
     app.ingest_dbt(DbtArtifacts {
         manifest: read("manifest.json"),
@@ -210,7 +210,7 @@ fn ingest(app: &App, run: &str) {
     .unwrap();
 }
 
-fn issue_on(app: &App, asset: &str) -> i64 {
+pub(crate) fn issue_on(app: &App, asset: &str) -> i64 {
     app.issues(&Default::default())
         .unwrap()
         .into_iter()
@@ -225,7 +225,7 @@ fn by_name<'a>(list: &'a [ProductStatus], name: &str) -> &'a ProductStatus {
         .unwrap_or_else(|| panic!("product {name} in {list:#?}"))
 }
 
-fn declare_on(app: &App, issue: i64) -> String {
+pub(crate) fn declare_on(app: &App, issue: i64) -> String {
     app.declare(Declaration {
         title: "Payments model fails: <revenue> & customers stale".into(),
         severity: "SEV2".into(),
@@ -469,7 +469,7 @@ fn config_check_reports_product_errors_with_their_lines() {
 }
 
 /// A request without any Authorization header: (status, content type, body).
-async fn public(base: &str, method: &str, path: &str) -> (u16, String, String) {
+pub(crate) async fn public(base: &str, method: &str, path: &str) -> (u16, String, String) {
     use http_body_util::{BodyExt, Full};
     use hyper_util::client::legacy::Client;
     use hyper_util::rt::TokioExecutor;
