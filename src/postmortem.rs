@@ -14,6 +14,8 @@ use petgraph::graph::NodeIndex;
 use serde::Serialize;
 use std::fmt::Write;
 
+pub mod mermaid;
+
 /// Everything the report shows.
 #[derive(Debug, Clone, Serialize)]
 pub struct PostmortemData {
@@ -638,6 +640,10 @@ pub fn render(p: &PostmortemData) -> String {
         );
     }
 
+    if let Some(block) = mermaid::gantt(p) {
+        let _ = write!(o, "\n{block}");
+    }
+
     // Root cause
     let _ = writeln!(o, "\n## Root cause\n");
     if p.roots.is_empty() {
@@ -685,6 +691,10 @@ pub fn render(p: &PostmortemData) -> String {
             let chain: Vec<&str> = path.path.iter().map(|u| short_name(u)).collect();
             let _ = writeln!(o, "   - {target}: {}", chain.join(" → "));
         }
+    }
+
+    if let Some(block) = mermaid::flowchart(p) {
+        let _ = write!(o, "\n{block}");
     }
 
     // Impact

@@ -353,3 +353,156 @@ async fn signed_links_good_tampered_expired_and_unsigned() {
             .ends_with("/incidents/INC-1")
     );
 }
+
+/// The ```mermaid blocks of a Markdown text.
+fn mermaid_blocks(md: &str) -> Vec<Vec<&str>> {
+    let mut out = Vec::new();
+    let mut lines = md.lines();
+    while let Some(l) = lines.next() {
+        if l == "```mermaid" {
+            out.push(lines.by_ref().take_while(|l| *l != "```").collect());
+        }
+    }
+    out
+}
+
+fn ident(s: &str) -> bool {
+    let mut c = s.chars();
+    c.next().is_some_and(|f| f.is_ascii_alphabetic())
+        && c.all(|x| x.is_ascii_alphanumeric() || x == '_')
+}
+
+/// A node line as Mermaid's flowchart grammar reads it: `id["text"]`, `id(["text"])` or
+/// `id[["text"]]`, then optionally `:::class`; the text holds no `"`. Returns the id.
+fn flow_node(line: &str) -> Option<&str> {
+    let (body, class) = match line.split_once(":::") {
+        Some((b, c)) => (b, Some(c)),
+        None => (line, None),
+    };
+    if class.is_some_and(|c| !ident(c)) {
+        return None;
+    }
+    let open = body.find(['[', '('])?;
+    let (id, shape) = body.split_at(open);
+    let text = [("[\"", "\"]"), ("([\"", "\"])"), ("[[\"", "\"]]")]
+        .iter()
+        .find_map(|(a, b)| shape.strip_prefix(a)?.strip_suffix(b))?;
+    (ident(id) && !text.contains('"') && !text.is_empty()).then_some(id)
+}
+
+fn check_flowchart(block: &[&str]) -> usize {
+    assert_eq!(block[0], "flowchart LR");
+    let mut nodes = Vec::new();
+    let mut edges = 0;
+    for l in &block[1..] {
+        let l = l.trim();
+        if l.starts_with("classDef ") {
+            assert!(ident(l.split_whitespace().nth(1).unwrap()), "{l}");
+        } else if let Some((a, b)) = l.split_once(" --> ") {
+            assert!(
+                nodes.contains(&a) && nodes.contains(&b),
+                "edge {l} joins declared nodes"
+            );
+            edges += 1;
+        } else {
+            nodes.push(flow_node(l).unwrap_or_else(|| panic!("not a node line: {l}")));
+        }
+    }
+    edges
+}
+
+fn gantt_date(s: &str) -> bool {
+    chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").is_ok()
+}
+
+fn check_gantt(block: &[&str]) -> usize {
+    assert_eq!(block[0], "gantt");
+    let mut tasks = 0;
+    for l in &block[1..] {
+        let l = l.trim();
+        if let Some(f) = l.strip_prefix("dateFormat ") {
+            assert_eq!(f, "YYYY-MM-DD HH:mm:ss");
+        } else if ["title ", "axisFormat ", "section "]
+            .iter()
+            .any(|k| l.starts_with(k))
+        {
+            assert!(!l.contains([';', '#']), "{l}");
+        } else {
+            let (name, data) = l
+                .split_once(" :")
+                .unwrap_or_else(|| panic!("not a task: {l}"));
+            assert!(
+                !name.trim().is_empty() && !name.contains([':', ';', '#']),
+                "{l}"
+            );
+            let items: Vec<&str> = data.split(", ").collect();
+            let n = items.len();
+            assert!(n >= 3, "{l}");
+            for tag in &items[..n - 3] {
+                assert!(["crit", "active", "done", "milestone"].contains(tag), "{l}");
+            }
+            assert!(ident(items[n - 3]) && gantt_date(items[n - 2]), "{l}");
+            let end = items[n - 1];
+            let duration = end
+                .strip_suffix(['m', 'h', 'd', 'w'])
+                .is_some_and(|d| d.parse::<u32>().is_ok());
+            assert!(duration || gantt_date(end), "{l}");
+            tasks += 1;
+        }
+    }
+    tasks
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_markdown_report_carries_a_flowchart_and_a_gantt_mermaid_can_read() {
+    let s = story(public_config()).await;
+    let app = s.app.clone();
+    let md = tokio::task::spawn_blocking(move || {
+        steward::postmortem::render(&steward::postmortem::load(&app, 1).unwrap())
+    })
+    .await
+    .unwrap();
+    let blocks = mermaid_blocks(&md);
+    assert_eq!(blocks.len(), 2, "{md}");
+    let gantt = blocks.iter().find(|b| b[0] == "gantt").expect("a gantt");
+    // Impact, response, and the declared and resolved moments at least.
+    assert!(check_gantt(gantt) >= 4, "{gantt:?}");
+    assert!(
+        gantt
+            .iter()
+            .any(|l| l.trim().starts_with("Resolved :milestone"))
+    );
+    let flow = blocks
+        .iter()
+        .find(|b| b[0].starts_with("flowchart"))
+        .expect("a flowchart");
+    assert!(check_flowchart(flow) >= 1);
+    let incident = s.app.incident(1).unwrap();
+    for p in &incident.impact.data_products {
+        assert!(
+            flow.iter()
+                .any(|l| l.contains(&format!("([\"{p}\"]):::product"))),
+            "{p}"
+        );
+    }
+    assert!(flow.iter().any(|l| l.ends_with(":::root")));
+}
+
+#[test]
+fn the_mermaid_checker_refuses_what_mermaid_would() {
+    assert!(flow_node("n0[\"orders\"]:::root").is_some());
+    assert!(flow_node("n0[\"a \"quoted\" name\"]").is_none());
+    assert!(flow_node("0n[\"x\"]").is_none());
+    assert!(flow_node("n0(\"x\"]").is_none());
+    assert!(
+        std::panic::catch_unwind(|| check_flowchart(&["flowchart LR", "n0[\"a\"]", "n0 --> n1"]))
+            .is_err()
+    );
+    assert!(
+        std::panic::catch_unwind(|| check_gantt(&[
+            "gantt",
+            "Impact: x :crit, a, 2026-01-01 00:00:00, 1h"
+        ]))
+        .is_err()
+    );
+}
