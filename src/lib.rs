@@ -31,4 +31,5 @@ pub mod render;
 pub mod schema_version;
 pub mod serve;
 pub mod slack;
+pub mod sparkline;
 pub mod store;

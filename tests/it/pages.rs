@@ -506,3 +506,38 @@ fn the_mermaid_checker_refuses_what_mermaid_would() {
         .is_err()
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_digest_draws_daily_uptime_and_incidents_per_week_as_sparklines() {
+    let s = story(public_config()).await;
+    let app = s.app.clone();
+    let end = s.first_seen + chrono::Duration::days(3);
+    let digest = tokio::task::spawn_blocking(move || {
+        steward::digest::weekly(&app, end.date_naive(), end).unwrap()
+    })
+    .await
+    .unwrap();
+    let revenue = digest
+        .data_products
+        .iter()
+        .find(|p| p.name == "revenue")
+        .unwrap();
+    assert_eq!(revenue.daily_uptime.len(), 7);
+    // The 12 hours of INC-1 fall in the 1-day windows ending 3 and 2 days before `end`.
+    let down: f64 = revenue.daily_uptime.iter().map(|u| 1.0 - u).sum();
+    assert!((down - 0.5).abs() < 1e-9, "{:?}", revenue.daily_uptime);
+    assert_eq!(digest.incidents_per_week, [0, 0, 0, 1]);
+    let message = steward::slack::blocks::digest_message(&digest);
+    let text = serde_json::to_string(&message.blocks).unwrap();
+    assert!(
+        text.contains(&format!(
+            "*revenue* · {}",
+            steward::sparkline::uptime(&revenue.daily_uptime)
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("Incidents per week, last 4: ▁▁▁▇ (0, 0, 0, 1)"),
+        "{text}"
+    );
+}
