@@ -22,8 +22,11 @@ pub fn attrs(html: &str, start: &str, attr: &str) -> Vec<String> {
         .collect()
 }
 
+/// Pairs of strings: a node's (id, role), an edge's (from, to).
+type Pairs = Vec<(String, String)>;
+
 /// The drawn nodes (id, role) and edges (from, to) of the page's first lineage picture.
-pub fn picture(html: &str) -> (Vec<(String, String)>, Vec<(String, String)>) {
+pub fn picture(html: &str) -> (Pairs, Pairs) {
     let start = html
         .find("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"lineage\" role=\"img\"")
         .expect("a lineage svg");

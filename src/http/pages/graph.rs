@@ -189,8 +189,8 @@ impl Picture {
         let link = |n: usize| {
             self.nodes[n].role == Role::Plain && children[n].len() == 1 && parents[n].len() == 1
         };
-        for start in 0..self.nodes.len() {
-            if !link(start) || link(parents[start][0]) {
+        for (start, above) in parents.iter().enumerate() {
+            if !link(start) || link(above[0]) {
                 continue;
             }
             let mut run = vec![start];
@@ -309,10 +309,8 @@ pub fn layout(p: &Picture) -> Layout {
             }
         }
     }
-    for v in 0..n {
-        for &w in &forward[v] {
-            indeg[w] += 1;
-        }
+    for &w in forward.iter().flatten() {
+        indeg[w] += 1;
     }
     let mut layer = vec![0usize; n];
     let mut queue: Vec<usize> = (0..n).filter(|v| indeg[*v] == 0).collect();
