@@ -2,6 +2,7 @@
 //! store) against a fresh database.
 
 mod bad_input;
+mod browser;
 mod changes;
 mod concurrency;
 mod corpus;

@@ -55,16 +55,16 @@ fn bars(html: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-struct Story {
-    app: App,
+pub struct Story {
+    pub app: App,
     clock: Arc<ManualClock>,
     first_seen: chrono::DateTime<chrono::Utc>,
-    _dir: tempfile::TempDir,
+    pub dir: tempfile::TempDir,
 }
 
 /// The broken run at its own time, INC-1 declared on the payments issue two hours after it was
 /// first seen and resolved ten hours later; the clock then ten days on (the issues still open).
-async fn story(config: Config) -> Story {
+pub async fn story(config: Config) -> Story {
     tokio::task::spawn_blocking(move || story_now(config))
         .await
         .unwrap()
@@ -97,7 +97,7 @@ fn story_now(mut config: Config) -> Story {
         app,
         clock,
         first_seen,
-        _dir: dir,
+        dir,
     }
 }
 

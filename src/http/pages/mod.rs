@@ -62,6 +62,7 @@ pub fn page(title: &str, body: Markup) -> String {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 meta name="referrer" content="no-referrer";
+                link rel="icon" href="data:,";
                 title { (title) " · Steward" }
                 style { (PreEscaped(STYLE)) }
             }
