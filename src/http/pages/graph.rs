@@ -346,14 +346,11 @@ pub fn layout(p: &Picture) -> Layout {
         l.sort_by_key(|v| group_rank[*v]);
     }
     let mut row = vec![0usize; n];
-    let place = |by_layer: &[Vec<usize>], row: &mut [usize]| {
-        for l in by_layer {
-            for (i, v) in l.iter().enumerate() {
-                row[*v] = i;
-            }
+    for l in &by_layer {
+        for (i, v) in l.iter().enumerate() {
+            row[*v] = i;
         }
-    };
-    place(&by_layer, &mut row);
+    }
     let mut parents: Vec<Vec<usize>> = vec![Vec::new(); n];
     for e in &p.edges {
         parents[e.to].push(e.from);
@@ -386,7 +383,19 @@ pub fn layout(p: &Picture) -> Layout {
             }
         }
     }
-    let rows = by_layer.iter().map(Vec::len).max().unwrap_or(0);
+    // The final rows leave one empty row between two groups of a layer, for the group's label.
+    let mut rows = 0;
+    for l in &by_layer {
+        let mut r = 0;
+        for (i, v) in l.iter().enumerate() {
+            if i > 0 && group_rank[l[i - 1]] != group_rank[*v] {
+                r += 1;
+            }
+            row[*v] = r;
+            r += 1;
+        }
+        rows = rows.max(r);
+    }
     Layout {
         layer,
         row,

@@ -173,7 +173,7 @@ fn detail_text(detail: &serde_json::Value) -> String {
         }
     }
     match detail {
-        serde_json::Value::Object(m) if m.is_empty() => String::new(),
+        serde_json::Value::Object(m) if m.keys().all(|k| k == "issue") => String::new(),
         serde_json::Value::Null => String::new(),
         other => svg::clip(&other.to_string(), 160),
     }

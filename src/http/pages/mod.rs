@@ -50,7 +50,7 @@ svg.lineage text{font-size:12px;font-family:inherit}svg.lineage .label{font-weig
 .legend span{margin-right:1rem;font-size:.85rem}.key{display:inline-block;width:.8rem;height:.8rem;border-radius:2px;vertical-align:-1px;margin-right:.25rem;border:1px solid #8c959f}
 pre{background:#f6f8fa;padding:.8rem;overflow:auto;border-radius:6px;font-size:.85rem}details{margin:.3rem 0}
 dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}dl.facts dt{color:#656d76}dl.facts dd{margin:0}
-.row{display:flex;gap:1rem;align-items:center;flex-wrap:wrap;margin:.4rem 0}.row .name{min-width:12rem;font-weight:600}
+.row{display:flex;gap:1rem;align-items:center;flex-wrap:wrap;margin:.4rem 0}.row .name{width:14rem;flex:none;font-weight:600;overflow:hidden;text-overflow:ellipsis}
 ";
 
 /// A whole page: title, inline style, body.

@@ -103,8 +103,8 @@ pub fn product_html(app: &App, name: &str, linker: &Linker) -> Result<String> {
         h2 { "The last " (DAYS) " days" }
         p { (day_bars(&days, &def.name)) }
         p.muted {
-            (days.iter().filter(|d| d.state == crate::products::Status::Incident).count()) " days with an incident, "
-            (days.iter().filter(|d| d.state == crate::products::Status::Degraded).count()) " degraded."
+            "Days with an incident: " (days.iter().filter(|d| d.state == crate::products::Status::Incident).count())
+            "; degraded: " (days.iter().filter(|d| d.state == crate::products::Status::Degraded).count()) "."
         }
         h2 { "Error budget" }
         @match &burn {

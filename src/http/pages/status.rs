@@ -130,7 +130,7 @@ pub fn status_html(app: &App, linker: &Linker) -> Result<String> {
                     @let affects: Vec<&str> = rows.iter().filter(|r| r.2.contains(&b.id)).map(|r| r.0.name.as_str()).collect();
                     li {
                         strong { (b.id) } " " (b.severity) " · " (b.title)
-                        span.muted { " — " (b.status) @if let Some(r) = &b.resolved { ", resolved " (when(r)) } }
+                        span.muted { " — " @if let Some(r) = &b.resolved { "resolved " (when(r)) } @else { (b.status) } }
                         @if !affects.is_empty() { " Affected " (affects.join(", ")) "." }
                     }
                 }

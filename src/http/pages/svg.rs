@@ -32,7 +32,7 @@ pub fn picture(p: &Picture, layout: &Layout, label: &str) -> Markup {
     let width = LEFT * 2 + layout.layers.max(1) * COL_W - (COL_W - NODE_W);
     let height = TOP + layout.rows.max(1) * ROW_H + 8;
     // Project bands: each layer's run of nodes of one group, labelled at its first band.
-    let mut bands: Vec<(usize, usize, usize, &str, bool)> = Vec::new();
+    let mut bands: Vec<(usize, usize, &str, bool)> = Vec::new();
     let mut labelled: Vec<&str> = Vec::new();
     let mut cols: Vec<Vec<usize>> = vec![Vec::new(); layout.layers];
     for v in 0..p.nodes.len() {
@@ -47,16 +47,16 @@ pub fn picture(p: &Picture, layout: &Layout, label: &str) -> Markup {
             while j + 1 < col.len() && p.nodes[col[j + 1]].group == g {
                 j += 1;
             }
-            let first = !labelled.contains(&g);
-            if first {
+            // Labelled where the group first appears, and below another group.
+            let named = !labelled.contains(&g) || i > 0;
+            if !labelled.contains(&g) {
                 labelled.push(g);
             }
             bands.push((
                 col[i],
                 layout.row[col[j]] - layout.row[col[i]] + 1,
-                0,
                 g,
-                first,
+                named,
             ));
             i = j + 1;
         }
@@ -64,7 +64,7 @@ pub fn picture(p: &Picture, layout: &Layout, label: &str) -> Markup {
     html! {
         svg xmlns="http://www.w3.org/2000/svg" class="lineage" role="img" aria-label=(label)
             width=(width) height=(height) viewBox=(format!("0 0 {width} {height}")) {
-            @for (first, rows, _, group, named) in &bands {
+            @for (first, rows, group, named) in &bands {
                 @let (x, y) = at(layout, *first);
                 @let gi = labelled.iter().position(|g| g == group).unwrap_or(0);
                 rect class=(format!("band g{}", gi % 6)) x=(x - 6) y=(y - 6) width=(NODE_W + 12)
