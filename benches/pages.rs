@@ -181,6 +181,12 @@ fn main() {
     let (incident_ms, html) =
         stats::time(ROUNDS, || pages::incident_html(&app, 1, &linker).unwrap());
     let incident_bytes = html.len();
+    println!(
+        "incident page: {} nodes drawn ({} of them \"N more\"), {} edges\n",
+        html.matches(" data-role=\"").count(),
+        html.matches(" data-role=\"more\"").count(),
+        html.matches("<path class=\"edge").count()
+    );
     let (status_ms, status) = stats::time(ROUNDS, || pages::status_html(&app, &linker).unwrap());
     assert!(status.contains("INC-2"), "the history is on the page");
 
