@@ -544,3 +544,74 @@ async fn the_digest_draws_daily_uptime_and_incidents_per_week_as_sparklines() {
         "{text}"
     );
 }
+
+/// The signed page link in a Slack payload's "Open in Steward" line, without the public URL.
+fn open_link(payload: &str, base: &str) -> Option<String> {
+    let at = payload.find(base)? + base.len();
+    let end = payload[at..].find("|Open in Steward>")?;
+    Some(payload[at..at + end].to_owned())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn slack_messages_and_the_home_tab_open_in_steward_with_signed_links() {
+    use crate::slack_bot::{blocks_text, outbox_drained};
+    use crate::support::{ALERTS, INCIDENTS, TestBot};
+    let env = "STEWARD_TEST_PAGES_SECRET_SLACK";
+    // SAFETY: this variable is only ever read by this test's bot.
+    unsafe { std::env::set_var(env, "slack links secret") };
+    let base = "https://steward.example.com";
+    let bot = TestBot::start_configured(
+        Vec::new(),
+        |c| {
+            c.http.public_url = Some(format!("{base}/"));
+            c.http.pages_secret_env = env.into();
+        },
+        Arc::new(steward::demo::story_clock()),
+        |_| {},
+    )
+    .await;
+    bot.ingest("broken").await;
+    outbox_drained(&bot).await;
+    let secret = Secret::new("slack links secret".into());
+    let app = bot.app().clone();
+    let check = |link: &str| {
+        let (path, query) = link.split_once('?').expect("a signed link");
+        let now = app.clock.now();
+        signed::check(
+            &app.config,
+            Some(&secret),
+            path,
+            &steward::http::parse_query(query),
+            now,
+        )
+        .unwrap_or_else(|e| panic!("{link}: {e:?}"));
+        path.to_owned()
+    };
+    let alerts = bot.top_level(ALERTS);
+    assert!(!alerts.is_empty());
+    for m in &alerts {
+        let link = open_link(&blocks_text(m), base).unwrap_or_else(|| panic!("{}", blocks_text(m)));
+        assert!(check(&link).starts_with("/issues/"), "{link}");
+    }
+    let payments = issue_on(bot.app(), PAYMENTS);
+    let app2 = bot.app().clone();
+    tokio::task::spawn_blocking(move || declare_on(&app2, payments))
+        .await
+        .unwrap();
+    bot.until("incident posted", |_| {
+        bot.top_level(INCIDENTS)
+            .iter()
+            .any(|m| blocks_text(m).contains("Open in Steward"))
+    })
+    .await;
+    let incident = &bot.top_level(INCIDENTS)[0];
+    let link = open_link(&blocks_text(incident), base).unwrap();
+    assert_eq!(check(&link), "/incidents/INC-1");
+
+    bot.open_home("U0ANA").await;
+    bot.until("home published", |f| f.home_view("U0ANA").is_some())
+        .await;
+    let home = bot.fake.home_view("U0ANA").unwrap().view.to_string();
+    assert!(home.contains(&format!("<{base}/status?exp=")), "{home}");
+    bot.stop().await;
+}
