@@ -726,8 +726,9 @@ fn main() {
     let (warm_ms, _) = stats::time(ROUNDS, || {
         cache.page(&app.store, &lineage, &app.config, now).unwrap()
     });
+    let linker = steward::faces::http::pages::signed::Linker::plain();
     let (html_ms, html) = stats::time(ROUNDS, || {
-        steward::faces::http::status_page::render_html(&page)
+        steward::faces::http::pages::status::status_html(&app, &linker).unwrap()
     });
     let (json_ms, json) = stats::time(ROUNDS, || serde_json::to_vec(&page).unwrap());
     let (app_ms, _) = stats::time(ROUNDS, || app.status_page().unwrap());
@@ -774,7 +775,10 @@ fn main() {
             warm_ms,
         ),
         ("`App::status_page`, cache current, median", app_ms),
-        ("`render_html`, median", html_ms),
+        (
+            "`/status` HTML (`pages::status`, from the app), median",
+            html_ms,
+        ),
         ("JSON serialisation, median", json_ms),
     ] {
         println!("| {name} | {ms:.3} |");

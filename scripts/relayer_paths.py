@@ -22,6 +22,8 @@ MOVES = {
     "digest": "domain::digest",
     "announcements": "domain::announcements",
     "changes": "domain::changes",
+    "history": "domain::history",
+    "sparkline": "domain::sparkline",
     "ingest": "app::ingest",
     "cli": "faces::cli",
     "render": "faces::cli::render",
@@ -32,13 +34,16 @@ MOVES = {
     "demo": "faces::demo",
 }
 PATTERN = re.compile(r"\b(crate|steward)::(" + "|".join(MOVES) + r")\b")
+TESTS = re.compile(r"\b(steward)::(" + "|".join(MOVES) + r")\b")
 # Text helpers the domain shares moved out of the CLI's renderer.
 TEXT = re.compile(r"\b(crate|steward)::faces::cli::render::(table|short_name|channel_mention)\b")
 
 for path in sys.argv[1:]:
     with open(path, encoding="utf-8") as f:
         text = f.read()
-    new = PATTERN.sub(lambda m: f"{m.group(1)}::{MOVES[m.group(2)]}", text)
+    # `crate::` is the test crate itself outside src/: only `steward::` moves there.
+    pattern = PATTERN if "src/" in path else TESTS
+    new = pattern.sub(lambda m: f"{m.group(1)}::{MOVES[m.group(2)]}", text)
     new = TEXT.sub(lambda m: f"{m.group(1)}::domain::text::{m.group(2)}", new)
     if new != text:
         with open(path, "w", encoding="utf-8") as f:

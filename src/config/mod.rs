@@ -277,6 +277,16 @@ pub struct HttpConfig {
     /// Bodies over 1 MiB read and processed at once, at most; each may hold up to `body_limit`
     /// in memory, so peak memory stays near `body_limit` times this.
     pub max_large_bodies: usize,
+    /// Where people reach this server, e.g. `https://steward.example.com`: Slack messages, the
+    /// Home tab and the digest link to its pages when set.
+    pub public_url: Option<String>,
+    /// Serve incident, issue and product pages without a signed link (behind a VPN).
+    pub public_pages: bool,
+    /// The environment variable holding the secret that signs page links.
+    pub pages_secret_env: String,
+    /// How long a signed page link stays valid, e.g. "30d".
+    #[serde(with = "duration_ms_text")]
+    pub link_ttl: Duration,
 }
 
 impl Default for Config {
@@ -315,6 +325,10 @@ impl Default for HttpConfig {
             body_timeout: Duration::from_secs(60),
             max_connections: 256,
             max_large_bodies: 2,
+            public_url: None,
+            public_pages: false,
+            pages_secret_env: "STEWARD_PAGES_SECRET".to_owned(),
+            link_ttl: Duration::from_secs(30 * 86_400),
         }
     }
 }

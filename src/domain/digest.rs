@@ -142,6 +142,8 @@ pub struct Digest {
     pub noisiest_assets: Vec<Noisy>,
     pub teams: Vec<TeamMetrics>,
     pub previous_week: PreviousWeek,
+    /// Incidents declared in each of the last 4 weeks, oldest first (this week last).
+    pub incidents_per_week: Vec<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -161,6 +163,8 @@ pub struct ProductWeek {
     /// with the week; negative once overspent.
     pub error_budget_minutes_left: Option<f64>,
     pub sla_window: String,
+    /// Uptime of each of the week's 7 days, oldest first.
+    pub daily_uptime: Vec<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -325,12 +329,33 @@ pub fn compose(f: Facts, week_key: &str, tz: Tz, end: DateTime<Utc>) -> Digest {
             budgets.insert(p.name, p.error_budget_minutes_left);
         }
     }
+    let day = Window {
+        label: "1d".into(),
+        length: Duration::days(1),
+    };
+    let days: Vec<metrics::Report> = (1..=7)
+        .map(|d| {
+            metrics::compute(
+                f.lineage,
+                f.catalog,
+                f.issues,
+                f.incidents,
+                &day,
+                start + Duration::days(d),
+            )
+        })
+        .collect();
     let data_products = f
         .catalog
         .products
         .iter()
         .zip(&report.data_products)
-        .map(|(def, p)| ProductWeek {
+        .enumerate()
+        .map(|(i, (def, p))| ProductWeek {
+            daily_uptime: days
+                .iter()
+                .map(|r| r.data_products.get(i).map_or(1.0, |d| d.uptime))
+                .collect(),
             name: p.name.clone(),
             status: f
                 .statuses
@@ -401,6 +426,7 @@ pub fn compose(f: Facts, week_key: &str, tz: Tz, end: DateTime<Utc>) -> Digest {
             incidents_declared: previous_declared,
             issues_opened: before.issues_opened,
         },
+        incidents_per_week: crate::domain::sparkline::incidents_per_week(f.incidents, end, 4),
     }
 }
 

@@ -4,10 +4,12 @@
 pub mod announcements;
 pub mod changes;
 pub mod digest;
+pub mod history;
 pub mod incidents;
 pub mod issues;
 pub mod metrics;
 pub mod postmortem;
 pub mod products;
+pub mod sparkline;
 pub mod status;
 pub mod text;

@@ -17,6 +17,8 @@ use rusqlite::Connection;
 use serde::Serialize;
 use std::fmt::Write;
 
+pub mod mermaid;
+
 /// Everything the report shows.
 #[derive(Debug, Clone, Serialize)]
 pub struct PostmortemData {
@@ -151,7 +153,7 @@ pub fn participants(timeline: &[TimelineEntry], comments: &[ReportComment]) -> V
 
 /// Paths from `root` to the nodes of the impacted data products (the nearest node carrying
 /// each) and to the impacted exposures below it.
-fn paths_from(
+pub fn paths_from(
     lineage: &Lineage,
     root: NodeIndex,
     products: &[String],
@@ -637,6 +639,10 @@ pub fn render(p: &PostmortemData) -> String {
         );
     }
 
+    if let Some(block) = mermaid::gantt(p) {
+        let _ = write!(o, "\n{block}");
+    }
+
     // Root cause
     let _ = writeln!(o, "\n## Root cause\n");
     if p.roots.is_empty() {
@@ -684,6 +690,10 @@ pub fn render(p: &PostmortemData) -> String {
             let chain: Vec<&str> = path.path.iter().map(|u| short_name(u)).collect();
             let _ = writeln!(o, "   - {target}: {}", chain.join(" → "));
         }
+    }
+
+    if let Some(block) = mermaid::flowchart(p) {
+        let _ = write!(o, "\n{block}");
     }
 
     // Impact

@@ -258,7 +258,7 @@ impl Resolved<'_> {
 }
 
 /// The bitmap of `def`'s members and all their ancestors.
-fn reach_of(lineage: &Lineage, def: &ProductDef) -> Vec<bool> {
+pub fn reach_of(lineage: &Lineage, def: &ProductDef) -> Vec<bool> {
     let members = members(lineage, def);
     let mut reach = vec![false; lineage.node_count()];
     for i in members

@@ -1,5 +1,5 @@
-//! The HTTP API (hyper 1): ingest endpoints for machines, issue and lineage reads, `/healthz`
-//! and the status page (`/status`, `/status.json`).
+//! The HTTP API (hyper 1): ingest endpoints for machines, issue and lineage reads, `/healthz`,
+//! `/status.json`, and the pages for people ([`pages`]: `/status`, incidents, issues, products).
 //!
 //! `/v1/*` needs `Authorization: Bearer $STEWARD_TOKEN`, compared in constant time. Bodies are
 //! limited (after gzip decompression) and parsed off the async threads; errors are
@@ -35,7 +35,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, watch};
 
 mod body;
-pub mod status_page;
+pub mod pages;
 
 pub use body::LARGE_BODY;
 use body::{Limits, Refused, read_body};
@@ -63,6 +63,8 @@ impl std::fmt::Debug for Secret {
 struct Shared {
     app: App,
     token: Option<Secret>,
+    /// Signs and checks page links (`[http] pages_secret_env`).
+    pages_secret: Option<Secret>,
     limits: Limits,
 }
 
@@ -110,6 +112,7 @@ pub async fn start(app: App, listen: &str, token: Option<Secret>) -> Result<Serv
             body_timeout: http.body_timeout,
             large_bodies: Arc::new(Semaphore::new(http.max_large_bodies)),
         },
+        pages_secret: pages::signed::secret(&app.config),
         app,
         token,
     });
@@ -289,17 +292,27 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Reply {
     if path == "/healthz" {
         return json_reply(StatusCode::OK, &serde_json::json!({ "status": "ok" }));
     }
-    if path == "/status" || path == "/status.json" {
-        // Public, like /healthz: the status page is meant for the whole company.
+    if let Some(reply) = pages::route(
+        &shared.app,
+        shared.pages_secret.as_ref(),
+        &method,
+        &path,
+        req.uri().query(),
+    )
+    .await
+    {
+        return reply;
+    }
+    if path == "/status.json" {
+        // Public, like /healthz: the status page is meant for the whole company (`/status`,
+        // its HTML, is one of the pages above).
         if method != Method::GET {
             return error_reply(
                 StatusCode::METHOD_NOT_ALLOWED,
                 format!("method not allowed on {path}"),
             );
         }
-        return get_status(&shared, path == "/status.json")
-            .await
-            .unwrap_or_else(reply_for_error);
+        return get_status(&shared).await.unwrap_or_else(reply_for_error);
     }
     if !path.starts_with("/v1/") {
         return error_reply(StatusCode::NOT_FOUND, format!("no route {path}"));
@@ -559,21 +572,11 @@ async fn get_impact(
     Ok(json_reply(StatusCode::OK, &impact))
 }
 
-/// `GET /status` (HTML) and `GET /status.json`: data products, their status and uptime, and
-/// the open incidents.
-async fn get_status(shared: &Arc<Shared>, json: bool) -> Result<Reply> {
+/// `GET /status.json`: data products, their status and uptime, and the open incidents.
+async fn get_status(shared: &Arc<Shared>) -> Result<Reply> {
     let app = shared.app.clone();
     let page = tokio::task::spawn_blocking(move || app.status_page()).await??;
-    if json {
-        return Ok(json_reply(StatusCode::OK, &page));
-    }
-    let html = crate::faces::http::status_page::render_html(&page);
-    let mut r = Response::new(Full::new(Bytes::from(html)));
-    r.headers_mut().insert(
-        CONTENT_TYPE,
-        HeaderValue::from_static("text/html; charset=utf-8"),
-    );
-    Ok(r)
+    Ok(json_reply(StatusCode::OK, &page))
 }
 
 /// Parses `a=1&b=x%20y` as a form does (`+` is a space, later keys win); an invalid escape

@@ -2,6 +2,7 @@
 //! store) against a fresh database.
 
 mod bad_input;
+mod browser;
 mod changes;
 mod concurrency;
 mod corpus;
@@ -16,6 +17,7 @@ mod incident_story;
 mod incidents_cli;
 mod layers;
 mod multi_project;
+mod pages;
 mod products;
 mod report;
 mod slack_bot;

@@ -17,13 +17,13 @@ use steward::domain::products::{self, Catalog};
 use steward::domain::status::{self, ProductStatus, Status};
 use steward::lineage::{Lineage, load_manifest};
 
-const PAYMENTS: &str = "model.jaffle_analytics.stg_shop__payments";
+pub(crate) const PAYMENTS: &str = "model.jaffle_analytics.stg_shop__payments";
 const AD_SPEND: &str = "source.jaffle_analytics.marketing.ad_spend";
 
 /// Three configured products besides the four the manifest's `meta.data_product` defines:
 /// `revenue` (also in the manifest), `campaign_catalog` (nothing fails upstream of it in the
 /// broken run) and `ad_performance` (downstream of the stale ad_spend source).
-const CONFIG: &str = r#"
+pub(crate) const CONFIG: &str = r#"
 [[products]]
 name = "revenue"
 team = "finance"
@@ -200,7 +200,7 @@ fn manifest_products_and_what_failures_affect() {
     assert_eq!(catalog.get("revenue").unwrap().sla_target, Some(0.995));
 }
 
-fn ingest(app: &App, run: &str) {
+pub(crate) fn ingest(app: &App, run: &str) {
     let read = |f: &str| Some(Input::read(&demo_artifact(run, f)).unwrap());
     app.ingest_dbt(DbtArtifacts {
         manifest: read("manifest.json"),
@@ -212,7 +212,7 @@ fn ingest(app: &App, run: &str) {
     .unwrap();
 }
 
-fn issue_on(app: &App, asset: &str) -> i64 {
+pub(crate) fn issue_on(app: &App, asset: &str) -> i64 {
     app.issues(&Default::default())
         .unwrap()
         .into_iter()
@@ -227,7 +227,7 @@ fn by_name<'a>(list: &'a [ProductStatus], name: &str) -> &'a ProductStatus {
         .unwrap_or_else(|| panic!("product {name} in {list:#?}"))
 }
 
-fn declare_on(app: &App, issue: i64) -> String {
+pub(crate) fn declare_on(app: &App, issue: i64) -> String {
     app.declare(Declaration {
         title: "Payments model fails: <revenue> & customers stale".into(),
         severity: "SEV2".into(),
@@ -471,7 +471,7 @@ fn config_check_reports_product_errors_with_their_lines() {
 }
 
 /// A request without any Authorization header: (status, content type, body).
-async fn public(base: &str, method: &str, path: &str) -> (u16, String, String) {
+pub(crate) async fn public(base: &str, method: &str, path: &str) -> (u16, String, String) {
     use http_body_util::{BodyExt, Full};
     use hyper_util::client::legacy::Client;
     use hyper_util::rt::TokioExecutor;

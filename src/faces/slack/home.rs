@@ -79,6 +79,12 @@ pub async fn publish(ctx: &Arc<Context>, user: &str) -> Result<()> {
         open_incidents: &open_incidents,
         now: ctx.app.clock.now(),
     });
+    let open = crate::faces::http::pages::signed::page_url(
+        &ctx.app.config,
+        "/status",
+        ctx.app.clock.now(),
+    );
+    let view = blocks::view_with_open_link(view, open.as_deref());
     ctx.api.publish_home(user, &view).await?;
     Ok(())
 }

@@ -62,9 +62,10 @@ fn budget(minutes: f64) -> String {
 /// "🔴 *revenue* · 97.62% · SLA 99.50% missed · budget overspent by 2h (30d) · burn 4.76".
 fn product_line(p: &ProductWeek) -> String {
     let mut s = format!(
-        "{} {} · {}",
+        "{} {} · {} {}",
         status_emoji(p.status),
         bold(&clip(&p.name, 80)),
+        crate::domain::sparkline::uptime(&p.daily_uptime),
         pct(p.uptime)
     );
     if let Some(t) = p.sla_target {
@@ -161,6 +162,18 @@ pub fn digest_message(d: &Digest) -> Message {
         ));
     }
     b.push(json!({"type": "section", "fields": fields}));
+    if !d.incidents_per_week.is_empty() {
+        b.push(context_md(&format!(
+            "Incidents per week, last {}: {} ({})",
+            d.incidents_per_week.len(),
+            crate::domain::sparkline::counts(&d.incidents_per_week),
+            d.incidents_per_week
+                .iter()
+                .map(u64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
 
     // Data products, those that need attention first.
     let mut products: Vec<&ProductWeek> = d.data_products.iter().collect();
@@ -311,6 +324,7 @@ mod tests {
                     burn_rate: Some(6.0),
                     error_budget_minutes_left: Some(-120.5),
                     sla_window: "30d".into(),
+                    daily_uptime: vec![1.0, 1.0, 0.9, 1.0, 1.0, 1.0, 0.97],
                 })
                 .collect(),
             incidents_declared: (0..incidents).map(incident).collect(),
@@ -340,6 +354,7 @@ mod tests {
                 incidents_declared: 0,
                 issues_opened: 2000,
             },
+            incidents_per_week: vec![0, 2, 1, 3],
         }
     }
 

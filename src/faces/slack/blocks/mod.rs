@@ -33,6 +33,7 @@ mod incident_actions;
 mod kit;
 mod lists;
 mod modals;
+mod open_link;
 mod product;
 #[cfg(test)]
 mod tests;
@@ -45,4 +46,5 @@ pub use incident_actions::*;
 pub use kit::{Message, View, escape, slack_time};
 pub use lists::*;
 pub use modals::*;
+pub use open_link::*;
 pub use product::*;

@@ -183,7 +183,13 @@ async fn render(ctx: &Arc<Context>, plan: &GroupPlan) -> (blocks::Message, routi
         compiled_sql_available: plan.group.iter().any(|i| i.compiled_sql.is_some()),
         now: ctx.app.clock.now(),
     };
-    (blocks::alert_message(&view), routing)
+    let open = crate::faces::http::pages::signed::page_url(
+        &ctx.app.config,
+        &format!("/issues/{}", plan.group[0].id),
+        view.now,
+    );
+    let message = blocks::with_open_link(blocks::alert_message(&view), open.as_deref());
+    (message, routing)
 }
 
 pub(super) async fn issues_changed(

@@ -49,7 +49,12 @@ pub(super) async fn incident_changed(ctx: &Arc<Context>, payload: &Value) -> Res
         declared_at: &incident.declared,
         teams: &incident.teams,
     };
-    let message = blocks::incident_message(&view);
+    let open = crate::faces::http::pages::signed::page_url(
+        &ctx.app.config,
+        &format!("/incidents/{}", incident.id),
+        ctx.app.clock.now(),
+    );
+    let message = blocks::with_open_link(blocks::incident_message(&view), open.as_deref());
     match existing {
         Some(p) => {
             ctx.api.update(&p.channel, &p.ts, &message).await?;

@@ -75,7 +75,19 @@ pub(super) async fn weekly_digest(ctx: &Arc<Context>, payload: &Value) -> Result
     })
     .await??;
     ctx.api
-        .post(&channel, &blocks::digest_message(&digest), None)
+        .post(
+            &channel,
+            &blocks::with_open_link(
+                blocks::digest_message(&digest),
+                crate::faces::http::pages::signed::page_url(
+                    &ctx.app.config,
+                    "/status",
+                    ctx.app.clock.now(),
+                )
+                .as_deref(),
+            ),
+            None,
+        )
         .await?;
     Ok(())
 }
