@@ -267,7 +267,7 @@ pub fn gather(
                 .get(&r.unique_id)
                 .map(|idx| {
                     paths_from(
-                        &lineage,
+                        lineage,
                         idx,
                         &incident.impact.data_products,
                         &incident.impact.exposures,
