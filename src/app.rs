@@ -230,9 +230,8 @@ impl App {
     }
 
     pub fn set_status(&self, id: i64, status: Status, actor: &str) -> Result<Issue> {
-        let now = self.clock.now();
         let actor = actor.to_owned();
-        let r = self.store.write(move |tx| {
+        let r = self.write_now(move |tx, now| {
             let issue = issues::set_status(tx, id, status, &actor, now)?;
             changed(tx, id, "status", &actor, now)?;
             Ok(issue)
@@ -241,9 +240,8 @@ impl App {
     }
 
     pub fn assign(&self, id: i64, assignee: &str, actor: &str) -> Result<Issue> {
-        let now = self.clock.now();
         let (assignee, actor) = (assignee.to_owned(), actor.to_owned());
-        let r = self.store.write(move |tx| {
+        let r = self.write_now(move |tx, now| {
             let issue = issues::assign(tx, id, &assignee, &actor, now)?;
             changed(tx, id, "assigned", &actor, now)?;
             Ok(issue)
@@ -252,9 +250,8 @@ impl App {
     }
 
     pub fn comment(&self, id: i64, author: &str, body: &str) -> Result<Comment> {
-        let now = self.clock.now();
         let (author, body) = (author.to_owned(), body.to_owned());
-        let r = self.store.write(move |tx| {
+        let r = self.write_now(move |tx, now| {
             let comment = issues::comment(tx, id, &author, &body, now)?;
             crate::store::outbox::enqueue(
                 tx,
@@ -291,9 +288,8 @@ impl App {
         despite_open_incident: bool,
         actor: &str,
     ) -> Result<Issue> {
-        let now = self.clock.now();
         let (reason, actor) = (reason.map(str::to_owned), actor.to_owned());
-        let r = self.store.write(move |tx| {
+        let r = self.write_now(move |tx, now| {
             let options = issues::ResolveOptions {
                 mute_for,
                 despite_open_incident,
@@ -314,9 +310,8 @@ impl App {
         until: Option<chrono::DateTime<chrono::Utc>>,
         actor: &str,
     ) -> Result<Mute> {
-        let now = self.clock.now();
         let (asset, actor) = (asset.map(str::to_owned), actor.to_owned());
-        let r = self.store.write(move |tx| {
+        let r = self.write_now(move |tx, now| {
             let mute = issues::mute(tx, issue_id, asset.as_deref(), until, &actor, now)?;
             if let Some(id) = issue_id {
                 changed(tx, id, "muted", &actor, now)?;
@@ -440,18 +435,16 @@ impl App {
         a: &crate::domain::announcements::Announcement,
         posted_to: Option<&str>,
     ) -> Result<()> {
-        let now = self.clock.now();
         let (a, posted_to) = (a.clone(), posted_to.map(str::to_owned));
-        self.store.write(move |tx| {
+        self.write_now(move |tx, now| {
             crate::domain::announcements::record(tx, &a, posted_to.as_deref(), now)
         })
     }
 
     /// Logs that incident `n` was announced in `channel` (a `notified` timeline event).
     pub fn incident_notified(&self, n: i64, channel: &str, what: &str) -> Result<()> {
-        let now = self.clock.now();
         let (channel, what) = (channel.to_owned(), what.to_owned());
-        self.store.write(move |tx| {
+        self.write_now(move |tx, now| {
             crate::domain::incidents::record_notification(tx, n, &channel, &what, now)
         })
     }
@@ -482,6 +475,20 @@ impl App {
             &self.config,
             self.clock.now(),
         )
+    }
+}
+
+impl App {
+    /// One write transaction, with the time read on the writer thread: the timestamps of
+    /// events follow the order of the commits, even for two people acting at the same moment.
+    fn write_now<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&rusqlite::Transaction, chrono::DateTime<chrono::Utc>) -> Result<R>
+        + Send
+        + 'static,
+    ) -> Result<R> {
+        let clock = self.clock.clone();
+        self.store.write(move |tx| f(tx, clock.now()))
     }
 }
 

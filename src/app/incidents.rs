@@ -13,8 +13,7 @@ use std::sync::Arc;
 impl App {
     /// Declares an incident; returns it as every face shows it.
     pub fn declare(&self, d: Declaration) -> Result<Incident> {
-        let now = self.clock.now();
-        let n = self.signal(self.store.write(move |tx| {
+        let n = self.signal(self.write_now(move |tx, now| {
             let n = incidents::declare(tx, &d, now)?;
             crate::store::outbox::enqueue(
                 tx,
@@ -70,9 +69,8 @@ impl App {
 
     /// Posts an update (a comment) on an incident.
     pub fn incident_comment(&self, n: i64, author: &str, body: &str) -> Result<()> {
-        let now = self.clock.now();
         let (author, body) = (author.to_owned(), body.to_owned());
-        self.signal(self.store.write(move |tx| {
+        self.signal(self.write_now(move |tx, now| {
             incidents::comment(tx, n, &author, &body, now)?;
             crate::store::outbox::enqueue(tx, crate::store::outbox::INCIDENT_CHANGED, &serde_json::json!({"incident": n, "actor": author, "text": format!("posted an update: {body}")}), now)?;
             Ok(())
@@ -87,10 +85,9 @@ impl App {
     pub fn stakeholder_update(&self, n: i64, author: &str, text: &str) -> Result<Vec<String>> {
         let incident = self.incident(n)?;
         let channels = self.product_channels(&incident)?;
-        let now = self.clock.now();
         let (author, text, payload_channels) =
             (author.to_owned(), text.trim().to_owned(), channels.clone());
-        self.signal(self.store.write(move |tx| {
+        self.signal(self.write_now(move |tx, now| {
             incidents::comment(tx, n, &author, &text, now)?;
             crate::store::outbox::enqueue(
                 tx,
@@ -184,9 +181,8 @@ impl App {
         actor: &str,
         move_from_open: bool,
     ) -> Result<Incident> {
-        let now = self.clock.now();
         let actor = actor.to_owned();
-        self.signal(self.store.write(move |tx| {
+        self.signal(self.write_now(move |tx, now| {
             let previous = incidents::link(tx, n, issue_id, &actor, move_from_open, now)?;
             let text = match previous {
                 Some(p) => format!("moved issue #{issue_id} here from {}", incidents::label(p)),
@@ -205,9 +201,8 @@ impl App {
 
     /// Removes an issue from an open incident (see [`incidents::unlink`]).
     pub fn incident_unlink(&self, n: i64, issue_id: i64, actor: &str) -> Result<Incident> {
-        let now = self.clock.now();
         let actor = actor.to_owned();
-        self.signal(self.store.write(move |tx| {
+        self.signal(self.write_now(move |tx, now| {
             incidents::unlink(tx, n, issue_id, &actor, now)?;
             incident_changed(tx, n, &actor, &format!("unlinked issue #{issue_id}"), now)?;
             issue_rerender(tx, issue_id, now)?;
@@ -218,9 +213,8 @@ impl App {
 
     /// Changes an open incident's severity (see [`incidents::set_severity`]).
     pub fn incident_severity(&self, n: i64, severity: &str, actor: &str) -> Result<Incident> {
-        let now = self.clock.now();
         let (severity, actor) = (severity.to_owned(), actor.to_owned());
-        self.signal(self.store.write(move |tx| {
+        self.signal(self.write_now(move |tx, now| {
             incidents::set_severity(tx, n, &severity, &actor, now)?;
             let text = format!(
                 "set the severity to *{}*",
@@ -233,9 +227,8 @@ impl App {
 
     /// Hands an open incident to a new commander (see [`incidents::set_commander`]).
     pub fn incident_commander(&self, n: i64, commander: &str, actor: &str) -> Result<Incident> {
-        let now = self.clock.now();
         let (commander, actor) = (commander.to_owned(), actor.to_owned());
-        self.signal(self.store.write(move |tx| {
+        self.signal(self.write_now(move |tx, now| {
             incidents::set_commander(tx, n, &commander, &actor, now)?;
             let text = format!("made {} the commander", commander.trim());
             incident_changed(tx, n, &actor, &text, now)
@@ -247,9 +240,8 @@ impl App {
     /// outbox); logged on the timeline as `postmortem_requested`.
     pub fn share_postmortem(&self, n: i64, actor: &str) -> Result<()> {
         self.incident(n)?;
-        let now = self.clock.now();
         let actor = actor.to_owned();
-        self.signal(self.store.write(move |tx| {
+        self.signal(self.write_now(move |tx, now| {
             tx.execute(
                 "INSERT INTO events (at, incident_id, kind, actor, detail) VALUES (?1, ?2, 'postmortem_requested', ?3, '{}')",
                 rusqlite::params![crate::domain::issues::ts(now), n, actor],
