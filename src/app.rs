@@ -145,7 +145,6 @@ impl App {
         text: &str,
         kind: &str,
     ) -> Result<()> {
-        let now = self.clock.now();
         let (channel, thread_ts, ts, author, text, kind) = (
             channel.to_owned(),
             thread_ts.to_owned(),
@@ -154,7 +153,7 @@ impl App {
             text.to_owned(),
             kind.to_owned(),
         );
-        self.store.write(move |tx| {
+        self.write_now(move |tx, now| {
             let target: Option<(Option<i64>, Option<i64>)> = tx
                 .query_row(
                     "SELECT issue_id, incident_id FROM slack_messages WHERE channel = ?1 AND ts = ?2 LIMIT 1",

@@ -35,14 +35,13 @@ impl App {
         summary: Option<&str>,
         reason: Option<&str>,
     ) -> Result<Incident> {
-        let now = self.clock.now();
         let (status, actor, summary, reason) = (
             status.to_owned(),
             actor.to_owned(),
             summary.map(str::to_owned),
             reason.map(str::to_owned),
         );
-        self.signal(self.store.write(move |tx| {
+        self.signal(self.write_now(move |tx, now| {
             incidents::set_status(
                 tx,
                 n,
