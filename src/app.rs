@@ -229,21 +229,37 @@ impl App {
     }
 
     pub fn set_status(&self, id: i64, status: Status, actor: &str) -> Result<Issue> {
-        let actor = actor.to_owned();
+        self.set_status_all(&[id], status, actor).map(first)
+    }
+
+    /// Sets the status of several issues in one transaction.
+    pub fn set_status_all(&self, ids: &[i64], status: Status, actor: &str) -> Result<Vec<Issue>> {
+        let (ids, actor) = (ids.to_vec(), actor.to_owned());
         let r = self.write_now(move |tx, now| {
-            let issue = issues::set_status(tx, id, status, &actor, now)?;
-            changed(tx, id, "status", &actor, now)?;
-            Ok(issue)
+            let issues = ids
+                .iter()
+                .map(|id| issues::set_status(tx, *id, status, &actor, now))
+                .collect::<Result<Vec<_>>>()?;
+            changed(tx, &ids, "status", &actor, now)?;
+            Ok(issues)
         });
         self.signal(r)
     }
 
     pub fn assign(&self, id: i64, assignee: &str, actor: &str) -> Result<Issue> {
-        let (assignee, actor) = (assignee.to_owned(), actor.to_owned());
+        self.assign_all(&[id], assignee, actor).map(first)
+    }
+
+    /// Assigns several issues (a message that shows them all) in one transaction.
+    pub fn assign_all(&self, ids: &[i64], assignee: &str, actor: &str) -> Result<Vec<Issue>> {
+        let (ids, assignee, actor) = (ids.to_vec(), assignee.to_owned(), actor.to_owned());
         let r = self.write_now(move |tx, now| {
-            let issue = issues::assign(tx, id, &assignee, &actor, now)?;
-            changed(tx, id, "assigned", &actor, now)?;
-            Ok(issue)
+            let issues = ids
+                .iter()
+                .map(|id| issues::assign(tx, *id, &assignee, &actor, now))
+                .collect::<Result<Vec<_>>>()?;
+            changed(tx, &ids, "assigned", &actor, now)?;
+            Ok(issues)
         });
         self.signal(r)
     }
@@ -263,8 +279,6 @@ impl App {
         self.signal(r)
     }
 
-    /// Resolves an issue by hand; `expected` mutes its check for the default time (see
-    /// [`App::resolve_with_mute`]).
     pub fn resolve(
         &self,
         id: i64,
@@ -287,16 +301,33 @@ impl App {
         despite_open_incident: bool,
         actor: &str,
     ) -> Result<Issue> {
-        let (reason, actor) = (reason.map(str::to_owned), actor.to_owned());
+        let options = issues::ResolveOptions {
+            mute_for,
+            despite_open_incident,
+        };
+        self.resolve_all(&[id], resolution, reason, options, actor)
+            .map(first)
+    }
+
+    /// Resolves several issues in one transaction: all of them, or none when one is refused.
+    pub fn resolve_all(
+        &self,
+        ids: &[i64],
+        resolution: Resolution,
+        reason: Option<&str>,
+        options: issues::ResolveOptions,
+        actor: &str,
+    ) -> Result<Vec<Issue>> {
+        let (ids, reason, actor) = (ids.to_vec(), reason.map(str::to_owned), actor.to_owned());
         let r = self.write_now(move |tx, now| {
-            let options = issues::ResolveOptions {
-                mute_for,
-                despite_open_incident,
-            };
-            let issue =
-                issues::resolve(tx, id, resolution, reason.as_deref(), options, &actor, now)?;
-            changed(tx, id, "resolved", &actor, now)?;
-            Ok(issue)
+            let issues = ids
+                .iter()
+                .map(|id| {
+                    issues::resolve(tx, *id, resolution, reason.as_deref(), options, &actor, now)
+                })
+                .collect::<Result<Vec<_>>>()?;
+            changed(tx, &ids, "resolved", &actor, now)?;
+            Ok(issues)
         });
         self.signal(r)
     }
@@ -309,13 +340,33 @@ impl App {
         until: Option<chrono::DateTime<chrono::Utc>>,
         actor: &str,
     ) -> Result<Mute> {
-        let (asset, actor) = (asset.map(str::to_owned), actor.to_owned());
-        let r = self.write_now(move |tx, now| {
-            let mute = issues::mute(tx, issue_id, asset.as_deref(), until, &actor, now)?;
-            if let Some(id) = issue_id {
-                changed(tx, id, "muted", &actor, now)?;
+        match issue_id {
+            Some(id) => self.mute_all(&[id], until, actor).map(first),
+            None => {
+                let (asset, actor) = (asset.map(str::to_owned), actor.to_owned());
+                let r = self.write_now(move |tx, now| {
+                    issues::mute(tx, None, asset.as_deref(), until, &actor, now)
+                });
+                self.signal(r)
             }
-            Ok(mute)
+        }
+    }
+
+    /// Mutes the assets of several issues (a storm's members) in one transaction.
+    pub fn mute_all(
+        &self,
+        ids: &[i64],
+        until: Option<chrono::DateTime<chrono::Utc>>,
+        actor: &str,
+    ) -> Result<Vec<Mute>> {
+        let (ids, actor) = (ids.to_vec(), actor.to_owned());
+        let r = self.write_now(move |tx, now| {
+            let mutes = ids
+                .iter()
+                .map(|id| issues::mute(tx, Some(*id), None, until, &actor, now))
+                .collect::<Result<Vec<_>>>()?;
+            changed(tx, &ids, "muted", &actor, now)?;
+            Ok(mutes)
         });
         self.signal(r)
     }
@@ -492,9 +543,14 @@ impl App {
 }
 
 /// Tells integrations (through the outbox, in the same transaction) that a person changed an issue.
+/// The one result of an action taken on one issue.
+fn first<T>(mut all: Vec<T>) -> T {
+    all.swap_remove(0)
+}
+
 fn changed(
     tx: &rusqlite::Transaction,
-    id: i64,
+    ids: &[i64],
     reason: &str,
     actor: &str,
     now: chrono::DateTime<chrono::Utc>,
@@ -502,7 +558,7 @@ fn changed(
     crate::store::outbox::enqueue(
         tx,
         crate::store::outbox::ISSUES_CHANGED,
-        &serde_json::json!({"issues": [id], "reason": reason, "actor": actor}),
+        &serde_json::json!({"issues": ids, "reason": reason, "actor": actor}),
         now,
     )?;
     Ok(())

@@ -394,6 +394,12 @@ fn commit(
             .unwrap_or(chrono::Duration::hours(24)),
         recover_after_passes: config.issues.recover_after_passes,
     };
+    let storm_policy = issues::StormPolicy {
+        enabled: config.alerts.storm,
+        min: config.alerts.storm_min,
+        window: chrono::Duration::from_std(config.alerts.storm_window)
+            .unwrap_or(chrono::Duration::minutes(10)),
+    };
     let raises = config.issues.raises_issues(&p.env);
     let retention =
         chrono::Duration::from_std(config.issues.retention).unwrap_or(chrono::Duration::days(90));
@@ -438,11 +444,19 @@ fn commit(
             let skipped: Vec<&Observation> = p.observations.iter().filter(|o| o.outcome == Outcome::Skipped).collect();
             issues::recompute_roots(tx, &p.env, &p.lineage, p.has_run_results.then_some(skipped.as_slice()))?;
         }
-        let changed: Vec<i64> = [&applied.opened, &applied.reopened, &applied.updated, &applied.recovering, &applied.recovered]
+        let fresh: Vec<i64> = applied.opened.iter().chain(&applied.reopened).copied().collect();
+        let stormed = if raises {
+            issues::assign_storms(tx, &p.env, &p.lineage, &storm_policy, &fresh, now)?
+        } else {
+            Vec::new()
+        };
+        let mut changed: Vec<i64> = [&applied.opened, &applied.reopened, &applied.updated, &applied.recovering, &applied.recovered, &stormed]
             .into_iter()
             .flatten()
             .copied()
             .collect();
+        changed.sort_unstable();
+        changed.dedup();
         if !changed.is_empty() {
             crate::store::outbox::enqueue(
                 tx,

@@ -52,6 +52,9 @@ pub struct Config {
     /// SQLite database file. `--db` / `STEWARD_DB` override it.
     pub database: PathBuf,
     pub issues: IssuesConfig,
+    /// `[alerts]`: storms and the flood guard (how many Slack messages a bad night makes).
+    #[serde(skip_serializing_if = "AlertsConfig::is_default")]
+    pub alerts: AlertsConfig,
     pub http: HttpConfig,
     /// Slack channels and routing; absent means no Slack.
     pub slack: Option<SlackConfig>,
@@ -258,6 +261,39 @@ pub struct IssuesConfig {
     pub default_environment: String,
 }
 
+/// `[alerts]`: root issues that share a cause become one message (a storm), and one ingest
+/// posts at most `flood_max` top-level messages to a channel (a summary stands for the rest).
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct AlertsConfig {
+    /// Fold roots that share a cause into storms.
+    pub storm: bool,
+    /// The fewest roots that make a storm.
+    pub storm_min: usize,
+    /// Roots failing this close together (across ingests of one environment) can share a storm.
+    #[serde(with = "duration_text")]
+    pub storm_window: Duration,
+    /// Top-level messages one ingest may post to a channel before a summary replaces them.
+    pub flood_max: usize,
+}
+
+impl Default for AlertsConfig {
+    fn default() -> Self {
+        AlertsConfig {
+            storm: true,
+            storm_min: 3,
+            storm_window: Duration::from_secs(600),
+            flood_max: 20,
+        }
+    }
+}
+
+impl AlertsConfig {
+    fn is_default(&self) -> bool {
+        *self == AlertsConfig::default()
+    }
+}
+
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct HttpConfig {
@@ -294,6 +330,7 @@ impl Default for Config {
         Config {
             database: PathBuf::from("steward.db"),
             issues: IssuesConfig::default(),
+            alerts: AlertsConfig::default(),
             http: HttpConfig::default(),
             slack: None,
             products: Vec::new(),
@@ -386,6 +423,15 @@ impl Config {
                 origin,
                 "issues.recover_after_passes must be at least 1",
             ));
+        }
+        if self.alerts.storm_min < 2 {
+            return Err(InputError::new(
+                origin,
+                "alerts.storm_min must be at least 2 (one root is not a storm)",
+            ));
+        }
+        if self.alerts.flood_max == 0 {
+            return Err(InputError::new(origin, "alerts.flood_max must be at least 1"));
         }
         if self.http.body_limit < 1024 {
             return Err(InputError::new(

@@ -529,6 +529,15 @@ async fn get_issues(
             })
         })
         .transpose()?;
+    let storm = query
+        .remove("storm")
+        .map(|s| {
+            s.parse::<i64>().map_err(|_| {
+                InputError::new("GET /v1/issues", format!("{s:?} is not a storm number"))
+                    .at("query `storm`")
+            })
+        })
+        .transpose()?;
     let filter = IssueFilter {
         status,
         asset: query.remove("asset"),
@@ -537,6 +546,7 @@ async fn get_issues(
         ids: None,
         incident,
         active: false,
+        storm,
     };
     let app = shared.app.clone();
     let issues = tokio::task::spawn_blocking(move || app.issues(&filter)).await??;

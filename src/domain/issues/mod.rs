@@ -10,9 +10,12 @@ mod engine;
 mod model;
 mod mutes;
 mod queries;
+pub mod signature;
+mod storms;
 
 pub use actions::*;
 pub use engine::*;
 pub use model::*;
 pub use mutes::*;
 pub use queries::*;
+pub use storms::*;

@@ -131,6 +131,8 @@ pub struct Issue {
     pub symptoms: Vec<Symptom>,
     pub muted_until: Option<String>,
     pub incident_id: Option<i64>,
+    /// The storm this root belongs to: roots that share a cause, shown as one message.
+    pub storm: Option<i64>,
     pub created_at: String,
     pub updated_at: String,
     /// The compiled SQL of the failing check (shown by `steward issue N --json`, not in lists).

@@ -21,11 +21,13 @@ pub struct IssueFilter {
     pub incident: Option<i64>,
     /// Only issues not resolved.
     pub active: bool,
+    /// The members of this storm.
+    pub storm: Option<i64>,
 }
 
 const ISSUE_COLUMNS: &str = "id, env, asset, asset_known, check_name, node, origin, source_system, status, resolution,
     resolution_reason, severity, raw_status, message, failures, url, run_id, owners, occurrences, consecutive_passes,
-    first_seen, last_seen, resolved_at, assignee, symptom_of, muted_until, incident_id, created_at, updated_at, compiled_sql";
+    first_seen, last_seen, resolved_at, assignee, symptom_of, muted_until, incident_id, created_at, updated_at, compiled_sql, storm_id";
 
 fn issue_from_row(r: &Row) -> rusqlite::Result<Issue> {
     let owners: String = r.get(17)?;
@@ -62,6 +64,7 @@ fn issue_from_row(r: &Row) -> rusqlite::Result<Issue> {
         created_at: r.get(27)?,
         updated_at: r.get(28)?,
         compiled_sql: r.get(29)?,
+        storm: r.get(30)?,
     })
 }
 
@@ -94,6 +97,10 @@ pub fn list(conn: &Connection, filter: &IssueFilter) -> Result<Vec<Issue>> {
     if let Some(n) = filter.incident {
         args.push(n.into());
         sql.push_str(&format!(" AND incident_id = ?{}", args.len()));
+    }
+    if let Some(n) = filter.storm {
+        args.push(n.into());
+        sql.push_str(&format!(" AND storm_id = ?{}", args.len()));
     }
     sql.push_str(" ORDER BY id");
     let mut stmt = conn.prepare(&sql)?;

@@ -6,16 +6,37 @@ use crate::domain::issues::{IssueFilter, Resolution, Status};
 use crate::error::InputError;
 use anyhow::Result;
 
-/// `steward issues`: the issues matching the filters, as a table or JSON.
-pub(super) fn list(
-    ctx: &Context_,
+/// `steward issues`' filters.
+#[derive(Debug, clap::Args)]
+pub struct ListArgs {
+    #[arg(long)]
     status: Option<String>,
+    /// A unique_id or a node name.
+    #[arg(long)]
     asset: Option<String>,
+    /// Part of an owner's email or name.
+    #[arg(long)]
     owner: Option<String>,
+    #[arg(long)]
     env: Option<String>,
+    /// The issues linked to an incident (INC-n or n).
+    #[arg(long)]
     incident: Option<String>,
-    json: bool,
-) -> Result<()> {
+    /// The members of a storm (roots that share one cause, shown as one Slack message).
+    #[arg(long)]
+    storm: Option<i64>,
+}
+
+/// `steward issues`: the issues matching the filters, as a table or JSON.
+pub(super) fn list(ctx: &Context_, args: ListArgs, json: bool) -> Result<()> {
+    let ListArgs {
+        status,
+        asset,
+        owner,
+        env,
+        incident,
+        storm,
+    } = args;
     let incident = incident
         .map(|s| {
             crate::domain::incidents::parse_number(&s).ok_or_else(|| {
@@ -41,6 +62,7 @@ pub(super) fn list(
         ids: None,
         incident,
         active: false,
+        storm,
     })?;
     if json {
         print_json(&issues)

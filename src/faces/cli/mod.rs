@@ -65,19 +65,8 @@ pub enum Command {
     Ingest(IngestCommand),
     /// List issues (all statuses unless filtered).
     Issues {
-        #[arg(long)]
-        status: Option<String>,
-        /// A unique_id or a node name.
-        #[arg(long)]
-        asset: Option<String>,
-        /// Part of an owner's email or name.
-        #[arg(long)]
-        owner: Option<String>,
-        #[arg(long)]
-        env: Option<String>,
-        /// The issues linked to an incident (INC-n or n).
-        #[arg(long)]
-        incident: Option<String>,
+        #[command(flatten)]
+        filter: issues::ListArgs,
         #[arg(long)]
         json: bool,
     },
@@ -444,14 +433,7 @@ fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Demo => crate::faces::demo::run(cli.db.as_deref()),
         Command::Ingest(cmd) => ingest::ingest(&ctx, cmd),
-        Command::Issues {
-            status,
-            asset,
-            owner,
-            env,
-            incident,
-            json,
-        } => issues::list(&ctx, status, asset, owner, env, incident, json),
+        Command::Issues { filter, json } => issues::list(&ctx, filter, json),
         Command::Issue { id, json } => issues::show(&ctx, id, json),
         Command::Assign { id, who, actor } => issues::assign(&ctx, id, who, actor),
         Command::Comment { id, text, author } => issues::comment(&ctx, id, text, author),
