@@ -426,10 +426,17 @@ pub fn related_issues(
         }
     }
     let since = ts(now - window);
+    // A storm is one cause: its members and their symptoms belong together.
+    let storm_roots: std::collections::HashSet<i64> = match me.storm {
+        Some(s) => all.iter().filter(|i| i.storm == Some(s)).map(|i| i.id).collect(),
+        None => Default::default(),
+    };
     let mut out = Vec::new();
     for i in all.into_iter().filter(|i| i.is_active()) {
-        let same_root =
-            i.id == me.id || i.symptom_of.unwrap_or(i.id) == my_root || i.asset == me.asset;
+        let same_root = i.id == me.id
+            || i.symptom_of.unwrap_or(i.id) == my_root
+            || i.asset == me.asset
+            || storm_roots.contains(&i.symptom_of.unwrap_or(i.id));
         let near = linked_assets.contains(&i.asset) && i.last_seen >= since;
         if same_root || near {
             out.push((i, true));

@@ -13,6 +13,7 @@
 mod alerts;
 mod incidents;
 mod products;
+mod storms;
 
 use crate::faces::slack::api::CallError;
 use crate::faces::slack::context::Context;
@@ -141,7 +142,7 @@ async fn tick(ctx: &Arc<Context>, state: &Arc<State>) -> Result<bool> {
 }
 
 /// A group's living message.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 struct Posted {
     channel: String,
     ts: String,

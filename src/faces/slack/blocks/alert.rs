@@ -169,7 +169,7 @@ pub fn alert_message(a: &AlertView) -> Message {
 }
 
 /// The actions under an alert: declare, assign, status, comment, mute, compiled SQL.
-fn alert_actions(a: &AlertView, group: &[&Issue], resolved: bool) -> Value {
+pub(super) fn alert_actions(a: &AlertView, group: &[&Issue], resolved: bool) -> Value {
     let rep = group[0];
     let value = rep.id.to_string();
     let linked = a.incident.is_some() || group.iter().any(|i| i.incident_id.is_some());

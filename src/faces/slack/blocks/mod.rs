@@ -35,6 +35,7 @@ mod lists;
 mod modals;
 mod open_link;
 mod product;
+mod storm;
 #[cfg(test)]
 mod tests;
 
@@ -48,3 +49,4 @@ pub use lists::*;
 pub use modals::*;
 pub use open_link::*;
 pub use product::*;
+pub use storm::*;

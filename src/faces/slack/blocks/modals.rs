@@ -256,19 +256,53 @@ pub fn declare_modal(d: &DeclareDraft) -> View {
 
 /// Asks why an issue is being resolved (as `resolution`: fixed, expected, false_positive).
 pub fn reason_modal(issue_id: i64, resolution: &str, open_incident: Option<i64>) -> View {
+    reason_modal_for(&[(issue_id, String::new())], resolution, open_incident)
+}
+
+/// Most issues one resolve modal takes (its metadata must stay under Slack's 3,000 characters).
+pub const REASON_MAX_ISSUES: usize = 300;
+
+/// The reason modal for every issue a message shows (a storm's members, a group's checks): up to
+/// 10 can be unticked one by one; more are resolved together. `issues` are (id, label).
+pub fn reason_modal_for(
+    issues: &[(i64, String)],
+    resolution: &str,
+    open_incident: Option<i64>,
+) -> View {
+    let issues = &issues[..issues.len().min(REASON_MAX_ISSUES)];
+    let issue_id = issues.first().map(|(id, _)| *id).unwrap_or_default();
     let resolution = clip(resolution.trim(), 100);
     let options: Vec<Value> = REASON_CATEGORIES
         .iter()
         .map(|(v, t)| option(t, v))
         .collect();
-    let mut blocks = vec![
+    let as_what = escape(&resolution.replace('_', " ").replace('*', ""));
+    let mut blocks = vec![if issues.len() > 1 {
         section(
             None,
-            &format!(
-                "Resolving issue #{issue_id} as *{}*.",
-                escape(&resolution.replace('_', " ").replace('*', ""))
-            ),
-        ),
+            &format!("Resolving {} issues as *{as_what}*.", issues.len()),
+        )
+    } else {
+        section(None, &format!("Resolving issue #{issue_id} as *{as_what}*."))
+    }];
+    if (2..=limits::CHECKBOX_OPTIONS).contains(&issues.len()) {
+        let options: Vec<Value> = issues
+            .iter()
+            .map(|(id, label)| option(&clip(&format!("#{id} {label}"), limits::OPTION_TEXT), &id.to_string()))
+            .collect();
+        blocks.push(input(
+            "which",
+            "Which issues",
+            json!({
+                "type": "checkboxes",
+                "action_id": "steward.which",
+                "options": options,
+                "initial_options": options,
+            }),
+            false,
+        ));
+    }
+    blocks.extend([
         input(
             "category",
             "What caused it",
@@ -292,7 +326,7 @@ pub fn reason_modal(issue_id: i64, resolution: &str, open_incident: Option<i64>)
             }),
             true,
         ),
-    ];
+    ]);
     if resolution == "expected" {
         let options: Vec<Value> = EXPECTED_MUTE_OPTIONS
             .iter()
@@ -333,6 +367,9 @@ pub fn reason_modal(issue_id: i64, resolution: &str, open_incident: Option<i64>)
         ));
     }
     let mut meta = json!({"issue": issue_id, "resolution": resolution});
+    if issues.len() > 1 {
+        meta["issues"] = json!(issues.iter().map(|(id, _)| id).collect::<Vec<_>>());
+    }
     if let Some(n) = open_incident {
         meta["incident"] = json!(n);
     }

@@ -55,6 +55,31 @@ pub async fn core<T: Send + 'static>(
     tokio::task::spawn_blocking(move || f(&app)).await?
 }
 
+/// The issues a button acts on: every active issue the message shows (a storm's members, a
+/// group's checks), else the button's own issue.
+pub async fn acted_on(ctx: &Arc<Context>, action: &Action<'_>, subject: i64) -> Result<Vec<i64>> {
+    let Some((channel, ts)) = action.message() else {
+        return Ok(vec![subject]);
+    };
+    let (channel, ts) = (channel.to_owned(), ts.to_owned());
+    let shown = core(ctx, move |app| {
+        app.store.read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT DISTINCT m.issue_id FROM slack_messages m JOIN issues i ON i.id = m.issue_id
+                 WHERE m.channel = ?1 AND m.ts = ?2 AND m.purpose IN ('alert', 'storm')
+                   AND i.status != 'resolved' AND (m.purpose != 'storm' OR i.storm_id = m.storm_id)
+                 ORDER BY m.issue_id",
+            )?;
+            let ids = stmt
+                .query_map([&channel, &ts], |r| r.get::<_, i64>(0))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(ids)
+        })
+    })
+    .await?;
+    Ok(if shown.is_empty() { vec![subject] } else { shown })
+}
+
 /// Tells the person why nothing happened (a stale button, a resolved issue, a typo).
 pub async fn explain(
     ctx: &Arc<Context>,

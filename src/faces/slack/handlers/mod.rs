@@ -16,6 +16,7 @@ mod alert {
     pub mod assign;
     pub mod comment;
     pub mod declare;
+    pub mod flood_open;
     pub mod mute;
     pub mod resolve;
     pub mod show_sql;
@@ -74,6 +75,7 @@ static BUTTONS: &[(&str, Press)] = &[
     ("steward.comment", press::<alert::comment::Comment>),
     ("steward.mute", press::<alert::mute::Mute>),
     ("steward.show_sql", press::<alert::show_sql::ShowSql>),
+    ("steward.flood_open", press::<alert::flood_open::FloodOpen>),
     ("steward.incident.status", press::<incident::status::Status>),
     (
         "steward.incident.severity",

@@ -65,6 +65,15 @@ impl<'a> Action<'a> {
             .ok_or(Malformed("button without an issue id"))
     }
 
+    /// The message the button sits on (channel, ts); absent in a modal or on the Home tab.
+    pub fn message(&self) -> Option<(&'a str, &'a str)> {
+        let channel = str_at(self.raw, "/container/channel_id")
+            .or_else(|| str_at(self.raw, "/channel/id"))?;
+        let ts = str_at(self.raw, "/container/message_ts")
+            .or_else(|| str_at(self.raw, "/message/ts"))?;
+        Some((channel, ts))
+    }
+
     /// The incident an incident message's button is about: its value.
     pub fn incident(&self) -> Result<i64, Malformed> {
         str_at(self.raw, "/actions/0/value")

@@ -2,7 +2,7 @@
 //! rendered with [`blocks::alert_message`], routed, posted once and edited in place, with a
 //! thread reply saying what changed.
 
-use super::{Posted, State};
+use super::{Posted, State, storms};
 use crate::domain::issues::{self, Issue, IssueFilter, ts};
 use crate::faces::slack::blocks::{self, AlertView, Links};
 use crate::faces::slack::context::Context;
@@ -30,16 +30,40 @@ fn find_message(c: &rusqlite::Connection, ids: &[i64]) -> Result<Option<Posted>>
     .optional()?)
 }
 
-/// Everything needed to render and route one group.
-struct GroupPlan {
-    anchor: i64,
-    group: Vec<Issue>,
-    existing: Option<Posted>,
-    impact: Option<crate::lineage::Impact>,
-    recent_comments: Vec<issues::Comment>,
-    incident: Option<(i64, String)>,
-    last_event: String,
-    muted: bool,
+/// What a message stands for.
+pub(super) enum Shape {
+    /// Root issues on one asset.
+    Asset,
+    /// Roots that share a cause (see [`crate::domain::issues::assign_storms`]).
+    Storm(issues::Storm),
+    /// The flood guard's summary of one ingest's roots, worst first.
+    Flood(Vec<blocks::FloodRoot>),
+}
+
+impl Shape {
+    /// The `slack_messages.purpose` of its message.
+    fn purpose(&self) -> &'static str {
+        match self {
+            Shape::Asset => "alert",
+            Shape::Storm(_) => "storm",
+            Shape::Flood(_) => "flood",
+        }
+    }
+}
+
+/// Everything needed to render and route one message.
+pub(super) struct GroupPlan {
+    pub(super) anchor: i64,
+    pub(super) group: Vec<Issue>,
+    pub(super) existing: Option<Posted>,
+    pub(super) impact: Option<crate::lineage::Impact>,
+    pub(super) recent_comments: Vec<issues::Comment>,
+    pub(super) incident: Option<(i64, String)>,
+    pub(super) last_event: String,
+    pub(super) muted: bool,
+    pub(super) shape: Shape,
+    /// Messages the members had before a storm formed, pointed at the storm once it is posted.
+    pub(super) superseded: Vec<Posted>,
 }
 
 fn plan_group(app: &crate::app::App, issue_id: i64) -> Result<Option<GroupPlan>> {
@@ -48,6 +72,12 @@ fn plan_group(app: &crate::app::App, issue_id: i64) -> Result<Option<GroupPlan>>
         let Some(issue) = issues::get(c, issue_id)? else { return Ok(None) };
         let anchor_id = issue.symptom_of.unwrap_or(issue.id);
         let Some(anchor) = issues::get(c, anchor_id)? else { return Ok(None) };
+        if let Some(storm) = anchor.storm {
+            return storms::plan_storm(app, c, storm, issue_id);
+        }
+        if let Some(posted) = storms::flood_message(c, anchor.id)? {
+            return storms::plan_flood(app, c, posted, issue_id);
+        }
         let mut group: Vec<Issue> = issues::list(
             c,
             &IssueFilter {
@@ -57,7 +87,7 @@ fn plan_group(app: &crate::app::App, issue_id: i64) -> Result<Option<GroupPlan>>
             },
         )?
         .into_iter()
-        .filter(|i| i.asset == anchor.asset && i.symptom_of.is_none() && (i.is_active() || i.id == anchor.id || i.id == issue.id))
+        .filter(|i| i.asset == anchor.asset && i.symptom_of.is_none() && i.storm.is_none() && (i.is_active() || i.id == anchor.id || i.id == issue.id))
         .collect();
         group.sort_by_key(|i| (!i.is_active(), i.id));
         if group.is_empty() {
@@ -133,6 +163,8 @@ fn plan_group(app: &crate::app::App, issue_id: i64) -> Result<Option<GroupPlan>>
             incident,
             last_event,
             muted,
+            shape: Shape::Asset,
+            superseded: Vec::new(),
         }))
     })
 }
@@ -167,28 +199,49 @@ async fn render(ctx: &Arc<Context>, plan: &GroupPlan) -> (blocks::Message, routi
             node.unique_id
         ))
     });
-    let links = Links {
-        docs_url,
-        run_url: plan.group.iter().find_map(|i| i.url.clone()),
-        log_url: None,
+    let now = ctx.app.clock.now();
+    let message = match &plan.shape {
+        Shape::Storm(storm) => blocks::storm_message(&blocks::StormView {
+            storm,
+            members: &plan.group,
+            impact: plan.impact.as_ref(),
+            owner_mentions: &owner_mentions,
+            tell_mentions: &tell_mentions,
+            incident: plan.incident.as_ref().map(|(n, t)| (*n, t.as_str())),
+            list_url: None,
+            now,
+        }),
+        Shape::Flood(roots) => blocks::flood_message(&blocks::FloodView {
+            env: plan.group.first().map(|i| i.env.as_str()).unwrap_or_default(),
+            roots,
+            flood_max: ctx.app.config.alerts.flood_max,
+            now,
+        }),
+        Shape::Asset => {
+            let links = Links {
+                docs_url,
+                run_url: plan.group.iter().find_map(|i| i.url.clone()),
+                log_url: None,
+            };
+            let view = AlertView {
+                group: &plan.group,
+                impact: plan.impact.as_ref(),
+                owner_mentions: &owner_mentions,
+                tell_mentions: &tell_mentions,
+                recent_comments: &plan.recent_comments,
+                links: &links,
+                incident: plan.incident.as_ref().map(|(n, t)| (*n, t.as_str())),
+                compiled_sql_available: plan.group.iter().any(|i| i.compiled_sql.is_some()),
+                now,
+            };
+            let open = crate::faces::http::pages::signed::page_url(
+                &ctx.app.config,
+                &format!("/issues/{}", plan.group[0].id),
+                now,
+            );
+            blocks::with_open_link(blocks::alert_message(&view), open.as_deref())
+        }
     };
-    let view = AlertView {
-        group: &plan.group,
-        impact: plan.impact.as_ref(),
-        owner_mentions: &owner_mentions,
-        tell_mentions: &tell_mentions,
-        recent_comments: &plan.recent_comments,
-        links: &links,
-        incident: plan.incident.as_ref().map(|(n, t)| (*n, t.as_str())),
-        compiled_sql_available: plan.group.iter().any(|i| i.compiled_sql.is_some()),
-        now: ctx.app.clock.now(),
-    };
-    let open = crate::faces::http::pages::signed::page_url(
-        &ctx.app.config,
-        &format!("/issues/{}", plan.group[0].id),
-        view.now,
-    );
-    let message = blocks::with_open_link(blocks::alert_message(&view), open.as_deref());
     (message, routing)
 }
 
@@ -231,9 +284,10 @@ pub(super) async fn issues_changed(
         let Some(plan) = tokio::task::spawn_blocking(move || plan_group(&app, id)).await?? else {
             continue;
         };
-        let key = match &plan.existing {
-            Some(p) => format!("{}:{}", p.channel, p.ts),
-            None => format!("new:{}", plan.anchor),
+        let key = match (&plan.existing, &plan.shape) {
+            (Some(p), _) => format!("{}:{}", p.channel, p.ts),
+            (None, Shape::Storm(storm)) => format!("storm:{}", storm.id),
+            (None, _) => format!("new:{}", plan.anchor),
         };
         plans
             .entry(key)
@@ -299,6 +353,28 @@ pub(super) async fn issues_changed(
             .or_default()
             .push((plan, changed, message));
     }
+    // The flood guard: one ingest posts at most `flood_max` new top-level messages to a
+    // channel; past that, one summary stands for them all and takes their updates.
+    let flood_max = ctx.app.config.alerts.flood_max;
+    if reason == "ingest" {
+        for work in by_channel.values_mut() {
+            let new = |(p, _, _): &(GroupPlan, Vec<i64>, blocks::Message)| {
+                p.existing.is_none() && !p.muted && p.group.iter().any(Issue::is_active)
+            };
+            if work.iter().filter(|w| new(w)).count() <= flood_max {
+                continue;
+            }
+            let (flooded, kept): (Vec<_>, Vec<_>) = std::mem::take(work).into_iter().partition(new);
+            *work = kept;
+            let changed: Vec<i64> = flooded.iter().flat_map(|(_, c, _)| c.iter().copied()).collect();
+            let app = ctx.app.clone();
+            let plans: Vec<GroupPlan> = flooded.into_iter().map(|(p, _, _)| p).collect();
+            let flood = tokio::task::spawn_blocking(move || storms::merge_into_flood(&app, plans)).await?;
+            let (message, _) = render(ctx, &flood).await;
+            tracing::info!(roots = flood.group.len(), flood_max, "flood guard: one summary instead of many messages");
+            work.push((flood, changed, message));
+        }
+    }
     let sends = by_channel.into_iter().map(|(channel, work)| {
         let ctx = ctx.clone();
         let state = state.clone();
@@ -339,23 +415,24 @@ pub(super) async fn issues_changed(
     Ok(())
 }
 
-/// Records which issues a message shows (one row per issue).
-async fn remember(ctx: &Arc<Context>, channel: &str, message_ts: &str, ids: &[i64]) -> Result<()> {
-    let (app, channel, message_ts, ids) = (
-        ctx.app.clone(),
-        channel.to_owned(),
-        message_ts.to_owned(),
-        ids.to_vec(),
-    );
+/// Records which issues a message shows (one row per issue) and what it stands for.
+async fn remember(ctx: &Arc<Context>, at: &Posted, plan: &GroupPlan) -> Result<()> {
+    let (app, channel, message_ts) = (ctx.app.clone(), at.channel.clone(), at.ts.clone());
+    let ids: Vec<i64> = plan.group.iter().map(|i| i.id).collect();
+    let purpose = plan.shape.purpose();
+    let storm = match &plan.shape {
+        Shape::Storm(s) => Some(s.id),
+        _ => None,
+    };
     let now = ctx.app.clock.now();
     tokio::task::spawn_blocking(move || {
         app.store.write(move |tx| {
             for id in ids {
                 tx.execute(
-                    "INSERT INTO slack_messages (issue_id, channel, ts, purpose, state, updated_at)
-                     SELECT ?1, ?2, ?3, 'alert', 'posted', ?4
+                    "INSERT INTO slack_messages (issue_id, channel, ts, purpose, state, updated_at, storm_id)
+                     SELECT ?1, ?2, ?3, ?5, 'posted', ?4, ?6
                      WHERE NOT EXISTS (SELECT 1 FROM slack_messages WHERE issue_id = ?1 AND channel = ?2 AND ts = ?3)",
-                    params![id, channel, message_ts, ts(now)],
+                    params![id, channel, message_ts, ts(now), purpose, storm],
                 )?;
             }
             Ok(())
@@ -397,24 +474,48 @@ async fn deliver(
         .find(|i| change.issues.contains(&i.id))
         .cloned()
         .unwrap_or_else(|| anchor.clone());
-    let this = if plan.group.len() > 1 {
-        format!("`{}`", crate::domain::text::short_name(&subject.check))
+    let acted_on = plan
+        .group
+        .iter()
+        .filter(|i| change.issues.contains(&i.id))
+        .count();
+    let this = if acted_on > 1 {
+        format!("{acted_on} issues")
+    } else if plan.group.len() > 1 {
+        format!(
+            "`{}`",
+            crate::domain::text::short_name(if matches!(plan.shape, Shape::Asset) {
+                &subject.check
+            } else {
+                &subject.asset
+            })
+        )
     } else {
         "this".to_owned()
     };
-    let shown: Vec<i64> = plan.group.iter().map(|i| i.id).collect();
+    // A storm or a flood summary speaks of the member that changed; an asset's group of itself.
+    let about = if matches!(plan.shape, Shape::Asset) {
+        anchor.clone()
+    } else {
+        subject.clone()
+    };
     let posted = match &plan.existing {
         Some(p) => {
             ctx.api.update(&p.channel, &p.ts, &message).await?;
-            remember(ctx, &p.channel, &p.ts, &shown).await?;
+            remember(ctx, p, &plan).await?;
+            storms::retire_superseded(ctx, &plan, p).await?;
             p.clone()
         }
         None => {
-            if plan.muted || !anchor.is_active() {
+            if plan.muted || !plan.group.iter().any(Issue::is_active) {
                 return Ok(()); // nothing to announce: muted, or already over before it was posted
             }
-            let posted_ts = ctx.api.post(channel, &message, None).await?;
-            remember(ctx, channel, &posted_ts, &shown).await?;
+            let posted = Posted {
+                channel: channel.to_owned(),
+                ts: ctx.api.post(channel, &message, None).await?,
+            };
+            remember(ctx, &posted, &plan).await?;
+            storms::retire_superseded(ctx, &plan, &posted).await?;
             // A brand-new message says it all; no thread reply.
             return Ok(());
         }
@@ -422,7 +523,7 @@ async fn deliver(
     // The thread says what changed.
     let reply = match reason {
         "ingest" => match plan.last_event.as_str() {
-            "recovered" => Some(blocks::recovery_reply(&anchor, ctx.app.clock.now())),
+            "recovered" => Some(blocks::recovery_reply(&about, ctx.app.clock.now())),
             "reopened" => Some(blocks::activity_reply(
                 "Steward",
                 "reopened this: it failed again",
@@ -434,7 +535,7 @@ async fn deliver(
                     .is_none_or(|t| t.elapsed() >= Duration::from_secs(3600));
                 if due {
                     last.insert(plan.anchor, Instant::now());
-                    Some(blocks::repeat_failure_reply(&anchor))
+                    Some(blocks::repeat_failure_reply(&about))
                 } else {
                     None
                 }

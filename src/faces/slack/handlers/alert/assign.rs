@@ -1,7 +1,8 @@
-//! The "Assign" user menu on an alert: assigns the issue to the person chosen.
+//! The "Assign" user menu on an alert: assigns every issue the message shows (one check, a
+//! group, a storm's members) to the person chosen.
 
 use crate::faces::slack::context::Context;
-use crate::faces::slack::handlers::kit::{Button, core, mention};
+use crate::faces::slack::handlers::kit::{Button, acted_on, core, mention};
 use crate::faces::slack::handlers::payload::{Action, Malformed, str_at};
 use anyhow::Result;
 use serde_json::Value;
@@ -35,7 +36,8 @@ impl Button for Assign {
         let who = self
             .who
             .ok_or_else(|| crate::error::InputError::new("assign", "no user was selected"))?;
-        core(ctx, move |app| app.assign(issue, &mention(&who), &actor)).await?;
+        let issues = acted_on(ctx, action, issue).await?;
+        core(ctx, move |app| app.assign_all(&issues, &mention(&who), &actor)).await?;
         Ok(())
     }
 }

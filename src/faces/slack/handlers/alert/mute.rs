@@ -1,7 +1,7 @@
 //! The "Mute" menu on an alert: mutes the issue for 24 hours, 7 days or until it is fixed.
 
 use crate::faces::slack::context::Context;
-use crate::faces::slack::handlers::kit::{Button, core, mention};
+use crate::faces::slack::handlers::kit::{Button, acted_on, core, mention};
 use crate::faces::slack::handlers::payload::{Action, Malformed};
 use anyhow::Result;
 use std::sync::Arc;
@@ -27,7 +27,8 @@ impl Button for Mute {
             "7d" => Some(now + chrono::Duration::days(7)),
             _ => Some(now + chrono::Duration::hours(24)),
         };
-        core(ctx, move |app| app.mute(Some(issue), None, until, &actor)).await?;
+        let issues = acted_on(ctx, action, issue).await?;
+        core(ctx, move |app| app.mute_all(&issues, until, &actor)).await?;
         Ok(())
     }
 }

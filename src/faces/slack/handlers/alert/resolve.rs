@@ -12,7 +12,8 @@ use serde_json::Value;
 use std::sync::Arc;
 
 pub struct Reason {
-    issue: i64,
+    /// Every issue to resolve: the ticked ones, else all the modal was opened for.
+    issues: Vec<i64>,
     resolution: Resolution,
     reason: Option<String>,
     mute_for: Option<chrono::Duration>,
@@ -22,6 +23,12 @@ pub struct Reason {
 impl Modal for Reason {
     fn validate(s: &Submission) -> Errors {
         let mut errors = Errors::new();
+        if s.input("which").is_some() && !s.ticked("which") {
+            errors.insert(
+                "which".to_owned(),
+                "Tick at least one issue to resolve.".to_owned(),
+            );
+        }
         if s.option("mute_for").is_some_and(|d| {
             !blocks::EXPECTED_MUTE_OPTIONS
                 .iter()
@@ -44,6 +51,22 @@ impl Modal for Reason {
 
     fn read(s: &Submission) -> Result<Self, Malformed> {
         let issue = s.required_issue()?;
+        let listed: Vec<i64> = s
+            .meta
+            .get("issues")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_i64).collect())
+            .unwrap_or_default();
+        let issues = if s.input("which").is_some() {
+            s.numbers("which")
+                .into_iter()
+                .filter(|n| listed.contains(n))
+                .collect()
+        } else if listed.is_empty() {
+            vec![issue]
+        } else {
+            listed
+        };
         let resolution = s
             .meta
             .get("resolution")
@@ -62,7 +85,7 @@ impl Modal for Reason {
         // The modal of an issue in an open incident carries the incident and a checkbox.
         let confirmed = s.meta.get("incident").is_some() && s.ticked("confirm");
         Ok(Reason {
-            issue,
+            issues,
             resolution,
             reason,
             mute_for,
@@ -73,12 +96,15 @@ impl Modal for Reason {
     async fn handle(self, ctx: &Arc<Context>, s: &Submission<'_>) -> Result<()> {
         let actor = mention(&s.user);
         core(ctx, move |app| {
-            app.resolve_with_mute(
-                self.issue,
+            let options = crate::domain::issues::ResolveOptions {
+                mute_for: self.mute_for,
+                despite_open_incident: self.confirmed,
+            };
+            app.resolve_all(
+                &self.issues,
                 self.resolution,
                 self.reason.as_deref(),
-                self.mute_for,
-                self.confirmed,
+                options,
                 &actor,
             )
         })

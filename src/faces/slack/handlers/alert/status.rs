@@ -4,7 +4,7 @@
 use crate::domain::issues::{Resolution, Status};
 use crate::faces::slack::blocks;
 use crate::faces::slack::context::Context;
-use crate::faces::slack::handlers::kit::{Button, core, mention};
+use crate::faces::slack::handlers::kit::{Button, acted_on, core, mention};
 use crate::faces::slack::handlers::payload::{Action, Malformed};
 use anyhow::Result;
 use std::sync::Arc;
@@ -24,9 +24,10 @@ impl Button for SetStatus {
 
     async fn handle(self, ctx: &Arc<Context>, action: &Action<'_>) -> Result<()> {
         let (issue, actor) = (self.issue, mention(&action.user));
+        let issues = acted_on(ctx, action, issue).await?;
         if self.chosen == "investigating" {
             core(ctx, move |app| {
-                app.set_status(issue, Status::Investigating, &actor)
+                app.set_status_all(&issues, Status::Investigating, &actor)
             })
             .await?;
             return Ok(());
@@ -36,16 +37,35 @@ impl Button for SetStatus {
             crate::error::InputError::new("status", format!("unknown status {other:?}"))
         })?;
         // Refuse a stale button before opening the modal.
-        let current = core(ctx, move |app| app.issue(issue)).await?;
-        if current.issue.status == "resolved" {
+        let shown = issues.clone();
+        let current = core(ctx, move |app| {
+            app.issues(&crate::domain::issues::IssueFilter {
+                ids: Some(shown),
+                ..Default::default()
+            })
+        })
+        .await?;
+        let active: Vec<(i64, String)> = current
+            .iter()
+            .filter(|i| i.is_active())
+            .map(|i| {
+                let what = format!(
+                    "{} · {}",
+                    crate::domain::text::short_name(&i.asset),
+                    crate::domain::text::short_name(&i.check)
+                );
+                (i.id, what)
+            })
+            .collect();
+        if active.is_empty() {
             return Err(crate::error::InputError::new(
                 format!("issue {issue}"),
                 "it is already resolved",
             )
             .into());
         }
-        // Part of an open incident: the modal asks for a confirmation.
-        let open_incident = match current.issue.incident_id {
+        let incident = current.iter().filter(|i| i.is_active()).find_map(|i| i.incident_id);
+        let open_incident = match incident {
             Some(n) => core(ctx, move |app| app.incident(n))
                 .await
                 .ok()
@@ -56,7 +76,7 @@ impl Button for SetStatus {
         ctx.api
             .open_view(
                 &action.trigger,
-                &blocks::reason_modal(issue, resolution.as_str(), open_incident),
+                &blocks::reason_modal_for(&active, resolution.as_str(), open_incident),
             )
             .await?;
         Ok(())
