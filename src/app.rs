@@ -212,7 +212,7 @@ impl App {
             let issue = issues::get(c, id)?.ok_or_else(|| InputError::not_found(format!("issue {id}"), "no such issue"))?;
             let slack = c
                 .query_row(
-                    "SELECT channel, ts FROM slack_messages WHERE issue_id = ?1 AND purpose = 'alert' ORDER BY id DESC LIMIT 1",
+                    "SELECT channel, ts FROM slack_messages WHERE issue_id = ?1 AND purpose IN ('alert', 'storm', 'flood') ORDER BY id DESC LIMIT 1",
                     [id],
                     |r| Ok(SlackRef { channel: r.get(0)?, ts: r.get(1)? }),
                 )

@@ -337,7 +337,7 @@ async fn slack_part(ws: &mut Workspace, out: &mut String) -> Result<()> {
     // Alerts only: product channels also hear of their products' status.
     let alerts: Vec<(String, String)> = app.store.read(|c| {
         let mut stmt = c.prepare(
-            "SELECT DISTINCT channel, ts FROM slack_messages WHERE purpose = 'alert' AND state = 'posted'",
+            "SELECT DISTINCT channel, ts FROM slack_messages WHERE purpose IN ('alert', 'storm', 'flood') AND state = 'posted'",
         )?;
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)

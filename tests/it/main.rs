@@ -2,6 +2,7 @@
 //! store) against a fresh database.
 
 mod bad_input;
+mod bad_nights;
 mod browser;
 mod changes;
 mod concurrency;

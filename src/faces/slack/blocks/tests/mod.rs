@@ -54,6 +54,7 @@ fn issue(id: i64, asset: &str, check: &str) -> Issue {
         symptoms: vec![],
         muted_until: None,
         incident_id: None,
+        storm: None,
         created_at: "2024-05-02T09:47:00.000000Z".into(),
         updated_at: "2024-05-02T11:55:00.000000Z".into(),
         compiled_sql: None,
