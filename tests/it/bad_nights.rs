@@ -134,8 +134,8 @@ impl Project {
             "args": {"which": "build"},
         });
         DbtArtifacts {
-            manifest: Some(Input::new("manifest.json".into(), serde_json::to_vec(&manifest).unwrap())),
-            run_results: Some(Input::new("run_results.json".into(), serde_json::to_vec(&run).unwrap())),
+            manifest: Some(Input::new("manifest.json", serde_json::to_vec(&manifest).unwrap())),
+            run_results: Some(Input::new("run_results.json", serde_json::to_vec(&run).unwrap())),
             env: Some("prod".into()),
             ..Default::default()
         }
@@ -228,14 +228,32 @@ async fn a_missing_dataset_is_one_storm_whose_buttons_act_on_every_member() {
     );
     let env = bot.fake.send_envelope(EnvelopeKind::Interactive, payload).await;
     bot.fake.wait_for_ack(&env, std::time::Duration::from_secs(5)).await.unwrap();
+    let storm_members = || bot.app().issues(&IssueFilter { storm: Some(storm), ..Default::default() }).unwrap();
+    for _ in 0..100 {
+        if storm_members().iter().all(|i| i.assignee.is_some()) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     outbox_drained(&bot).await;
-    let assigned = bot.app().issues(&IssueFilter { storm: Some(storm), ..Default::default() }).unwrap();
+    let assigned = storm_members();
     assert!(
         assigned.iter().all(|i| i.assignee.as_deref() == Some("<@U0BRUNO>")),
         "{:?}",
         assigned.iter().map(|i| &i.assignee).collect::<Vec<_>>()
     );
     assert_eq!(bot.top_level(ALERTS).len(), 1, "still one message");
+    let replies: Vec<String> = bot
+        .fake
+        .messages(ALERTS)
+        .into_iter()
+        .filter(|m| m.thread_ts.as_deref() == Some(ts.as_str()))
+        .map(|m| m.text)
+        .collect();
+    assert!(
+        replies.iter().any(|r| r.contains("assigned 17 issues")),
+        "one thread reply for the whole storm: {replies:?}"
+    );
     bot.stop().await;
 }
 
