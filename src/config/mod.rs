@@ -431,7 +431,10 @@ impl Config {
             ));
         }
         if self.alerts.flood_max == 0 {
-            return Err(InputError::new(origin, "alerts.flood_max must be at least 1"));
+            return Err(InputError::new(
+                origin,
+                "alerts.flood_max must be at least 1",
+            ));
         }
         if self.http.body_limit < 1024 {
             return Err(InputError::new(

@@ -428,7 +428,11 @@ pub fn related_issues(
     let since = ts(now - window);
     // A storm is one cause: its members and their symptoms belong together.
     let storm_roots: std::collections::HashSet<i64> = match me.storm {
-        Some(s) => all.iter().filter(|i| i.storm == Some(s)).map(|i| i.id).collect(),
+        Some(s) => all
+            .iter()
+            .filter(|i| i.storm == Some(s))
+            .map(|i| i.id)
+            .collect(),
         None => Default::default(),
     };
     let mut out = Vec::new();

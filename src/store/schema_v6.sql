@@ -13,7 +13,7 @@ CREATE TABLE storms (
 );
 CREATE INDEX storms_cause ON storms(env, cause, last_seen);
 
-ALTER TABLE issues ADD COLUMN storm_id INTEGER REFERENCES storms(id);
+ALTER TABLE issues ADD COLUMN storm_id INTEGER;  -- storms.id
 CREATE INDEX issues_storm ON issues(storm_id) WHERE storm_id IS NOT NULL;
 
 -- Which storm a Slack message stands for (purpose 'storm'); a flood summary is purpose 'flood'.

@@ -38,7 +38,17 @@ impl Project {
                 .unwrap()
         };
         let mut manifest = demo.clone();
-        for k in ["nodes", "sources", "exposures", "metrics", "groups", "semantic_models", "saved_queries", "unit_tests", "disabled"] {
+        for k in [
+            "nodes",
+            "sources",
+            "exposures",
+            "metrics",
+            "groups",
+            "semantic_models",
+            "saved_queries",
+            "unit_tests",
+            "disabled",
+        ] {
             manifest[k] = json!({});
         }
         manifest["parent_map"] = json!({});
@@ -134,8 +144,14 @@ impl Project {
             "args": {"which": "build"},
         });
         DbtArtifacts {
-            manifest: Some(Input::new("manifest.json", serde_json::to_vec(&manifest).unwrap())),
-            run_results: Some(Input::new("run_results.json", serde_json::to_vec(&run).unwrap())),
+            manifest: Some(Input::new(
+                "manifest.json",
+                serde_json::to_vec(&manifest).unwrap(),
+            )),
+            run_results: Some(Input::new(
+                "run_results.json",
+                serde_json::to_vec(&run).unwrap(),
+            )),
             env: Some("prod".into()),
             ..Default::default()
         }
@@ -151,12 +167,18 @@ struct Night {
 }
 
 fn elementary_count(artifacts: &DbtArtifacts) -> usize {
-    let run: Value = serde_json::from_slice(&artifacts.run_results.as_ref().unwrap().bytes).unwrap();
+    let run: Value =
+        serde_json::from_slice(&artifacts.run_results.as_ref().unwrap().bytes).unwrap();
     run["results"]
         .as_array()
         .unwrap()
         .iter()
-        .filter(|r| matches!(r["status"].as_str(), Some("error" | "fail" | "warn" | "runtime error")))
+        .filter(|r| {
+            matches!(
+                r["status"].as_str(),
+                Some("error" | "fail" | "warn" | "runtime error")
+            )
+        })
         .count()
 }
 
@@ -202,16 +224,44 @@ async fn a_missing_dataset_is_one_storm_whose_buttons_act_on_every_member() {
     assert_eq!(elementary_count(&artifacts), 17);
     push(&bot, artifacts).await;
     let top = bot.top_level(ALERTS);
-    assert_eq!(top.len(), 1, "one cause, one message: {:#?}", top.iter().map(|m| &m.text).collect::<Vec<_>>());
+    assert_eq!(
+        top.len(),
+        1,
+        "one cause, one message: {:#?}",
+        top.iter().map(|m| &m.text).collect::<Vec<_>>()
+    );
     let text = blocks_text(&top[0]);
     assert!(text.contains("17 models"), "{text}");
-    assert!(text.contains("my-project:raw.*"), "names the shared schema: {text}");
-    assert!(text.contains("and 7 more"), "lists 10 and counts the rest: {text}");
+    assert!(
+        text.contains("my-project:raw.*"),
+        "names the shared schema: {text}"
+    );
+    assert!(
+        text.contains("and 7 more"),
+        "lists 10 and counts the rest: {text}"
+    );
     assert!(text.contains("steward issues --storm"), "{text}");
-    let members = bot.app().issues(&IssueFilter { active: true, ..Default::default() }).unwrap();
+    let members = bot
+        .app()
+        .issues(&IssueFilter {
+            active: true,
+            ..Default::default()
+        })
+        .unwrap();
     let storm = members[0].storm.expect("in a storm");
-    assert!(members.iter().filter(|i| i.symptom_of.is_none()).all(|i| i.storm == Some(storm)));
-    let listed = bot.app().issues(&IssueFilter { storm: Some(storm), ..Default::default() }).unwrap();
+    assert!(
+        members
+            .iter()
+            .filter(|i| i.symptom_of.is_none())
+            .all(|i| i.storm == Some(storm))
+    );
+    let listed = bot
+        .app()
+        .issues(&IssueFilter {
+            storm: Some(storm),
+            ..Default::default()
+        })
+        .unwrap();
     assert_eq!(listed.len(), 17);
 
     // Assign from the storm's message: every member is assigned, in one edit.
@@ -226,9 +276,22 @@ async fn a_missing_dataset_is_one_storm_whose_buttons_act_on_every_member() {
         ActionValue::UserSelect("U0BRUNO".into()),
         &trigger,
     );
-    let env = bot.fake.send_envelope(EnvelopeKind::Interactive, payload).await;
-    bot.fake.wait_for_ack(&env, std::time::Duration::from_secs(5)).await.unwrap();
-    let storm_members = || bot.app().issues(&IssueFilter { storm: Some(storm), ..Default::default() }).unwrap();
+    let env = bot
+        .fake
+        .send_envelope(EnvelopeKind::Interactive, payload)
+        .await;
+    bot.fake
+        .wait_for_ack(&env, std::time::Duration::from_secs(5))
+        .await
+        .unwrap();
+    let storm_members = || {
+        bot.app()
+            .issues(&IssueFilter {
+                storm: Some(storm),
+                ..Default::default()
+            })
+            .unwrap()
+    };
     for _ in 0..100 {
         if storm_members().iter().all(|i| i.assignee.is_some()) {
             break;
@@ -238,7 +301,9 @@ async fn a_missing_dataset_is_one_storm_whose_buttons_act_on_every_member() {
     outbox_drained(&bot).await;
     let assigned = storm_members();
     assert!(
-        assigned.iter().all(|i| i.assignee.as_deref() == Some("<@U0BRUNO>")),
+        assigned
+            .iter()
+            .all(|i| i.assignee.as_deref() == Some("<@U0BRUNO>")),
         "{:?}",
         assigned.iter().map(|i| &i.assignee).collect::<Vec<_>>()
     );
@@ -305,13 +370,20 @@ fn generated_flood() -> Project {
         seed ^= seed << 17;
         seed
     };
-    let owners = ["ana@example.com", "bruno@example.com", "carla@example.com", "dmitri@example.com"];
+    let owners = [
+        "ana@example.com",
+        "bruno@example.com",
+        "carla@example.com",
+        "dmitri@example.com",
+    ];
     let mut models: Vec<String> = Vec::new();
     for i in 0..1_500 {
         let parents: Vec<String> = if models.is_empty() || i % 10 == 0 {
             vec![p.source("raw", &format!("t{i}"))]
         } else {
-            (0..(1 + next() % 2)).map(|_| models[(next() as usize) % models.len()].clone()).collect()
+            (0..(1 + next() % 2))
+                .map(|_| models[(next() as usize) % models.len()].clone())
+                .collect()
         };
         let parents: Vec<&str> = parents.iter().map(String::as_str).collect();
         let m = p.model(&format!("m{i}"), &parents, owners[i % owners.len()]);
@@ -324,7 +396,11 @@ fn generated_flood() -> Project {
     }
     for (k, i) in failing.into_iter().enumerate() {
         let t = p.test(&format!("accepted_values_m{i}_status_{k}"), &[&models[i]]);
-        p.result(&t, "fail", &format!("Got {} results, configured to fail if != 0", 1 + k % 40));
+        p.result(
+            &t,
+            "fail",
+            &format!("Got {} results, configured to fail if != 0", 1 + k % 40),
+        );
     }
     p
 }
@@ -344,16 +420,44 @@ async fn measure(name: &'static str, artifacts: DbtArtifacts, causes: Vec<&'stat
     push(&bot, artifacts).await;
     let messages = top_level_count(&bot);
     bot.stop().await;
-    Night { name, messages, elementary, causes }
+    Night {
+        name,
+        messages,
+        elementary,
+        causes,
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn bad_nights_make_one_message_per_cause() {
     let mut nights = vec![
-        measure("missing raw dataset (BigQuery, 17 models)", missing_dataset().artifacts("inv-a"), vec!["the raw dataset is missing in us-central1"]).await,
-        measure("marts never built (dbt test, 12 tests on 4 marts)", marts_never_built().artifacts("inv-b"), vec!["the marts were never built"]).await,
-        measure("two separate faults", two_faults().artifacts("inv-c"), vec!["raw.payments has null ids", "assert_orders_balance does not compile"]).await,
-        measure("generated: 468 random failing tests on 1,500 models", generated_flood().artifacts("inv-d"), vec!["468 independent data-test findings: one summary (flood guard), not 468 posts"]).await,
+        measure(
+            "missing raw dataset (BigQuery, 17 models)",
+            missing_dataset().artifacts("inv-a"),
+            vec!["the raw dataset is missing in us-central1"],
+        )
+        .await,
+        measure(
+            "marts never built (dbt test, 12 tests on 4 marts)",
+            marts_never_built().artifacts("inv-b"),
+            vec!["the marts were never built"],
+        )
+        .await,
+        measure(
+            "two separate faults",
+            two_faults().artifacts("inv-c"),
+            vec![
+                "raw.payments has null ids",
+                "assert_orders_balance does not compile",
+            ],
+        )
+        .await,
+        measure(
+            "generated: 468 random failing tests on 1,500 models",
+            generated_flood().artifacts("inv-d"),
+            vec!["468 independent data-test findings: one summary (flood guard), not 468 posts"],
+        )
+        .await,
     ];
     let bot_demo = {
         let bot = TestBot::start().await;
@@ -369,7 +473,10 @@ async fn bad_nights_make_one_message_per_cause() {
         messages: bot_demo,
         elementary: {
             let a = DbtArtifacts {
-                run_results: Some(Input::read(&crate::support::demo_artifact("broken", "run_results.json")).unwrap()),
+                run_results: Some(
+                    Input::read(&crate::support::demo_artifact("broken", "run_results.json"))
+                        .unwrap(),
+                ),
                 ..Default::default()
             };
             elementary_count(&a)
@@ -382,8 +489,8 @@ async fn bad_nights_make_one_message_per_cause() {
             "ad_spend source is stale",
         ],
     });
-    match fixtures("bad_nights_make_one_message_per_cause (real failing runs)") {
-        Some(f) => {
+    if let Some(f) = fixtures("bad_nights_make_one_message_per_cause (real failing runs)") {
+        {
             let real = f.join("dbt/real-failures");
             nights.push(
                 measure(
@@ -391,7 +498,10 @@ async fn bad_nights_make_one_message_per_cause() {
                     real_run(&real.join("fao_elt_pipelines_v12_dbt1.8")),
                     // One cause to a person (both silver models read a bronze column `value`
                     // that is gone), but two roots are below `storm_min` (3): two messages.
-                    vec!["column \"value\" missing in silver_prices_cleaned", "column \"value\" missing in silver_production_cleaned"],
+                    vec![
+                        "column \"value\" missing in silver_prices_cleaned",
+                        "column \"value\" missing in silver_production_cleaned",
+                    ],
                 )
                 .await,
             );
@@ -402,16 +512,27 @@ async fn bad_nights_make_one_message_per_cause() {
                     // Findings on fct_orders (extreme line totals, orphan product ids) share
                     // one message as checks of one model; the null customer ids warning is
                     // another model's.
-                    vec!["fct_orders fails two data tests", "stg_orders has null customer ids (warning)"],
+                    vec![
+                        "fct_orders fails two data tests",
+                        "stg_orders has null customer ids (warning)",
+                    ],
                 )
                 .await,
             );
         }
-        None => {}
     }
-    println!("{:<55} {:>9} {:>11} {:>7}", "run", "Steward", "Elementary", "causes");
+    println!(
+        "{:<55} {:>9} {:>11} {:>7}",
+        "run", "Steward", "Elementary", "causes"
+    );
     for n in &nights {
-        println!("{:<55} {:>9} {:>11} {:>7}", n.name, n.messages, n.elementary, n.causes.len());
+        println!(
+            "{:<55} {:>9} {:>11} {:>7}",
+            n.name,
+            n.messages,
+            n.elementary,
+            n.causes.len()
+        );
     }
     for n in &nights {
         assert_eq!(
@@ -434,13 +555,20 @@ async fn a_flood_summary_counts_by_owner_and_takes_later_updates() {
     let text = blocks_text(&top[0]);
     assert!(text.contains("separate failures"), "{text}");
     assert!(text.contains("By owner"), "{text}");
-    assert!(text.contains("ana@example.com") || text.contains("U0ANA"), "{text}");
+    assert!(
+        text.contains("ana@example.com") || text.contains("U0ANA"),
+        "{text}"
+    );
     assert!(text.contains("steward.flood_open"), "{text}");
     let edits_before = top[0].history.len();
     // The next run: every test passes. The summary is edited, no new message appears.
     let mut healthy = generated_flood();
     for r in healthy.results.iter_mut() {
-        r["status"] = json!(if r["unique_id"].as_str().unwrap().starts_with("test.") { "pass" } else { "success" });
+        r["status"] = json!(if r["unique_id"].as_str().unwrap().starts_with("test.") {
+            "pass"
+        } else {
+            "success"
+        });
         r["message"] = Value::Null;
     }
     push(&bot, healthy.artifacts("inv-flood-2")).await;
@@ -450,4 +578,146 @@ async fn a_flood_summary_counts_by_owner_and_takes_later_updates() {
     let after = blocks_text(after);
     assert!(after.contains("0 failing"), "{after}");
     bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn storm_members_recover_in_place_and_a_changed_error_leaves_with_its_own_message() {
+    let bot = TestBot::start().await;
+    push(&bot, missing_dataset().artifacts("inv-1")).await;
+    assert_eq!(bot.top_level(ALERTS).len(), 1);
+    // The next run: table_0 is back, table_1 now fails for another reason.
+    let mut next = missing_dataset();
+    for r in next.results.iter_mut() {
+        let id = r["unique_id"].as_str().unwrap().to_owned();
+        if id.ends_with(".stg_table_0") {
+            r["status"] = json!("success");
+            r["message"] = Value::Null;
+        } else if id.ends_with(".stg_table_1") {
+            r["message"] = json!(
+                "Database Error in model stg_table_1 (models/staging/stg_table_1.sql)\n  Access Denied: Table my-project:raw.table_1: User does not have permission to query table"
+            );
+        }
+    }
+    push(&bot, next.artifacts("inv-2")).await;
+    let issues = bot.app().issues(&IssueFilter::default()).unwrap();
+    let on = |suffix: &str| {
+        issues
+            .iter()
+            .find(|i| i.asset.ends_with(suffix))
+            .unwrap()
+            .clone()
+    };
+    let (recovered, changed, stayed) = (on(".stg_table_0"), on(".stg_table_1"), on(".stg_table_2"));
+    assert!(
+        !recovered.is_active() && recovered.storm.is_some(),
+        "recovers in place"
+    );
+    assert_eq!(changed.storm, None, "a changed error leaves the storm");
+    assert_eq!(stayed.storm, recovered.storm);
+    let top = bot.top_level(ALERTS);
+    assert_eq!(
+        top.len(),
+        2,
+        "the storm, and the member that left: {:#?}",
+        top.iter().map(|m| &m.text).collect::<Vec<_>>()
+    );
+    let storm_text = blocks_text(&top[0]);
+    assert!(storm_text.contains("15 still failing"), "{storm_text}");
+    assert!(
+        blocks_text(&top[1]).contains("Access Denied"),
+        "{}",
+        blocks_text(&top[1])
+    );
+    // The same bad night in another environment is another storm and another message.
+    let app = bot.app().clone();
+    let mut staging = missing_dataset().artifacts("inv-staging");
+    staging.env = Some("staging".into());
+    tokio::task::spawn_blocking(move || app.ingest_dbt(staging).unwrap())
+        .await
+        .unwrap();
+    outbox_drained(&bot).await;
+    assert_eq!(bot.top_level(ALERTS).len(), 3);
+    bot.stop().await;
+}
+
+#[test]
+fn storms_form_across_ingests_within_the_window_only() {
+    use steward::clock::ManualClock;
+    let clock = std::sync::Arc::new(ManualClock::new(
+        chrono::DateTime::parse_from_rfc3339("2026-01-10T02:00:00Z")
+            .unwrap()
+            .into(),
+    ));
+    let t = crate::support::TestApp::with_clock(steward::config::Config::default(), clock.clone());
+    // Two models of the raw dataset fail in one run: below storm_min, no storm yet.
+    let mut p = missing_dataset();
+    let keep: Vec<String> = (0..17)
+        .map(|i| format!("model.shop.stg_table_{i}"))
+        .collect();
+    let only = |p: &mut Project, ids: &[&str]| {
+        for r in p.results.iter_mut() {
+            let id = r["unique_id"].as_str().unwrap().to_owned();
+            if keep.contains(&id) && !ids.contains(&id.as_str()) {
+                r["status"] = json!("success");
+                r["message"] = Value::Null;
+            }
+        }
+    };
+    only(
+        &mut p,
+        &["model.shop.stg_table_0", "model.shop.stg_table_1"],
+    );
+    t.app.ingest_dbt(p.artifacts("inv-1")).unwrap();
+    let stormed = |t: &crate::support::TestApp| {
+        t.app
+            .issues(&IssueFilter {
+                active: true,
+                ..Default::default()
+            })
+            .unwrap()
+            .iter()
+            .filter(|i| i.storm.is_some())
+            .count()
+    };
+    assert_eq!(stormed(&t), 0);
+    // Five minutes later a third fails the same way: the three make a storm.
+    clock.advance(chrono::Duration::minutes(5));
+    let mut p = missing_dataset();
+    only(
+        &mut p,
+        &[
+            "model.shop.stg_table_0",
+            "model.shop.stg_table_1",
+            "model.shop.stg_table_2",
+        ],
+    );
+    t.app.ingest_dbt(p.artifacts("inv-2")).unwrap();
+    assert_eq!(stormed(&t), 3);
+    // An hour later, a fourth: the storm is closed (its window passed), and one root alone
+    // makes none.
+    clock.advance(chrono::Duration::hours(1));
+    let mut p = missing_dataset();
+    only(
+        &mut p,
+        &[
+            "model.shop.stg_table_0",
+            "model.shop.stg_table_1",
+            "model.shop.stg_table_2",
+            "model.shop.stg_table_3",
+        ],
+    );
+    t.app.ingest_dbt(p.artifacts("inv-3")).unwrap();
+    let issues = t
+        .app
+        .issues(&IssueFilter {
+            active: true,
+            ..Default::default()
+        })
+        .unwrap();
+    let fourth = issues
+        .iter()
+        .find(|i| i.asset.ends_with("stg_table_3"))
+        .unwrap();
+    assert_eq!(fourth.storm, None);
+    assert_eq!(stormed(&t), 3);
 }

@@ -598,10 +598,13 @@ fn the_single_graph_of_an_older_database_joins_the_default_environment() {
         serde_json::to_vec(&t.to_snapshot()).unwrap()
     };
     drop(App::open(Config::default(), &db).unwrap());
-    // Back to schema 4, as a release before per-project graphs left it.
+    // Back to schema 4, as a release before per-project graphs left it (later migrations undone).
     let conn = rusqlite::Connection::open(&db).unwrap();
     conn.execute_batch(
-        "DROP TABLE lineage_parts; DROP TABLE lineage_jobs;
+        "DROP INDEX issues_storm; DROP INDEX slack_messages_storm; DROP INDEX slack_messages_ts;
+         ALTER TABLE issues DROP COLUMN storm_id; ALTER TABLE slack_messages DROP COLUMN storm_id;
+         DROP TABLE storms;
+         DROP TABLE lineage_parts; DROP TABLE lineage_jobs;
          CREATE TABLE lineage_snapshot (id INTEGER PRIMARY KEY CHECK (id = 1), loaded_at TEXT NOT NULL,
              schema_version INTEGER NOT NULL, node_count INTEGER NOT NULL, data BLOB NOT NULL);
          PRAGMA user_version = 4;",

@@ -175,7 +175,8 @@ pub fn signature(line: &str) -> (String, String) {
     while let Some(c) = chars.next() {
         if matches!(c, '"' | '\'' | '`') {
             // A quote inside a word (don't, it's) is not a quoted name.
-            let inside_word = !token.is_empty() && token.chars().last().is_some_and(char::is_alphanumeric);
+            let inside_word =
+                !token.is_empty() && token.chars().last().is_some_and(char::is_alphanumeric);
             if !inside_word {
                 flush(&mut token, &mut out);
                 let mut closed = false;
@@ -212,14 +213,7 @@ fn normalize_token(token: &str) -> String {
         String::new()
     } else if core.contains('/') || core.contains('\\') {
         "…".to_owned()
-    } else if core.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | ':' | ',' | '-' | '[' | ']'))
-        && core.chars().any(|c| c.is_ascii_digit())
-    {
-        "N".to_owned()
-    } else if core.len() >= 7
-        && core.chars().all(|c| c.is_ascii_hexdigit())
-        && core.chars().any(|c| c.is_ascii_digit())
-    {
+    } else if is_number(core) || is_hash(core) {
         "N".to_owned()
     } else if is_relation(core) {
         "…".to_owned()
@@ -227,6 +221,20 @@ fn normalize_token(token: &str) -> String {
         core.to_owned()
     };
     format!("{lead}{core_norm}{tail}")
+}
+
+/// `12`, `3:14`, `1,024`, `[12:3]`.
+fn is_number(core: &str) -> bool {
+    core.chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, '.' | ':' | ',' | '-' | '[' | ']'))
+        && core.chars().any(|c| c.is_ascii_digit())
+}
+
+/// A hex hash of 7 characters or more (`9f86d08…`), with at least one digit.
+fn is_hash(core: &str) -> bool {
+    core.len() >= 7
+        && core.chars().all(|c| c.is_ascii_hexdigit())
+        && core.chars().any(|c| c.is_ascii_digit())
 }
 
 /// `a.b`, `p:d.t`, `db.schema.table`: word parts joined by dots or a project colon.
@@ -252,7 +260,11 @@ mod tests {
         let a = cause_of("error", Some(BIGQUERY)).unwrap();
         let b = cause_of(
             "error",
-            Some(&BIGQUERY.replace("raw.orders", "raw.customers").replace("stg_orders", "stg_customers")),
+            Some(
+                &BIGQUERY
+                    .replace("raw.orders", "raw.customers")
+                    .replace("stg_orders", "stg_customers"),
+            ),
         )
         .unwrap();
         assert_eq!(a.kind, CauseKind::Schema);
@@ -262,7 +274,11 @@ mod tests {
             a.label,
             "Not found: Table my-project:raw.* was not found in location us-central1"
         );
-        let other = cause_of("error", Some(&BIGQUERY.replace(":raw.orders", ":marts.orders"))).unwrap();
+        let other = cause_of(
+            "error",
+            Some(&BIGQUERY.replace(":raw.orders", ":marts.orders")),
+        )
+        .unwrap();
         assert_ne!(a.key, other.key, "another dataset is another cause");
     }
 
@@ -273,23 +289,41 @@ mod tests {
         assert_eq!(c.kind, CauseKind::Signature);
         assert_eq!(c.label, "column \"…\" does not exist");
         let other = cause_of("error", Some(&real.replace("\"value\"", "\"amount\""))).unwrap();
-        assert_eq!(c.key, other.key, "a missing column is one kind of error, whichever column");
+        assert_eq!(
+            c.key, other.key,
+            "a missing column is one kind of error, whichever column"
+        );
     }
 
     #[test]
     fn relations_quoted_by_the_warehouse_give_their_schema() {
         for (line, schema) in [
             ("relation \"analytics.orders\" does not exist", "analytics"),
-            ("Object 'PROD.RAW.ORDERS' does not exist or not authorized.", "PROD.RAW"),
-            ("Schema 'PROD.RAW' does not exist or not authorized.", "PROD.RAW"),
-            ("[TABLE_OR_VIEW_NOT_FOUND] The table or view `main`.`raw`.`orders` cannot be found.", "main.raw"),
+            (
+                "Object 'PROD.RAW.ORDERS' does not exist or not authorized.",
+                "PROD.RAW",
+            ),
+            (
+                "Schema 'PROD.RAW' does not exist or not authorized.",
+                "PROD.RAW",
+            ),
+            (
+                "[TABLE_OR_VIEW_NOT_FOUND] The table or view `main`.`raw`.`orders` cannot be found.",
+                "main.raw",
+            ),
             ("Table 'hive.raw.orders' does not exist", "hive.raw"),
-            ("Not found: Dataset my-project:raw was not found in location EU", "my-project:raw"),
+            (
+                "Not found: Dataset my-project:raw was not found in location EU",
+                "my-project:raw",
+            ),
         ] {
             let (_, s) = missing_relation(line).unwrap_or_else(|| panic!("{line}"));
             assert_eq!(s, schema, "{line}");
         }
-        assert_eq!(missing_relation("Catalog Error: Table with name orders does not exist!"), None);
+        assert_eq!(
+            missing_relation("Catalog Error: Table with name orders does not exist!"),
+            None
+        );
     }
 
     #[test]
@@ -297,27 +331,47 @@ mod tests {
         let sf = "Database Error in model m (models/m.sql)\n  002003 (42S02): SQL compilation error:\n  Object 'PROD.RAW.ORDERS' does not exist or not authorized.";
         let c = cause_of("error", Some(sf)).unwrap();
         assert_eq!(c.key, "schema:prod.raw");
-        let division = "Database Error in model m (models/m.sql)\n  100051 (22012): Division by zero";
+        let division =
+            "Database Error in model m (models/m.sql)\n  100051 (22012): Division by zero";
         let d = cause_of("error", Some(division)).unwrap();
         assert_eq!(d.label, "N (N): Division by zero");
     }
 
     #[test]
     fn test_results_warnings_and_freshness_have_no_cause() {
-        assert_eq!(cause_of("fail", Some("Got 12 results, configured to fail if != 0")), None);
-        assert_eq!(cause_of("error", Some("Got 12 results, configured to fail if != 0")), None);
-        assert_eq!(cause_of("warn", Some("Got 22 results, configured to warn if >0")), None);
+        assert_eq!(
+            cause_of("fail", Some("Got 12 results, configured to fail if != 0")),
+            None
+        );
+        assert_eq!(
+            cause_of("error", Some("Got 12 results, configured to fail if != 0")),
+            None
+        );
+        assert_eq!(
+            cause_of("warn", Some("Got 22 results, configured to warn if >0")),
+            None
+        );
         assert_eq!(cause_of("error", None), None);
         assert_eq!(cause_of("error", Some("\n  \n")), None);
     }
 
     #[test]
     fn different_error_classes_have_different_signatures() {
-        let a = cause_of("error", Some("Database Error in model a (a.sql)\n  division by zero")).unwrap();
-        let b = cause_of("error", Some("Database Error in model b (b.sql)\n  permission denied for table x")).unwrap();
+        let a = cause_of(
+            "error",
+            Some("Database Error in model a (a.sql)\n  division by zero"),
+        )
+        .unwrap();
+        let b = cause_of(
+            "error",
+            Some("Database Error in model b (b.sql)\n  permission denied for table x"),
+        )
+        .unwrap();
         assert_ne!(a.key, b.key);
-        let (k1, _) = signature("syntax error at or near \"select\" at line 12, hash 9f86d081884c7d65");
-        let (k2, _) = signature("syntax error at or near \"from\" at line 3, hash 1b4f0e9851971998");
+        let (k1, _) =
+            signature("syntax error at or near \"select\" at line 12, hash 9f86d081884c7d65");
+        let (k2, _) =
+            signature("syntax error at or near \"from\" at line 3, hash 1b4f0e9851971998");
         assert_eq!(k1, k2);
         assert_eq!(signature("don't stop").1, "don't stop");
         assert_eq!(signature("in /tmp/x/y.sql at 3:14").1, "in … at N");

@@ -110,13 +110,15 @@ pub fn assign_storms(
     let mut leave = tx.prepare_cached("UPDATE issues SET storm_id = NULL WHERE id = ?1")?;
     for root in roots.iter_mut() {
         let Some(s) = root.storm else { continue };
-        if !storms.contains_key(&s) {
+        if let std::collections::hash_map::Entry::Vacant(e) = storms.entry(s) {
             let row: Option<(String, String)> = tx
-                .query_row("SELECT cause, last_seen FROM storms WHERE id = ?1", [s], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
-                })
+                .query_row(
+                    "SELECT cause, last_seen FROM storms WHERE id = ?1",
+                    [s],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
                 .optional()?;
-            storms.insert(s, row.unwrap_or_default());
+            e.insert(row.unwrap_or_default());
         }
         let (cause, last_seen) = &storms[&s];
         let same_cause = root.cause.as_ref().is_some_and(|c| &c.key == cause);
@@ -132,7 +134,9 @@ pub fn assign_storms(
     for root in roots.iter().filter(|r| r.is_root && r.storm.is_none()) {
         let Some(cause) = &root.cause else { continue };
         let recent = fresh.contains(&root.id)
-            || started.get(&root.id).is_some_and(|t| t.as_str() >= since.as_str());
+            || started
+                .get(&root.id)
+                .is_some_and(|t| t.as_str() >= since.as_str());
         if recent {
             by_cause.entry(cause.key.clone()).or_default().push(root);
         }
@@ -183,7 +187,10 @@ pub fn assign_storms(
         )
         .collect();
     for s in touched {
-        tx.execute("UPDATE storms SET last_seen = ?2 WHERE id = ?1", params![s, ts(now)])?;
+        tx.execute(
+            "UPDATE storms SET last_seen = ?2 WHERE id = ?1",
+            params![s, ts(now)],
+        )?;
     }
     changed.sort_unstable();
     changed.dedup();
@@ -192,7 +199,11 @@ pub fn assign_storms(
 
 /// When each issue's current failure began: its last `opened` or `reopened` event.
 fn episode_starts(tx: &Transaction, roots: &[Root]) -> Result<HashMap<i64, String>> {
-    let ids: Vec<i64> = roots.iter().filter(|r| r.storm.is_none()).map(|r| r.id).collect();
+    let ids: Vec<i64> = roots
+        .iter()
+        .filter(|r| r.storm.is_none())
+        .map(|r| r.id)
+        .collect();
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
@@ -200,7 +211,9 @@ fn episode_starts(tx: &Transaction, roots: &[Root]) -> Result<HashMap<i64, Strin
         "SELECT issue_id, max(at) FROM events WHERE kind IN ('opened', 'reopened')
            AND issue_id IN (SELECT value FROM json_each(?1)) GROUP BY issue_id",
     )?;
-    let rows = stmt.query_map([serde_json::to_string(&ids)?], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let rows = stmt.query_map([serde_json::to_string(&ids)?], |r| {
+        Ok((r.get(0)?, r.get(1)?))
+    })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
@@ -268,7 +281,9 @@ pub fn get_storm(conn: &Connection, id: i64) -> Result<Option<Storm>> {
             },
         )
         .optional()?;
-    let Some(mut storm) = storm else { return Ok(None) };
+    let Some(mut storm) = storm else {
+        return Ok(None);
+    };
     let mut stmt = conn.prepare_cached("SELECT id FROM issues WHERE storm_id = ?1 ORDER BY id")?;
     storm.members = stmt
         .query_map([id], |r| r.get(0))?

@@ -283,12 +283,20 @@ pub fn reason_modal_for(
             &format!("Resolving {} issues as *{as_what}*.", issues.len()),
         )
     } else {
-        section(None, &format!("Resolving issue #{issue_id} as *{as_what}*."))
+        section(
+            None,
+            &format!("Resolving issue #{issue_id} as *{as_what}*."),
+        )
     }];
     if (2..=limits::CHECKBOX_OPTIONS).contains(&issues.len()) {
         let options: Vec<Value> = issues
             .iter()
-            .map(|(id, label)| option(&clip(&format!("#{id} {label}"), limits::OPTION_TEXT), &id.to_string()))
+            .map(|(id, label)| {
+                option(
+                    &clip(&format!("#{id} {label}"), limits::OPTION_TEXT),
+                    &id.to_string(),
+                )
+            })
             .collect();
         blocks.push(input(
             "which",

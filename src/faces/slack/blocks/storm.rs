@@ -182,7 +182,8 @@ pub fn storm_message(v: &StormView) -> Message {
             "",
         );
     }
-    let note = (b.left_out > 0).then(|| format!("Some details did not fit in this message: {ptr}."));
+    let note =
+        (b.left_out > 0).then(|| format!("Some details did not fit in this message: {ptr}."));
     Message {
         text: cut(
             &format!(
@@ -204,7 +205,11 @@ fn storm_facts(v: &StormView, members: &[&Issue]) -> Value {
         .find_map(|i| i.assignee.as_deref())
         .map(mention)
         .unwrap_or_else(|| "nobody yet".to_owned());
-    let first = members.iter().map(|i| i.first_seen.as_str()).min().unwrap_or("");
+    let first = members
+        .iter()
+        .map(|i| i.first_seen.as_str())
+        .min()
+        .unwrap_or("");
     let skipped: usize = members.iter().map(|i| i.symptoms.len()).sum();
     let mut fields = vec![
         field("Failing", &format!("{active} of {}", members.len())),
@@ -215,7 +220,10 @@ fn storm_facts(v: &StormView, members: &[&Issue]) -> Value {
         field("Storm", &format!("#{}", v.storm.id)),
     ];
     if skipped > 0 {
-        fields.push(field("Below them", &format!("{} skipped or failing", thousands(skipped as i64))));
+        fields.push(field(
+            "Below them",
+            &format!("{} skipped or failing", thousands(skipped as i64)),
+        ));
     }
     if let Some(run) = members.iter().find_map(|i| i.url.as_deref()) {
         fields.push(field("Run", &link(run, "open the run", "")));
@@ -270,7 +278,12 @@ fn counts(roots: &[FloodRoot], key: impl Fn(&FloodRoot) -> Vec<String>) -> Strin
     if v.is_empty() {
         return "none".to_owned();
     }
-    capped(&v, 6, |(k, n)| format!("{} ({n})", escape(&clip(k, 40))), ", ")
+    capped(
+        &v,
+        6,
+        |(k, n)| format!("{} ({n})", escape(&clip(k, 40))),
+        ", ",
+    )
 }
 
 /// The flood summary, edited as its roots recover.
@@ -282,7 +295,10 @@ pub fn flood_message(v: &FloodView) -> Message {
         .filter(|r| r.issue.is_active() && r.issue.severity != "warn")
         .count();
     let emoji = if active == 0 { "✅" } else { "🌊" };
-    let ptr = format!("`steward issues --env {} --status open`", inline(&clip(v.env, 60)));
+    let ptr = format!(
+        "`steward issues --env {} --status open`",
+        inline(&clip(v.env, 60))
+    );
     let mut b = Blocks::new(limits::MESSAGE_BLOCKS, limits::MESSAGE_BLOCK_TEXT_TOTAL);
     let options: Vec<Value> = roots
         .iter()
@@ -361,10 +377,19 @@ pub fn flood_message(v: &FloodView) -> Message {
         })
         .collect();
     if roots.len() > MAX_FLOOD_LINES {
-        lines.push(format!("… and {} more: {ptr}", roots.len() - MAX_FLOOD_LINES));
+        lines.push(format!(
+            "… and {} more: {ptr}",
+            roots.len() - MAX_FLOOD_LINES
+        ));
     }
-    b.section(Some("steward.flood.worst"), &format!("*Worst first*\n{}", lines.join("\n")), 2_900, &ptr);
-    let note = (b.left_out > 0).then(|| format!("Some details did not fit in this message: {ptr}."));
+    b.section(
+        Some("steward.flood.worst"),
+        &format!("*Worst first*\n{}", lines.join("\n")),
+        2_900,
+        &ptr,
+    );
+    let note =
+        (b.left_out > 0).then(|| format!("Some details did not fit in this message: {ptr}."));
     Message {
         text: format!(
             "{emoji} {} separate failures in {} ({active} failing)",

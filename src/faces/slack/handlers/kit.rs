@@ -77,7 +77,11 @@ pub async fn acted_on(ctx: &Arc<Context>, action: &Action<'_>, subject: i64) -> 
         })
     })
     .await?;
-    Ok(if shown.is_empty() { vec![subject] } else { shown })
+    Ok(if shown.is_empty() {
+        vec![subject]
+    } else {
+        shown
+    })
 }
 
 /// Tells the person why nothing happened (a stale button, a resolved issue, a typo).

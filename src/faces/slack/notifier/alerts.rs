@@ -212,7 +212,11 @@ async fn render(ctx: &Arc<Context>, plan: &GroupPlan) -> (blocks::Message, routi
             now,
         }),
         Shape::Flood(roots) => blocks::flood_message(&blocks::FloodView {
-            env: plan.group.first().map(|i| i.env.as_str()).unwrap_or_default(),
+            env: plan
+                .group
+                .first()
+                .map(|i| i.env.as_str())
+                .unwrap_or_default(),
             roots,
             flood_max: ctx.app.config.alerts.flood_max,
             now,
@@ -366,12 +370,20 @@ pub(super) async fn issues_changed(
             }
             let (flooded, kept): (Vec<_>, Vec<_>) = std::mem::take(work).into_iter().partition(new);
             *work = kept;
-            let changed: Vec<i64> = flooded.iter().flat_map(|(_, c, _)| c.iter().copied()).collect();
+            let changed: Vec<i64> = flooded
+                .iter()
+                .flat_map(|(_, c, _)| c.iter().copied())
+                .collect();
             let app = ctx.app.clone();
             let plans: Vec<GroupPlan> = flooded.into_iter().map(|(p, _, _)| p).collect();
-            let flood = tokio::task::spawn_blocking(move || storms::merge_into_flood(&app, plans)).await?;
+            let flood =
+                tokio::task::spawn_blocking(move || storms::merge_into_flood(&app, plans)).await?;
             let (message, _) = render(ctx, &flood).await;
-            tracing::info!(roots = flood.group.len(), flood_max, "flood guard: one summary instead of many messages");
+            tracing::info!(
+                roots = flood.group.len(),
+                flood_max,
+                "flood guard: one summary instead of many messages"
+            );
             work.push((flood, changed, message));
         }
     }

@@ -33,23 +33,24 @@ pub(super) fn flood_message(c: &Connection, issue: i64) -> Result<Option<Posted>
 }
 
 fn last_event(c: &Connection, issue: i64) -> Result<String> {
-    Ok(c
-        .query_row(
-            "SELECT kind FROM events WHERE issue_id = ?1 ORDER BY id DESC LIMIT 1",
-            [issue],
-            |r| r.get(0),
-        )
-        .optional()?
-        .unwrap_or_default())
+    Ok(c.query_row(
+        "SELECT kind FROM events WHERE issue_id = ?1 ORDER BY id DESC LIMIT 1",
+        [issue],
+        |r| r.get(0),
+    )
+    .optional()?
+    .unwrap_or_default())
 }
 
 fn incident_of(c: &Connection, group: &[Issue]) -> Option<(i64, String)> {
     let n = group.iter().find_map(|i| i.incident_id)?;
-    c.query_row("SELECT title FROM incidents WHERE id = ?1", [n], |r| r.get::<_, String>(0))
-        .optional()
-        .ok()
-        .flatten()
-        .map(|t| (n, t))
+    c.query_row("SELECT title FROM incidents WHERE id = ?1", [n], |r| {
+        r.get::<_, String>(0)
+    })
+    .optional()
+    .ok()
+    .flatten()
+    .map(|t| (n, t))
 }
 
 /// Every member of a storm in one message: the union of their impact, and the messages members
@@ -61,7 +62,9 @@ pub(super) fn plan_storm(
     issue_id: i64,
 ) -> Result<Option<GroupPlan>> {
     let now = app.clock.now();
-    let Some(info) = issues::get_storm(c, storm)? else { return Ok(None) };
+    let Some(info) = issues::get_storm(c, storm)? else {
+        return Ok(None);
+    };
     let mut group = issues::list(
         c,
         &IssueFilter {
@@ -84,7 +87,10 @@ pub(super) fn plan_storm(
                AND issue_id IN (SELECT value FROM json_each(?1))",
         )?;
         stmt.query_map([serde_json::to_string(&ids)?], |r| {
-            Ok(Posted { channel: r.get(0)?, ts: r.get(1)? })
+            Ok(Posted {
+                channel: r.get(0)?,
+                ts: r.get(1)?,
+            })
         })?
         .collect::<rusqlite::Result<_>>()?
     };
@@ -163,8 +169,14 @@ fn flood_roots(
             let impact = impact.or_else(|| node.map(|n| lineage.impact(&[n])));
             FloodRoot {
                 group: node.and_then(|n| lineage.node(n).group.clone()),
-                products: impact.as_ref().map(|i| i.data_products.clone()).unwrap_or_default(),
-                reach: impact.as_ref().map(|i| i.downstream_count).unwrap_or_default(),
+                products: impact
+                    .as_ref()
+                    .map(|i| i.data_products.clone())
+                    .unwrap_or_default(),
+                reach: impact
+                    .as_ref()
+                    .map(|i| i.downstream_count)
+                    .unwrap_or_default(),
                 issue,
             }
         })
@@ -211,9 +223,12 @@ pub(super) async fn retire_superseded(
     plan: &GroupPlan,
     storm_at: &Posted,
 ) -> Result<()> {
-    let Shape::Storm(storm) = &plan.shape else { return Ok(()) };
+    let Shape::Storm(storm) = &plan.shape else {
+        return Ok(());
+    };
     for old in plan.superseded.iter().filter(|p| *p != storm_at) {
-        let stub = blocks::moved_into_storm(storm, plan.group.len(), &storm_at.channel, &storm_at.ts);
+        let stub =
+            blocks::moved_into_storm(storm, plan.group.len(), &storm_at.channel, &storm_at.ts);
         ctx.api.update(&old.channel, &old.ts, &stub).await?;
         let (app, old, ids) = (
             ctx.app.clone(),

@@ -37,7 +37,10 @@ impl Button for Assign {
             .who
             .ok_or_else(|| crate::error::InputError::new("assign", "no user was selected"))?;
         let issues = acted_on(ctx, action, issue).await?;
-        core(ctx, move |app| app.assign_all(&issues, &mention(&who), &actor)).await?;
+        core(ctx, move |app| {
+            app.assign_all(&issues, &mention(&who), &actor)
+        })
+        .await?;
         Ok(())
     }
 }

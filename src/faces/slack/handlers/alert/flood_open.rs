@@ -22,7 +22,8 @@ impl Button for FloodOpen {
     async fn handle(self, ctx: &Arc<Context>, action: &Action<'_>) -> Result<()> {
         let id = self.0;
         let detail = core(ctx, move |app| app.issue(id)).await?;
-        let answer = blocks::issue_list(std::slice::from_ref(&detail.issue), &format!("Issue #{id}"));
+        let answer =
+            blocks::issue_list(std::slice::from_ref(&detail.issue), &format!("Issue #{id}"));
         if let Some(channel) = action.channel.as_deref() {
             ctx.api.ephemeral(channel, &action.user, &answer).await?;
         }

@@ -64,7 +64,10 @@ impl Button for SetStatus {
             )
             .into());
         }
-        let incident = current.iter().filter(|i| i.is_active()).find_map(|i| i.incident_id);
+        let incident = current
+            .iter()
+            .filter(|i| i.is_active())
+            .find_map(|i| i.incident_id);
         let open_incident = match incident {
             Some(n) => core(ctx, move |app| app.incident(n))
                 .await
