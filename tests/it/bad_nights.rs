@@ -721,3 +721,57 @@ fn storms_form_across_ingests_within_the_window_only() {
     assert_eq!(fourth.storm, None);
     assert_eq!(stormed(&t), 3);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn declaring_from_a_storm_preselects_every_member() {
+    let bot = TestBot::start().await;
+    push(&bot, missing_dataset().artifacts("inv-declare")).await;
+    let top = bot.top_level(ALERTS);
+    assert_eq!(top.len(), 1);
+    let members = bot
+        .app()
+        .issues(&IssueFilter {
+            active: true,
+            ..Default::default()
+        })
+        .unwrap();
+    let roots: Vec<i64> = members
+        .iter()
+        .filter(|i| i.storm.is_some())
+        .map(|i| i.id)
+        .collect();
+    assert_eq!(roots.len(), 17);
+    let trigger = bot.fake.issue_trigger_id();
+    let payload = block_action(
+        "U0ANA",
+        &top[0].channel,
+        &top[0].ts,
+        "steward.declare",
+        &format!("steward.issue.{}", roots[0]),
+        ActionValue::Button(roots[0].to_string()),
+        &trigger,
+    );
+    let env = bot
+        .fake
+        .send_envelope(EnvelopeKind::Interactive, payload)
+        .await;
+    bot.fake
+        .wait_for_ack(&env, std::time::Duration::from_secs(5))
+        .await
+        .unwrap();
+    let view = bot.modal("steward.declare").await;
+    let initial: Vec<i64> = view.view["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["element"]["action_id"] == "steward.issues")
+        .and_then(|b| b["element"]["initial_options"].as_array().cloned())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|o| o["value"].as_str()?.parse().ok())
+        .collect();
+    for id in &roots {
+        assert!(initial.contains(id), "#{id} preselected: {initial:?}");
+    }
+    bot.stop().await;
+}
