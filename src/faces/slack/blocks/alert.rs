@@ -233,8 +233,7 @@ fn state(group: &[&Issue]) -> (&'static str, String) {
     if active.iter().all(|i| i.status == "recovering") {
         return ("🟢", "recovering".to_owned());
     }
-    let error = active.iter().any(|i| i.severity != "warn");
-    let (emoji, word) = if error {
+    let (emoji, word) = if worst_severity(group) != "warn" {
         ("🔴", "failing")
     } else {
         ("🟡", "warning")
@@ -243,6 +242,27 @@ fn state(group: &[&Issue]) -> (&'static str, String) {
         "acknowledged" | "investigating" => (emoji, format!("{word} · {}", rep.status)),
         _ => (emoji, word.to_owned()),
     }
+}
+
+/// The worst severity the message shows: of the issues still failing (not recovering), else of
+/// the active ones, else of all; an error beats a warning.
+fn worst_severity<'a>(group: &[&'a Issue]) -> &'a str {
+    let failing: Vec<&Issue> = group
+        .iter()
+        .copied()
+        .filter(|i| i.is_active() && i.status != "recovering")
+        .collect();
+    let active: Vec<&Issue> = group.iter().copied().filter(|i| i.is_active()).collect();
+    let shown = [failing, active, group.to_vec()]
+        .into_iter()
+        .find(|g| !g.is_empty())
+        .unwrap_or_default();
+    shown
+        .iter()
+        .map(|i| i.severity.as_str())
+        .find(|s| *s != "warn")
+        .or_else(|| shown.first().map(|i| i.severity.as_str()))
+        .unwrap_or("warn")
 }
 
 pub(super) fn issue_emoji(i: &Issue) -> &'static str {
@@ -379,7 +399,7 @@ fn facts(group: &[&Issue], now: DateTime<Utc>) -> Value {
         field("Status", &escape(&clip(&status, 60))),
         field("Assignee", &assignee),
         field("Environment", &code(&clip(&rep.env, 60))),
-        field("Severity", &escape(&clip(&rep.severity, 30))),
+        field("Severity", &escape(&clip(worst_severity(group), 30))),
         field("First seen", &when(first, Some(now))),
         field("Last seen", &when(last, Some(now))),
     ];
