@@ -522,3 +522,44 @@ fn a_mute_duration_needs_an_expected_resolution_and_writes_nothing_otherwise() {
         None
     );
 }
+
+/// model.p.x → model.p.y; model.p.z alone; test.p.rel_z_y (relationships: z's column → y's) on z.
+fn relationships_lineage() -> Lineage {
+    Lineage::build(LineageSnapshot {
+        schema_version: 12,
+        dbt_version: None,
+        project: Some("p".into()),
+        nodes: vec![
+            node("model.p.x", NodeKind::Model),
+            node("model.p.y", NodeKind::Model),
+            node("model.p.z", NodeKind::Model),
+            node("test.p.rel_z_y", NodeKind::Test),
+        ],
+        edges: vec![(0, 1), (2, 3), (1, 3)],
+        groups: Vec::new(),
+        attached: vec![(3, vec![2, 1])],
+    })
+}
+
+#[test]
+fn a_test_skipped_through_its_second_parent_is_under_that_parents_root() {
+    let mut h = Harness::new(Config::default());
+    h.app.lineage.replace(Arc::new(relationships_lineage()));
+    h.run(
+        "prod",
+        &[
+            ("model.p.x", FAIL),
+            ("model.p.y", Outcome::Skipped),
+            ("model.p.z", PASS),
+            ("test.p.rel_z_y", Outcome::Skipped),
+        ],
+    );
+    let x = h.issue("model.p.x", "run");
+    let skipped: Vec<&str> = x
+        .symptoms
+        .iter()
+        .filter(|s| s.status == "skipped")
+        .map(|s| s.unique_id.as_str())
+        .collect();
+    assert_eq!(skipped, ["model.p.y", "test.p.rel_z_y"]);
+}

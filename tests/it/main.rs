@@ -20,6 +20,7 @@ mod multi_project;
 mod pages;
 mod products;
 mod report;
+mod skips;
 mod slack_bot;
 mod slack_urls;
 mod support;

@@ -533,19 +533,23 @@ pub fn recompute_roots(
                 .min()
         };
         for obs in skipped {
-            let Some(asset) = lineage.get(&obs.asset) else {
-                continue;
-            };
             let node_id = obs.node.as_deref().unwrap_or(&obs.asset);
             let is_check_on_asset = node_id != obs.asset;
+            let asset = lineage.get(&obs.asset);
+            // A test is skipped when any of its parents was (a relationships test's `to` model
+            // too), so its own node's origins count, not only its asset's.
+            let own_node = lineage.get(node_id).filter(|_| is_check_on_asset);
+            let Some(below) = own_node.or(asset) else {
+                continue;
+            };
             let own = if is_check_on_asset {
-                skipping_issue(asset)
+                asset.and_then(skipping_issue)
             } else {
                 None
             };
             let root = own.or_else(|| {
                 origins_skip
-                    .get(asset)
+                    .get(below)
                     .into_iter()
                     .flatten()
                     .filter_map(|o| skipping_issue(*o))
