@@ -563,3 +563,56 @@ fn a_test_skipped_through_its_second_parent_is_under_that_parents_root() {
         .collect();
     assert_eq!(skipped, ["model.p.y", "test.p.rel_z_y"]);
 }
+
+#[test]
+fn a_recovered_root_keeps_its_skipped_nodes_until_it_fails_again() {
+    let mut h = Harness::new(Config::default());
+    h.run(
+        "prod",
+        &[
+            ("model.p.a", FAIL),
+            ("model.p.b", Outcome::Skipped),
+            ("test.p.t_b", Outcome::Skipped),
+        ],
+    );
+    let skipped = |i: &Issue| -> Vec<String> {
+        i.symptoms
+            .iter()
+            .filter(|s| s.status == "skipped")
+            .map(|s| s.unique_id.clone())
+            .collect()
+    };
+    let a = h.issue("model.p.a", "run");
+    assert_eq!(skipped(&a), ["model.p.b", "test.p.t_b"]);
+
+    h.clock.advance(Duration::hours(1));
+    h.run(
+        "prod",
+        &[
+            ("model.p.a", PASS),
+            ("model.p.b", PASS),
+            ("test.p.t_b", PASS),
+        ],
+    );
+    let a = h.issue("model.p.a", "run");
+    assert_eq!(a.status, "resolved");
+    assert_eq!(
+        skipped(&a),
+        ["model.p.b", "test.p.t_b"],
+        "a recovered root keeps what it explained"
+    );
+
+    // Another run (of another model) leaves the recovered root's history alone.
+    h.run("prod", &[("model.p.c", PASS)]);
+    assert_eq!(skipped(&h.issue("model.p.a", "run")).len(), 2);
+
+    // Failing again (reopened) replaces the list with the new run's.
+    h.clock.advance(Duration::hours(1));
+    h.run(
+        "prod",
+        &[("model.p.a", FAIL), ("model.p.b", Outcome::Skipped)],
+    );
+    let a = h.issue("model.p.a", "run");
+    assert!(a.is_active());
+    assert_eq!(skipped(&a), ["model.p.b"]);
+}

@@ -19,6 +19,7 @@ mod layers;
 mod multi_project;
 mod pages;
 mod products;
+mod recoveries;
 mod report;
 mod skips;
 mod slack_bot;

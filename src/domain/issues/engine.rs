@@ -401,7 +401,8 @@ struct RootRow {
 /// An issue is a root when no strict ancestor of its asset carries a failing issue (an error, or
 /// a freshness warning); an error is never the symptom of a warning. Root issues on the same
 /// asset form one group. When `skipped` is given (a run's skipped results), each skipped node is
-/// listed under the root(s) it descends from, replacing the previous run's list.
+/// listed under the root(s) it descends from, replacing the previous run's list of every failing
+/// root; a recovering or resolved root keeps its last list.
 pub fn recompute_roots(
     tx: &Transaction,
     env: &str,
@@ -508,12 +509,14 @@ pub fn recompute_roots(
         root_by_issue.insert(row.id, root.unwrap_or(row.id));
     }
 
-    tx.execute(
-        "DELETE FROM symptoms WHERE env = ?1 AND root_issue_id IN (SELECT id FROM issues WHERE status = 'resolved')",
-        [env],
-    )?;
     if let Some(skipped) = skipped {
-        tx.execute("DELETE FROM symptoms WHERE env = ?1", [env])?;
+        // A recovering or resolved root keeps what it explained ("was the root of 24 skipped
+        // nodes"); only the failing roots' lists are replaced by this run's.
+        tx.execute(
+            "DELETE FROM symptoms WHERE env = ?1 AND root_issue_id IN
+             (SELECT id FROM issues WHERE env = ?1 AND status IN ('open', 'acknowledged', 'investigating'))",
+            [env],
+        )?;
         let mut insert = tx.prepare_cached(
             "INSERT OR IGNORE INTO symptoms (root_issue_id, env, unique_id, status, issue_id) VALUES (?1, ?2, ?3, 'skipped', NULL)",
         )?;

@@ -469,19 +469,30 @@ fn cause_text(group: &[&Issue]) -> String {
             failing.push(format!("#{id}"));
         }
     }
+    let over = group.iter().all(|i| !i.is_active());
     if group.iter().any(|i| i.symptom_of.is_none()) {
-        let mut head = "🎯 *Root cause*".to_owned();
-        if failing.is_empty() && skipped.is_empty() {
-            head.push_str(": nothing downstream is failing or skipped because of it.");
-        } else {
-            head.push_str(" of what is below: fix this first.");
-        }
+        let head = match (failing.is_empty() && skipped.is_empty(), over) {
+            (true, false) => {
+                "🎯 *Root cause*: nothing downstream is failing or skipped because of it."
+                    .to_owned()
+            }
+            (true, true) => {
+                "🎯 *Root cause*: nothing downstream failed or was skipped because of it."
+                    .to_owned()
+            }
+            (false, false) => "🎯 *Root cause* of what is below: fix this first.".to_owned(),
+            (false, true) => format!(
+                "🎯 *Was the root* of {}.",
+                explained(failing.len(), skipped.len())
+            ),
+        };
         lines.insert(0, head);
     }
     if !failing.is_empty() {
         lines.push(format!(
-            "• {} failing below: {}",
+            "• {} {} below: {}",
             failing.len(),
+            if over { "failed" } else { "failing" },
             capped(&failing, 10, String::clone, ", ")
         ));
     }
@@ -493,6 +504,27 @@ fn cause_text(group: &[&Issue]) -> String {
         ));
     }
     lines.join("\n")
+}
+
+/// "24 skipped nodes and 2 failures below": what a recovered root explained.
+fn explained(failing: usize, skipped: usize) -> String {
+    let (failing, skipped) = (failing as i64, skipped as i64);
+    let mut parts = Vec::new();
+    if skipped > 0 {
+        parts.push(format!(
+            "{} skipped {}",
+            thousands(skipped),
+            plural(skipped, "node", "nodes")
+        ));
+    }
+    if failing > 0 {
+        parts.push(format!(
+            "{} {} below",
+            thousands(failing),
+            plural(failing, "failure", "failures")
+        ));
+    }
+    parts.join(" and ")
 }
 
 /// Data products, exposures and models downstream, and who to tell.
@@ -658,6 +690,18 @@ pub fn recovery_reply(issue: &Issue, now: DateTime<Utc>) -> Message {
         thousands(issue.occurrences),
         plural(issue.occurrences, "run", "runs"),
     );
+    let skipped = issue
+        .symptoms
+        .iter()
+        .filter(|s| s.issue.is_none() && s.status == "skipped")
+        .count();
+    let failing = issue.symptoms.len() - skipped;
+    if issue.symptom_of.is_none() && failing + skipped > 0 {
+        text.push_str(&format!(
+            "; was the root of {}",
+            explained(failing, skipped)
+        ));
+    }
     if let Some(reason) = issue
         .resolution_reason
         .as_deref()
