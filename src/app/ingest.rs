@@ -211,7 +211,10 @@ pub fn ingest_dbt(
         .into());
     }
     let run_url = match artifacts.run_url.as_deref() {
-        Some(u) => Some(crate::sources::ci::check_run_url("dbt ingest (run_url)", u)?),
+        Some(u) => Some(crate::sources::ci::check_run_url(
+            "dbt ingest (run_url)",
+            u,
+        )?),
         None => None,
     };
     let built = match &artifacts.manifest {

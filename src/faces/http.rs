@@ -462,9 +462,7 @@ async fn read_multipart(origin: &str, content_type: &str, body: Bytes) -> Result
             "run_results" => artifacts.run_results = Some(input),
             "sources" => artifacts.sources = Some(input),
             "env" => artifacts.env = Some(String::from_utf8_lossy(&data).trim().to_owned()),
-            "run_url" => {
-                artifacts.run_url = Some(String::from_utf8_lossy(&data).trim().to_owned())
-            }
+            "run_url" => artifacts.run_url = Some(String::from_utf8_lossy(&data).trim().to_owned()),
             "allow_empty" => {
                 artifacts.allow_empty = match String::from_utf8_lossy(&data).trim() {
                     "true" | "1" => true,

@@ -3,13 +3,29 @@
 
 use crate::error::{InputError, quoted};
 
+/// Every variable [`detect_run_url`] reads (tests clear them for the binaries they spawn).
+pub const RUN_URL_VARIABLES: &[&str] = &[
+    "GITHUB_SERVER_URL",
+    "GITHUB_REPOSITORY",
+    "GITHUB_RUN_ID",
+    "CI_JOB_URL",
+    "CI_PIPELINE_URL",
+    "CIRCLE_BUILD_URL",
+    "BUILDKITE_BUILD_URL",
+    "BUILD_URL",
+];
+
 /// The run's URL from the CI system's variables, first match wins: GitHub Actions
 /// (`$GITHUB_SERVER_URL/$GITHUB_REPOSITORY/actions/runs/$GITHUB_RUN_ID`), GitLab CI
 /// (`CI_JOB_URL`, else `CI_PIPELINE_URL`), CircleCI (`CIRCLE_BUILD_URL`), Buildkite
 /// (`BUILDKITE_BUILD_URL`), Jenkins (`BUILD_URL`). Empty variables count as unset, and a value
 /// that is not an http(s) URL is ignored.
 pub fn detect_run_url(var: impl Fn(&str) -> Option<String>) -> Option<String> {
-    let get = |name: &str| var(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    let get = |name: &str| {
+        var(name)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
     let github = || {
         let repo = get("GITHUB_REPOSITORY")?;
         let run = get("GITHUB_RUN_ID")?;
@@ -23,17 +39,7 @@ pub fn detect_run_url(var: impl Fn(&str) -> Option<String>) -> Option<String> {
     };
     github()
         .into_iter()
-        .chain(
-            [
-                "CI_JOB_URL",
-                "CI_PIPELINE_URL",
-                "CIRCLE_BUILD_URL",
-                "BUILDKITE_BUILD_URL",
-                "BUILD_URL",
-            ]
-            .iter()
-            .filter_map(|name| get(name)),
-        )
+        .chain(RUN_URL_VARIABLES[3..].iter().filter_map(|name| get(name)))
         .find(|url| is_http_url(url))
 }
 
@@ -46,10 +52,7 @@ pub fn check_run_url(origin: &str, url: &str) -> Result<String, InputError> {
     } else {
         Err(InputError::new(
             origin,
-            format!(
-                "run URL {} must be an http:// or https:// URL",
-                quoted(url)
-            ),
+            format!("run URL {} must be an http:// or https:// URL", quoted(url)),
         ))
     }
 }
@@ -101,7 +104,10 @@ mod tests {
         );
         assert_eq!(
             detect(&[
-                ("CI_PIPELINE_URL", "https://gitlab.com/acme/dbt/-/pipelines/991"),
+                (
+                    "CI_PIPELINE_URL",
+                    "https://gitlab.com/acme/dbt/-/pipelines/991"
+                ),
                 ("CI_JOB_URL", "https://gitlab.com/acme/dbt/-/jobs/5512"),
             ])
             .as_deref(),
@@ -109,8 +115,11 @@ mod tests {
             "GitLab: the job beats the pipeline"
         );
         assert_eq!(
-            detect(&[("CI_PIPELINE_URL", "https://gitlab.com/acme/dbt/-/pipelines/991")])
-                .as_deref(),
+            detect(&[(
+                "CI_PIPELINE_URL",
+                "https://gitlab.com/acme/dbt/-/pipelines/991"
+            )])
+            .as_deref(),
             Some("https://gitlab.com/acme/dbt/-/pipelines/991")
         );
         assert_eq!(
@@ -158,7 +167,13 @@ mod tests {
             check_run_url("--run-url", " https://ci.example.com/runs/1 ").unwrap(),
             "https://ci.example.com/runs/1"
         );
-        for bad in ["", "ci.example.com/runs/1", "javascript:x", "https://", "https://a b"] {
+        for bad in [
+            "",
+            "ci.example.com/runs/1",
+            "javascript:x",
+            "https://",
+            "https://a b",
+        ] {
             let e = check_run_url("--run-url", bad).unwrap_err().to_string();
             assert!(e.starts_with("--run-url"), "{e}");
             assert!(e.contains("http:// or https://"), "{e}");

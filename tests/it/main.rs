@@ -21,6 +21,7 @@ mod pages;
 mod products;
 mod recoveries;
 mod report;
+mod run_url;
 mod skips;
 mod slack_bot;
 mod slack_urls;

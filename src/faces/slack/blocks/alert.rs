@@ -648,7 +648,12 @@ fn links_elements(links: &Links, rep: &Issue, ptr: &str) -> Vec<Value> {
         (links.run_url.as_deref(), "▶️ Run"),
         (links.log_url.as_deref(), "📜 Logs"),
         // A dbt issue's url is its run's, already linked as "Run".
-        (rep.url.as_deref().filter(|u| links.run_url.as_deref() != Some(*u)), "🔗 Source"),
+        (
+            rep.url
+                .as_deref()
+                .filter(|u| links.run_url.as_deref() != Some(*u)),
+            "🔗 Source",
+        ),
     ];
     for (url, label) in all {
         if let Some(url) = url.filter(|u| !u.trim().is_empty()) {
