@@ -56,6 +56,8 @@ struct Harness {
     clock: Arc<ManualClock>,
     _dir: tempfile::TempDir,
     run: u32,
+    /// The CI run's link each observation of the next runs carries.
+    run_url: Option<String>,
 }
 
 fn t0() -> DateTime<Utc> {
@@ -73,6 +75,7 @@ impl Harness {
             clock,
             _dir: dir,
             run: 0,
+            run_url: None,
         }
     }
 
@@ -118,7 +121,7 @@ impl Harness {
                     },
                     message: None,
                     failures: None,
-                    url: None,
+                    url: self.run_url.clone(),
                     run_id: Some(format!("run{}", self.run)),
                     occurred_at: now,
                     compiled_sql: None,
@@ -615,4 +618,22 @@ fn a_recovered_root_keeps_its_skipped_nodes_until_it_fails_again() {
     let a = h.issue("model.p.a", "run");
     assert!(a.is_active());
     assert_eq!(skipped(&a), ["model.p.b"]);
+}
+
+#[test]
+fn a_dbt_issue_links_the_run_that_last_failed_it() {
+    let mut h = Harness::new(Config::default());
+    h.run_url = Some("https://ci.example.com/runs/1".into());
+    h.run("prod", &[("model.p.c", FAIL)]);
+    let c = h.issue("model.p.c", "run");
+    assert_eq!(c.url.as_deref(), Some("https://ci.example.com/runs/1"));
+    h.run_url = Some("https://ci.example.com/runs/2".into());
+    h.run("prod", &[("model.p.c", FAIL)]);
+    let c = h.issue("model.p.c", "run");
+    assert_eq!(c.url.as_deref(), Some("https://ci.example.com/runs/2"));
+    assert_eq!(c.occurrences, 2);
+    // A run pushed from a laptop (no link) does not show the CI run before it.
+    h.run_url = None;
+    h.run("prod", &[("model.p.c", FAIL)]);
+    assert_eq!(h.issue("model.p.c", "run").url, None);
 }

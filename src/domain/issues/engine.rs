@@ -214,10 +214,12 @@ fn record_failure(
 ) -> Result<i64> {
     let owners_json = serde_json::to_string(owners)?;
     let lineage_failing = obs.counts_as_failing_for_lineage();
+    // A dbt issue's url is the link to the run that last failed it: a later run without one
+    // clears it rather than show an older run's link as "Run". Other origins keep their last.
     if let Some(a) = active.get_mut(&key) {
         tx.execute(
             "UPDATE issues SET occurrences = occurrences + 1, last_seen = max(last_seen, ?2), message = ?3,
-                 failures = ?4, severity = ?5, lineage_failing = ?6, raw_status = ?7, owners = ?8, url = coalesce(?9, url),
+                 failures = ?4, severity = ?5, lineage_failing = ?6, raw_status = ?7, owners = ?8, url = CASE WHEN origin = 'dbt' AND ?10 IS NOT NULL THEN ?9 ELSE coalesce(?9, url) END,
                  run_id = coalesce(?10, run_id), consecutive_passes = 0,
                  status = CASE WHEN status = 'recovering' THEN 'open' ELSE status END, updated_at = ?11
              WHERE id = ?1",
@@ -270,7 +272,7 @@ fn record_failure(
         tx.execute(
             "UPDATE issues SET status = 'open', resolution = NULL, resolution_reason = NULL, resolved_at = NULL,
                  occurrences = occurrences + 1, last_seen = max(last_seen, ?2), message = ?3, failures = ?4, severity = ?5,
-                 lineage_failing = ?6, raw_status = ?7, owners = ?8, url = coalesce(?9, url), run_id = coalesce(?10, run_id),
+                 lineage_failing = ?6, raw_status = ?7, owners = ?8, url = CASE WHEN origin = 'dbt' AND ?10 IS NOT NULL THEN ?9 ELSE coalesce(?9, url) END, run_id = coalesce(?10, run_id),
                  consecutive_passes = 0, updated_at = ?11
              WHERE id = ?1",
             params![
