@@ -93,7 +93,7 @@ impl Harness {
             .map(|(uid, outcome)| {
                 let idx = lineage.get(uid);
                 let (asset, check, origin) = match uid.split('.').next().unwrap() {
-                    "test" => (
+                    "test" | "unit_test" => (
                         lineage
                             .node(lineage.asset_of(idx.unwrap()))
                             .unique_id
@@ -537,10 +537,13 @@ fn relationships_lineage() -> Lineage {
             node("model.p.y", NodeKind::Model),
             node("model.p.z", NodeKind::Model),
             node("test.p.rel_z_y", NodeKind::Test),
+            node("model.p.u", NodeKind::Model),
+            node("unit_test.p.u.t", NodeKind::UnitTest),
+            node("model.p.v", NodeKind::Model),
         ],
-        edges: vec![(0, 1), (2, 3), (1, 3)],
+        edges: vec![(0, 1), (2, 3), (1, 3), (4, 6)],
         groups: Vec::new(),
-        attached: vec![(3, vec![2, 1])],
+        attached: vec![(3, vec![2, 1]), (5, vec![4])],
     })
 }
 
@@ -565,6 +568,23 @@ fn a_test_skipped_through_its_second_parent_is_under_that_parents_root() {
         .map(|s| s.unique_id.as_str())
         .collect();
     assert_eq!(skipped, ["model.p.y", "test.p.rel_z_y"]);
+}
+
+#[test]
+fn a_model_skipped_because_its_unit_test_failed_is_under_that_test() {
+    let mut h = Harness::new(Config::default());
+    h.app.lineage.replace(Arc::new(relationships_lineage()));
+    h.run(
+        "prod",
+        &[
+            ("unit_test.p.u.t", FAIL),
+            ("model.p.u", Outcome::Skipped),
+            ("model.p.v", Outcome::Skipped),
+        ],
+    );
+    let t = h.issue("model.p.u", "unit_test.p.u.t");
+    let skipped: Vec<&str> = t.symptoms.iter().map(|s| s.unique_id.as_str()).collect();
+    assert_eq!(skipped, ["model.p.u", "model.p.v"]);
 }
 
 #[test]
