@@ -94,6 +94,9 @@ pub struct DbtArtifacts {
     pub env: Option<String>,
     /// Accept a manifest without nodes (`--allow-empty`), which empties the lineage graph.
     pub allow_empty: bool,
+    /// The CI run that produced the artifacts (`--run-url`, or detected from CI variables): the
+    /// link on the alert ("Run") and in the postmortem.
+    pub run_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -113,6 +116,9 @@ pub struct IngestSummary {
     pub raises_issues: bool,
     pub manifest: Option<ManifestSummary>,
     pub ignored_results: usize,
+    /// The CI run that produced this ingest, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub run_url: Option<String>,
     #[serde(flatten)]
     pub applied: ApplySummary,
 }
@@ -157,6 +163,9 @@ impl std::fmt::Display for IngestSummary {
         if a.unknown_assets > 0 {
             write!(f, "; {} on assets not in the manifest", a.unknown_assets)?;
         }
+        if let Some(url) = &self.run_url {
+            write!(f, "; run {url}")?;
+        }
         Ok(())
     }
 }
@@ -179,6 +188,7 @@ struct Prepared {
     observations: Vec<Observation>,
     has_run_results: bool,
     ignored: usize,
+    run_url: Option<String>,
 }
 
 /// Ingests dbt artifacts. A manifest, when given, is used to map this run's results and then
@@ -200,6 +210,13 @@ pub fn ingest_dbt(
         )
         .into());
     }
+    let run_url = match artifacts.run_url.as_deref() {
+        Some(u) => Some(crate::sources::ci::check_run_url(
+            "dbt ingest (run_url)",
+            u,
+        )?),
+        None => None,
+    };
     let built = match &artifacts.manifest {
         Some(m) => Some(Arc::new(m.load_manifest_with(LoadOptions {
             allow_empty: artifacts.allow_empty,
@@ -267,7 +284,13 @@ pub fn ingest_dbt(
             }
         }
     };
-    let (observations, ignored, _, invocation_id) = parsed;
+    let (mut observations, ignored, _, invocation_id) = parsed;
+    // Each result links to the run that produced it (the issue's `url`).
+    if let Some(url) = &run_url {
+        for o in observations.iter_mut().filter(|o| o.url.is_none()) {
+            o.url = Some(url.clone());
+        }
+    }
     let (new_part, graph) = match (built, snapshot) {
         (Some(b), Some(snapshot)) => {
             let part = Part {
@@ -296,6 +319,7 @@ pub fn ingest_dbt(
         observations,
         has_run_results,
         ignored,
+        run_url,
     };
     commit(store, lineage, config, prepared, now)
 }
@@ -351,6 +375,7 @@ pub fn ingest_openlineage(
         observations,
         has_run_results,
         ignored: 0,
+        run_url: None,
     };
     commit(store, lineage, config, prepared, now)
 }
@@ -378,6 +403,7 @@ pub fn ingest_observations(
         observations,
         has_run_results,
         ignored: 0,
+        run_url: None,
     };
     commit(store, lineage, config, prepared, now)
 }
@@ -473,6 +499,7 @@ fn commit(
             raises_issues: raises,
             manifest,
             ignored_results: p.ignored,
+            run_url: p.run_url.clone(),
             applied,
         };
         tx.execute(

@@ -50,6 +50,8 @@ pub struct LinkedIssue {
     pub owners: Vec<String>,
     pub first_seen: String,
     pub resolved_at: Option<String>,
+    /// The run that last failed it (a CI run's URL, or an alert's link).
+    pub run_url: Option<String>,
 }
 
 /// A root-cause candidate and the dependency paths from it to what it impacts.
@@ -318,6 +320,7 @@ pub fn gather(
             owners: i.owners,
             first_seen: i.first_seen,
             resolved_at: i.resolved_at,
+            run_url: i.url,
         })
         .collect();
     Ok(PostmortemData {

@@ -376,11 +376,14 @@ struct DbtBody<'a> {
     env: Option<String>,
     #[serde(default)]
     allow_empty: bool,
+    #[serde(default)]
+    run_url: Option<String>,
 }
 
 async fn post_dbt(shared: &Arc<Shared>, req: Request<Incoming>) -> Result<Reply> {
     let origin = "POST /v1/dbt";
-    let env_query = parse_query(req.uri().query().unwrap_or("")).remove("env");
+    let mut query = parse_query(req.uri().query().unwrap_or(""));
+    let (env_query, run_url_query) = (query.remove("env"), query.remove("run_url"));
     let (parts, body) = read_body(&shared.limits, req, origin).await?;
     let (_permit, body) = (body.permit, body.bytes);
     let content_type = parts
@@ -404,10 +407,20 @@ async fn post_dbt(shared: &Arc<Shared>, req: Request<Incoming>) -> Result<Reply>
             sources: part(parsed.sources, "sources"),
             env: parsed.env,
             allow_empty: parsed.allow_empty,
+            run_url: parsed.run_url,
         }
     };
     if artifacts.env.is_none() {
         artifacts.env = env_query;
+    }
+    if artifacts.run_url.is_none() {
+        artifacts.run_url = run_url_query;
+    }
+    if let Some(url) = &artifacts.run_url {
+        artifacts.run_url = Some(crate::sources::ci::check_run_url(
+            &format!("{origin} (run_url)"),
+            url,
+        )?);
     }
     if artifacts.manifest.is_none()
         && artifacts.run_results.is_none()
@@ -449,6 +462,7 @@ async fn read_multipart(origin: &str, content_type: &str, body: Bytes) -> Result
             "run_results" => artifacts.run_results = Some(input),
             "sources" => artifacts.sources = Some(input),
             "env" => artifacts.env = Some(String::from_utf8_lossy(&data).trim().to_owned()),
+            "run_url" => artifacts.run_url = Some(String::from_utf8_lossy(&data).trim().to_owned()),
             "allow_empty" => {
                 artifacts.allow_empty = match String::from_utf8_lossy(&data).trim() {
                     "true" | "1" => true,
@@ -466,7 +480,7 @@ async fn read_multipart(origin: &str, content_type: &str, body: Bytes) -> Result
                 return Err(InputError::new(
                     origin,
                     format!(
-                        "unknown part {}; expected manifest, run_results, sources, env or allow_empty",
+                        "unknown part {}; expected manifest, run_results, sources, env, run_url or allow_empty",
                         crate::error::quoted(other)
                     ),
                 )

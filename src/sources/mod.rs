@@ -3,4 +3,5 @@
 
 pub mod alerts;
 pub mod artifacts;
+pub mod ci;
 pub mod observation;

@@ -15,7 +15,7 @@ use steward::domain::issues::{Issue, IssueFilter};
 use steward::lineage::{Lineage, load_manifest};
 
 /// Every file under `dir` (recursively) whose name satisfies `keep`, sorted.
-fn walk(dir: &Path, keep: &dyn Fn(&str) -> bool) -> Vec<PathBuf> {
+pub(crate) fn walk(dir: &Path, keep: &dyn Fn(&str) -> bool) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
@@ -239,7 +239,11 @@ fn all_issues(t: &TestApp) -> Vec<Issue> {
     t.app.issues(&IssueFilter::default()).expect("list issues")
 }
 
-fn ingest_pair(t: &TestApp, dir: &Path, name: &str) -> steward::app::ingest::IngestSummary {
+pub(crate) fn ingest_pair(
+    t: &TestApp,
+    dir: &Path,
+    name: &str,
+) -> steward::app::ingest::IngestSummary {
     ingest_files(
         t,
         &dir.join("manifest.json"),

@@ -56,6 +56,8 @@ struct Harness {
     clock: Arc<ManualClock>,
     _dir: tempfile::TempDir,
     run: u32,
+    /// The CI run's link each observation of the next runs carries.
+    run_url: Option<String>,
 }
 
 fn t0() -> DateTime<Utc> {
@@ -73,6 +75,7 @@ impl Harness {
             clock,
             _dir: dir,
             run: 0,
+            run_url: None,
         }
     }
 
@@ -90,7 +93,7 @@ impl Harness {
             .map(|(uid, outcome)| {
                 let idx = lineage.get(uid);
                 let (asset, check, origin) = match uid.split('.').next().unwrap() {
-                    "test" => (
+                    "test" | "unit_test" => (
                         lineage
                             .node(lineage.asset_of(idx.unwrap()))
                             .unique_id
@@ -118,7 +121,7 @@ impl Harness {
                     },
                     message: None,
                     failures: None,
-                    url: None,
+                    url: self.run_url.clone(),
                     run_id: Some(format!("run{}", self.run)),
                     occurred_at: now,
                     compiled_sql: None,
@@ -521,4 +524,136 @@ fn a_mute_duration_needs_an_expected_resolution_and_writes_nothing_otherwise() {
             .unwrap(),
         None
     );
+}
+
+/// model.p.x → model.p.y; model.p.z alone; test.p.rel_z_y (relationships: z's column → y's) on z.
+fn relationships_lineage() -> Lineage {
+    Lineage::build(LineageSnapshot {
+        schema_version: 12,
+        dbt_version: None,
+        project: Some("p".into()),
+        nodes: vec![
+            node("model.p.x", NodeKind::Model),
+            node("model.p.y", NodeKind::Model),
+            node("model.p.z", NodeKind::Model),
+            node("test.p.rel_z_y", NodeKind::Test),
+            node("model.p.u", NodeKind::Model),
+            node("unit_test.p.u.t", NodeKind::UnitTest),
+            node("model.p.v", NodeKind::Model),
+        ],
+        edges: vec![(0, 1), (2, 3), (1, 3), (4, 6)],
+        groups: Vec::new(),
+        attached: vec![(3, vec![2, 1]), (5, vec![4])],
+    })
+}
+
+#[test]
+fn a_test_skipped_through_its_second_parent_is_under_that_parents_root() {
+    let mut h = Harness::new(Config::default());
+    h.app.lineage.replace(Arc::new(relationships_lineage()));
+    h.run(
+        "prod",
+        &[
+            ("model.p.x", FAIL),
+            ("model.p.y", Outcome::Skipped),
+            ("model.p.z", PASS),
+            ("test.p.rel_z_y", Outcome::Skipped),
+        ],
+    );
+    let x = h.issue("model.p.x", "run");
+    let skipped: Vec<&str> = x
+        .symptoms
+        .iter()
+        .filter(|s| s.status == "skipped")
+        .map(|s| s.unique_id.as_str())
+        .collect();
+    assert_eq!(skipped, ["model.p.y", "test.p.rel_z_y"]);
+}
+
+#[test]
+fn a_model_skipped_because_its_unit_test_failed_is_under_that_test() {
+    let mut h = Harness::new(Config::default());
+    h.app.lineage.replace(Arc::new(relationships_lineage()));
+    h.run(
+        "prod",
+        &[
+            ("unit_test.p.u.t", FAIL),
+            ("model.p.u", Outcome::Skipped),
+            ("model.p.v", Outcome::Skipped),
+        ],
+    );
+    let t = h.issue("model.p.u", "unit_test.p.u.t");
+    let skipped: Vec<&str> = t.symptoms.iter().map(|s| s.unique_id.as_str()).collect();
+    assert_eq!(skipped, ["model.p.u", "model.p.v"]);
+}
+
+#[test]
+fn a_recovered_root_keeps_its_skipped_nodes_until_it_fails_again() {
+    let mut h = Harness::new(Config::default());
+    h.run(
+        "prod",
+        &[
+            ("model.p.a", FAIL),
+            ("model.p.b", Outcome::Skipped),
+            ("test.p.t_b", Outcome::Skipped),
+        ],
+    );
+    let skipped = |i: &Issue| -> Vec<String> {
+        i.symptoms
+            .iter()
+            .filter(|s| s.status == "skipped")
+            .map(|s| s.unique_id.clone())
+            .collect()
+    };
+    let a = h.issue("model.p.a", "run");
+    assert_eq!(skipped(&a), ["model.p.b", "test.p.t_b"]);
+
+    h.clock.advance(Duration::hours(1));
+    h.run(
+        "prod",
+        &[
+            ("model.p.a", PASS),
+            ("model.p.b", PASS),
+            ("test.p.t_b", PASS),
+        ],
+    );
+    let a = h.issue("model.p.a", "run");
+    assert_eq!(a.status, "resolved");
+    assert_eq!(
+        skipped(&a),
+        ["model.p.b", "test.p.t_b"],
+        "a recovered root keeps what it explained"
+    );
+
+    // Another run (of another model) leaves the recovered root's history alone.
+    h.run("prod", &[("model.p.c", PASS)]);
+    assert_eq!(skipped(&h.issue("model.p.a", "run")).len(), 2);
+
+    // Failing again (reopened) replaces the list with the new run's.
+    h.clock.advance(Duration::hours(1));
+    h.run(
+        "prod",
+        &[("model.p.a", FAIL), ("model.p.b", Outcome::Skipped)],
+    );
+    let a = h.issue("model.p.a", "run");
+    assert!(a.is_active());
+    assert_eq!(skipped(&a), ["model.p.b"]);
+}
+
+#[test]
+fn a_dbt_issue_links_the_run_that_last_failed_it() {
+    let mut h = Harness::new(Config::default());
+    h.run_url = Some("https://ci.example.com/runs/1".into());
+    h.run("prod", &[("model.p.c", FAIL)]);
+    let c = h.issue("model.p.c", "run");
+    assert_eq!(c.url.as_deref(), Some("https://ci.example.com/runs/1"));
+    h.run_url = Some("https://ci.example.com/runs/2".into());
+    h.run("prod", &[("model.p.c", FAIL)]);
+    let c = h.issue("model.p.c", "run");
+    assert_eq!(c.url.as_deref(), Some("https://ci.example.com/runs/2"));
+    assert_eq!(c.occurrences, 2);
+    // A run pushed from a laptop (no link) does not show the CI run before it.
+    h.run_url = None;
+    h.run("prod", &[("model.p.c", FAIL)]);
+    assert_eq!(h.issue("model.p.c", "run").url, None);
 }

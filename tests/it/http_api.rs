@@ -68,7 +68,7 @@ fn demo_json_body() -> Vec<u8> {
 
 const BOUNDARY: &str = "steward-test-boundary-7MA4YWxkTrZu0gW";
 
-fn multipart_body(parts: &[(&str, &[u8])]) -> Vec<u8> {
+pub(crate) fn multipart_body(parts: &[(&str, &[u8])]) -> Vec<u8> {
     let mut out = Vec::new();
     for (name, bytes) in parts {
         out.extend_from_slice(
@@ -84,7 +84,7 @@ fn multipart_body(parts: &[(&str, &[u8])]) -> Vec<u8> {
     out
 }
 
-fn multipart_type() -> String {
+pub(crate) fn multipart_type() -> String {
     format!("multipart/form-data; boundary={BOUNDARY}")
 }
 
@@ -895,6 +895,7 @@ async fn push_sends_a_target_folder_and_a_wrong_token_is_refused() {
         sources: read("sources.json"),
         env: Some("prod".into()),
         allow_empty: false,
+        run_url: None,
     };
     let summary = steward::faces::cli::push::push(&server.base, Some("push-token"), artifacts())
         .await

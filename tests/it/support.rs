@@ -147,7 +147,7 @@ pub fn cli_now() -> chrono::DateTime<chrono::Utc> {
 }
 
 /// The built `steward` binary, on the story clock (`STEWARD_CLOCK_OFFSET`), with the
-/// configuration and token of the environment removed.
+/// configuration, token and CI run variables of the environment removed.
 pub fn steward_bin() -> std::process::Command {
     let secs = cli_clock_offset().num_seconds();
     let offset = if secs < 0 {
@@ -160,6 +160,10 @@ pub fn steward_bin() -> std::process::Command {
         .env("STEWARD_CLOCK_OFFSET", offset)
         .env_remove("STEWARD_CONFIG")
         .env_remove("STEWARD_TOKEN");
+    // A suite run in CI must not link every ingest to its own run.
+    for var in steward::sources::ci::RUN_URL_VARIABLES {
+        command.env_remove(var);
+    }
     command
 }
 
@@ -352,6 +356,7 @@ impl TestBot {
                 sources: read("sources.json"),
                 env: None,
                 allow_empty: false,
+                run_url: None,
             })
         })
         .await

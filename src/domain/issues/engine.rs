@@ -214,10 +214,12 @@ fn record_failure(
 ) -> Result<i64> {
     let owners_json = serde_json::to_string(owners)?;
     let lineage_failing = obs.counts_as_failing_for_lineage();
+    // A dbt issue's url is the link to the run that last failed it: a later run without one
+    // clears it rather than show an older run's link as "Run". Other origins keep their last.
     if let Some(a) = active.get_mut(&key) {
         tx.execute(
             "UPDATE issues SET occurrences = occurrences + 1, last_seen = max(last_seen, ?2), message = ?3,
-                 failures = ?4, severity = ?5, lineage_failing = ?6, raw_status = ?7, owners = ?8, url = coalesce(?9, url),
+                 failures = ?4, severity = ?5, lineage_failing = ?6, raw_status = ?7, owners = ?8, url = CASE WHEN origin = 'dbt' AND ?10 IS NOT NULL THEN ?9 ELSE coalesce(?9, url) END,
                  run_id = coalesce(?10, run_id), consecutive_passes = 0,
                  status = CASE WHEN status = 'recovering' THEN 'open' ELSE status END, updated_at = ?11
              WHERE id = ?1",
@@ -270,7 +272,7 @@ fn record_failure(
         tx.execute(
             "UPDATE issues SET status = 'open', resolution = NULL, resolution_reason = NULL, resolved_at = NULL,
                  occurrences = occurrences + 1, last_seen = max(last_seen, ?2), message = ?3, failures = ?4, severity = ?5,
-                 lineage_failing = ?6, raw_status = ?7, owners = ?8, url = coalesce(?9, url), run_id = coalesce(?10, run_id),
+                 lineage_failing = ?6, raw_status = ?7, owners = ?8, url = CASE WHEN origin = 'dbt' AND ?10 IS NOT NULL THEN ?9 ELSE coalesce(?9, url) END, run_id = coalesce(?10, run_id),
                  consecutive_passes = 0, updated_at = ?11
              WHERE id = ?1",
             params![
@@ -401,7 +403,8 @@ struct RootRow {
 /// An issue is a root when no strict ancestor of its asset carries a failing issue (an error, or
 /// a freshness warning); an error is never the symptom of a warning. Root issues on the same
 /// asset form one group. When `skipped` is given (a run's skipped results), each skipped node is
-/// listed under the root(s) it descends from, replacing the previous run's list.
+/// listed under the root(s) it descends from, replacing the previous run's list of every failing
+/// root; a recovering or resolved root keeps its last list.
 pub fn recompute_roots(
     tx: &Transaction,
     env: &str,
@@ -508,12 +511,14 @@ pub fn recompute_roots(
         root_by_issue.insert(row.id, root.unwrap_or(row.id));
     }
 
-    tx.execute(
-        "DELETE FROM symptoms WHERE env = ?1 AND root_issue_id IN (SELECT id FROM issues WHERE status = 'resolved')",
-        [env],
-    )?;
     if let Some(skipped) = skipped {
-        tx.execute("DELETE FROM symptoms WHERE env = ?1", [env])?;
+        // A recovering or resolved root keeps what it explained ("was the root of 24 skipped
+        // nodes"); only the failing roots' lists are replaced by this run's.
+        tx.execute(
+            "DELETE FROM symptoms WHERE env = ?1 AND root_issue_id IN
+             (SELECT id FROM issues WHERE env = ?1 AND status IN ('open', 'acknowledged', 'investigating'))",
+            [env],
+        )?;
         let mut insert = tx.prepare_cached(
             "INSERT OR IGNORE INTO symptoms (root_issue_id, env, unique_id, status, issue_id) VALUES (?1, ?2, ?3, 'skipped', NULL)",
         )?;
@@ -533,23 +538,33 @@ pub fn recompute_roots(
                 .min()
         };
         for obs in skipped {
-            let Some(asset) = lineage.get(&obs.asset) else {
-                continue;
-            };
             let node_id = obs.node.as_deref().unwrap_or(&obs.asset);
             let is_check_on_asset = node_id != obs.asset;
+            let asset = lineage.get(&obs.asset);
+            // A test is skipped when any of its parents was (a relationships test's `to` model
+            // too), so its own node's origins count, not only its asset's.
+            let own_node = lineage.get(node_id).filter(|_| is_check_on_asset);
+            let Some(below) = own_node.or(asset) else {
+                continue;
+            };
             let own = if is_check_on_asset {
-                skipping_issue(asset)
+                asset.and_then(skipping_issue)
             } else {
                 None
             };
             let root = own.or_else(|| {
                 origins_skip
-                    .get(asset)
+                    .get(below)
                     .into_iter()
                     .flatten()
                     .filter_map(|o| skipping_issue(*o))
                     .min()
+            });
+            // Nothing failing above: a model skipped because its own unit test failed.
+            let root = root.or_else(|| {
+                asset
+                    .filter(|_| !is_check_on_asset)
+                    .and_then(skipping_issue)
             });
             if let Some(root) = root.map(|(_, id)| root_by_issue.get(&id).copied().unwrap_or(id)) {
                 insert.execute(params![root, env, node_id])?;

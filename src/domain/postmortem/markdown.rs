@@ -59,6 +59,11 @@ fn line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// A URL as a Markdown link target: `<…>` so parentheses and spaces cannot end it early.
+fn link_target(url: &str) -> String {
+    format!("<{}>", url.replace(['<', '>', '\n', '\r'], ""))
+}
+
 fn or_dash(s: Option<&str>) -> String {
     s.map(str::to_owned).unwrap_or_else(|| "—".into())
 }
@@ -291,6 +296,9 @@ pub fn render(p: &PostmortemData) -> String {
             );
             if let Some(a) = &i.assignee {
                 let _ = write!(o, ", assigned to {a}");
+            }
+            if let Some(url) = &i.run_url {
+                let _ = write!(o, ", [run]({})", link_target(url));
             }
             let _ = writeln!(o);
         }

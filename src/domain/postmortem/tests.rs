@@ -179,6 +179,7 @@ fn data(resolved: bool, now: DateTime<Utc>) -> PostmortemData {
                 owners: vec!["payments@example.com".into()],
                 first_seen: t(9, 0),
                 resolved_at: resolved.then(|| t(10, 50)),
+                run_url: Some("https://github.com/acme/dbt/actions/runs/8123456789".into()),
             },
             LinkedIssue {
                 id: 7,
@@ -190,6 +191,7 @@ fn data(resolved: bool, now: DateTime<Utc>) -> PostmortemData {
                 owners: vec![],
                 first_seen: t(9, 10),
                 resolved_at: None,
+                run_url: None,
             },
         ],
         roots: vec![RootCause {
@@ -284,6 +286,13 @@ fn resolved_report_has_every_section_in_order() {
         "{summary}"
     );
     assert!(summary.contains("assigned to carla"));
+    assert!(
+        summary.contains(
+            "assigned to carla, [run](<https://github.com/acme/dbt/actions/runs/8123456789>)\n"
+        ),
+        "the run links from its issue: {summary}"
+    );
+    assert_eq!(summary.matches("[run](").count(), 1, "{summary}");
 }
 
 #[test]

@@ -14,6 +14,7 @@ pub(super) fn ingest(ctx: &Context_, cmd: IngestCommand) -> Result<()> {
             sources,
             env,
             allow_empty,
+            run_url,
             json,
         } => {
             let artifacts = DbtArtifacts {
@@ -22,6 +23,7 @@ pub(super) fn ingest(ctx: &Context_, cmd: IngestCommand) -> Result<()> {
                 sources: opt_input(&sources)?,
                 env,
                 allow_empty,
+                run_url: run_url_or_detected(run_url)?,
             };
             (ctx.app()?.ingest_dbt(artifacts)?, json)
         }
@@ -41,25 +43,41 @@ pub(super) fn ingest(ctx: &Context_, cmd: IngestCommand) -> Result<()> {
     }
 }
 
+/// `--run-url` when given (checked), else the CI run read from the process environment.
+fn run_url_or_detected(given: Option<String>) -> Result<Option<String>> {
+    Ok(match given {
+        Some(u) => Some(crate::sources::ci::check_run_url("--run-url", &u)?),
+        None => crate::sources::ci::detect_run_url(|name| std::env::var(name).ok()),
+    })
+}
+
+/// Where `steward push` finds the artifacts: a `target/` folder and/or explicit files.
+pub(super) struct Paths {
+    pub dir: Option<PathBuf>,
+    pub manifest: Option<PathBuf>,
+    pub run_results: Option<PathBuf>,
+    pub sources: Option<PathBuf>,
+}
+
 /// `steward push`: a dbt `target/` folder's artifacts sent to a running Steward.
 pub(super) fn push(
-    dir: Option<PathBuf>,
-    manifest: Option<PathBuf>,
-    run_results: Option<PathBuf>,
-    sources: Option<PathBuf>,
+    paths: Paths,
     env: Option<String>,
     allow_empty: bool,
+    run_url: Option<String>,
     url: String,
 ) -> Result<()> {
+    let dir = paths.dir;
     let pick = |explicit: Option<PathBuf>, name: &str| -> Option<PathBuf> {
         explicit.or_else(|| dir.as_ref().map(|d| d.join(name)).filter(|p| p.exists()))
     };
     let artifacts = DbtArtifacts {
-        manifest: opt_input(&pick(manifest, "manifest.json"))?,
-        run_results: opt_input(&pick(run_results, "run_results.json"))?,
-        sources: opt_input(&pick(sources, "sources.json"))?,
+        manifest: opt_input(&pick(paths.manifest, "manifest.json"))?,
+        run_results: opt_input(&pick(paths.run_results, "run_results.json"))?,
+        sources: opt_input(&pick(paths.sources, "sources.json"))?,
         env,
         allow_empty,
+        run_url: run_url_or_detected(run_url)?,
     };
     let token = std::env::var("STEWARD_TOKEN")
         .ok()

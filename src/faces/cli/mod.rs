@@ -137,6 +137,10 @@ pub enum Command {
         /// Accept a manifest without nodes (it empties the lineage graph).
         #[arg(long)]
         allow_empty: bool,
+        /// The CI run's URL, linked from alerts and postmortems (default: read from GitHub
+        /// Actions, GitLab CI, CircleCI, Buildkite or Jenkins variables).
+        #[arg(long)]
+        run_url: Option<String>,
         /// Steward's base URL, e.g. https://steward.example.com
         #[arg(long, env = "STEWARD_URL")]
         url: String,
@@ -277,6 +281,10 @@ pub enum IngestCommand {
         /// graph, so it is refused unless asked for.
         #[arg(long)]
         allow_empty: bool,
+        /// The CI run's URL, linked from alerts and postmortems (default: read from GitHub
+        /// Actions, GitLab CI, CircleCI, Buildkite or Jenkins variables).
+        #[arg(long)]
+        run_url: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -455,8 +463,20 @@ fn run(cli: Cli) -> Result<()> {
             sources,
             env,
             allow_empty,
+            run_url,
             url,
-        } => ingest::push(dir, manifest, run_results, sources, env, allow_empty, url),
+        } => ingest::push(
+            ingest::Paths {
+                dir,
+                manifest,
+                run_results,
+                sources,
+            },
+            env,
+            allow_empty,
+            run_url,
+            url,
+        ),
         Command::Slack(SlackCommand::Check { json }) => admin::slack_check(&ctx, json),
         Command::Declare {
             title,

@@ -13,7 +13,7 @@ use hyper_util::rt::TokioExecutor;
 use std::io::Write;
 
 /// Builds the JSON body `{"manifest": …, "run_results": …, "sources": …, "env": …,
-/// "allow_empty": …}` from the files' own bytes, checking each is JSON first so a broken file is
+/// "allow_empty": …, "run_url": …}` from the files' own bytes, checking each is JSON first so a broken file is
 /// named here, not remotely.
 pub fn build_body(artifacts: &DbtArtifacts) -> Result<Vec<u8>> {
     let mut body = Vec::new();
@@ -49,6 +49,10 @@ pub fn build_body(artifacts: &DbtArtifacts) -> Result<Vec<u8>> {
     }
     if artifacts.allow_empty {
         body.extend_from_slice(b",\"allow_empty\":true");
+    }
+    if let Some(url) = &artifacts.run_url {
+        body.extend_from_slice(b",\"run_url\":");
+        body.extend_from_slice(serde_json::to_string(url)?.as_bytes());
     }
     body.push(b'}');
     Ok(body)

@@ -233,8 +233,7 @@ fn state(group: &[&Issue]) -> (&'static str, String) {
     if active.iter().all(|i| i.status == "recovering") {
         return ("🟢", "recovering".to_owned());
     }
-    let error = active.iter().any(|i| i.severity != "warn");
-    let (emoji, word) = if error {
+    let (emoji, word) = if worst_severity(group) != "warn" {
         ("🔴", "failing")
     } else {
         ("🟡", "warning")
@@ -243,6 +242,27 @@ fn state(group: &[&Issue]) -> (&'static str, String) {
         "acknowledged" | "investigating" => (emoji, format!("{word} · {}", rep.status)),
         _ => (emoji, word.to_owned()),
     }
+}
+
+/// The worst severity the message shows: of the issues still failing (not recovering), else of
+/// the active ones, else of all; an error beats a warning.
+fn worst_severity<'a>(group: &[&'a Issue]) -> &'a str {
+    let failing: Vec<&Issue> = group
+        .iter()
+        .copied()
+        .filter(|i| i.is_active() && i.status != "recovering")
+        .collect();
+    let active: Vec<&Issue> = group.iter().copied().filter(|i| i.is_active()).collect();
+    let shown = [failing, active, group.to_vec()]
+        .into_iter()
+        .find(|g| !g.is_empty())
+        .unwrap_or_default();
+    shown
+        .iter()
+        .map(|i| i.severity.as_str())
+        .find(|s| *s != "warn")
+        .or_else(|| shown.first().map(|i| i.severity.as_str()))
+        .unwrap_or("warn")
 }
 
 pub(super) fn issue_emoji(i: &Issue) -> &'static str {
@@ -379,7 +399,7 @@ fn facts(group: &[&Issue], now: DateTime<Utc>) -> Value {
         field("Status", &escape(&clip(&status, 60))),
         field("Assignee", &assignee),
         field("Environment", &code(&clip(&rep.env, 60))),
-        field("Severity", &escape(&clip(&rep.severity, 30))),
+        field("Severity", &escape(&clip(worst_severity(group), 30))),
         field("First seen", &when(first, Some(now))),
         field("Last seen", &when(last, Some(now))),
     ];
@@ -449,19 +469,30 @@ fn cause_text(group: &[&Issue]) -> String {
             failing.push(format!("#{id}"));
         }
     }
+    let over = group.iter().all(|i| !i.is_active());
     if group.iter().any(|i| i.symptom_of.is_none()) {
-        let mut head = "🎯 *Root cause*".to_owned();
-        if failing.is_empty() && skipped.is_empty() {
-            head.push_str(": nothing downstream is failing or skipped because of it.");
-        } else {
-            head.push_str(" of what is below: fix this first.");
-        }
+        let head = match (failing.is_empty() && skipped.is_empty(), over) {
+            (true, false) => {
+                "🎯 *Root cause*: nothing downstream is failing or skipped because of it."
+                    .to_owned()
+            }
+            (true, true) => {
+                "🎯 *Root cause*: nothing downstream failed or was skipped because of it."
+                    .to_owned()
+            }
+            (false, false) => "🎯 *Root cause* of what is below: fix this first.".to_owned(),
+            (false, true) => format!(
+                "🎯 *Was the root* of {}.",
+                explained(failing.len(), skipped.len())
+            ),
+        };
         lines.insert(0, head);
     }
     if !failing.is_empty() {
         lines.push(format!(
-            "• {} failing below: {}",
+            "• {} {} below: {}",
             failing.len(),
+            if over { "failed" } else { "failing" },
             capped(&failing, 10, String::clone, ", ")
         ));
     }
@@ -473,6 +504,27 @@ fn cause_text(group: &[&Issue]) -> String {
         ));
     }
     lines.join("\n")
+}
+
+/// "24 skipped nodes and 2 failures below": what a recovered root explained.
+fn explained(failing: usize, skipped: usize) -> String {
+    let (failing, skipped) = (failing as i64, skipped as i64);
+    let mut parts = Vec::new();
+    if skipped > 0 {
+        parts.push(format!(
+            "{} skipped {}",
+            thousands(skipped),
+            plural(skipped, "node", "nodes")
+        ));
+    }
+    if failing > 0 {
+        parts.push(format!(
+            "{} {} below",
+            thousands(failing),
+            plural(failing, "failure", "failures")
+        ));
+    }
+    parts.join(" and ")
 }
 
 /// Data products, exposures and models downstream, and who to tell.
@@ -595,7 +647,13 @@ fn links_elements(links: &Links, rep: &Issue, ptr: &str) -> Vec<Value> {
         (links.docs_url.as_deref(), "📘 Docs"),
         (links.run_url.as_deref(), "▶️ Run"),
         (links.log_url.as_deref(), "📜 Logs"),
-        (rep.url.as_deref(), "🔗 Source"),
+        // A dbt issue's url is its run's, already linked as "Run".
+        (
+            rep.url
+                .as_deref()
+                .filter(|u| links.run_url.as_deref() != Some(*u)),
+            "🔗 Source",
+        ),
     ];
     for (url, label) in all {
         if let Some(url) = url.filter(|u| !u.trim().is_empty()) {
@@ -638,6 +696,18 @@ pub fn recovery_reply(issue: &Issue, now: DateTime<Utc>) -> Message {
         thousands(issue.occurrences),
         plural(issue.occurrences, "run", "runs"),
     );
+    let skipped = issue
+        .symptoms
+        .iter()
+        .filter(|s| s.issue.is_none() && s.status == "skipped")
+        .count();
+    let failing = issue.symptoms.len() - skipped;
+    if issue.symptom_of.is_none() && failing + skipped > 0 {
+        text.push_str(&format!(
+            "; was the root of {}",
+            explained(failing, skipped)
+        ));
+    }
     if let Some(reason) = issue
         .resolution_reason
         .as_deref()

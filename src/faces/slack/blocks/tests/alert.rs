@@ -433,3 +433,53 @@ fn thread_replies() {
     t.check = "q".repeat(5_000);
     assert_fits(&repeat_failure_reply(&t));
 }
+
+#[test]
+fn a_recovered_root_keeps_what_it_explained() {
+    let mut root = payments();
+    root.status = "resolved".into();
+    root.resolution = Some("recovered".into());
+    root.resolved_at = Some("2024-05-02T12:00:00.000000Z".into());
+    root.root_cause_of = vec![30];
+    root.symptoms = vec![Symptom {
+        unique_id: "test.shop.unique_orders_id.1".into(),
+        status: "resolved".into(),
+        issue: Some(30),
+    }];
+    for n in 0..24 {
+        root.symptoms.push(Symptom {
+            unique_id: format!("model.shop.m{n:02}"),
+            status: "skipped".into(),
+            issue: None,
+        });
+    }
+    let group = [root.clone()];
+    let c = ctx();
+    let m = alert_message(&view(&group, &c));
+    assert_fits(&m);
+    let text = all_text(&m.blocks);
+    assert!(
+        text.contains("🎯 *Was the root* of 24 skipped nodes and 1 failure below."),
+        "{text}"
+    );
+    assert!(text.contains("• 1 failed below: #30"), "{text}");
+    assert!(text.contains("• 24 skipped: `m00`"), "{text}");
+    assert!(!text.contains("nothing downstream"), "{text}");
+
+    let reply = recovery_reply(&root, now());
+    assert_eq!(
+        reply.text,
+        "✅ `run` recovered after 2h 13m, 4 failing runs; was the root of 24 skipped nodes and 1 failure below"
+    );
+
+    // A recovered root that explained nothing says so in the past tense.
+    let mut alone = root;
+    alone.symptoms.clear();
+    alone.root_cause_of.clear();
+    let group = [alone];
+    let text = all_text(&alert_message(&view(&group, &c)).blocks);
+    assert!(
+        text.contains("nothing downstream failed or was skipped because of it"),
+        "{text}"
+    );
+}
