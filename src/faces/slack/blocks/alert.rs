@@ -246,7 +246,7 @@ fn state(group: &[&Issue]) -> (&'static str, String) {
 
 /// The worst severity the message shows: of the issues still failing (not recovering), else of
 /// the active ones, else of all; an error beats a warning.
-fn worst_severity<'a>(group: &[&'a Issue]) -> &'a str {
+pub(super) fn worst_severity<'a>(group: &[&'a Issue]) -> &'a str {
     let failing: Vec<&Issue> = group
         .iter()
         .copied()

@@ -3,7 +3,9 @@
 //! should get messages; counts by owner, group and data product, the worst first, and a menu to
 //! open each).
 
-use super::alert::{AlertView, Links, alert_actions, impact_text, issue_emoji, outcome_word};
+use super::alert::{
+    AlertView, Links, alert_actions, impact_text, issue_emoji, outcome_word, worst_severity,
+};
 use super::kit::*;
 use super::limits;
 use crate::domain::issues::{Issue, Storm};
@@ -33,21 +35,6 @@ pub struct StormView<'a> {
     /// Where to see every member (a signed page link), when pages are served.
     pub list_url: Option<&'a str>,
     pub now: DateTime<Utc>,
-}
-
-/// The worst severity among active issues (all of them once none is active): `error` beats `warn`.
-pub fn worst_severity(issues: &[&Issue]) -> String {
-    let active: Vec<&&Issue> = issues.iter().filter(|i| i.is_active()).collect();
-    let pool: Vec<&Issue> = if active.is_empty() {
-        issues.to_vec()
-    } else {
-        active.into_iter().copied().collect()
-    };
-    if pool.iter().any(|i| i.severity != "warn") {
-        "error".to_owned()
-    } else {
-        "warn".to_owned()
-    }
 }
 
 /// What the members are, in a word: "17 models", "12 tests", "5 failures".
@@ -215,7 +202,7 @@ fn storm_facts(v: &StormView, members: &[&Issue]) -> Value {
         field("Failing", &format!("{active} of {}", members.len())),
         field("Assignee", &assignee),
         field("Environment", &code(&clip(&v.storm.env, 60))),
-        field("Severity", &worst_severity(members)),
+        field("Severity", worst_severity(members)),
         field("First seen", &when(first, Some(v.now))),
         field("Storm", &format!("#{}", v.storm.id)),
     ];
