@@ -302,4 +302,104 @@ impl App {
             incidents::related_issues(c, &lineage, issue_id, chrono::Duration::hours(24), now)
         })
     }
+
+    /// Merges open incident `from` into open incident `into` (see [`incidents::merge_into`]):
+    /// both messages re-render, both threads say so, and the moved issues' alerts show `into`.
+    pub fn incident_merge(&self, from: i64, into: i64, actor: &str) -> Result<Incident> {
+        let actor = actor.to_owned();
+        self.signal(self.write_now(move |tx, now| {
+            let moved = incidents::merge_into(tx, from, into, &actor, now)?;
+            let text = format!(
+                "merged {} into this incident ({} {})",
+                incidents::label(from),
+                moved.len(),
+                if moved.len() == 1 { "issue" } else { "issues" }
+            );
+            incident_changed(tx, into, &actor, &text, now)?;
+            let text = format!("merged this incident into {}", incidents::label(into));
+            incident_changed(tx, from, &actor, &text, now)?;
+            issues_rerender(tx, &moved, now)
+        }))?;
+        self.incident(into)
+    }
+
+    /// Makes a new incident of some of open incident `n`'s issues (see [`incidents::split`]);
+    /// returns the new one.
+    pub fn incident_split(
+        &self,
+        n: i64,
+        issue_ids: &[i64],
+        title: &str,
+        actor: &str,
+    ) -> Result<Incident> {
+        let (issue_ids, title, actor) = (issue_ids.to_vec(), title.to_owned(), actor.to_owned());
+        let new = self.signal(self.write_now(move |tx, now| {
+            let new = incidents::split(tx, n, &issue_ids, &title, &actor, now)?;
+            let text = format!(
+                "split {} off into {}",
+                issue_ids
+                    .iter()
+                    .map(|i| format!("#{i}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                incidents::label(new)
+            );
+            incident_changed(tx, n, &actor, &text, now)?;
+            let text = format!("split off from {}", incidents::label(n));
+            incident_changed(tx, new, &actor, &text, now)?;
+            issues_rerender(tx, &issue_ids, now)?;
+            Ok(new)
+        }))?;
+        self.incident(new)
+    }
+
+    /// Adds a follow-up to incident `n` (see [`incidents::add_followup`]).
+    pub fn followup_add(
+        &self,
+        n: i64,
+        text: &str,
+        owner: Option<&str>,
+        actor: &str,
+    ) -> Result<incidents::Followup> {
+        let (text, owner, actor) = (text.to_owned(), owner.map(str::to_owned), actor.to_owned());
+        self.signal(self.write_now(move |tx, now| {
+            let f = incidents::add_followup(tx, n, &text, owner.as_deref(), &actor, now)?;
+            let said = format!("added a follow-up: {}", f.text);
+            incident_changed(tx, n, &actor, &said, now)?;
+            Ok(f)
+        }))
+    }
+
+    pub fn followup(&self, id: i64) -> Result<incidents::Followup> {
+        self.store.read(|c| incidents::get_followup(c, id))
+    }
+
+    /// Sets a follow-up's state: `open`, `done` or `dropped`.
+    pub fn followup_state(&self, id: i64, state: &str, actor: &str) -> Result<incidents::Followup> {
+        let (state, actor) = (state.to_owned(), actor.to_owned());
+        self.signal(self.write_now(move |tx, now| {
+            let f = incidents::set_followup_state(tx, id, &state, &actor, now)?;
+            let said = format!("marked the follow-up \"{}\" {}", f.text, f.state);
+            incident_changed(tx, f.incident, &actor, &said, now)?;
+            Ok(f)
+        }))
+    }
+}
+
+/// Re-renders several issues' alerts (they show their incident) in one outbox item.
+fn issues_rerender(
+    tx: &rusqlite::Transaction,
+    ids: &[i64],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    crate::store::outbox::enqueue(
+        tx,
+        crate::store::outbox::ISSUES_CHANGED,
+        &serde_json::json!({"issues": ids, "reason": "incident"}),
+        now,
+    )?;
+    Ok(())
 }

@@ -41,7 +41,8 @@ impl App {
             .as_ref()
             .map_or(chrono_tz::UTC, |d| d.timezone);
         let key = week_key.format("%Y-%m-%d").to_string();
-        Ok(digest::compose(
+        let open_followups = self.store.read(crate::domain::incidents::open_followups)?;
+        let mut digest = digest::compose(
             digest::Facts {
                 lineage: &lineage,
                 catalog: &catalog,
@@ -53,7 +54,9 @@ impl App {
             &key,
             tz,
             end,
-        ))
+        );
+        digest.open_followups = open_followups;
+        Ok(digest)
     }
 
     /// This week's digest as of now (`steward digest`): the 7 days ending now, keyed by today's

@@ -144,6 +144,8 @@ pub struct Digest {
     pub previous_week: PreviousWeek,
     /// Incidents declared in each of the last 4 weeks, oldest first (this week last).
     pub incidents_per_week: Vec<u64>,
+    /// Incidents' follow-ups still open, oldest first (filled by the caller from the store).
+    pub open_followups: Vec<crate::domain::incidents::Followup>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -427,6 +429,7 @@ pub fn compose(f: Facts, week_key: &str, tz: Tz, end: DateTime<Utc>) -> Digest {
             issues_opened: before.issues_opened,
         },
         incidents_per_week: crate::domain::sparkline::incidents_per_week(f.incidents, end, 4),
+        open_followups: Vec::new(),
     }
 }
 

@@ -12,7 +12,11 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::Serialize;
 
 mod actions;
+mod followups;
+mod merge;
 pub use actions::{comment, link, set_commander, set_severity, set_status, unlink};
+pub use followups::*;
+pub use merge::{merge_into, split};
 
 /// The severity `[incidents]` suggests for an incident on `issue_assets`: the first
 /// `[[incidents.severity_rules]]` entry whose condition holds, else `default_severity`.
@@ -112,6 +116,10 @@ pub struct Incident {
     pub resolved: Option<String>,
     pub summary: Option<String>,
     pub resolution_reason: Option<String>,
+    /// Closed because it was merged into this incident (`INC-n` number).
+    pub merged_into: Option<i64>,
+    /// The work it leaves behind.
+    pub followups: Vec<Followup>,
     /// The teams to contact: owners of the affected data products and of the failing assets,
     /// with their Slack user group and channel from `[[teams]]`.
     pub teams: Vec<TeamContact>,
@@ -306,11 +314,12 @@ struct Row {
     resolved_at: Option<String>,
     summary: Option<String>,
     resolution_reason: Option<String>,
+    merged_into: Option<i64>,
 }
 
 const COLUMNS: &str =
     "id, title, description, severity, status, commander, declared_by, declared_at, impact_started,
-    acknowledged_at, mitigated_at, resolved_at, summary, resolution_reason";
+    acknowledged_at, mitigated_at, resolved_at, summary, resolution_reason, merged_into";
 
 fn row(r: &rusqlite::Row) -> rusqlite::Result<Row> {
     Ok(Row {
@@ -328,6 +337,7 @@ fn row(r: &rusqlite::Row) -> rusqlite::Result<Row> {
         resolved_at: r.get(11)?,
         summary: r.get(12)?,
         resolution_reason: r.get(13)?,
+        merged_into: r.get(14)?,
     })
 }
 
@@ -363,6 +373,8 @@ fn assemble(conn: &Connection, lineage: &Lineage, r: Row) -> Result<Incident> {
         resolved: r.resolved_at,
         summary: r.summary,
         resolution_reason: r.resolution_reason,
+        merged_into: r.merged_into,
+        followups: followups(conn, r.number)?,
         teams: Vec::new(),
     })
 }

@@ -108,7 +108,11 @@ pub fn comment(
 
 /// Refuses changes to a missing incident (not found) or a resolved one (conflict), naming the
 /// action; returns the current status, severity and commander.
-fn open_for_change(conn: &Connection, n: i64, action: &str) -> Result<(String, Option<String>)> {
+pub(super) fn open_for_change(
+    conn: &Connection,
+    n: i64,
+    action: &str,
+) -> Result<(String, Option<String>)> {
     let (status, severity, commander): (String, String, Option<String>) = conn
         .query_row(
             "SELECT status, severity, commander FROM incidents WHERE id = ?1",
@@ -129,7 +133,7 @@ fn open_for_change(conn: &Connection, n: i64, action: &str) -> Result<(String, O
 }
 
 /// Sets `impact_started` to the earliest first failure of the linked issues (kept when none).
-fn recompute_impact_started(tx: &Transaction, n: i64) -> Result<()> {
+pub(super) fn recompute_impact_started(tx: &Transaction, n: i64) -> Result<()> {
     tx.execute(
         "UPDATE incidents SET impact_started = coalesce(
              (SELECT min(first_seen) FROM issues WHERE incident_id = ?1), impact_started)

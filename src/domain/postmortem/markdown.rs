@@ -160,6 +160,33 @@ fn describe(e: &TimelineEntry, n: i64) -> String {
                 .unwrap_or_default()
         ),
         "postmortem_requested" => "asked for the post-incident report in Slack".into(),
+        "merged" => format!(
+            "merged {} into this incident",
+            detail_i64(e, "from")
+                .map(incidents::label)
+                .unwrap_or_default()
+        ),
+        "merged_into" => format!(
+            "merged into {}",
+            detail_i64(e, "into")
+                .map(incidents::label)
+                .unwrap_or_default()
+        ),
+        "split" => format!(
+            "split issues off into {}",
+            detail_i64(e, "into")
+                .map(incidents::label)
+                .unwrap_or_default()
+        ),
+        "followup_added" => format!(
+            "added a follow-up: {}{}",
+            detail_str(e, "text").map(line).unwrap_or_default(),
+            detail_str(e, "owner")
+                .map(|o| format!(" (owner {})", line(o)))
+                .unwrap_or_default()
+        ),
+        "followup_changed" => from_to("follow-up"),
+        "joined_storm" => "joined a storm of roots that share one cause".into(),
         "muted" => match detail_str(e, "until") {
             Some(u) => format!("muted until {}", when(u)),
             None => "muted until fixed".into(),
@@ -491,9 +518,29 @@ pub fn render(p: &PostmortemData) -> String {
         dur(m.mitigate_seconds, false)
     );
 
-    // Action items
+    // Action items: the incident's follow-ups, then room for more.
     let _ = writeln!(o, "\n## Action items\n");
-    for _ in 0..3 {
+    for f in &p.incident.followups {
+        let text = line(&f.text);
+        let mut item = match f.state.as_str() {
+            "done" => format!("- [x] {text}"),
+            "dropped" => format!("- [ ] ~~{text}~~ (dropped)"),
+            _ => format!("- [ ] {text}"),
+        };
+        if let Some(owner) = &f.owner {
+            let _ = write!(item, " — {}", line(owner));
+        }
+        if let (Some(key), Some(url)) = (&f.ticket_key, &f.ticket_url) {
+            let _ = write!(item, " ([{}]({}))", line(key), link_target(url));
+        }
+        let _ = writeln!(o, "{item}");
+    }
+    let blanks = if p.incident.followups.is_empty() {
+        3
+    } else {
+        1
+    };
+    for _ in 0..blanks {
         let _ = writeln!(o, "- [ ] ");
     }
     out

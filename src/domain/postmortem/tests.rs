@@ -59,6 +59,8 @@ fn incident(resolved: bool) -> Incident {
         resolved: resolved.then(|| t(11, 0)),
         summary: resolved.then(|| "A bad deploy broke the payments model; reverted.".to_owned()),
         resolution_reason: resolved.then(|| "code_change".to_owned()),
+        merged_into: None,
+        followups: Vec::new(),
         teams: Vec::new(),
     }
 }

@@ -1,6 +1,6 @@
 //! Incident commands: `declare`, `incidents`, and `incident` with its changes.
 
-use super::{Context_, IncidentAction, print_json, render};
+use super::{Context_, FollowupAction, IncidentAction, print_json, render};
 use crate::domain::incidents::Declaration;
 use crate::error::InputError;
 use anyhow::Result;
@@ -165,6 +165,44 @@ pub(super) fn action(ctx: &Context_, id: &str, json: bool, action: IncidentActio
             );
             (i, line)
         }
+        IncidentAction::MergeInto { into, actor } => {
+            let into = incident_number(&into)?;
+            let moved = app.incident(n)?.issues.len();
+            let i = app.incident_merge(n, into, &actor)?;
+            let line = format!(
+                "{label} merged into {} ({moved} {} moved)",
+                i.id,
+                if moved == 1 { "issue" } else { "issues" }
+            );
+            (i, line)
+        }
+        IncidentAction::Split {
+            issues,
+            title,
+            actor,
+        } => {
+            let i = app.incident_split(n, &issues, &title, &actor)?;
+            let list: Vec<String> = issues.iter().map(|i| format!("#{i}")).collect();
+            let line = format!("{} split off {label}: {}", i.id, list.join(", "));
+            (i, line)
+        }
+        IncidentAction::Followup { action } => {
+            let (f, line) = match action {
+                FollowupAction::Add { text, owner, actor } => {
+                    let f = app.followup_add(n, &text, owner.as_deref(), &actor)?;
+                    let line = format!("follow-up {} added to {label}", f.id);
+                    (f, line)
+                }
+                FollowupAction::Done { id, actor } => followup_to(&app, n, id, "done", &actor)?,
+                FollowupAction::Drop { id, actor } => followup_to(&app, n, id, "dropped", &actor)?,
+                FollowupAction::Reopen { id, actor } => followup_to(&app, n, id, "open", &actor)?,
+            };
+            if json {
+                return print_json(&f);
+            }
+            outln!("{line}");
+            return Ok(());
+        }
     };
     if json {
         print_json(&incident)
@@ -172,4 +210,28 @@ pub(super) fn action(ctx: &Context_, id: &str, json: bool, action: IncidentActio
         outln!("{line}");
         Ok(())
     }
+}
+
+/// Sets follow-up `id` of incident `n` to `state`; one of another incident is refused.
+fn followup_to(
+    app: &crate::app::App,
+    n: i64,
+    id: i64,
+    state: &str,
+    actor: &str,
+) -> Result<(crate::domain::incidents::Followup, String)> {
+    let f = app.followup(id)?;
+    if f.incident != n {
+        return Err(InputError::new(
+            format!("follow-up {id}"),
+            format!(
+                "it belongs to {}",
+                crate::domain::incidents::label(f.incident)
+            ),
+        )
+        .into());
+    }
+    let f = app.followup_state(id, state, actor)?;
+    let line = format!("follow-up {id} is {}", f.state);
+    Ok((f, line))
 }

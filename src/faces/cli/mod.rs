@@ -252,6 +252,58 @@ pub enum IncidentAction {
         #[arg(long, default_value = "cli")]
         actor: String,
     },
+    /// Merge this incident into another open one (INC-n): its issues and timeline move there,
+    /// and this one is closed as merged.
+    MergeInto {
+        into: String,
+        #[arg(long, default_value = "cli")]
+        actor: String,
+    },
+    /// Make a new incident of some of this one's issues.
+    Split {
+        #[arg(required = true)]
+        issues: Vec<i64>,
+        /// The new incident's title.
+        #[arg(long)]
+        title: String,
+        #[arg(long, default_value = "cli")]
+        actor: String,
+    },
+    /// Follow-ups: the work the incident leaves behind (the report's action items).
+    Followup {
+        #[command(subcommand)]
+        action: FollowupAction,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum FollowupAction {
+    /// Add a follow-up.
+    Add {
+        text: String,
+        #[arg(long)]
+        owner: Option<String>,
+        #[arg(long, default_value = "cli")]
+        actor: String,
+    },
+    /// Mark follow-up ID done.
+    Done {
+        id: i64,
+        #[arg(long, default_value = "cli")]
+        actor: String,
+    },
+    /// Drop follow-up ID (it will not be done).
+    Drop {
+        id: i64,
+        #[arg(long, default_value = "cli")]
+        actor: String,
+    },
+    /// Open follow-up ID again.
+    Reopen {
+        id: i64,
+        #[arg(long, default_value = "cli")]
+        actor: String,
+    },
 }
 
 #[derive(Subcommand)]

@@ -3,8 +3,8 @@
 //! is cut to fit Slack's limits and says how many more `steward digest` shows.
 
 use super::kit::{
-    Blocks, Message, bold, clip, code, context_md, cut, escape, field, header, one_line, plural,
-    thousands,
+    Blocks, Message, bold, capped, clip, code, context_md, cut, escape, field, header, mention,
+    one_line, plural, thousands,
 };
 use super::lists::list_text;
 use crate::domain::digest::{Digest, IncidentWeek, ProductWeek, local_time};
@@ -173,6 +173,34 @@ pub fn digest_message(d: &Digest) -> Message {
                 .collect::<Vec<_>>()
                 .join(", ")
         )));
+    }
+
+    if !d.open_followups.is_empty() {
+        let lines = capped(
+            &d.open_followups,
+            8,
+            |f| {
+                format!(
+                    "• INC-{}: {}{}",
+                    f.incident,
+                    escape(&clip(&one_line(&f.text), 150)),
+                    f.owner
+                        .as_deref()
+                        .map(|o| format!(" — {}", mention(o)))
+                        .unwrap_or_default()
+                )
+            },
+            "\n",
+        );
+        b.section(
+            None,
+            &format!(
+                "*Follow-ups still open ({})*\n{lines}",
+                d.open_followups.len()
+            ),
+            1_500,
+            "`steward incident INC-n --json`",
+        );
     }
 
     // Data products, those that need attention first.
@@ -355,6 +383,7 @@ mod tests {
                 issues_opened: 2000,
             },
             incidents_per_week: vec![0, 2, 1, 3],
+            open_followups: Vec::new(),
         }
     }
 

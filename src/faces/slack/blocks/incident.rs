@@ -58,6 +58,10 @@ pub fn incident_message(i: &IncidentView) -> Message {
             &value,
             None,
         ));
+        elements.push(button("steward.incident.merge", "🔀 Merge", &value, None));
+        if i.issues.len() > 1 {
+            elements.push(button("steward.incident.split", "✂️ Split", &value, None));
+        }
     }
     elements.push(button(
         "steward.incident.comment",

@@ -323,6 +323,8 @@ mod tests {
             resolved: (status == "resolved").then(|| "2026-03-02T11:15:00Z".to_owned()),
             summary: (status == "resolved").then(|| "Backfilled the late load".to_owned()),
             resolution_reason: None,
+            merged_into: None,
+            followups: Vec::new(),
             teams: Vec::new(),
         }
     }

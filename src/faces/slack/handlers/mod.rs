@@ -28,6 +28,7 @@ mod incident {
     pub mod link;
     pub mod other;
     pub mod postmortem;
+    pub mod reshape;
     pub mod resolve;
     pub mod severity;
     pub mod status;
@@ -98,6 +99,8 @@ static BUTTONS: &[(&str, Press)] = &[
         "steward.incident.postmortem",
         press::<incident::postmortem::Postmortem>,
     ),
+    ("steward.incident.merge", press::<incident::reshape::Merge>),
+    ("steward.incident.split", press::<incident::reshape::Split>),
 ];
 
 /// Modals, by `callback_id`: the check made at the ack, and the handler.
@@ -125,6 +128,14 @@ static MODALS: &[(&str, ModalRoute)] = &[
     (
         "steward.incident_resolve",
         modal::<incident::resolve::Summary>(),
+    ),
+    (
+        "steward.incident_merge",
+        modal::<incident::reshape::MergeInto>(),
+    ),
+    (
+        "steward.incident_split",
+        modal::<incident::reshape::SplitOff>(),
     ),
 ];
 
