@@ -519,3 +519,142 @@ fn closing_an_issue_of_an_open_incident_needs_a_confirmation() {
     );
     ok(&db, &["resolve", "6", "fixed"]);
 }
+
+#[test]
+fn merge_split_and_follow_ups_through_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    ingest_broken(&db);
+    ok(
+        &db,
+        &[
+            "declare",
+            "--title",
+            "Payments",
+            "--issue",
+            "1",
+            "--issue",
+            "7",
+            "--severity",
+            "SEV2",
+        ],
+    );
+    ok(&db, &["declare", "--title", "Customers", "--issue", "3"]);
+
+    // Merge INC-2 into INC-1: its issue and timeline move, INC-2 is closed as merged.
+    let line = ok(
+        &db,
+        &["incident", "INC-2", "merge-into", "INC-1", "--actor", "ana"],
+    );
+    assert_eq!(line.trim(), "INC-2 merged into INC-1 (1 issue moved)");
+    let one = json(&db, &["incident", "INC-1", "--json"]);
+    assert_eq!(one["issues"], serde_json::json!([1, 3, 7]));
+    let two = json(&db, &["incident", "INC-2", "--json"]);
+    assert_eq!(two["status"], "resolved");
+    assert_eq!(two["merged_into"], 1);
+    assert_eq!(two["issues"], serde_json::json!([]));
+    let report = json(&db, &["postmortem", "INC-1", "--json"]);
+    let kinds: Vec<&str> = report["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["kind"].as_str())
+        .collect();
+    assert!(kinds.contains(&"merged"), "{kinds:?}");
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "declared").count(),
+        2,
+        "INC-2's declaration moved with its timeline: {kinds:?}"
+    );
+    // A merged (resolved) incident cannot be merged again; nothing changes.
+    let before = state(&db, "INC-1");
+    refused(
+        &steward(&db, &["incident", "INC-2", "merge-into", "INC-1"]),
+        "INC-2",
+    );
+    assert_eq!(state(&db, "INC-1"), before);
+    refused(
+        &steward(&db, &["incident", "INC-1", "merge-into", "INC-1"]),
+        "INC-1",
+    );
+
+    // Split #3 off into a new incident with the same severity.
+    let line = ok(
+        &db,
+        &[
+            "incident",
+            "INC-1",
+            "split",
+            "3",
+            "--title",
+            "Customer emails",
+        ],
+    );
+    assert_eq!(line.trim(), "INC-3 split off INC-1: #3");
+    let three = json(&db, &["incident", "INC-3", "--json"]);
+    assert_eq!(three["issues"], serde_json::json!([3]));
+    assert_eq!(three["severity"], "SEV2");
+    assert_eq!(
+        json(&db, &["incident", "INC-1", "--json"])["issues"],
+        serde_json::json!([1, 7])
+    );
+    // Not an issue of INC-1, or every issue of it: refused.
+    refused(
+        &steward(&db, &["incident", "INC-1", "split", "3", "--title", "x"]),
+        "issue 3",
+    );
+    refused(
+        &steward(
+            &db,
+            &["incident", "INC-1", "split", "1", "7", "--title", "x"],
+        ),
+        "INC-1",
+    );
+
+    // Follow-ups: added, done, shown as the report's action items.
+    let line = ok(
+        &db,
+        &[
+            "incident",
+            "INC-1",
+            "followup",
+            "add",
+            "Alert on payment loads before 6am",
+            "--owner",
+            "ana@example.com",
+        ],
+    );
+    assert_eq!(line.trim(), "follow-up 1 added to INC-1");
+    ok(
+        &db,
+        &["incident", "INC-1", "followup", "add", "Backfill January"],
+    );
+    assert_eq!(
+        ok(&db, &["incident", "INC-1", "followup", "done", "2"]).trim(),
+        "follow-up 2 is done"
+    );
+    refused(
+        &steward(&db, &["incident", "INC-3", "followup", "done", "1"]),
+        "follow-up 1",
+    );
+    refused(
+        &steward(&db, &["incident", "INC-1", "followup", "done", "2"]),
+        "follow-up 2",
+    );
+    let one = json(&db, &["incident", "INC-1", "--json"]);
+    assert_eq!(one["followups"][0]["state"], "open");
+    assert_eq!(one["followups"][1]["state"], "done");
+    let md = ok(&db, &["postmortem", "INC-1"]);
+    let actions = md.split("## Action items").nth(1).unwrap();
+    assert!(
+        actions.contains("- [ ] Alert on payment loads before 6am — ana@example.com"),
+        "{actions}"
+    );
+    assert!(actions.contains("- [x] Backfill January"), "{actions}");
+    let digest = json(&db, &["digest", "--json"]);
+    assert_eq!(
+        digest["open_followups"].as_array().unwrap().len(),
+        1,
+        "{digest:#}"
+    );
+}

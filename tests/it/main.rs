@@ -14,6 +14,7 @@ mod engine;
 mod fault_corpus;
 mod http_api;
 mod http_hardening;
+mod incident_reshape;
 mod incident_story;
 mod incidents_cli;
 mod layers;
