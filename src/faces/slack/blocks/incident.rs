@@ -1,10 +1,11 @@
 //! The incident message in the incident channel, and the stakeholder update sent to product
 //! channels.
 
-use super::alert::{activity_reply, impact_text};
+use super::alert::impact_text;
 use super::kit::*;
 use super::limits;
 use super::lists::{issue_line, list_text};
+use super::replies::activity_reply;
 use crate::domain::issues::Issue;
 use crate::lineage::Impact;
 use serde_json::json;

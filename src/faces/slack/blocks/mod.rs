@@ -36,6 +36,7 @@ mod lists;
 mod modals;
 mod open_link;
 mod product;
+mod replies;
 mod storm;
 #[cfg(test)]
 mod tests;
@@ -51,4 +52,5 @@ pub use lists::*;
 pub use modals::*;
 pub use open_link::*;
 pub use product::*;
+pub use replies::*;
 pub use storm::*;
