@@ -16,11 +16,12 @@
 //! (`&`, `<`, `>`). Already-resolved mentions (`<@U123>`, `<!subteam^S1>`, `<#C1>`) are kept;
 //! `<!here>`, `<!channel>` and `<!everyone>` are not, so no text can ping a whole channel.
 //!
-//! One module per message: `alert` (the alert and its thread replies), `incident` (the
-//! incident message), `incident_actions` (the incident's severity, commander and add-issue
-//! modals, and the post-incident report), `modals` (the modals opened from an alert or an
-//! incident), `home` (the App Home tab), `lists` (slash-command answers), `digest` and
-//! `product`. They are all built with `kit`: the block list that keeps within the limits,
+//! One module per message: `alert` (the alert), `replies` (its thread replies), `storm` (a
+//! storm's message and the flood summary), `incident` (the incident message),
+//! `incident_actions` (the incident's severity, commander and add-issue modals, and the
+//! post-incident report), `incident_reshape` (merge and split), `modals` (the modals opened from
+//! an alert or an incident), `home` (the App Home tab), `lists` (slash-command answers), `digest`
+//! and `product`. They are all built with `kit`: the block list that keeps within the limits,
 //! the Block Kit pieces and the mrkdwn helpers. Callers use the re-exports below.
 
 use super::limits;
