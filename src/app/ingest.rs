@@ -94,6 +94,8 @@ pub struct DbtArtifacts {
     pub env: Option<String>,
     /// Accept a manifest without nodes (`--allow-empty`), which empties the lineage graph.
     pub allow_empty: bool,
+    /// The run's page (a dbt Cloud run, a CI job): every result's `url`, the alert's run link.
+    pub run_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -267,7 +269,12 @@ pub fn ingest_dbt(
             }
         }
     };
-    let (observations, ignored, _, invocation_id) = parsed;
+    let (mut observations, ignored, _, invocation_id) = parsed;
+    if let Some(url) = &artifacts.run_url {
+        for o in observations.iter_mut().filter(|o| o.url.is_none()) {
+            o.url = Some(url.clone());
+        }
+    }
     let (new_part, graph) = match (built, snapshot) {
         (Some(b), Some(snapshot)) => {
             let part = Part {
@@ -353,6 +360,74 @@ pub fn ingest_openlineage(
         ignored: 0,
     };
     commit(store, lineage, config, prepared, now)
+}
+
+/// How a scheduled job's run went, as its scheduler tells it (a dbt Cloud run without artifacts):
+/// one observation on the job's own asset (`dbt_cloud.job.123`), alerted like any other.
+#[derive(Debug, Clone)]
+pub struct JobRun {
+    /// Where it came from: `dbt_cloud`.
+    pub source: &'static str,
+    /// The job's asset, e.g. `dbt_cloud.job.123`.
+    pub asset: String,
+    /// What failed, e.g. `no_artifacts`.
+    pub check: String,
+    /// False opens (or updates) an issue; true recovers it.
+    pub ok: bool,
+    pub message: Option<String>,
+    /// The run's page: the alert's run link.
+    pub url: Option<String>,
+    pub run_id: String,
+    pub env: Option<String>,
+}
+
+/// Ingests one [`JobRun`]: the same run told twice (dbt Cloud sends `job.run.completed` and
+/// `job.run.errored` for an errored run) is applied once.
+pub fn ingest_job_run(
+    store: &Store,
+    lineage: &LineageHandle,
+    config: &Config,
+    run: JobRun,
+    now: DateTime<Utc>,
+) -> Result<IngestSummary> {
+    let env = run
+        .env
+        .clone()
+        .unwrap_or_else(|| config.issues.default_environment.clone());
+    let known = lineage.env(Some(&env)).get(&run.asset).is_some();
+    let observation = Observation {
+        key: Some(format!(
+            "{}:{}:{}:{}",
+            run.source, run.run_id, run.asset, run.check
+        )),
+        origin: crate::sources::observation::Origin::Alert,
+        source_system: Some(run.source.to_owned()),
+        asset: run.asset,
+        asset_known: known,
+        check: run.check,
+        node: None,
+        outcome: if run.ok {
+            Outcome::Pass
+        } else {
+            Outcome::Fail(crate::sources::observation::Severity::Error)
+        },
+        raw_status: if run.ok { "pass" } else { "fail" }.to_owned(),
+        message: run.message,
+        failures: None,
+        url: run.url,
+        run_id: Some(run.run_id),
+        occurred_at: now,
+        compiled_sql: None,
+    };
+    ingest_observations(
+        store,
+        lineage,
+        config,
+        run.source,
+        Some(env),
+        vec![observation],
+        now,
+    )
 }
 
 /// Ingests observations already mapped to assets (by a parser above, or by a test).

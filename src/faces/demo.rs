@@ -48,6 +48,7 @@ pub fn broken_run() -> DbtArtifacts {
         sources: Some(Input::new("demo/broken/sources.json", BROKEN_SOURCES)),
         env: None,
         allow_empty: false,
+        run_url: None,
     }
 }
 
@@ -62,6 +63,7 @@ pub fn healthy_run() -> DbtArtifacts {
         sources: Some(Input::new("demo/healthy/sources.json", HEALTHY_SOURCES)),
         env: None,
         allow_empty: false,
+        run_url: None,
     }
 }
 

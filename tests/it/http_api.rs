@@ -895,6 +895,7 @@ async fn push_sends_a_target_folder_and_a_wrong_token_is_refused() {
         sources: read("sources.json"),
         env: Some("prod".into()),
         allow_empty: false,
+        run_url: None,
     };
     let summary = steward::faces::cli::push::push(&server.base, Some("push-token"), artifacts())
         .await

@@ -495,6 +495,7 @@ async fn a_symptom_in_another_project_joins_the_roots_slack_alert() {
             sources: None,
             env: None,
             allow_empty: false,
+            run_url: None,
         })
     })
     .await

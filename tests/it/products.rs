@@ -208,6 +208,7 @@ pub(crate) fn ingest(app: &App, run: &str) {
         sources: read("sources.json"),
         env: None,
         allow_empty: false,
+        run_url: None,
     })
     .unwrap();
 }

@@ -795,6 +795,7 @@ async fn alerts_waiting_in_the_store_are_sent_when_the_bot_starts() {
             sources: read("sources.json"),
             env: None,
             allow_empty: false,
+            run_url: None,
         })
         .unwrap();
     })
@@ -1026,6 +1027,7 @@ async fn steward_serve_with_slack_tokens_turns_a_push_into_alerts() {
         sources: read("sources.json"),
         env: None,
         allow_empty: false,
+        run_url: None,
     };
     steward::faces::cli::push::push(&base, Some("serve-token"), artifacts)
         .await

@@ -352,6 +352,7 @@ impl TestBot {
                 sources: read("sources.json"),
                 env: None,
                 allow_empty: false,
+                run_url: None,
             })
         })
         .await

@@ -32,6 +32,7 @@ fn postmortem_gathers_the_incident_with_exact_durations_and_every_write_is_annou
         sources: read("sources.json"),
         env: None,
         allow_empty: false,
+        run_url: None,
     })
     .unwrap();
     let announced = |app: &App| -> i64 {

@@ -22,6 +22,7 @@ pub(super) fn ingest(ctx: &Context_, cmd: IngestCommand) -> Result<()> {
                 sources: opt_input(&sources)?,
                 env,
                 allow_empty,
+                run_url: None,
             };
             (ctx.app()?.ingest_dbt(artifacts)?, json)
         }
@@ -60,6 +61,7 @@ pub(super) fn push(
         sources: opt_input(&pick(sources, "sources.json"))?,
         env,
         allow_empty,
+        run_url: None,
     };
     let token = std::env::var("STEWARD_TOKEN")
         .ok()

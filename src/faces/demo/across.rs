@@ -32,6 +32,7 @@ pub fn finance_broken_run() -> DbtArtifacts {
         sources: None,
         env: None,
         allow_empty: false,
+        run_url: None,
     }
 }
 
