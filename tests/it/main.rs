@@ -7,6 +7,8 @@ mod browser;
 mod changes;
 mod concurrency;
 mod corpus;
+mod dbt_cloud;
+mod dbt_cloud_fake;
 mod demo_project;
 mod deploy_files;
 mod digest;
