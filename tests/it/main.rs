@@ -24,5 +24,6 @@ mod pages;
 mod products;
 mod report;
 mod slack_bot;
+mod slack_check;
 mod slack_urls;
 mod support;
