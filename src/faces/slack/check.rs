@@ -294,7 +294,7 @@ pub fn manifest_commands(manifest: &str) -> Vec<String> {
 fn check_command(slack: &SlackConfig, (origin, manifest): (&str, &str)) -> CheckLine {
     let what = "slash command";
     let registered = manifest_commands(manifest);
-    if registered.iter().any(|c| *c == slack.command) {
+    if registered.contains(&slack.command) {
         CheckLine::new(
             true,
             what,
