@@ -442,3 +442,37 @@ async fn the_fake_admin_api_is_strict() {
     assert_eq!((status, retry.as_deref()), (429, Some("3")));
     assert_eq!(get(rr, good()).await.0, 200);
 }
+
+/// Without `[dbt_cloud]` the route is 404; with it but its secrets unset, 503 naming the
+/// variables (never their values) and nothing fetched or written.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unconfigured_server_says_what_is_missing() {
+    let body = br#"{"accountId": 1, "eventType": "job.run.completed", "data": {"runId": "5", "jobId": "6"}}"#;
+    let plain = TestServer::start(None).await;
+    let (status, answer) = deliver(&plain, body, Some(&sign(SECRET, body))).await;
+    assert_eq!(status, 404, "{answer}");
+    assert!(answer["error"].as_str().unwrap().contains("[dbt_cloud]"));
+
+    let fake = FakeDbtCloud::start(1, API_TOKEN).await;
+    let mut config = Config::default();
+    config.dbt_cloud = Some(DbtCloudConfig {
+        url: fake.base.clone(),
+        account_id: 1,
+        token_env: "STEWARD_TEST_DBTC_UNSET_TOKEN".into(),
+        webhook_secret_env: "STEWARD_TEST_DBTC_UNSET_SECRET".into(),
+        ..Default::default()
+    });
+    let t = TestServer::start_with(config, None).await;
+    let (status, answer) = deliver(&t, body, Some(&sign(SECRET, body))).await;
+    assert_eq!(status, 503, "{answer}");
+    let error = answer["error"].as_str().unwrap();
+    assert!(
+        error.contains("STEWARD_TEST_DBTC_UNSET_SECRET")
+            && error.contains("STEWARD_TEST_DBTC_UNSET_TOKEN"),
+        "{error}"
+    );
+    let (status, _) = deliver(&t, body, None).await;
+    assert_eq!(status, 503);
+    assert!(fake.seen().is_empty());
+    assert_eq!(ingests(&t), 0);
+}
