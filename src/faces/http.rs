@@ -1,7 +1,8 @@
 //! The HTTP API (hyper 1): ingest endpoints for machines, issue and lineage reads, `/healthz`,
 //! `/status.json`, and the pages for people ([`pages`]: `/status`, incidents, issues, products).
 //!
-//! `/v1/*` needs `Authorization: Bearer $STEWARD_TOKEN`, compared in constant time. Bodies are
+//! `/v1/*` needs `Authorization: Bearer $STEWARD_TOKEN`, compared in constant time, except
+//! `/v1/dbt-cloud`, which dbt Cloud signs instead ([`dbt_cloud`]). Bodies are
 //! limited (after gzip decompression) and parsed off the async threads; errors are
 //! `{"error": "..."}` with a 4xx status for bad input.
 //!
