@@ -454,14 +454,16 @@ async fn an_unconfigured_server_says_what_is_missing() {
     assert!(answer["error"].as_str().unwrap().contains("[dbt_cloud]"));
 
     let fake = FakeDbtCloud::start(1, API_TOKEN).await;
-    let mut config = Config::default();
-    config.dbt_cloud = Some(DbtCloudConfig {
-        url: fake.base.clone(),
-        account_id: 1,
-        token_env: "STEWARD_TEST_DBTC_UNSET_TOKEN".into(),
-        webhook_secret_env: "STEWARD_TEST_DBTC_UNSET_SECRET".into(),
+    let config = Config {
+        dbt_cloud: Some(DbtCloudConfig {
+            url: fake.base.clone(),
+            account_id: 1,
+            token_env: "STEWARD_TEST_DBTC_UNSET_TOKEN".into(),
+            webhook_secret_env: "STEWARD_TEST_DBTC_UNSET_SECRET".into(),
+            ..Default::default()
+        }),
         ..Default::default()
-    });
+    };
     let t = TestServer::start_with(config, None).await;
     let (status, answer) = deliver(&t, body, Some(&sign(SECRET, body))).await;
     assert_eq!(status, 503, "{answer}");
