@@ -125,6 +125,18 @@ impl App {
         self.signal(s)
     }
 
+    /// Ingests how a scheduled job's run went (see [`ingest::JobRun`]).
+    pub fn ingest_job_run(&self, run: ingest::JobRun) -> Result<IngestSummary> {
+        let s = ingest::ingest_job_run(
+            &self.store,
+            &self.lineage,
+            &self.config,
+            run,
+            self.clock.now(),
+        );
+        self.signal(s)
+    }
+
     /// Wakes outbox consumers after a successful write.
     fn signal<T>(&self, r: Result<T>) -> Result<T> {
         if r.is_ok() {

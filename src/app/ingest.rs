@@ -380,6 +380,74 @@ pub fn ingest_openlineage(
     commit(store, lineage, config, prepared, now)
 }
 
+/// How a scheduled job's run went, as its scheduler tells it (a dbt Cloud run without artifacts):
+/// one observation on the job's own asset (`dbt_cloud.job.123`), alerted like any other.
+#[derive(Debug, Clone)]
+pub struct JobRun {
+    /// Where it came from: `dbt_cloud`.
+    pub source: &'static str,
+    /// The job's asset, e.g. `dbt_cloud.job.123`.
+    pub asset: String,
+    /// What failed, e.g. `no_artifacts`.
+    pub check: String,
+    /// False opens (or updates) an issue; true recovers it.
+    pub ok: bool,
+    pub message: Option<String>,
+    /// The run's page: the alert's run link.
+    pub url: Option<String>,
+    pub run_id: String,
+    pub env: Option<String>,
+}
+
+/// Ingests one [`JobRun`]: the same run told twice (dbt Cloud sends `job.run.completed` and
+/// `job.run.errored` for an errored run) is applied once.
+pub fn ingest_job_run(
+    store: &Store,
+    lineage: &LineageHandle,
+    config: &Config,
+    run: JobRun,
+    now: DateTime<Utc>,
+) -> Result<IngestSummary> {
+    let env = run
+        .env
+        .clone()
+        .unwrap_or_else(|| config.issues.default_environment.clone());
+    let known = lineage.env(Some(&env)).get(&run.asset).is_some();
+    let observation = Observation {
+        key: Some(format!(
+            "{}:{}:{}:{}",
+            run.source, run.run_id, run.asset, run.check
+        )),
+        origin: crate::sources::observation::Origin::Alert,
+        source_system: Some(run.source.to_owned()),
+        asset: run.asset,
+        asset_known: known,
+        check: run.check,
+        node: None,
+        outcome: if run.ok {
+            Outcome::Pass
+        } else {
+            Outcome::Fail(crate::sources::observation::Severity::Error)
+        },
+        raw_status: if run.ok { "pass" } else { "fail" }.to_owned(),
+        message: run.message,
+        failures: None,
+        url: run.url,
+        run_id: Some(run.run_id),
+        occurred_at: now,
+        compiled_sql: None,
+    };
+    ingest_observations(
+        store,
+        lineage,
+        config,
+        run.source,
+        Some(env),
+        vec![observation],
+        now,
+    )
+}
+
 /// Ingests observations already mapped to assets (by a parser above, or by a test).
 pub fn ingest_observations(
     store: &Store,

@@ -1,12 +1,14 @@
 //! `steward.toml`: where the database lives and how issues behave. Secrets never live here; they
 //! come from the environment (`STEWARD_TOKEN`, `SLACK_BOT_TOKEN`, `SLACK_APP_TOKEN`).
 
+mod dbt_cloud;
 pub mod selector;
 #[cfg(test)]
 mod tests;
 mod text;
 
 use crate::error::InputError;
+pub use dbt_cloud::{DEFAULT_DBT_CLOUD_URL, DbtCloudConfig};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -71,6 +73,9 @@ pub struct Config {
     /// [`crate::domain::incidents::teams_to_contact`]).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub teams: Vec<TeamConfig>,
+    /// `[dbt_cloud]`: the `POST /v1/dbt-cloud` webhook and the Admin API it fetches from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dbt_cloud: Option<DbtCloudConfig>,
 }
 
 /// `[[teams]]`: a team (a data product's `team`, a dbt group, or an owner) and how to reach it.
@@ -337,6 +342,7 @@ impl Default for Config {
             incidents: IncidentsConfig::default(),
             digest: None,
             teams: Vec::new(),
+            dbt_cloud: None,
         }
     }
 }
@@ -493,6 +499,9 @@ impl Config {
                 origin,
                 "issues.default_environment must not be empty",
             ));
+        }
+        if let Some(dbt_cloud) = &self.dbt_cloud {
+            dbt_cloud.validate(origin)?;
         }
         self.validate_products(origin)?;
         self.validate_incidents(origin)

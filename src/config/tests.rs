@@ -313,3 +313,46 @@ fn durations_follow_humantime() {
     }
     assert_eq!(format_duration(parse_duration("7d").unwrap()), "1w");
 }
+
+#[test]
+fn dbt_cloud_parses_with_defaults_and_refuses_what_cannot_work() {
+    let c = Config::parse(
+        "s.toml",
+        "[dbt_cloud]\naccount_id = 42\nenvironments = { \"1234\" = \"prod\" }\nbackoff = \"50ms\"\n",
+    )
+    .unwrap();
+    let d = c.dbt_cloud.as_ref().unwrap();
+    assert_eq!(d.url, DEFAULT_DBT_CLOUD_URL);
+    assert_eq!((d.account_id, d.attempts), (42, 5));
+    assert_eq!(d.backoff, Duration::from_millis(50));
+    assert_eq!(
+        (d.token_env.as_str(), d.webhook_secret_env.as_str()),
+        ("DBT_CLOUD_TOKEN", "DBT_CLOUD_WEBHOOK_SECRET")
+    );
+    assert_eq!(
+        (d.environment("1234"), d.environment("9")),
+        (Some("prod"), None)
+    );
+    // Printed back, it parses to the same.
+    let again = Config::parse("s.toml", &toml::to_string(&c).unwrap()).unwrap();
+    assert_eq!(again.dbt_cloud, c.dbt_cloud);
+    for (text, says) in [
+        ("[dbt_cloud]\n", "account_id is required"),
+        (
+            "[dbt_cloud]\naccount_id = 1\nurl = \"cloud.getdbt.com\"\n",
+            "not an http(s)",
+        ),
+        (
+            "[dbt_cloud]\naccount_id = 1\ntoken_env = \"\"\n",
+            "token_env",
+        ),
+        ("[dbt_cloud]\naccount_id = 1\nattempts = 0\n", "attempts"),
+        (
+            "[dbt_cloud]\naccount_id = 1\nwebhook_secret = \"x\"\n",
+            "webhook_secret",
+        ),
+    ] {
+        let e = Config::parse("s.toml", text).unwrap_err().to_string();
+        assert!(e.contains(says) && e.contains("s.toml"), "{text}: {e}");
+    }
+}

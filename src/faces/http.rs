@@ -1,7 +1,8 @@
 //! The HTTP API (hyper 1): ingest endpoints for machines, issue and lineage reads, `/healthz`,
 //! `/status.json`, and the pages for people ([`pages`]: `/status`, incidents, issues, products).
 //!
-//! `/v1/*` needs `Authorization: Bearer $STEWARD_TOKEN`, compared in constant time. Bodies are
+//! `/v1/*` needs `Authorization: Bearer $STEWARD_TOKEN`, compared in constant time, except
+//! `/v1/dbt-cloud`, which dbt Cloud signs instead ([`dbt_cloud`]). Bodies are
 //! limited (after gzip decompression) and parsed off the async threads; errors are
 //! `{"error": "..."}` with a 4xx status for bad input.
 //!
@@ -35,6 +36,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, watch};
 
 mod body;
+pub mod dbt_cloud;
 pub mod pages;
 
 pub use body::LARGE_BODY;
@@ -66,6 +68,8 @@ struct Shared {
     /// Signs and checks page links (`[http] pages_secret_env`).
     pages_secret: Option<Secret>,
     limits: Limits,
+    /// `POST /v1/dbt-cloud`, when `[dbt_cloud]` is configured.
+    dbt_cloud: Option<Arc<dbt_cloud::DbtCloud>>,
 }
 
 /// How long [`Server::stop`] waits for requests in flight (within fly.toml's 30 s kill timeout).
@@ -113,6 +117,7 @@ pub async fn start(app: App, listen: &str, token: Option<Secret>) -> Result<Serv
             large_bodies: Arc::new(Semaphore::new(http.max_large_bodies)),
         },
         pages_secret: pages::signed::secret(&app.config),
+        dbt_cloud: dbt_cloud::DbtCloud::from_env(&app.config)?.map(Arc::new),
         app,
         token,
     });
@@ -317,6 +322,12 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Reply {
     if !path.starts_with("/v1/") {
         return error_reply(StatusCode::NOT_FOUND, format!("no route {path}"));
     }
+    if path == "/v1/dbt-cloud" {
+        // Signed by dbt Cloud instead of the bearer token (see `dbt_cloud`).
+        return post_dbt_cloud(&shared, req)
+            .await
+            .unwrap_or_else(reply_for_error);
+    }
     if let Some(token) = &shared.token {
         let given = req
             .headers()
@@ -437,6 +448,32 @@ async fn post_dbt(shared: &Arc<Shared>, req: Request<Incoming>) -> Result<Reply>
     let mut value = serde_json::to_value(&summary)?;
     value["summary"] = serde_json::Value::String(summary.to_string());
     Ok(json_reply(StatusCode::OK, &value))
+}
+
+async fn post_dbt_cloud(shared: &Arc<Shared>, req: Request<Incoming>) -> Result<Reply> {
+    let origin = "POST /v1/dbt-cloud";
+    if req.method() != Method::POST {
+        return Ok(error_reply(
+            StatusCode::METHOD_NOT_ALLOWED,
+            format!("method not allowed on {}", req.uri().path()),
+        ));
+    }
+    let Some(dbt_cloud) = &shared.dbt_cloud else {
+        return Ok(error_reply(
+            StatusCode::NOT_FOUND,
+            "dbt Cloud is not configured: add a [dbt_cloud] table to steward.toml",
+        ));
+    };
+    let (parts, body) = read_body(&shared.limits, req, origin).await?;
+    let signature = parts
+        .headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let (status, value) = dbt_cloud
+        .deliver(&shared.app, signature, &body.bytes)
+        .await?;
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    Ok(json_reply(status, &value))
 }
 
 async fn read_multipart(origin: &str, content_type: &str, body: Bytes) -> Result<DbtArtifacts> {

@@ -915,62 +915,6 @@ async fn show_sql_mute_and_the_home_tab() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn slack_check_confirms_tokens_and_channels() {
-    use steward::faces::slack::fake::{FAKE_BOT_TOKEN, FakeSlack};
-    let fake = FakeSlack::start().await.unwrap();
-    fake.add_channel("C0ALERTS01", "data-alerts", false, false);
-    fake.add_channel("C0INCIDEN1", "data-incidents", true, false);
-    let config = steward::config::SlackConfig {
-        alerts_channel: "C0ALERTS01".into(),
-        incidents_channel: "C0INCIDEN1".into(),
-        command: "/steward".into(),
-        post_interval: Duration::from_millis(10),
-        burst: 3,
-        routes: vec![steward::config::Route {
-            channel: "C0NOWHERE1".into(),
-            ..Default::default()
-        }],
-        docs_url: None,
-        product_updates: Default::default(),
-    };
-    let api = steward::faces::slack::api::SlackApi::new(
-        steward::faces::slack::api::client(&fake.api_url()).unwrap(),
-        FAKE_BOT_TOKEN,
-        config.post_interval,
-        3,
-    );
-    let lines = steward::faces::slack::check::run(&api, &config).await;
-    let by = |what: &str| {
-        lines
-            .iter()
-            .find(|l| l.what.contains(what))
-            .unwrap_or_else(|| panic!("{what}: {lines:#?}"))
-    };
-    assert!(by("auth.test").ok);
-    assert!(
-        by("C0ALERTS01").ok && by("C0ALERTS01").detail.contains("joined"),
-        "{lines:#?}"
-    );
-    let private = by("C0INCIDEN1");
-    assert!(
-        !private.ok && private.detail.contains("/invite"),
-        "{private:?}"
-    );
-    assert!(!by("C0NOWHERE1").ok);
-    assert!(fake.calls_to("conversations.join").iter().any(|c| c.ok()));
-
-    let bad = steward::faces::slack::api::SlackApi::new(
-        steward::faces::slack::api::client(&fake.api_url()).unwrap(),
-        "xoxb-wrong",
-        config.post_interval,
-        3,
-    );
-    let lines = steward::faces::slack::check::run(&bad, &config).await;
-    assert_eq!(lines.len(), 1);
-    assert!(!lines[0].ok && lines[0].detail.contains("SLACK_BOT_TOKEN"));
-}
-
-#[tokio::test(flavor = "multi_thread")]
 async fn steward_serve_with_slack_tokens_turns_a_push_into_alerts() {
     use std::io::{BufRead, BufReader};
     use steward::faces::slack::fake::{FAKE_APP_TOKEN, FAKE_BOT_TOKEN, FakeSlack};

@@ -70,7 +70,11 @@ fn check_products(ctx: &Context_, origin: &str) -> Result<String> {
     Ok(check.note)
 }
 
-pub(super) fn slack_check(ctx: &Context_, json: bool) -> Result<()> {
+pub(super) fn slack_check(
+    ctx: &Context_,
+    json: bool,
+    manifest: Option<&std::path::Path>,
+) -> Result<()> {
     let settings = crate::faces::slack::bot::SlackSettings::from_env(ctx.config.slack.as_ref())?
         .ok_or_else(|| {
             InputError::new(
@@ -78,18 +82,44 @@ pub(super) fn slack_check(ctx: &Context_, json: bool) -> Result<()> {
                 "set SLACK_BOT_TOKEN and SLACK_APP_TOKEN (and a [slack] table in steward.toml)",
             )
         })?;
+    let local = std::path::Path::new("manifests/slack-app.yaml");
+    let (origin, text) = match manifest.or(local.exists().then_some(local)) {
+        Some(path) => (
+            path.display().to_string(),
+            std::fs::read_to_string(path).map_err(|e| {
+                InputError::new(path.display().to_string(), format!("cannot read: {e}"))
+            })?,
+        ),
+        None => (
+            "the app manifest this build ships".to_owned(),
+            crate::faces::slack::check::BUILT_IN_MANIFEST.to_owned(),
+        ),
+    };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     let lines = runtime.block_on(async {
         let client = crate::faces::slack::api::client(&settings.api_url)?;
-        let api = crate::faces::slack::api::SlackApi::new(
-            client,
-            settings.bot_token.expose(),
-            settings.config.post_interval,
-            settings.config.burst,
+        let api = |token: &str| {
+            crate::faces::slack::api::SlackApi::new(
+                client.clone(),
+                token,
+                settings.config.post_interval,
+                settings.config.burst,
+            )
+        };
+        let (bot, app) = (
+            api(settings.bot_token.expose()),
+            api(settings.app_token.expose()),
         );
-        Ok::<_, anyhow::Error>(crate::faces::slack::check::run(&api, &settings.config).await)
+        let install = crate::faces::slack::check::Install {
+            slack: &settings.config,
+            config: &ctx.config,
+            app_api: &app,
+            app_token_is_xapp: settings.app_token.expose().starts_with("xapp-"),
+            manifest: (&origin, &text),
+        };
+        Ok::<_, anyhow::Error>(crate::faces::slack::check::run(&bot, &install).await)
     })?;
     let failed = lines.iter().filter(|l| !l.ok).count();
     if json {
@@ -105,7 +135,8 @@ pub(super) fn slack_check(ctx: &Context_, json: bool) -> Result<()> {
         }
     }
     if failed > 0 {
-        return Err(InputError::new("slack check", format!("{failed} check(s) failed")).into());
+        // Exit 1: the install is wrong, not the command line.
+        anyhow::bail!("slack check: {failed} check(s) failed");
     }
     Ok(())
 }

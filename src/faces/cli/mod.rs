@@ -308,11 +308,16 @@ pub enum FollowupAction {
 
 #[derive(Subcommand)]
 pub enum SlackCommand {
-    /// Confirm the tokens work, every configured channel exists with the bot in it (joining
-    /// public ones), and the slash command name matches.
+    /// Confirm the tokens work (bot and app-level), every configured channel exists with the
+    /// bot in it (joining public ones), the bot can read the configured user groups, and the
+    /// slash command matches the app manifest. Exits 1 when a check fails.
     Check {
         #[arg(long)]
         json: bool,
+        /// The app manifest pasted into Slack (default: manifests/slack-app.yaml here if it
+        /// exists, else the one this build ships).
+        #[arg(long)]
+        manifest: Option<PathBuf>,
     },
 }
 
@@ -529,7 +534,9 @@ fn run(cli: Cli) -> Result<()> {
             run_url,
             url,
         ),
-        Command::Slack(SlackCommand::Check { json }) => admin::slack_check(&ctx, json),
+        Command::Slack(SlackCommand::Check { json, manifest }) => {
+            admin::slack_check(&ctx, json, manifest.as_deref())
+        }
         Command::Declare {
             title,
             severity,

@@ -29,6 +29,7 @@
 //! `not_allowed_token_type` (bot token on `apps.connections.open` or app token elsewhere),
 //! `channel_not_found` (unknown, or private without the bot), `not_in_channel` (public, bot not a
 //! member), `invalid_trigger_id` / `expired_trigger_id` / `exchanged_trigger_id` (views.open),
+//! `missing_scope` (a bot token without the method's scope, with `needed` and `provided`),
 //! `users_not_found` (users.lookupByEmail), `user_not_found` (users.info, views.publish),
 //! `method_not_supported_for_channel_type` (conversations.join on a private channel).
 //!
@@ -320,6 +321,14 @@ impl FakeSlack {
                 id: id.into(),
                 handle: handle.trim_start_matches('@').into(),
             });
+        });
+    }
+
+    /// Gives the bot token exactly these scopes (default: the app manifest's); a method that
+    /// needs another answers `missing_scope`, as Slack does.
+    pub fn set_bot_scopes(&self, scopes: &[&str]) {
+        self.shared.with_state(|st| {
+            st.bot_scopes = scopes.iter().map(|s| (*s).to_owned()).collect();
         });
     }
 

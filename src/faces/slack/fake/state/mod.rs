@@ -1,6 +1,7 @@
 //! The fake workspace's state and the Web API methods, all synchronous under one lock.
 
 mod chat;
+mod scopes;
 mod socket;
 mod views;
 
@@ -178,6 +179,8 @@ impl Reply {
 pub(crate) struct State {
     pub bot_token: String,
     pub app_token: String,
+    /// The bot token's scopes (default: the app manifest's); see `scopes`.
+    pub bot_scopes: Vec<String>,
     /// `http://127.0.0.1:PORT` of the Web API.
     pub api_base: String,
     /// `ws://127.0.0.1:PORT` of the Socket Mode server.
@@ -251,6 +254,7 @@ impl State {
         State {
             bot_token,
             app_token,
+            bot_scopes: scopes::default_bot_scopes(),
             api_base,
             ws_base,
             users: vec![User {
@@ -456,6 +460,12 @@ impl State {
             self.respond(id, &params)
         } else if let Err(e) = self.authorize(&method, token.as_deref()) {
             Reply::err(e)
+        } else if let Some(refused) = token
+            .as_deref()
+            .filter(|t| *t == self.bot_token)
+            .and_then(|_| scopes::missing(&method, &self.bot_scopes))
+        {
+            refused
         } else {
             self.dispatch(&method, &params)
         };

@@ -125,3 +125,67 @@ async fn raw_http_forms_tokens_and_triggers() -> anyhow::Result<()> {
     fake.assert_no_violations();
     Ok(())
 }
+
+/// A bot token without a method's scope gets Slack's `missing_scope`, naming the scope needed
+/// and those it has; the app token is refused by the bot's methods whatever its scopes.
+#[tokio::test(flavor = "multi_thread")]
+async fn methods_need_their_scopes() -> anyhow::Result<()> {
+    let fake = FakeSlack::start().await?;
+    fake.add_usergroup("S1", "analytics");
+    let (_, body) = raw(
+        &fake,
+        "GET",
+        "/api/usergroups.list",
+        Some(FAKE_BOT_TOKEN),
+        None,
+    )
+    .await;
+    assert_eq!(body["ok"], json!(true), "{body}");
+    assert_eq!(body["usergroups"][0]["id"], json!("S1"));
+    let (_, body) = raw(
+        &fake,
+        "GET",
+        "/api/usergroups.list",
+        Some(FAKE_APP_TOKEN),
+        None,
+    )
+    .await;
+    assert_eq!(body["error"], json!("not_allowed_token_type"));
+
+    fake.set_bot_scopes(&["chat:write", "commands"]);
+    let (status, body) = raw(
+        &fake,
+        "GET",
+        "/api/usergroups.list",
+        Some(FAKE_BOT_TOKEN),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        body,
+        json!({"ok": false, "error": "missing_scope", "needed": "usergroups:read", "provided": "chat:write,commands"})
+    );
+    let (_, body) = raw(
+        &fake,
+        "GET",
+        "/api/users.lookupByEmail?email=a@b.c",
+        Some(FAKE_BOT_TOKEN),
+        None,
+    )
+    .await;
+    assert_eq!(body["needed"], json!("users:read.email"));
+    // auth.test needs no scope; a bad token is refused before scopes matter.
+    let (_, body) = raw(&fake, "GET", "/api/auth.test", Some(FAKE_BOT_TOKEN), None).await;
+    assert_eq!(body["ok"], json!(true));
+    let (_, body) = raw(
+        &fake,
+        "GET",
+        "/api/usergroups.list",
+        Some("xoxb-wrong"),
+        None,
+    )
+    .await;
+    assert_eq!(body["error"], json!("invalid_auth"));
+    Ok(())
+}
