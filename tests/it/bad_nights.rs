@@ -775,3 +775,99 @@ async fn declaring_from_a_storm_preselects_every_member() {
     }
     bot.stop().await;
 }
+
+/// Three staging models fail with three different errors after the Airflow job that loads their
+/// raw tables failed (and was retried): the lineage sees the job, so they share it as a cause.
+#[test]
+fn roots_below_a_failed_airflow_job_are_one_storm() {
+    use steward::clock::ManualClock;
+    let start: chrono::DateTime<chrono::Utc> =
+        chrono::DateTime::parse_from_rfc3339("2026-01-10T02:00:00Z")
+            .unwrap()
+            .into();
+    let clock = std::sync::Arc::new(ManualClock::new(start));
+    let t = crate::support::TestApp::with_clock(steward::config::Config::default(), clock.clone());
+    let mut p = missing_dataset();
+    for r in p.results.iter_mut() {
+        r["status"] = json!("success");
+        r["message"] = Value::Null;
+    }
+    t.app.ingest_dbt(p.artifacts("inv-healthy")).unwrap();
+    let event = |kind: &str, run: &str, at: chrono::DateTime<chrono::Utc>| {
+        json!({
+            "eventType": kind,
+            "eventTime": at.to_rfc3339(),
+            "run": {"runId": run},
+            "job": {"namespace": "airflow://prod", "name": "load_raw"},
+            "inputs": [],
+            "outputs": (0..3).map(|i| json!({"namespace": "bigquery", "name": format!("my-project.raw.table_{i}")})).collect::<Vec<_>>(),
+        })
+    };
+    let send = |events: Vec<Value>| {
+        t.app
+            .ingest_openlineage(
+                Input::new("events.json", serde_json::to_vec(&events).unwrap()),
+                Some("prod".into()),
+            )
+            .unwrap();
+    };
+    send(vec![
+        event("START", "r1", start),
+        event("FAIL", "r1", start),
+    ]);
+    clock.advance(chrono::Duration::minutes(2));
+    let retried = start + chrono::Duration::minutes(2);
+    send(vec![
+        event("START", "r2", retried),
+        event("COMPLETE", "r2", retried),
+    ]);
+    clock.advance(chrono::Duration::minutes(2));
+    let mut p = missing_dataset();
+    let errors = [
+        "division by zero",
+        "Resources exceeded during query execution",
+        "Syntax error: Unexpected end of script",
+    ];
+    for r in p.results.iter_mut() {
+        let id = r["unique_id"].as_str().unwrap().to_owned();
+        match (0..3).find(|i| id == format!("model.shop.stg_table_{i}")) {
+            Some(i) => {
+                r["message"] = json!(format!(
+                    "Database Error in model stg_table_{i} (x.sql)\n  {}",
+                    errors[i]
+                ))
+            }
+            None => {
+                r["status"] = json!("success");
+                r["message"] = Value::Null;
+            }
+        }
+    }
+    t.app.ingest_dbt(p.artifacts("inv-after-load")).unwrap();
+    let issues = t
+        .app
+        .issues(&IssueFilter {
+            active: true,
+            ..Default::default()
+        })
+        .unwrap();
+    let roots: Vec<_> = issues
+        .iter()
+        .filter(|i| i.asset.contains("stg_table_"))
+        .collect();
+    assert_eq!(roots.len(), 3, "{issues:#?}");
+    let storm = roots[0].storm.expect("one storm");
+    assert!(
+        roots
+            .iter()
+            .all(|i| i.storm == Some(storm) && i.symptom_of.is_none())
+    );
+    let s = t
+        .app
+        .store
+        .read(|c| steward::domain::issues::get_storm(c, storm))
+        .unwrap()
+        .unwrap();
+    assert_eq!(s.kind, "upstream");
+    assert!(s.label.contains("load_raw"), "{}", s.label);
+}

@@ -55,6 +55,8 @@ fn the_incident_message() {
             "steward.incident.severity",
             "steward.incident.commander",
             "steward.incident.link",
+            "steward.incident.merge",
+            "steward.incident.split",
             "steward.incident.comment",
             "steward.incident.resolve",
             "steward.incident.postmortem"
