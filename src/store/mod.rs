@@ -11,6 +11,7 @@
 //! same lock before reading `user_version`, so processes opening a new file together apply each
 //! migration once.
 
+pub mod backup;
 pub mod graphs;
 pub mod outbox;
 
@@ -33,6 +34,9 @@ const MIGRATIONS: &[&str] = &[
     include_str!("schema_v4.sql"),
     include_str!("schema_v5.sql"),
 ];
+
+/// The schema version this build migrates to (`PRAGMA user_version`).
+pub const SCHEMA_VERSION: usize = MIGRATIONS.len();
 
 type Job = Box<dyn FnOnce(&mut Connection) + Send>;
 

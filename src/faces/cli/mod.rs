@@ -3,7 +3,7 @@
 //!
 //! Here: the clap interface, `main` and the table that routes each command to its family's
 //! module: `ingest` (ingest, push), `issues`, `incidents`, `lineage`, `report` (report, digest,
-//! postmortem) and `admin` (serve, config check, slack check).
+//! postmortem) and `admin` (serve, backup, restore, config check, slack check).
 
 use crate::app::App;
 use crate::app::ingest::Input;
@@ -151,6 +151,21 @@ pub enum Command {
         /// Steward's base URL, e.g. https://steward.example.com
         #[arg(long, env = "STEWARD_URL")]
         url: String,
+    },
+    /// Copy the database into FILE with SQLite's online backup (safe while `serve` runs).
+    Backup {
+        file: PathBuf,
+        /// Replace FILE if it exists.
+        #[arg(long)]
+        force: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Replace the database with the backup FILE (refused while `steward serve` runs on it).
+    Restore {
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
     },
     /// Configuration.
     #[command(subcommand)]
@@ -466,6 +481,8 @@ fn run(cli: Cli) -> Result<()> {
         } => issues::resolve(&ctx, id, resolution, reason, mute_for, confirm, actor),
         Command::Lineage(args) => lineage::run(&ctx, args),
         Command::Serve { listen } => admin::serve(&ctx, listen),
+        Command::Backup { file, force, json } => admin::backup(&ctx, &file, force, json),
+        Command::Restore { file, json } => admin::restore(&ctx, &file, json),
         Command::Push {
             dir,
             manifest,
