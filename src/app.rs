@@ -3,6 +3,7 @@
 
 pub mod incidents;
 pub mod ingest;
+mod mutes;
 pub mod reports;
 
 use crate::clock::{Clock, SystemClock};
@@ -309,15 +310,13 @@ impl App {
         until: Option<chrono::DateTime<chrono::Utc>>,
         actor: &str,
     ) -> Result<Mute> {
-        let (asset, actor) = (asset.map(str::to_owned), actor.to_owned());
-        let r = self.write_now(move |tx, now| {
-            let mute = issues::mute(tx, issue_id, asset.as_deref(), until, &actor, now)?;
-            if let Some(id) = issue_id {
-                changed(tx, id, "muted", &actor, now)?;
-            }
-            Ok(mute)
-        });
-        self.signal(r)
+        let request = issues::MuteRequest {
+            issue_id,
+            asset: asset.map(str::to_owned),
+            until,
+            ..Default::default()
+        };
+        self.mute_with(request, actor)
     }
 
     /// The impact of one node in `lineage` (the current one when None).

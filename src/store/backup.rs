@@ -92,28 +92,31 @@ fn open_lock(path: &Path) -> Result<File> {
 pub fn backup(db: &Path, dest: &Path, force: bool) -> Result<Copied> {
     let origin = dest.display().to_string();
     if !db.is_file() {
-        return Err(InputError::not_found(
-            db.display().to_string(),
-            "no database here to back up",
-        )
-        .into());
+        return Err(
+            InputError::not_found(db.display().to_string(), "no database here to back up").into(),
+        );
     }
     if same_file(db, dest) {
-        return Err(InputError::new(origin, "this is the database itself; name another file").into());
+        return Err(
+            InputError::new(origin, "this is the database itself; name another file").into(),
+        );
     }
     if dest.exists() && !force {
-        return Err(InputError::new(origin, "the file exists; pass --force to replace it")
-            .kind(InputErrorKind::Conflict)
-            .into());
+        return Err(
+            InputError::new(origin, "the file exists; pass --force to replace it")
+                .kind(InputErrorKind::Conflict)
+                .into(),
+        );
     }
     let src = Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_WRITE)
         .with_context(|| format!("opening {}", db.display()))?;
     src.busy_timeout(BUSY_TIMEOUT)?;
-    let schema_version = steward_schema(&src).map_err(|m| InputError::new(db.display().to_string(), m))?;
+    let schema_version =
+        steward_schema(&src).map_err(|m| InputError::new(db.display().to_string(), m))?;
     let tmp = temp_next_to(dest)?;
     let result = (|| {
-        let mut out = Connection::open(&tmp)
-            .with_context(|| format!("creating {}", tmp.display()))?;
+        let mut out =
+            Connection::open(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
         let pages = copy(&src, &mut out)?;
         out.pragma_update_and_check(None, "journal_mode", "DELETE", |r| r.get::<_, String>(0))
             .context("making the backup one file")?;
@@ -351,7 +354,11 @@ mod tests {
         let err = restore(&db, &other).unwrap_err();
         assert!(err.to_string().contains("not a Steward database"), "{err}");
         let junk = dir.path().join("junk.db");
-        std::fs::write(&junk, b"hello, this is not SQLite at all, not even close........").unwrap();
+        std::fs::write(
+            &junk,
+            b"hello, this is not SQLite at all, not even close........",
+        )
+        .unwrap();
         let err = restore(&db, &junk).unwrap_err();
         assert!(err.to_string().contains("not a SQLite database"), "{err}");
         assert_eq!(count(&db), 4);

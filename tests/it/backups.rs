@@ -1,6 +1,6 @@
 //! `steward backup` and `steward restore` through the CLI, next to a running `steward serve`.
 
-use crate::support::{ServeProcess, ingest_demo, steward, steward_ok, stderr};
+use crate::support::{ServeProcess, ingest_demo, stderr, steward, steward_ok};
 
 fn issue_count(db: &std::path::Path) -> usize {
     let out = steward_ok(db, &["issues", "--json"]);
@@ -27,7 +27,10 @@ fn backup_while_serving_then_restore_after_it_stops() {
     let again = steward(&db, &["backup", backup.to_str().unwrap()]);
     assert_eq!(again.status.code(), Some(2));
     assert!(stderr(&again).contains("--force"), "{}", stderr(&again));
-    steward_ok(&db, &["backup", backup.to_str().unwrap(), "--force", "--json"]);
+    steward_ok(
+        &db,
+        &["backup", backup.to_str().unwrap(), "--force", "--json"],
+    );
 
     // More happens after the backup.
     ingest_demo(&db, "healthy");
@@ -56,7 +59,11 @@ fn restore_refuses_a_file_that_is_not_a_steward_database() {
     let db = dir.path().join("steward.db");
     ingest_demo(&db, "broken");
     let junk = dir.path().join("notes.txt");
-    std::fs::write(&junk, "not a database, just some words that are long enough\n").unwrap();
+    std::fs::write(
+        &junk,
+        "not a database, just some words that are long enough\n",
+    )
+    .unwrap();
     let out = steward(&db, &["restore", junk.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("notes.txt"), "{}", stderr(&out));

@@ -18,6 +18,7 @@ mod incident_story;
 mod incidents_cli;
 mod layers;
 mod multi_project;
+mod mutes_cli;
 mod pages;
 mod products;
 mod report;
