@@ -1,6 +1,7 @@
 //! The application context every face shares: store, current lineage, config and clock.
 //! A CLI command, an HTTP request and (later) a Slack button all end in these methods.
 
+pub mod expect;
 pub mod incidents;
 pub mod ingest;
 mod mutes;

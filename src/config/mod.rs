@@ -1,12 +1,14 @@
 //! `steward.toml`: where the database lives and how issues behave. Secrets never live here; they
 //! come from the environment (`STEWARD_TOKEN`, `SLACK_BOT_TOKEN`, `SLACK_APP_TOKEN`).
 
+mod operate;
 pub mod selector;
 #[cfg(test)]
 mod tests;
 mod text;
 
 use crate::error::InputError;
+pub use operate::{ErrorBudget, ExpectConfig, Expected};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -68,6 +70,9 @@ pub struct Config {
     /// [`crate::domain::incidents::teams_to_contact`]).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub teams: Vec<TeamConfig>,
+    /// `[[expect]]`: runs that must keep arriving (see [`crate::domain::expect`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub expect: Vec<ExpectConfig>,
 }
 
 /// `[[teams]]`: a team (a data product's `team`, a dbt group, or an owner) and how to reach it.
@@ -81,6 +86,10 @@ pub struct TeamConfig {
     /// The team's channel.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel: Option<String>,
+    /// Failing-check hours the team may spend per window, e.g. "40h/30d" (see
+    /// [`crate::domain::metrics::budgets`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_budget: Option<ErrorBudget>,
 }
 
 /// `[incidents]`: `default_severity` and `[[incidents.severity_rules]]`, first match wins.
@@ -282,6 +291,8 @@ pub struct HttpConfig {
     pub public_url: Option<String>,
     /// Serve incident, issue and product pages without a signed link (behind a VPN).
     pub public_pages: bool,
+    /// Serve `GET /metrics` without the bearer token.
+    pub public_metrics: bool,
     /// The environment variable holding the secret that signs page links.
     pub pages_secret_env: String,
     /// How long a signed page link stays valid, e.g. "30d".
@@ -300,6 +311,7 @@ impl Default for Config {
             incidents: IncidentsConfig::default(),
             digest: None,
             teams: Vec::new(),
+            expect: Vec::new(),
         }
     }
 }
@@ -327,6 +339,7 @@ impl Default for HttpConfig {
             max_large_bodies: 2,
             public_url: None,
             public_pages: false,
+            public_metrics: false,
             pages_secret_env: "STEWARD_PAGES_SECRET".to_owned(),
             link_ttl: Duration::from_secs(30 * 86_400),
         }
@@ -444,6 +457,9 @@ impl Config {
                 origin,
                 "issues.default_environment must not be empty",
             ));
+        }
+        for (i, e) in self.expect.iter().enumerate() {
+            e.validate(origin, i)?;
         }
         self.validate_products(origin)?;
         self.validate_incidents(origin)

@@ -11,6 +11,7 @@ mod demo_project;
 mod deploy_files;
 mod digest;
 mod engine;
+mod expect;
 mod fault_corpus;
 mod http_api;
 mod http_hardening;

@@ -1,0 +1,116 @@
+//! The dead man's switch: `[[expect]]` opens a `no_recent_run` issue when a project's runs stop
+//! arriving, alerted in Slack like any other issue, and it recovers when a run arrives. On the
+//! manual clock.
+
+use crate::support::{ALERTS, TestBot};
+use chrono::Duration;
+use std::sync::Arc;
+use steward::clock::{Clock, ManualClock};
+use steward::config::ExpectConfig;
+use steward::domain::expect::{CHECK, Verdict};
+use steward::domain::issues::IssueFilter;
+
+fn expect(project: &str, env: &str, every: &str) -> ExpectConfig {
+    ExpectConfig {
+        project: Some(project.into()),
+        source: None,
+        job: None,
+        env: Some(env.into()),
+        every: steward::config::parse_duration(every).unwrap(),
+    }
+}
+
+fn no_recent_run(bot: &TestBot) -> Vec<steward::domain::issues::Issue> {
+    bot.app()
+        .issues(&IssueFilter::default())
+        .unwrap()
+        .into_iter()
+        .filter(|i| i.check == CHECK)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_project_that_stops_running_opens_an_issue_that_recovers_on_the_next_run() {
+    let start = steward::faces::demo::story_clock().now();
+    let clock = Arc::new(ManualClock::new(start));
+    let bot = TestBot::start_configured(
+        Vec::new(),
+        |c| {
+            c.expect = vec![
+                expect("jaffle_analytics", "prod", "24h"),
+                // Never runs in staging: overdue a window after the server started watching.
+                expect("jaffle_analytics", "staging", "48h"),
+            ];
+            if let Some(s) = c.slack.as_mut() {
+                s.product_updates = steward::config::ProductUpdates::Off;
+            }
+        },
+        clock.clone(),
+        |_| {},
+    )
+    .await;
+    bot.ingest("healthy").await;
+    let task = tokio::spawn(steward::app::expect::run_expectations(bot.app().clone()));
+    let app = bot.app().clone();
+    let since = start;
+    let pass = move || {
+        let app = app.clone();
+        async move {
+            tokio::task::spawn_blocking(move || app.check_expectations(since).unwrap())
+                .await
+                .unwrap()
+        }
+    };
+    let verdicts = pass().await;
+    assert_eq!(verdicts[0].verdict, Verdict::Fine, "{verdicts:?}");
+    assert!(verdicts[0].last_run.is_some());
+    assert_eq!(verdicts[1].verdict, Verdict::Waiting);
+
+    // 25 hours without a run in prod: the task opens the issue and Slack gets its alert.
+    clock.advance(Duration::hours(25));
+    bot.until("the no_recent_run alert", |f| {
+        f.messages(ALERTS)
+            .iter()
+            .any(|m| m.text.contains("project.jaffle_analytics") || m.text.contains(CHECK))
+    })
+    .await;
+    let open = no_recent_run(&bot);
+    assert_eq!(open.len(), 1, "{open:?}");
+    assert_eq!(open[0].env, "prod");
+    assert_eq!(open[0].asset, "project.jaffle_analytics");
+    assert_ne!(open[0].status, "resolved");
+    // Further passes leave it as it is: one issue, no new alert.
+    let again = pass().await;
+    assert_eq!(again[0].verdict, Verdict::StillOverdue);
+    assert_eq!(no_recent_run(&bot).len(), 1);
+
+    // A run arrives: the next pass recovers it.
+    bot.ingest("healthy").await;
+    clock.advance(Duration::minutes(1));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let issues = no_recent_run(&bot);
+        let prod: Vec<_> = issues.iter().filter(|i| i.env == "prod").collect();
+        if prod.iter().all(|i| i.status == "resolved") {
+            assert_eq!(prod[0].resolution.as_deref(), Some("recovered"), "{prod:?}");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never recovered: {issues:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+
+    // Staging never saw a run: overdue 48 hours after watching started.
+    clock.advance(Duration::hours(23));
+    let later = pass().await;
+    assert_eq!(later[1].verdict, Verdict::Overdue, "{later:?}");
+    assert!(
+        no_recent_run(&bot)
+            .iter()
+            .any(|i| i.env == "staging" && i.status != "resolved")
+    );
+    task.abort();
+    bot.stop().await;
+}
