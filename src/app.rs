@@ -2,6 +2,7 @@
 //! A CLI command, an HTTP request and (later) a Slack button all end in these methods.
 
 pub mod expect;
+mod gauges;
 pub mod incidents;
 pub mod ingest;
 mod mutes;
@@ -93,6 +94,7 @@ impl App {
     }
 
     pub fn ingest_dbt(&self, artifacts: DbtArtifacts) -> Result<IngestSummary> {
+        let start = std::time::Instant::now();
         let s = ingest::ingest_dbt(
             &self.store,
             &self.lineage,
@@ -100,10 +102,11 @@ impl App {
             artifacts,
             self.clock.now(),
         );
-        self.signal(s)
+        self.signal(counted("dbt", start, s))
     }
 
     pub fn ingest_alerts(&self, input: Input, env: Option<String>) -> Result<IngestSummary> {
+        let start = std::time::Instant::now();
         let s = ingest::ingest_alerts(
             &self.store,
             &self.lineage,
@@ -112,10 +115,11 @@ impl App {
             env,
             self.clock.now(),
         );
-        self.signal(s)
+        self.signal(counted("alert", start, s))
     }
 
     pub fn ingest_openlineage(&self, input: Input, env: Option<String>) -> Result<IngestSummary> {
+        let start = std::time::Instant::now();
         let s = ingest::ingest_openlineage(
             &self.store,
             &self.lineage,
@@ -124,7 +128,7 @@ impl App {
             env,
             self.clock.now(),
         );
-        self.signal(s)
+        self.signal(counted("openlineage", start, s))
     }
 
     /// Wakes outbox consumers after a successful write.
@@ -489,6 +493,17 @@ impl App {
         let clock = self.clock.clone();
         self.store.write(move |tx| f(tx, clock.now()))
     }
+}
+
+/// Counts an ingest of `source` that started at `start` (see [`crate::telemetry::ingest`]).
+fn counted<T>(source: &str, start: std::time::Instant, r: Result<T>) -> Result<T> {
+    let outcome = match &r {
+        Ok(_) => "ok",
+        Err(e) if crate::error::as_input_error(e).is_some() => "rejected",
+        Err(_) => "error",
+    };
+    crate::telemetry::ingest(source, outcome, start.elapsed().as_secs_f64());
+    r
 }
 
 /// Tells integrations (through the outbox, in the same transaction) that a person changed an issue.

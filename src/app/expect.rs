@@ -46,7 +46,8 @@ impl App {
             let known = self.lineage.env(Some(&w.env)).resolve(&w.asset).is_some();
             let mut issue = None;
             if let Some(o) = expect::observation(&w, verdict, known, now) {
-                let summary = self.signal(super::ingest::ingest_observations(
+                let start = std::time::Instant::now();
+                let summary = super::ingest::ingest_observations(
                     &self.store,
                     &self.lineage,
                     &self.config,
@@ -54,7 +55,8 @@ impl App {
                     Some(w.env.clone()),
                     vec![o],
                     now,
-                ))?;
+                );
+                let summary = self.signal(super::counted("expect", start, summary))?;
                 let a = &summary.applied;
                 issue = a
                     .opened

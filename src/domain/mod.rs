@@ -5,6 +5,7 @@ pub mod announcements;
 pub mod changes;
 pub mod digest;
 pub mod expect;
+pub mod gauges;
 pub mod history;
 pub mod incidents;
 pub mod issues;

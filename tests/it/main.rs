@@ -18,6 +18,7 @@ mod http_hardening;
 mod incident_story;
 mod incidents_cli;
 mod layers;
+mod metrics;
 mod multi_project;
 mod mutes_cli;
 mod pages;
