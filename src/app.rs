@@ -463,9 +463,29 @@ impl App {
         let (issues, incidents) = self
             .store
             .read(|c| crate::domain::metrics::load(c, now - window.length))?;
-        Ok(crate::domain::metrics::compute(
-            &lineage, &catalog, &issues, &incidents, window, now,
-        ))
+        let mut report =
+            crate::domain::metrics::compute(&lineage, &catalog, &issues, &incidents, window, now);
+        report.error_budgets = self.error_budgets()?;
+        Ok(report)
+    }
+
+    /// Every `[[teams]] error_budget`, each over its own window ending now.
+    pub fn error_budgets(&self) -> Result<Vec<crate::domain::metrics::budgets::TeamBudget>> {
+        self.error_budgets_at(self.clock.now())
+    }
+
+    /// Every `[[teams]] error_budget`, each over its own window ending at `now`.
+    pub fn error_budgets_at(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<crate::domain::metrics::budgets::TeamBudget>> {
+        use crate::domain::metrics::{self, budgets};
+        let Some(longest) = budgets::longest_window(&self.config.teams) else {
+            return Ok(Vec::new());
+        };
+        let lineage = self.lineage.current();
+        let (issues, _) = self.store.read(|c| metrics::load(c, now - longest))?;
+        Ok(budgets::compute(&lineage, &self.config.teams, &issues, now))
     }
 
     /// The public status page: products, their status and uptime, and the open incidents.

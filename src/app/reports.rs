@@ -41,7 +41,8 @@ impl App {
             .as_ref()
             .map_or(chrono_tz::UTC, |d| d.timezone);
         let key = week_key.format("%Y-%m-%d").to_string();
-        Ok(digest::compose(
+        let budgets = self.error_budgets_at(end)?;
+        let mut d = digest::compose(
             digest::Facts {
                 lineage: &lineage,
                 catalog: &catalog,
@@ -53,7 +54,9 @@ impl App {
             &key,
             tz,
             end,
-        ))
+        );
+        d.error_budgets = budgets;
+        Ok(d)
     }
 
     /// This week's digest as of now (`steward digest`): the 7 days ending now, keyed by today's

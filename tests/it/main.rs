@@ -4,6 +4,7 @@
 mod backups;
 mod bad_input;
 mod browser;
+mod budgets;
 mod changes;
 mod concurrency;
 mod corpus;
