@@ -102,15 +102,20 @@ async fn a_project_that_stops_running_opens_an_issue_that_recovers_on_the_next_r
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 
-    // Staging never saw a run: overdue 48 hours after watching started.
+    // Staging never saw a run: overdue 48 hours after watching started (the task, woken by the
+    // clock, may open it before this pass does).
     clock.advance(Duration::hours(23));
     let later = pass().await;
-    assert_eq!(later[1].verdict, Verdict::Overdue, "{later:?}");
     assert!(
-        no_recent_run(&bot)
-            .iter()
-            .any(|i| i.env == "staging" && i.status != "resolved")
+        matches!(later[1].verdict, Verdict::Overdue | Verdict::StillOverdue),
+        "{later:?}"
     );
+    let staging: Vec<_> = no_recent_run(&bot)
+        .into_iter()
+        .filter(|i| i.env == "staging")
+        .collect();
+    assert_eq!(staging.len(), 1, "{staging:?}");
+    assert_ne!(staging[0].status, "resolved");
     task.abort();
     bot.stop().await;
 }

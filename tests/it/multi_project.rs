@@ -602,6 +602,8 @@ fn the_single_graph_of_an_older_database_joins_the_default_environment() {
     let conn = rusqlite::Connection::open(&db).unwrap();
     conn.execute_batch(
         "DROP TABLE lineage_parts; DROP TABLE lineage_jobs;
+         ALTER TABLE mutes DROP COLUMN reason; ALTER TABLE mutes DROP COLUMN ended_at;
+         ALTER TABLE mutes DROP COLUMN ended_by;
          CREATE TABLE lineage_snapshot (id INTEGER PRIMARY KEY CHECK (id = 1), loaded_at TEXT NOT NULL,
              schema_version INTEGER NOT NULL, node_count INTEGER NOT NULL, data BLOB NOT NULL);
          PRAGMA user_version = 4;",

@@ -1,4 +1,5 @@
-//! `steward mute`, `steward unmute` and `steward mutes` through the CLI binary.
+//! `steward mute`, `steward unmute` and `steward mutes` through the CLI binary, and the same
+//! words of `/steward` through the fake Slack.
 
 use crate::support::{cli_clock_offset, ingest_demo, stderr, steward, steward_command, steward_ok};
 use serde_json::Value;
@@ -133,4 +134,55 @@ fn bad_mutes_are_refused_and_write_nothing() {
         assert_eq!(stderr(&out).trim().lines().count(), 1, "{args:?}");
     }
     assert!(mutes_at(&db, chrono::Duration::zero()).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slash_mute_mutes_and_unmute() {
+    use crate::slack_bot::command;
+    let bot = crate::support::TestBot::start().await;
+    bot.ingest("broken").await;
+    let ephemeral = |bot: &crate::support::TestBot, needle: &'static str| {
+        bot.fake
+            .messages(crate::support::ALERTS)
+            .iter()
+            .filter(|m| {
+                m.ephemeral
+                    && (m.text.contains(needle)
+                        || m.blocks
+                            .as_ref()
+                            .is_some_and(|b| b.to_string().contains(needle)))
+            })
+            .count()
+    };
+    command(&bot, "mute stg_shop__orders 7d").await;
+    bot.until("muted", |_| ephemeral(&bot, "Muted ") == 1).await;
+    command(&bot, "mutes").await;
+    bot.until("the list", |_| {
+        ephemeral(&bot, "🔕 `stg_shop__orders`") == 1
+    })
+    .await;
+    command(&bot, "unmute stg_shop__orders").await;
+    bot.until("unmuted", |_| {
+        ephemeral(
+            &bot,
+            "Unmuted model.jaffle_analytics.stg_shop__orders (1 mute)",
+        ) == 1
+    })
+    .await;
+    assert!(bot.app().mutes().unwrap().is_empty());
+    command(&bot, "mutes").await;
+    bot.until("nothing muted", |_| {
+        ephemeral(&bot, "Nothing is muted.") == 1
+    })
+    .await;
+    // Unmuting again says why nothing happened.
+    command(&bot, "unmute stg_shop__orders").await;
+    bot.until("not muted", |_| ephemeral(&bot, "no mute in force") == 1)
+        .await;
+    command(&bot, "help").await;
+    bot.until("help lists them", |_| {
+        ephemeral(&bot, "`/steward unmute ") == 1 && ephemeral(&bot, "`/steward mutes`") == 1
+    })
+    .await;
+    bot.stop().await;
 }

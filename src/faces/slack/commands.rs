@@ -17,6 +17,8 @@
 //! comment <n> <text…>
 //! mute <n | asset> [for] <duration>      (30m, 24h, 7d, 2w, 1h30m, "2 hours"; at most 365d)
 //! mute <n | asset> until-fixed           (also until_fixed, "until fixed")
+//! unmute <n | asset>                     (ends its mutes early)
+//! mutes                                  (the mutes in force)
 //! declare [title…]
 //! incidents
 //! impact <node>
@@ -33,6 +35,8 @@
 //!
 //! `forever` is deliberately not a mute duration: a mute ends at a time or when the issue is
 //! fixed, so nothing stays silenced by accident.
+
+mod mutes;
 
 use std::fmt;
 use std::time::Duration;
@@ -60,6 +64,10 @@ pub enum Command {
         target: MuteTarget,
         duration: MuteDuration,
     },
+    Unmute {
+        target: MuteTarget,
+    },
+    Mutes,
     Declare {
         title: Option<String>,
     },
@@ -219,6 +227,10 @@ subcommands! {
         "add a comment to an issue's timeline";
     "mute" ["snooze"] "mute <n | asset> <30m | 24h | 7d | 2w | until-fixed>", "mute stg_orders 24h",
         "silence alerts for an issue or an asset, for a while or until it is fixed";
+    "unmute" [] "unmute <n | asset>", "unmute stg_orders",
+        "end an issue's or an asset's mutes now";
+    "mutes" [] "mutes", "mutes",
+        "the mutes in force: what, until when, by whom and why";
     "declare" [] "declare [title]", "declare Revenue dashboard shows yesterday's numbers",
         "declare an incident";
     "incidents" [] "incidents", "incidents",
@@ -322,7 +334,9 @@ pub fn parse(text: &str) -> Result<Command, ParseError> {
                 )),
             }
         }
-        "mute" => parse_mute(rest),
+        "mute" => mutes::parse_mute(rest),
+        "unmute" => mutes::parse_unmute(rest),
+        "mutes" => no_more(rest, "mutes").map(|()| Command::Mutes),
         "declare" => Ok(Command::Declare {
             title: free_text(rest),
         }),
@@ -456,91 +470,6 @@ fn unknown_status(word: &str) -> ParseError {
         ),
         usage_of("status"),
     )
-}
-
-fn parse_mute(rest: &str) -> Result<Command, ParseError> {
-    let usage = usage_of("mute");
-    let Some((word, rest)) = split_first(rest) else {
-        return Err(ParseError::new(
-            "`mute` needs an issue number or an asset, then a duration",
-            usage,
-        ));
-    };
-    let target = if looks_like_issue_number(word) {
-        MuteTarget::Issue(issue_number(word, usage)?)
-    } else {
-        MuteTarget::Asset(asset_name(word))
-    };
-    let rest = match split_first(rest) {
-        Some((word, after)) if word.eq_ignore_ascii_case("for") => after,
-        _ => rest,
-    };
-    if rest.is_empty() {
-        return Err(ParseError::new(
-            "`mute` needs a duration (30m, 24h, 7d, 2w) or until-fixed",
-            usage,
-        ));
-    }
-    let duration = mute_duration(rest).map_err(|message| ParseError::new(message, usage))?;
-    Ok(Command::Mute { target, duration })
-}
-
-fn mute_duration(text: &str) -> Result<MuteDuration, String> {
-    let lowered = text.to_lowercase();
-    let words: Vec<&str> = lowered.split_whitespace().collect();
-    match words.as_slice() {
-        ["until-fixed" | "until_fixed" | "untilfixed"] | ["until", "fixed"] => {
-            return Ok(MuteDuration::UntilFixed);
-        }
-        ["forever" | "always" | "permanently" | "indefinitely"] => {
-            return Err(format!(
-                "`{}` is not a mute: use until-fixed, or a duration like 7d",
-                words[0]
-            ));
-        }
-        _ => {}
-    }
-    let joined: String = words.concat();
-    let bad = || {
-        format!(
-            "`{}` is not a duration: use 30m, 24h, 7d, 2w or until-fixed",
-            truncate(text.trim(), 40)
-        )
-    };
-    let mut total: u64 = 0;
-    let mut chars = joined.as_str();
-    while !chars.is_empty() {
-        let digits = chars.len() - chars.trim_start_matches(|c: char| c.is_ascii_digit()).len();
-        if digits == 0 {
-            return Err(bad());
-        }
-        let number: u64 = chars[..digits].parse().map_err(|_| bad())?;
-        chars = &chars[digits..];
-        let letters = chars.len()
-            - chars
-                .trim_start_matches(|c: char| c.is_ascii_alphabetic())
-                .len();
-        let seconds = match &chars[..letters] {
-            "m" | "min" | "mins" | "minute" | "minutes" => 60,
-            "h" | "hr" | "hrs" | "hour" | "hours" => 3600,
-            "d" | "day" | "days" => 86_400,
-            "w" | "wk" | "wks" | "week" | "weeks" => 7 * 86_400,
-            _ => return Err(bad()),
-        };
-        chars = &chars[letters..];
-        total = number
-            .checked_mul(seconds)
-            .and_then(|s| total.checked_add(s))
-            .ok_or_else(|| "that mute is longer than 365 days".to_owned())?;
-    }
-    let duration = Duration::from_secs(total);
-    if duration.is_zero() {
-        return Err("a mute must last more than zero minutes".to_owned());
-    }
-    if duration > MAX_MUTE {
-        return Err("that mute is longer than 365 days: use until-fixed instead".to_owned());
-    }
-    Ok(MuteDuration::For(duration))
 }
 
 fn user_ref(text: &str) -> Result<UserRef, String> {

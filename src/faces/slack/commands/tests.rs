@@ -243,6 +243,19 @@ fn parses_every_subcommand_and_its_spellings() {
         ),
         // non-breaking spaces, which Slack clients sometimes send
         ("issue\u{a0}#5", Command::Issue(5)),
+        (
+            "unmute #12",
+            Command::Unmute {
+                target: MuteTarget::Issue(12),
+            },
+        ),
+        (
+            "UNMUTE stg_orders",
+            Command::Unmute {
+                target: MuteTarget::Asset("stg_orders".into()),
+            },
+        ),
+        ("mutes", Command::Mutes),
     ];
     assert!(cases.len() >= 30);
     for (text, expected) in cases {
@@ -255,6 +268,13 @@ fn bad_input_says_what_was_wrong_and_carries_usage() {
     // (text, a piece of the message, the usage it carries; None = all of them)
     let cases: Vec<(&str, &str, Option<&str>)> = vec![
         ("", "no subcommand", None),
+        (
+            "unmute",
+            "`unmute` needs an issue number or an asset",
+            Some("unmute"),
+        ),
+        ("unmute 3 4", "takes one issue or asset", Some("unmute")),
+        ("mutes all", "", Some("mutes")),
         ("   \t\n ", "no subcommand", None),
         ("hello", "unknown subcommand `hello`", None),
         ("isues", "did you mean `issues`", None),

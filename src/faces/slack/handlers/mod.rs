@@ -43,9 +43,11 @@ mod command {
     pub mod issue;
     pub mod issues;
     pub mod mute;
+    pub mod mutes;
     pub mod owner;
     pub mod sla;
     pub mod status;
+    pub mod unmute;
     pub mod update;
 }
 
@@ -141,6 +143,8 @@ async fn answer(ctx: &Arc<Context>, user: &str, cmd: Command) -> Result<blocks::
         } => status::answer(ctx, user, issue, status, reason).await,
         Command::Comment { issue, text } => comment::answer(ctx, user, issue, text).await,
         Command::Mute { target, duration } => mute::answer(ctx, user, target, duration).await,
+        Command::Unmute { target } => unmute::answer(ctx, user, target).await,
+        Command::Mutes => mutes::answer(ctx).await,
         Command::Declare { title } => declare::answer(ctx, user, title).await,
         Command::Incidents => incidents::answer(ctx).await,
         Command::Impact { node } => impact::answer(ctx, node).await,
