@@ -27,4 +27,5 @@ mod products;
 mod report;
 mod slack_bot;
 mod slack_urls;
+mod slash_incident;
 mod support;

@@ -19,6 +19,8 @@
 //! mute <n | asset> until-fixed           (also until_fixed, "until fixed")
 //! unmute <n | asset>                     (ends its mutes early)
 //! mutes                                  (the mutes in force)
+//! incident <INC-n> status <s> | resolve <reason> <summary…> | severity <SEV> |
+//!          commander <person> | link <n> | unlink <n> | postmortem
 //! declare [title…]
 //! incidents
 //! impact <node>
@@ -36,7 +38,10 @@
 //! `forever` is deliberately not a mute duration: a mute ends at a time or when the issue is
 //! fixed, so nothing stays silenced by accident.
 
+mod incident;
 mod mutes;
+
+pub use incident::IncidentAction;
 
 use std::fmt;
 use std::time::Duration;
@@ -72,6 +77,11 @@ pub enum Command {
         title: Option<String>,
     },
     Incidents,
+    /// A change to one incident.
+    Incident {
+        incident: i64,
+        action: IncidentAction,
+    },
     Impact {
         node: String,
     },
@@ -235,6 +245,9 @@ subcommands! {
         "declare an incident";
     "incidents" [] "incidents", "incidents",
         "open incidents";
+    "incident" [] "incident <INC-n> <status S | resolve REASON SUMMARY | severity SEV | commander @person | link n | unlink n | postmortem>",
+        "incident INC-3 severity SEV1",
+        "change an incident: its status, severity or commander, resolve it, link or unlink an issue, post its report";
     "impact" ["downstream"] "impact <node>", "impact stg_orders",
         "what sits downstream of a node: models, exposures and their owners";
     "owner" ["whois", "who-owns", "owners"] "owner <node>", "owner fct_revenue",
@@ -341,6 +354,7 @@ pub fn parse(text: &str) -> Result<Command, ParseError> {
             title: free_text(rest),
         }),
         "incidents" => no_more(rest, "incidents").map(|()| Command::Incidents),
+        "incident" => incident::parse_incident(rest),
         "impact" => node_arg(rest, "impact").map(|node| Command::Impact { node }),
         "owner" => node_arg(rest, "owner").map(|node| Command::WhoisOwner { node }),
         "update" => parse_update(rest),
@@ -386,23 +400,7 @@ fn parse_update(rest: &str) -> Result<Command, ParseError> {
             usage,
         ));
     };
-    let digits = match word.get(..4) {
-        Some(prefix) if prefix.eq_ignore_ascii_case("inc-") => &word[4..],
-        _ => word.strip_prefix('#').unwrap_or(word),
-    };
-    let incident = digits
-        .parse::<i64>()
-        .ok()
-        .filter(|n| *n > 0 && digits.chars().all(|c| c.is_ascii_digit()))
-        .ok_or_else(|| {
-            ParseError::new(
-                format!(
-                    "`{}` is not an incident number (use e.g. INC-3)",
-                    truncate(word, 40)
-                ),
-                usage,
-            )
-        })?;
+    let incident = incident::incident_number(word, usage)?;
     match free_text(rest) {
         Some(text) => Ok(Command::Update { incident, text }),
         None => Err(ParseError::new(

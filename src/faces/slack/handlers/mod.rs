@@ -39,6 +39,7 @@ mod command {
     pub mod declare;
     pub mod help;
     pub mod impact;
+    pub mod incident;
     pub mod incidents;
     pub mod issue;
     pub mod issues;
@@ -147,6 +148,10 @@ async fn answer(ctx: &Arc<Context>, user: &str, cmd: Command) -> Result<blocks::
         Command::Mutes => mutes::answer(ctx).await,
         Command::Declare { title } => declare::answer(ctx, user, title).await,
         Command::Incidents => incidents::answer(ctx).await,
+        Command::Incident {
+            incident: n,
+            action,
+        } => command::incident::answer(ctx, user, n, action).await,
         Command::Impact { node } => impact::answer(ctx, node).await,
         Command::WhoisOwner { node } => owner::answer(ctx, node).await,
         Command::Update { incident, text } => update::answer(ctx, user, incident, text).await,
