@@ -68,10 +68,20 @@ async fn a_project_that_stops_running_opens_an_issue_that_recovers_on_the_next_r
 
     // 25 hours without a run in prod: the task opens the issue and Slack gets its alert.
     clock.advance(Duration::hours(25));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while no_recent_run(&bot).is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no issue opened: {:?}",
+            pass().await
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     bot.until("the no_recent_run alert", |f| {
-        f.messages(ALERTS)
-            .iter()
-            .any(|m| m.text.contains("project.jaffle_analytics") || m.text.contains(CHECK))
+        f.messages(ALERTS).iter().any(|m| {
+            let all = format!("{} {}", m.text, m.blocks.clone().unwrap_or_default());
+            all.contains("jaffle_analytics") && all.contains(CHECK)
+        })
     })
     .await;
     let open = no_recent_run(&bot);
