@@ -129,3 +129,56 @@ async fn a_project_that_stops_running_opens_an_issue_that_recovers_on_the_next_r
     task.abort();
     bot.stop().await;
 }
+
+/// An OpenLineage job's expectation, checked pass by pass on the manual clock (no Slack).
+#[test]
+fn an_airflow_job_that_stops_running_opens_an_issue_on_the_job() {
+    let start = steward::faces::demo::story_clock().now();
+    let clock = Arc::new(ManualClock::new(start));
+    let mut config = steward::config::Config::default();
+    config.expect = vec![ExpectConfig {
+        project: None,
+        source: Some("airflow".into()),
+        job: Some("load_marketing.load_ad_spend".into()),
+        env: None,
+        every: steward::config::parse_duration("6h").unwrap(),
+    }];
+    let t = crate::support::TestApp::with_clock(config, clock.clone());
+    let events = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("manifests/demo/openlineage/healthy.json");
+    let send = || {
+        t.app
+            .ingest_openlineage(steward::app::ingest::Input::read(&events).unwrap(), None)
+            .unwrap()
+    };
+    send();
+    let pass = |at| t.app.check_expectations(at).unwrap().remove(0);
+    let first = pass(start);
+    assert_eq!(first.verdict, Verdict::Fine, "{first:?}");
+    assert_eq!(first.watch.asset, "airflow.load_marketing.load_ad_spend");
+    assert_eq!(first.watch.env, "default");
+
+    clock.advance(Duration::hours(7));
+    let overdue = pass(start);
+    assert_eq!(overdue.verdict, Verdict::Overdue);
+    let id = overdue.issue.expect("an issue");
+    let issue = t.app.issue(id).unwrap().issue;
+    assert_eq!(issue.check, CHECK);
+    assert_eq!(issue.asset, "airflow.load_marketing.load_ad_spend");
+    assert!(issue.asset_known, "the job is a node of the graph");
+    assert!(
+        issue
+            .message
+            .as_deref()
+            .unwrap_or_default()
+            .contains("job airflow.load_marketing.load_ad_spend"),
+        "{issue:?}"
+    );
+    assert_eq!(pass(start).verdict, Verdict::StillOverdue);
+
+    send();
+    let back = pass(start);
+    assert_eq!(back.verdict, Verdict::Arrived);
+    assert_eq!(t.app.issue(id).unwrap().issue.status, "resolved");
+    assert_eq!(pass(start).verdict, Verdict::Fine);
+}
