@@ -1,8 +1,11 @@
 //! The application context every face shares: store, current lineage, config and clock.
 //! A CLI command, an HTTP request and (later) a Slack button all end in these methods.
 
+pub mod expect;
+mod gauges;
 pub mod incidents;
 pub mod ingest;
+mod mutes;
 pub mod reports;
 
 use crate::clock::{Clock, SystemClock};
@@ -91,6 +94,7 @@ impl App {
     }
 
     pub fn ingest_dbt(&self, artifacts: DbtArtifacts) -> Result<IngestSummary> {
+        let start = std::time::Instant::now();
         let s = ingest::ingest_dbt(
             &self.store,
             &self.lineage,
@@ -98,10 +102,11 @@ impl App {
             artifacts,
             self.clock.now(),
         );
-        self.signal(s)
+        self.signal(counted("dbt", start, s))
     }
 
     pub fn ingest_alerts(&self, input: Input, env: Option<String>) -> Result<IngestSummary> {
+        let start = std::time::Instant::now();
         let s = ingest::ingest_alerts(
             &self.store,
             &self.lineage,
@@ -110,10 +115,11 @@ impl App {
             env,
             self.clock.now(),
         );
-        self.signal(s)
+        self.signal(counted("alert", start, s))
     }
 
     pub fn ingest_openlineage(&self, input: Input, env: Option<String>) -> Result<IngestSummary> {
+        let start = std::time::Instant::now();
         let s = ingest::ingest_openlineage(
             &self.store,
             &self.lineage,
@@ -122,7 +128,7 @@ impl App {
             env,
             self.clock.now(),
         );
-        self.signal(s)
+        self.signal(counted("openlineage", start, s))
     }
 
     /// Ingests how a scheduled job's run went (see [`ingest::JobRun`]).
@@ -352,16 +358,13 @@ impl App {
         until: Option<chrono::DateTime<chrono::Utc>>,
         actor: &str,
     ) -> Result<Mute> {
-        match issue_id {
-            Some(id) => self.mute_all(&[id], until, actor).map(first),
-            None => {
-                let (asset, actor) = (asset.map(str::to_owned), actor.to_owned());
-                let r = self.write_now(move |tx, now| {
-                    issues::mute(tx, None, asset.as_deref(), until, &actor, now)
-                });
-                self.signal(r)
-            }
-        }
+        let request = issues::MuteRequest {
+            issue_id,
+            asset: asset.map(str::to_owned),
+            until,
+            ..Default::default()
+        };
+        self.mute_with(request, actor)
     }
 
     /// Mutes the assets of several issues (a storm's members) in one transaction.
@@ -522,9 +525,29 @@ impl App {
         let (issues, incidents) = self
             .store
             .read(|c| crate::domain::metrics::load(c, now - window.length))?;
-        Ok(crate::domain::metrics::compute(
-            &lineage, &catalog, &issues, &incidents, window, now,
-        ))
+        let mut report =
+            crate::domain::metrics::compute(&lineage, &catalog, &issues, &incidents, window, now);
+        report.error_budgets = self.error_budgets()?;
+        Ok(report)
+    }
+
+    /// Every `[[teams]] error_budget`, each over its own window ending now.
+    pub fn error_budgets(&self) -> Result<Vec<crate::domain::metrics::budgets::TeamBudget>> {
+        self.error_budgets_at(self.clock.now())
+    }
+
+    /// Every `[[teams]] error_budget`, each over its own window ending at `now`.
+    pub fn error_budgets_at(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<crate::domain::metrics::budgets::TeamBudget>> {
+        use crate::domain::metrics::{self, budgets};
+        let Some(longest) = budgets::longest_window(&self.config.teams) else {
+            return Ok(Vec::new());
+        };
+        let lineage = self.lineage.current();
+        let (issues, _) = self.store.read(|c| metrics::load(c, now - longest))?;
+        Ok(budgets::compute(&lineage, &self.config.teams, &issues, now))
     }
 
     /// The public status page: products, their status and uptime, and the open incidents.
@@ -552,6 +575,17 @@ impl App {
         let clock = self.clock.clone();
         self.store.write(move |tx| f(tx, clock.now()))
     }
+}
+
+/// Counts an ingest of `source` that started at `start` (see [`crate::telemetry::ingest`]).
+fn counted<T>(source: &str, start: std::time::Instant, r: Result<T>) -> Result<T> {
+    let outcome = match &r {
+        Ok(_) => "ok",
+        Err(e) if crate::error::as_input_error(e).is_some() => "rejected",
+        Err(_) => "error",
+    };
+    crate::telemetry::ingest(source, outcome, start.elapsed().as_secs_f64());
+    r
 }
 
 /// Tells integrations (through the outbox, in the same transaction) that a person changed an issue.

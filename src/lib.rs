@@ -15,3 +15,4 @@ pub mod lineage;
 pub mod schema_version;
 pub mod sources;
 pub mod store;
+pub mod telemetry;

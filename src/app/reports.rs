@@ -42,6 +42,7 @@ impl App {
             .map_or(chrono_tz::UTC, |d| d.timezone);
         let key = week_key.format("%Y-%m-%d").to_string();
         let open_followups = self.store.read(crate::domain::incidents::open_followups)?;
+        let budgets = self.error_budgets_at(end)?;
         let mut digest = digest::compose(
             digest::Facts {
                 lineage: &lineage,
@@ -56,6 +57,7 @@ impl App {
             end,
         );
         digest.open_followups = open_followups;
+        digest.error_budgets = budgets;
         Ok(digest)
     }
 

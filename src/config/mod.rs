@@ -2,6 +2,7 @@
 //! come from the environment (`STEWARD_TOKEN`, `SLACK_BOT_TOKEN`, `SLACK_APP_TOKEN`).
 
 mod dbt_cloud;
+mod operate;
 pub mod selector;
 #[cfg(test)]
 mod tests;
@@ -9,6 +10,7 @@ mod text;
 
 use crate::error::InputError;
 pub use dbt_cloud::{DEFAULT_DBT_CLOUD_URL, DbtCloudConfig};
+pub use operate::{ErrorBudget, ExpectConfig, Expected};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -76,6 +78,9 @@ pub struct Config {
     /// `[dbt_cloud]`: the `POST /v1/dbt-cloud` webhook and the Admin API it fetches from.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dbt_cloud: Option<DbtCloudConfig>,
+    /// `[[expect]]`: runs that must keep arriving (see [`crate::domain::expect`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub expect: Vec<ExpectConfig>,
 }
 
 /// `[[teams]]`: a team (a data product's `team`, a dbt group, or an owner) and how to reach it.
@@ -89,6 +94,10 @@ pub struct TeamConfig {
     /// The team's channel.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel: Option<String>,
+    /// Failing-check hours the team may spend per window, e.g. "40h/30d" (see
+    /// [`crate::domain::metrics::budgets`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_budget: Option<ErrorBudget>,
 }
 
 /// `[incidents]`: `default_severity` and `[[incidents.severity_rules]]`, first match wins.
@@ -323,6 +332,8 @@ pub struct HttpConfig {
     pub public_url: Option<String>,
     /// Serve incident, issue and product pages without a signed link (behind a VPN).
     pub public_pages: bool,
+    /// Serve `GET /metrics` without the bearer token.
+    pub public_metrics: bool,
     /// The environment variable holding the secret that signs page links.
     pub pages_secret_env: String,
     /// How long a signed page link stays valid, e.g. "30d".
@@ -343,6 +354,7 @@ impl Default for Config {
             digest: None,
             teams: Vec::new(),
             dbt_cloud: None,
+            expect: Vec::new(),
         }
     }
 }
@@ -370,6 +382,7 @@ impl Default for HttpConfig {
             max_large_bodies: 2,
             public_url: None,
             public_pages: false,
+            public_metrics: false,
             pages_secret_env: "STEWARD_PAGES_SECRET".to_owned(),
             link_ttl: Duration::from_secs(30 * 86_400),
         }
@@ -502,6 +515,9 @@ impl Config {
         }
         if let Some(dbt_cloud) = &self.dbt_cloud {
             dbt_cloud.validate(origin)?;
+        }
+        for (i, e) in self.expect.iter().enumerate() {
+            e.validate(origin, i)?;
         }
         self.validate_products(origin)?;
         self.validate_incidents(origin)

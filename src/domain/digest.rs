@@ -141,6 +141,9 @@ pub struct Digest {
     /// The top 3 by occurrences of issues active in the window.
     pub noisiest_assets: Vec<Noisy>,
     pub teams: Vec<TeamMetrics>,
+    /// `[[teams]] error_budget`s, each over its own window ending with the digest.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub error_budgets: Vec<crate::domain::metrics::budgets::TeamBudget>,
     pub previous_week: PreviousWeek,
     /// Incidents declared in each of the last 4 weeks, oldest first (this week last).
     pub incidents_per_week: Vec<u64>,
@@ -424,6 +427,7 @@ pub fn compose(f: Facts, week_key: &str, tz: Tz, end: DateTime<Utc>) -> Digest {
         incident_mttr_seconds: all.incident_mttr_seconds,
         noisiest_assets: all.noisiest_assets.into_iter().take(3).collect(),
         teams: report.teams,
+        error_budgets: Vec::new(),
         previous_week: PreviousWeek {
             incidents_declared: previous_declared,
             issues_opened: before.issues_opened,
@@ -587,6 +591,13 @@ pub fn render(d: &Digest) -> String {
             &rows,
             40,
         ));
+    }
+    if !d.error_budgets.is_empty() {
+        out.push_str("\nError budgets\n");
+        for b in &d.error_budgets {
+            out.push_str(&crate::domain::metrics::budgets::line(b));
+            out.push('\n');
+        }
     }
     out
 }

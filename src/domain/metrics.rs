@@ -31,6 +31,8 @@ use rusqlite::Connection;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
+pub mod budgets;
+
 /// How many noisiest assets and checks each team lists.
 pub const NOISIEST: usize = 5;
 
@@ -112,6 +114,9 @@ pub struct Report {
     pub generated_at: String,
     pub data_products: Vec<ProductMetrics>,
     pub teams: Vec<TeamMetrics>,
+    /// `[[teams]] error_budget`s, each over its own window ending now (see [`budgets`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub error_budgets: Vec<budgets::TeamBudget>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -325,6 +330,7 @@ pub fn compute(
         generated_at: ts(now),
         data_products,
         teams,
+        error_budgets: Vec::new(),
     }
 }
 
@@ -533,6 +539,13 @@ pub fn render(r: &Report) -> String {
             &rows,
             40,
         ));
+    }
+    if !r.error_budgets.is_empty() {
+        out.push_str("\nError budgets (failing-check hours per team)\n");
+        for b in &r.error_budgets {
+            out.push_str(&budgets::line(b));
+            out.push('\n');
+        }
     }
     out
 }

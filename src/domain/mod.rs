@@ -4,6 +4,8 @@
 pub mod announcements;
 pub mod changes;
 pub mod digest;
+pub mod expect;
+pub mod gauges;
 pub mod history;
 pub mod incidents;
 pub mod issues;

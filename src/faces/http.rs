@@ -37,6 +37,7 @@ use tokio::sync::{Semaphore, watch};
 
 mod body;
 pub mod dbt_cloud;
+mod metrics;
 pub mod pages;
 
 pub use body::LARGE_BODY;
@@ -291,7 +292,39 @@ fn reply_for_error(err: anyhow::Error) -> Reply {
     }
 }
 
+/// Answers one request and counts it (route pattern, status, latency) for `/metrics`.
 async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Reply {
+    let start = std::time::Instant::now();
+    let route = metrics::route_of(req.method(), req.uri().path());
+    let reply = respond(shared, req).await;
+    crate::telemetry::http_request(
+        route,
+        reply.status().as_u16(),
+        start.elapsed().as_secs_f64(),
+    );
+    reply
+}
+
+/// Whether the request carries the bearer token (always, when none is set).
+fn authorized(shared: &Shared, headers: &hyper::HeaderMap) -> bool {
+    let Some(token) = &shared.token else {
+        return true;
+    };
+    let given = headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            let (scheme, token) = v.trim().split_once(' ')?;
+            scheme
+                .eq_ignore_ascii_case("bearer")
+                .then_some(token.trim())
+        })
+        .unwrap_or("");
+    // In constant time: how long the compare takes says nothing of where the bytes differ.
+    bool::from(given.as_bytes().ct_eq(token.expose().as_bytes()))
+}
+
+async fn respond(shared: Arc<Shared>, req: Request<Incoming>) -> Reply {
     let path = req.uri().path().to_owned();
     let method = req.method().clone();
     if path == "/healthz" {
@@ -319,6 +352,9 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Reply {
         }
         return get_status(&shared).await.unwrap_or_else(reply_for_error);
     }
+    if path == "/metrics" {
+        return metrics::serve(&shared, &method, req.headers()).await;
+    }
     if !path.starts_with("/v1/") {
         return error_reply(StatusCode::NOT_FOUND, format!("no route {path}"));
     }
@@ -328,22 +364,8 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Reply {
             .await
             .unwrap_or_else(reply_for_error);
     }
-    if let Some(token) = &shared.token {
-        let given = req
-            .headers()
-            .get(AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                let (scheme, token) = v.trim().split_once(' ')?;
-                scheme
-                    .eq_ignore_ascii_case("bearer")
-                    .then_some(token.trim())
-            })
-            .unwrap_or("");
-        // In constant time: how long the compare takes says nothing of where the bytes differ.
-        if !bool::from(given.as_bytes().ct_eq(token.expose().as_bytes())) {
-            return error_reply(StatusCode::UNAUTHORIZED, "missing or wrong bearer token");
-        }
+    if !authorized(&shared, req.headers()) {
+        return error_reply(StatusCode::UNAUTHORIZED, "missing or wrong bearer token");
     }
     let query = parse_query(req.uri().query().unwrap_or(""));
     let result = match (method, path.as_str()) {

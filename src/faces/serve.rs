@@ -19,6 +19,8 @@ pub async fn run(app: App, listen: &str) -> Result<()> {
     }
     let slack = SlackSettings::from_env(app.config.slack.as_ref())?;
     let server = http::start(app.clone(), listen, token).await?;
+    // The dead man's switch runs with or without Slack: its issues wait in the outbox.
+    let expectations = tokio::spawn(crate::app::expect::run_expectations(app.clone()));
     eprintln!("steward listening on http://{}", server.addr);
     let bot = match slack {
         Some(settings) => {
@@ -38,6 +40,7 @@ pub async fn run(app: App, listen: &str) -> Result<()> {
     if let Some(b) = bot {
         b.stop().await;
     }
+    expectations.abort();
     server.stop().await;
     Ok(())
 }

@@ -11,6 +11,7 @@
 //! same lock before reading `user_version`, so processes opening a new file together apply each
 //! migration once.
 
+pub mod backup;
 pub mod graphs;
 pub mod outbox;
 
@@ -34,7 +35,11 @@ const MIGRATIONS: &[&str] = &[
     include_str!("schema_v5.sql"),
     include_str!("schema_v6.sql"),
     include_str!("schema_v7.sql"),
+    include_str!("schema_v8.sql"),
 ];
+
+/// The schema version this build migrates to (`PRAGMA user_version`).
+pub const SCHEMA_VERSION: usize = MIGRATIONS.len();
 
 type Job = Box<dyn FnOnce(&mut Connection) + Send>;
 

@@ -88,3 +88,12 @@ pub fn pending_count(conn: &Connection) -> Result<i64> {
         |r| r.get(0),
     )?)
 }
+
+/// Undelivered items and the creation time of the oldest (RFC 3339), for `/metrics`.
+pub fn pending_stats(conn: &Connection) -> Result<(i64, Option<String>)> {
+    Ok(conn.query_row(
+        "SELECT count(*), min(created_at) FROM outbox WHERE done_at IS NULL",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?)
+}

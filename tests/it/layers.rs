@@ -16,6 +16,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("clock", 0),
     ("error", 0),
     ("schema_version", 0),
+    ("telemetry", 0),
     ("lineage", 1),
     ("store", 2),
     ("sources", 2),
@@ -37,7 +38,7 @@ fn unit_of(segments: &[&str]) -> Option<String> {
     let top = *segments.first()?;
     let depth = match top {
         "faces" => 3,
-        "config" | "clock" | "error" | "schema_version" => 1,
+        "config" | "clock" | "error" | "schema_version" | "telemetry" => 1,
         _ => 2,
     };
     Some(segments[..segments.len().min(depth)].join("::"))

@@ -1,9 +1,11 @@
 //! The one integration-test binary: each module drives the real app (CLI binary, HTTP server,
 //! store) against a fresh database.
 
+mod backups;
 mod bad_input;
 mod bad_nights;
 mod browser;
+mod budgets;
 mod changes;
 mod concurrency;
 mod corpus;
@@ -13,6 +15,7 @@ mod demo_project;
 mod deploy_files;
 mod digest;
 mod engine;
+mod expect;
 mod fault_corpus;
 mod http_api;
 mod http_hardening;
@@ -20,7 +23,9 @@ mod incident_reshape;
 mod incident_story;
 mod incidents_cli;
 mod layers;
+mod metrics;
 mod multi_project;
+mod mutes_cli;
 mod pages;
 mod products;
 mod recoveries;
@@ -30,4 +35,5 @@ mod skips;
 mod slack_bot;
 mod slack_check;
 mod slack_urls;
+mod slash_incident;
 mod support;

@@ -130,7 +130,7 @@ pub fn demo_artifact(run: &str, file: &str) -> PathBuf {
 
 /// How far the spawned binaries' clock is moved: this test binary's start is the demo story's
 /// start, as for the in-process apps (see [`TestApp::with_config`]).
-fn cli_clock_offset() -> chrono::Duration {
+pub fn cli_clock_offset() -> chrono::Duration {
     static OFFSET: std::sync::OnceLock<chrono::Duration> = std::sync::OnceLock::new();
     *OFFSET.get_or_init(|| {
         let start = steward::faces::demo::story_clock();

@@ -1,4 +1,4 @@
-//! Running and checking Steward: `serve`, `config check` and `slack check`.
+//! Running and checking Steward: `serve`, `backup`, `restore`, `config check` and `slack check`.
 
 use super::{Context_, print_json};
 use crate::error::InputError;
@@ -7,6 +7,8 @@ use std::path::Path;
 
 pub(super) fn serve(ctx: &Context_, listen: Option<String>) -> Result<()> {
     let listen = listen.unwrap_or_else(|| ctx.config.http.listen.clone());
+    // Held until the process ends: `steward restore` refuses to run under a server.
+    let _lock = crate::store::backup::ServeLock::acquire(&ctx.db)?;
     let app = ctx.app()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -138,5 +140,38 @@ pub(super) fn slack_check(
         // Exit 1: the install is wrong, not the command line.
         anyhow::bail!("slack check: {failed} check(s) failed");
     }
+    Ok(())
+}
+
+/// `steward backup FILE`: an online copy of the database.
+pub(super) fn backup(ctx: &Context_, file: &Path, force: bool, json: bool) -> Result<()> {
+    let copied = crate::store::backup::backup(&ctx.db, file, force)?;
+    if json {
+        return print_json(&copied);
+    }
+    outln!(
+        "backed up {} to {} ({} pages, {} bytes, schema version {})",
+        ctx.db.display(),
+        copied.file,
+        copied.pages,
+        copied.bytes,
+        copied.schema_version
+    );
+    Ok(())
+}
+
+/// `steward restore FILE`: the database becomes the backup.
+pub(super) fn restore(ctx: &Context_, file: &Path, json: bool) -> Result<()> {
+    let copied = crate::store::backup::restore(&ctx.db, file)?;
+    if json {
+        return print_json(&copied);
+    }
+    outln!(
+        "restored {} from {} ({} pages, schema version {})",
+        copied.file,
+        file.display(),
+        copied.pages,
+        copied.schema_version
+    );
     Ok(())
 }

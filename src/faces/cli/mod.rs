@@ -2,8 +2,8 @@
 //! every read. Bad input exits with code 2 and a one-line error.
 //!
 //! Here: the clap interface, `main` and the table that routes each command to its family's
-//! module: `ingest` (ingest, push), `issues`, `incidents`, `lineage`, `report` (report, digest,
-//! postmortem) and `admin` (serve, config check, slack check).
+//! module: `ingest` (ingest, push), `issues`, `mutes` (mute, unmute, mutes), `incidents`, `lineage`, `report` (report, digest,
+//! postmortem) and `admin` (serve, backup, restore, config check, slack check).
 
 use crate::app::App;
 use crate::app::ingest::Input;
@@ -37,6 +37,7 @@ mod incidents;
 mod ingest;
 mod issues;
 mod lineage;
+mod mutes;
 mod report;
 
 #[derive(Parser)]
@@ -113,6 +114,44 @@ pub enum Command {
         #[arg(long, default_value = "cli")]
         actor: String,
     },
+    /// Mute alerts: an issue's asset (`N`), an asset, or one check of it.
+    Mute {
+        /// An issue number, or an asset (a unique_id or a node name).
+        target: String,
+        /// How long, e.g. 1h, 24h, 7d (default: until the issue is fixed; an asset or a check
+        /// needs a duration).
+        #[arg(long = "for")]
+        for_: Option<String>,
+        #[arg(long)]
+        reason: Option<String>,
+        /// Only this check of the asset (e.g. not_null_orders_id).
+        #[arg(long)]
+        check: Option<String>,
+        /// The environment (default: the issue's, else `[issues] default_environment`).
+        #[arg(long)]
+        env: Option<String>,
+        #[arg(long, default_value = "cli")]
+        actor: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// End the mutes in force on an issue's asset (`N`) or an asset (only one check with --check).
+    Unmute {
+        target: String,
+        #[arg(long)]
+        check: Option<String>,
+        #[arg(long)]
+        env: Option<String>,
+        #[arg(long, default_value = "cli")]
+        actor: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The mutes in force.
+    Mutes {
+        #[arg(long)]
+        json: bool,
+    },
     /// Ask the lineage graph.
     Lineage(LineageArgs),
     /// Run the HTTP API (and, later, the Slack bot).
@@ -144,6 +183,21 @@ pub enum Command {
         /// Steward's base URL, e.g. https://steward.example.com
         #[arg(long, env = "STEWARD_URL")]
         url: String,
+    },
+    /// Copy the database into FILE with SQLite's online backup (safe while `serve` runs).
+    Backup {
+        file: PathBuf,
+        /// Replace FILE if it exists.
+        #[arg(long)]
+        force: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Replace the database with the backup FILE (refused while `steward serve` runs on it).
+    Restore {
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
     },
     /// Configuration.
     #[command(subcommand)]
@@ -511,8 +565,38 @@ fn run(cli: Cli) -> Result<()> {
             confirm,
             actor,
         } => issues::resolve(&ctx, id, resolution, reason, mute_for, confirm, actor),
+        Command::Mute {
+            target,
+            for_,
+            reason,
+            check,
+            env,
+            actor,
+            json,
+        } => mutes::mute(
+            &ctx,
+            mutes::MuteArgs {
+                target,
+                for_,
+                reason,
+                check,
+                env,
+                actor,
+                json,
+            },
+        ),
+        Command::Unmute {
+            target,
+            check,
+            env,
+            actor,
+            json,
+        } => mutes::unmute(&ctx, &target, check, env, &actor, json),
+        Command::Mutes { json } => mutes::list(&ctx, json),
         Command::Lineage(args) => lineage::run(&ctx, args),
         Command::Serve { listen } => admin::serve(&ctx, listen),
+        Command::Backup { file, force, json } => admin::backup(&ctx, &file, force, json),
+        Command::Restore { file, json } => admin::restore(&ctx, &file, json),
         Command::Push {
             dir,
             manifest,

@@ -172,6 +172,17 @@ impl SlackApi {
                         .await
                 }
             };
+            crate::telemetry::slack_call(
+                method,
+                match &result {
+                    Ok(_) => "ok",
+                    Err(slack_morphism::errors::SlackClientError::ApiError(_)) => "api_error",
+                    Err(slack_morphism::errors::SlackClientError::RateLimitError(_)) => {
+                        "rate_limited"
+                    }
+                    Err(_) => "error",
+                },
+            );
             match result {
                 Ok(v) => return Ok(v),
                 Err(slack_morphism::errors::SlackClientError::ApiError(e)) => {

@@ -153,6 +153,10 @@ pub async fn start(app: App, settings: SlackSettings) -> Result<Bot> {
             .with_user_state(state),
     );
     let callbacks = SlackSocketModeListenerCallbacks::new()
+        // Each connection (the first and every reconnect) starts with `hello`.
+        .with_hello_events(|_hello, _client, _states| async {
+            crate::telemetry::socket_connected();
+        })
         .with_push_events(on_push)
         .with_interaction_events(on_interaction)
         .with_command_events(on_command);
@@ -194,11 +198,25 @@ async fn state_of(states: &SlackClientEventsUserState) -> Option<Arc<ListenerSta
         .cloned()
 }
 
+/// Times a callback: its ack leaves when it returns.
+struct AckTimer(std::time::Instant);
+
+impl Drop for AckTimer {
+    fn drop(&mut self) {
+        crate::telemetry::ack(self.0.elapsed().as_secs_f64());
+    }
+}
+
+fn ack_timer() -> AckTimer {
+    AckTimer(std::time::Instant::now())
+}
+
 async fn on_push(
     event: SlackPushEventCallback,
     _client: Arc<SlackClient<api::Connector>>,
     states: SlackClientEventsUserState,
 ) -> UserCallbackResult<()> {
+    let _ack = ack_timer();
     let key = Some(format!("event:{}", event.event_id));
     let value = serde_json::to_value(&event).unwrap_or(Value::Null);
     if let Some(state) = state_of(&states).await {
@@ -212,6 +230,7 @@ async fn on_interaction(
     _client: Arc<SlackClient<api::Connector>>,
     states: SlackClientEventsUserState,
 ) -> UserCallbackResult<SlackInteractionResponse> {
+    let _ack = ack_timer();
     let value = serde_json::to_value(&event).unwrap_or(Value::Null);
     // A modal's input is validated here, synchronously and without I/O, because only the ack
     // can carry errors back into the open modal.
@@ -241,6 +260,7 @@ async fn on_command(
     _client: Arc<SlackClient<api::Connector>>,
     states: SlackClientEventsUserState,
 ) -> UserCallbackResult<SlackCommandEventResponse> {
+    let _ack = ack_timer();
     let value = serde_json::to_value(&event).unwrap_or(Value::Null);
     let key = value
         .get("trigger_id")

@@ -17,6 +17,10 @@
 //! comment <n> <text…>
 //! mute <n | asset> [for] <duration>      (30m, 24h, 7d, 2w, 1h30m, "2 hours"; at most 365d)
 //! mute <n | asset> until-fixed           (also until_fixed, "until fixed")
+//! unmute <n | asset>                     (ends its mutes early)
+//! mutes                                  (the mutes in force)
+//! incident <INC-n> status <s> | resolve <reason> <summary…> | severity <SEV> |
+//!          commander <person> | link <n> | unlink <n> | postmortem
 //! declare [title…]
 //! incidents
 //! impact <node>
@@ -33,6 +37,11 @@
 //!
 //! `forever` is deliberately not a mute duration: a mute ends at a time or when the issue is
 //! fixed, so nothing stays silenced by accident.
+
+mod incident;
+mod mutes;
+
+pub use incident::IncidentAction;
 
 use std::fmt;
 use std::time::Duration;
@@ -60,10 +69,19 @@ pub enum Command {
         target: MuteTarget,
         duration: MuteDuration,
     },
+    Unmute {
+        target: MuteTarget,
+    },
+    Mutes,
     Declare {
         title: Option<String>,
     },
     Incidents,
+    /// A change to one incident.
+    Incident {
+        incident: i64,
+        action: IncidentAction,
+    },
     Impact {
         node: String,
     },
@@ -219,10 +237,17 @@ subcommands! {
         "add a comment to an issue's timeline";
     "mute" ["snooze"] "mute <n | asset> <30m | 24h | 7d | 2w | until-fixed>", "mute stg_orders 24h",
         "silence alerts for an issue or an asset, for a while or until it is fixed";
+    "unmute" [] "unmute <n | asset>", "unmute stg_orders",
+        "end an issue's or an asset's mutes now";
+    "mutes" [] "mutes", "mutes",
+        "the mutes in force: what, until when, by whom and why";
     "declare" [] "declare [title]", "declare Revenue dashboard shows yesterday's numbers",
         "declare an incident";
     "incidents" [] "incidents", "incidents",
         "open incidents";
+    "incident" [] "incident <INC-n> <status S | resolve REASON SUMMARY | severity SEV | commander @person | link n | unlink n | postmortem>",
+        "incident INC-3 severity SEV1",
+        "change an incident: its status, severity or commander, resolve it, link or unlink an issue, post its report";
     "impact" ["downstream"] "impact <node>", "impact stg_orders",
         "what sits downstream of a node: models, exposures and their owners";
     "owner" ["whois", "who-owns", "owners"] "owner <node>", "owner fct_revenue",
@@ -322,11 +347,14 @@ pub fn parse(text: &str) -> Result<Command, ParseError> {
                 )),
             }
         }
-        "mute" => parse_mute(rest),
+        "mute" => mutes::parse_mute(rest),
+        "unmute" => mutes::parse_unmute(rest),
+        "mutes" => no_more(rest, "mutes").map(|()| Command::Mutes),
         "declare" => Ok(Command::Declare {
             title: free_text(rest),
         }),
         "incidents" => no_more(rest, "incidents").map(|()| Command::Incidents),
+        "incident" => incident::parse_incident(rest),
         "impact" => node_arg(rest, "impact").map(|node| Command::Impact { node }),
         "owner" => node_arg(rest, "owner").map(|node| Command::WhoisOwner { node }),
         "update" => parse_update(rest),
@@ -372,23 +400,7 @@ fn parse_update(rest: &str) -> Result<Command, ParseError> {
             usage,
         ));
     };
-    let digits = match word.get(..4) {
-        Some(prefix) if prefix.eq_ignore_ascii_case("inc-") => &word[4..],
-        _ => word.strip_prefix('#').unwrap_or(word),
-    };
-    let incident = digits
-        .parse::<i64>()
-        .ok()
-        .filter(|n| *n > 0 && digits.chars().all(|c| c.is_ascii_digit()))
-        .ok_or_else(|| {
-            ParseError::new(
-                format!(
-                    "`{}` is not an incident number (use e.g. INC-3)",
-                    truncate(word, 40)
-                ),
-                usage,
-            )
-        })?;
+    let incident = incident::incident_number(word, usage)?;
     match free_text(rest) {
         Some(text) => Ok(Command::Update { incident, text }),
         None => Err(ParseError::new(
@@ -456,91 +468,6 @@ fn unknown_status(word: &str) -> ParseError {
         ),
         usage_of("status"),
     )
-}
-
-fn parse_mute(rest: &str) -> Result<Command, ParseError> {
-    let usage = usage_of("mute");
-    let Some((word, rest)) = split_first(rest) else {
-        return Err(ParseError::new(
-            "`mute` needs an issue number or an asset, then a duration",
-            usage,
-        ));
-    };
-    let target = if looks_like_issue_number(word) {
-        MuteTarget::Issue(issue_number(word, usage)?)
-    } else {
-        MuteTarget::Asset(asset_name(word))
-    };
-    let rest = match split_first(rest) {
-        Some((word, after)) if word.eq_ignore_ascii_case("for") => after,
-        _ => rest,
-    };
-    if rest.is_empty() {
-        return Err(ParseError::new(
-            "`mute` needs a duration (30m, 24h, 7d, 2w) or until-fixed",
-            usage,
-        ));
-    }
-    let duration = mute_duration(rest).map_err(|message| ParseError::new(message, usage))?;
-    Ok(Command::Mute { target, duration })
-}
-
-fn mute_duration(text: &str) -> Result<MuteDuration, String> {
-    let lowered = text.to_lowercase();
-    let words: Vec<&str> = lowered.split_whitespace().collect();
-    match words.as_slice() {
-        ["until-fixed" | "until_fixed" | "untilfixed"] | ["until", "fixed"] => {
-            return Ok(MuteDuration::UntilFixed);
-        }
-        ["forever" | "always" | "permanently" | "indefinitely"] => {
-            return Err(format!(
-                "`{}` is not a mute: use until-fixed, or a duration like 7d",
-                words[0]
-            ));
-        }
-        _ => {}
-    }
-    let joined: String = words.concat();
-    let bad = || {
-        format!(
-            "`{}` is not a duration: use 30m, 24h, 7d, 2w or until-fixed",
-            truncate(text.trim(), 40)
-        )
-    };
-    let mut total: u64 = 0;
-    let mut chars = joined.as_str();
-    while !chars.is_empty() {
-        let digits = chars.len() - chars.trim_start_matches(|c: char| c.is_ascii_digit()).len();
-        if digits == 0 {
-            return Err(bad());
-        }
-        let number: u64 = chars[..digits].parse().map_err(|_| bad())?;
-        chars = &chars[digits..];
-        let letters = chars.len()
-            - chars
-                .trim_start_matches(|c: char| c.is_ascii_alphabetic())
-                .len();
-        let seconds = match &chars[..letters] {
-            "m" | "min" | "mins" | "minute" | "minutes" => 60,
-            "h" | "hr" | "hrs" | "hour" | "hours" => 3600,
-            "d" | "day" | "days" => 86_400,
-            "w" | "wk" | "wks" | "week" | "weeks" => 7 * 86_400,
-            _ => return Err(bad()),
-        };
-        chars = &chars[letters..];
-        total = number
-            .checked_mul(seconds)
-            .and_then(|s| total.checked_add(s))
-            .ok_or_else(|| "that mute is longer than 365 days".to_owned())?;
-    }
-    let duration = Duration::from_secs(total);
-    if duration.is_zero() {
-        return Err("a mute must last more than zero minutes".to_owned());
-    }
-    if duration > MAX_MUTE {
-        return Err("that mute is longer than 365 days: use until-fixed instead".to_owned());
-    }
-    Ok(MuteDuration::For(duration))
 }
 
 fn user_ref(text: &str) -> Result<UserRef, String> {

@@ -13,7 +13,7 @@ use std::sync::Arc;
 pub async fn publish(ctx: &Arc<Context>, user: &str) -> Result<()> {
     let app = ctx.app.clone();
     let me = format!("<@{user}>");
-    let (by_product, unowned, mine, muted, status, open_incidents) =
+    let (by_product, unowned, mine, muted, status, open_incidents, budgets) =
         tokio::task::spawn_blocking(move || -> Result<_> {
             let now = app.clock.now();
             let open: Vec<Issue> = app.issues(&IssueFilter {
@@ -60,6 +60,7 @@ pub async fn publish(ctx: &Arc<Context>, user: &str) -> Result<()> {
                 })
                 .collect();
             let open_incidents = app.incidents(true)?;
+            let budgets = app.error_budgets()?;
             Ok((
                 by_product.into_iter().collect::<Vec<_>>(),
                 unowned,
@@ -67,6 +68,7 @@ pub async fn publish(ctx: &Arc<Context>, user: &str) -> Result<()> {
                 muted,
                 status,
                 open_incidents,
+                budgets,
             ))
         })
         .await??;
@@ -77,6 +79,7 @@ pub async fn publish(ctx: &Arc<Context>, user: &str) -> Result<()> {
         muted: &muted,
         products: &status,
         open_incidents: &open_incidents,
+        budgets: &budgets,
         now: ctx.app.clock.now(),
     });
     let open = crate::faces::http::pages::signed::page_url(

@@ -270,6 +270,15 @@ pub fn digest_message(d: &Digest) -> Message {
         list(&mut b, "*Teams*", &lines, TEAMS_TEXT);
     }
 
+    if !d.error_budgets.is_empty() {
+        let lines: Vec<String> = d
+            .error_budgets
+            .iter()
+            .map(|b| escape(&clip(&crate::domain::metrics::budgets::line(b), 300)))
+            .collect();
+        list(&mut b, "*Error budgets*", &lines, TEAMS_TEXT);
+    }
+
     let note = (b.left_out > 0)
         .then(|| "Some parts did not fit in Slack; the whole digest: `steward digest`".to_owned());
     let text = cut(
@@ -378,6 +387,7 @@ mod tests {
                     noisiest_checks: Vec::new(),
                 })
                 .collect(),
+            error_budgets: Vec::new(),
             previous_week: PreviousWeek {
                 incidents_declared: 0,
                 issues_opened: 2000,

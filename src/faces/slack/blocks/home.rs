@@ -24,6 +24,8 @@ pub struct HomeView<'a> {
     /// The status page: every data product's status and uptime.
     pub products: &'a [HomeProduct],
     pub open_incidents: &'a [crate::domain::incidents::Incident],
+    /// `[[teams]] error_budget`s.
+    pub budgets: &'a [crate::domain::metrics::budgets::TeamBudget],
     pub now: DateTime<Utc>,
 }
 
@@ -45,6 +47,29 @@ pub fn home_view(h: &HomeView) -> View {
         )),
     ];
     blocks.extend(status_page_blocks(h.products, h.open_incidents, h.now));
+    if !h.budgets.is_empty() {
+        let lines: Vec<String> = h
+            .budgets
+            .iter()
+            .map(|b| {
+                format!(
+                    "{} {}",
+                    if b.overspent() { "🔥" } else { "⏳" },
+                    escape(&clip(&crate::domain::metrics::budgets::line(b), 300))
+                )
+            })
+            .collect();
+        blocks.push(section(
+            Some("steward.home.budgets"),
+            &list_text(
+                "*Error budgets* (failing-check hours per team)",
+                &lines,
+                10,
+                limits::SECTION_TEXT,
+                " (`steward report`)",
+            ),
+        ));
+    }
     blocks.push(json!({"type": "divider"}));
     let mine: Vec<String> = h.mine.iter().map(issue_line).collect();
     blocks.push(section(

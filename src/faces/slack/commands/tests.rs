@@ -243,6 +243,64 @@ fn parses_every_subcommand_and_its_spellings() {
         ),
         // non-breaking spaces, which Slack clients sometimes send
         ("issue\u{a0}#5", Command::Issue(5)),
+        (
+            "unmute #12",
+            Command::Unmute {
+                target: MuteTarget::Issue(12),
+            },
+        ),
+        (
+            "UNMUTE stg_orders",
+            Command::Unmute {
+                target: MuteTarget::Asset("stg_orders".into()),
+            },
+        ),
+        ("mutes", Command::Mutes),
+        (
+            "incident INC-3 severity sev1",
+            Command::Incident {
+                incident: 3,
+                action: IncidentAction::Severity("SEV1".into()),
+            },
+        ),
+        (
+            "incident inc-3 resolve code_change Reverted the rename",
+            Command::Incident {
+                incident: 3,
+                action: IncidentAction::Resolve {
+                    reason: "code_change".into(),
+                    summary: "Reverted the rename".into(),
+                },
+            },
+        ),
+        (
+            "incident #3 commander <@U0DANA|dana>",
+            Command::Incident {
+                incident: 3,
+                action: IncidentAction::Commander(id("U0DANA")),
+            },
+        ),
+        (
+            "incident 3 link #12",
+            Command::Incident {
+                incident: 3,
+                action: IncidentAction::Link(12),
+            },
+        ),
+        (
+            "incident 3 status Monitoring",
+            Command::Incident {
+                incident: 3,
+                action: IncidentAction::Status("monitoring".into()),
+            },
+        ),
+        (
+            "incident 3 postmortem",
+            Command::Incident {
+                incident: 3,
+                action: IncidentAction::Postmortem,
+            },
+        ),
     ];
     assert!(cases.len() >= 30);
     for (text, expected) in cases {
@@ -255,11 +313,40 @@ fn bad_input_says_what_was_wrong_and_carries_usage() {
     // (text, a piece of the message, the usage it carries; None = all of them)
     let cases: Vec<(&str, &str, Option<&str>)> = vec![
         ("", "no subcommand", None),
+        (
+            "unmute",
+            "`unmute` needs an issue number or an asset",
+            Some("unmute"),
+        ),
+        ("unmute 3 4", "takes one issue or asset", Some("unmute")),
+        ("mutes all", "", Some("mutes")),
         ("   \t\n ", "no subcommand", None),
         ("hello", "unknown subcommand `hello`", None),
         ("isues", "did you mean `issues`", None),
         ("asign 1 @dana", "did you mean `assign`", None),
-        ("incident", "did you mean `incidents`", None),
+        ("incidnts", "did you mean `incidents`", None),
+        ("incident", "needs an incident number", Some("incident")),
+        ("incident INC-3", "say what to change", Some("incident")),
+        (
+            "incident INC-3 status resolved",
+            "needs a reason and a summary",
+            Some("incident"),
+        ),
+        (
+            "incident INC-3 resolve code_change",
+            "needs a summary",
+            Some("incident"),
+        ),
+        (
+            "incident INC-x severity SEV1",
+            "not an incident number",
+            Some("incident"),
+        ),
+        (
+            "incident 3 explode",
+            "unknown change `explode`",
+            Some("incident"),
+        ),
         ("issues open extra", "more than it takes", Some("issues")),
         ("issues asset", "needs an asset name", Some("issues")),
         ("issue", "needs an issue number", Some("issue")),

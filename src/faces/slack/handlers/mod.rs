@@ -41,13 +41,16 @@ mod command {
     pub mod declare;
     pub mod help;
     pub mod impact;
+    pub mod incident;
     pub mod incidents;
     pub mod issue;
     pub mod issues;
     pub mod mute;
+    pub mod mutes;
     pub mod owner;
     pub mod sla;
     pub mod status;
+    pub mod unmute;
     pub mod update;
 }
 
@@ -154,8 +157,14 @@ async fn answer(ctx: &Arc<Context>, user: &str, cmd: Command) -> Result<blocks::
         } => status::answer(ctx, user, issue, status, reason).await,
         Command::Comment { issue, text } => comment::answer(ctx, user, issue, text).await,
         Command::Mute { target, duration } => mute::answer(ctx, user, target, duration).await,
+        Command::Unmute { target } => unmute::answer(ctx, user, target).await,
+        Command::Mutes => mutes::answer(ctx).await,
         Command::Declare { title } => declare::answer(ctx, user, title).await,
         Command::Incidents => incidents::answer(ctx).await,
+        Command::Incident {
+            incident: n,
+            action,
+        } => command::incident::answer(ctx, user, n, action).await,
         Command::Impact { node } => impact::answer(ctx, node).await,
         Command::WhoisOwner { node } => owner::answer(ctx, node).await,
         Command::Update { incident, text } => update::answer(ctx, user, incident, text).await,

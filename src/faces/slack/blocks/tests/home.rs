@@ -28,6 +28,7 @@ fn the_home_tab_caps_everything() {
         muted: &muted,
         products: &status,
         open_incidents: &[],
+        budgets: &[],
         now: now(),
     };
     let v = home_view(&h);
@@ -78,6 +79,7 @@ fn the_home_tab_caps_everything() {
         muted: &muted,
         products: &status,
         open_incidents: &[],
+        budgets: &[],
         now: now(),
     };
     let v = home_view(&h);
@@ -100,6 +102,7 @@ fn the_home_tab_caps_everything() {
         muted: &[],
         products: &[],
         open_incidents: &[],
+        budgets: &[],
         now: now(),
     });
     assert_view_fits(&empty);

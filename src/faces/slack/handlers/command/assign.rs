@@ -14,7 +14,18 @@ pub async fn answer(
     who: UserRef,
 ) -> Result<blocks::Message> {
     let actor = mention(user);
-    let who = match who {
+    let who = person(ctx, who).await;
+    let i = core(ctx, move |app| app.assign(issue, &who, &actor)).await?;
+    Ok(blocks::ephemeral_text(&format!(
+        "Issue #{} assigned to {}.",
+        i.id,
+        i.assignee.unwrap_or_default()
+    )))
+}
+
+/// A person as typed to how Steward records them: a mention when Slack knows them.
+pub(super) async fn person(ctx: &Arc<Context>, who: UserRef) -> String {
+    match who {
         UserRef::Id(id) => mention(&id),
         UserRef::Email(e) => ctx
             .api
@@ -23,11 +34,5 @@ pub async fn answer(
             .map(|id| mention(&id))
             .unwrap_or(e),
         UserRef::Name(n) => n,
-    };
-    let i = core(ctx, move |app| app.assign(issue, &who, &actor)).await?;
-    Ok(blocks::ephemeral_text(&format!(
-        "Issue #{} assigned to {}.",
-        i.id,
-        i.assignee.unwrap_or_default()
-    )))
+    }
 }

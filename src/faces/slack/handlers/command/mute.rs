@@ -20,14 +20,7 @@ pub async fn answer(
     };
     let m = core(ctx, move |app| match target {
         MuteTarget::Issue(id) => app.mute(Some(id), None, until, &actor),
-        MuteTarget::Asset(a) => {
-            let lineage = app.lineage.current();
-            let asset = lineage
-                .resolve(&a)
-                .map(|i| lineage.node(i).unique_id.clone())
-                .unwrap_or(a);
-            app.mute(None, Some(&asset), until, &actor)
-        }
+        MuteTarget::Asset(a) => app.mute(None, Some(&asset_id(app, a)), until, &actor),
     })
     .await?;
     Ok(blocks::ephemeral_text(&format!(
@@ -37,4 +30,14 @@ pub async fn answer(
             .map(|u| format!("until {u}"))
             .unwrap_or_else(|| "until fixed".to_owned())
     )))
+}
+
+/// An asset as typed (a node name or a unique_id) to its unique_id in the current graph; one
+/// the graph does not know (a generic alert's) as typed.
+pub(super) fn asset_id(app: &crate::app::App, typed: String) -> String {
+    let lineage = app.lineage.current();
+    lineage
+        .resolve(&typed)
+        .map(|i| lineage.node(i).unique_id.clone())
+        .unwrap_or(typed)
 }

@@ -1,0 +1,62 @@
+//! `/steward incident <INC-n> <change>`: status, resolve, severity, commander, link, unlink and
+//! postmortem, through the same `App` calls as the incident message's buttons.
+
+use super::assign::person;
+use crate::domain::incidents::label;
+use crate::faces::slack::blocks;
+use crate::faces::slack::commands::IncidentAction;
+use crate::faces::slack::context::Context;
+use crate::faces::slack::handlers::kit::{core, mention};
+use anyhow::Result;
+use std::sync::Arc;
+
+pub async fn answer(
+    ctx: &Arc<Context>,
+    user: &str,
+    n: i64,
+    action: IncidentAction,
+) -> Result<blocks::Message> {
+    let actor = mention(user);
+    let inc = label(n);
+    let text = match action {
+        IncidentAction::Status(status) => {
+            let i = core(ctx, move |app| {
+                app.incident_status(n, &status, &actor, None, None)
+            })
+            .await?;
+            format!("{inc} is now {}.", i.status)
+        }
+        IncidentAction::Resolve { reason, summary } => {
+            core(ctx, move |app| {
+                app.incident_status(n, "resolved", &actor, Some(&summary), Some(&reason))
+            })
+            .await?;
+            format!("{inc} resolved.")
+        }
+        IncidentAction::Severity(sev) => {
+            let i = core(ctx, move |app| app.incident_severity(n, &sev, &actor)).await?;
+            format!("{inc} is now {}.", i.severity)
+        }
+        IncidentAction::Commander(who) => {
+            let who = person(ctx, who).await;
+            let i = core(ctx, move |app| app.incident_commander(n, &who, &actor)).await?;
+            format!(
+                "{inc}'s commander is now {}.",
+                i.commander.unwrap_or_default()
+            )
+        }
+        IncidentAction::Link(issue) => {
+            core(ctx, move |app| app.incident_link(n, issue, &actor, false)).await?;
+            format!("Issue #{issue} linked to {inc}.")
+        }
+        IncidentAction::Unlink(issue) => {
+            core(ctx, move |app| app.incident_unlink(n, issue, &actor)).await?;
+            format!("Issue #{issue} unlinked from {inc}.")
+        }
+        IncidentAction::Postmortem => {
+            core(ctx, move |app| app.share_postmortem(n, &actor)).await?;
+            format!("{inc}'s post-incident report is on its way to its thread.")
+        }
+    };
+    Ok(blocks::ephemeral_text(&text))
+}
