@@ -3,6 +3,7 @@
 
 pub mod incidents;
 pub mod ingest;
+pub mod integrations;
 pub mod reports;
 
 use crate::clock::{Clock, SystemClock};
@@ -26,6 +27,8 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     /// Woken after every write that put work in the outbox, so integrations act at once.
     pub outbox_signal: Arc<tokio::sync::Notify>,
+    /// Woken after every write, for the delivery worker (see [`integrations`]).
+    pub deliveries_signal: Arc<tokio::sync::Notify>,
     /// What the public status page keeps between requests (see [`App::status_page`]).
     status_cache: Arc<crate::domain::status::StatusCache>,
 }
@@ -86,6 +89,7 @@ impl App {
             config: Arc::new(config),
             clock,
             outbox_signal: Arc::new(tokio::sync::Notify::new()),
+            deliveries_signal: Arc::new(tokio::sync::Notify::new()),
             status_cache: Arc::default(),
         })
     }
@@ -129,6 +133,7 @@ impl App {
     fn signal<T>(&self, r: Result<T>) -> Result<T> {
         if r.is_ok() {
             self.outbox_signal.notify_one();
+            self.deliveries_signal.notify_one();
         }
         r
     }
@@ -230,9 +235,10 @@ impl App {
 
     pub fn set_status(&self, id: i64, status: Status, actor: &str) -> Result<Issue> {
         let actor = actor.to_owned();
+        let fan = self.fanout();
         let r = self.write_now(move |tx, now| {
             let issue = issues::set_status(tx, id, status, &actor, now)?;
-            changed(tx, id, "status", &actor, now)?;
+            changed(tx, &fan, id, "status", &actor, now)?;
             Ok(issue)
         });
         self.signal(r)
@@ -240,9 +246,10 @@ impl App {
 
     pub fn assign(&self, id: i64, assignee: &str, actor: &str) -> Result<Issue> {
         let (assignee, actor) = (assignee.to_owned(), actor.to_owned());
+        let fan = self.fanout();
         let r = self.write_now(move |tx, now| {
             let issue = issues::assign(tx, id, &assignee, &actor, now)?;
-            changed(tx, id, "assigned", &actor, now)?;
+            changed(tx, &fan, id, "assigned", &actor, now)?;
             Ok(issue)
         });
         self.signal(r)
@@ -250,6 +257,7 @@ impl App {
 
     pub fn comment(&self, id: i64, author: &str, body: &str) -> Result<Comment> {
         let (author, body) = (author.to_owned(), body.to_owned());
+        let fan = self.fanout();
         let r = self.write_now(move |tx, now| {
             let comment = issues::comment(tx, id, &author, &body, now)?;
             crate::store::outbox::enqueue(
@@ -258,6 +266,8 @@ impl App {
                 &serde_json::json!({"issues": [id], "reason": "commented", "actor": author, "text": body}),
                 now,
             )?;
+            let event = crate::domain::integrations::IssueEvent::Updated;
+            fan.run(tx, crate::domain::integrations::Change::Issues(vec![(id, event)]), now)?;
             Ok(comment)
         });
         self.signal(r)
@@ -288,6 +298,7 @@ impl App {
         actor: &str,
     ) -> Result<Issue> {
         let (reason, actor) = (reason.map(str::to_owned), actor.to_owned());
+        let fan = self.fanout();
         let r = self.write_now(move |tx, now| {
             let options = issues::ResolveOptions {
                 mute_for,
@@ -295,7 +306,7 @@ impl App {
             };
             let issue =
                 issues::resolve(tx, id, resolution, reason.as_deref(), options, &actor, now)?;
-            changed(tx, id, "resolved", &actor, now)?;
+            changed(tx, &fan, id, "resolved", &actor, now)?;
             Ok(issue)
         });
         self.signal(r)
@@ -310,10 +321,11 @@ impl App {
         actor: &str,
     ) -> Result<Mute> {
         let (asset, actor) = (asset.map(str::to_owned), actor.to_owned());
+        let fan = self.fanout();
         let r = self.write_now(move |tx, now| {
             let mute = issues::mute(tx, issue_id, asset.as_deref(), until, &actor, now)?;
             if let Some(id) = issue_id {
-                changed(tx, id, "muted", &actor, now)?;
+                changed(tx, &fan, id, "muted", &actor, now)?;
             }
             Ok(mute)
         });
@@ -491,9 +503,11 @@ impl App {
     }
 }
 
-/// Tells integrations (through the outbox, in the same transaction) that a person changed an issue.
+/// Tells integrations (through the outbox and the deliveries, in the same transaction) that a
+/// person changed an issue.
 fn changed(
     tx: &rusqlite::Transaction,
+    fan: &integrations::Fanout,
     id: i64,
     reason: &str,
     actor: &str,
@@ -505,13 +519,15 @@ fn changed(
         &serde_json::json!({"issues": [id], "reason": reason, "actor": actor}),
         now,
     )?;
-    Ok(())
+    let event = crate::domain::integrations::IssueEvent::of_reason(reason);
+    fan.run(tx, crate::domain::integrations::Change::Issues(vec![(id, event)]), now)
 }
 
 /// Tells integrations (in the same transaction) that a person changed incident `n`: the
 /// incident message re-renders and `text` goes to its thread.
 fn incident_changed(
     tx: &rusqlite::Transaction,
+    fan: &integrations::Fanout,
     n: i64,
     actor: &str,
     text: &str,
@@ -523,7 +539,8 @@ fn incident_changed(
         &serde_json::json!({"incident": n, "actor": actor, "text": text}),
         now,
     )?;
-    Ok(())
+    let event = crate::domain::integrations::IncidentEvent::Updated;
+    fan.run(tx, crate::domain::integrations::Change::Incident(n, event), now)
 }
 
 /// Re-renders an issue's alert (it shows its incident) without a thread reply.

@@ -1,12 +1,14 @@
 //! `steward.toml`: where the database lives and how issues behave. Secrets never live here; they
 //! come from the environment (`STEWARD_TOKEN`, `SLACK_BOT_TOKEN`, `SLACK_APP_TOKEN`).
 
+pub mod integrations;
 pub mod selector;
 #[cfg(test)]
 mod tests;
 mod text;
 
 use crate::error::InputError;
+pub use integrations::{IntegrationsConfig, TargetConfig, TargetKind};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -68,6 +70,19 @@ pub struct Config {
     /// [`crate::domain::incidents::teams_to_contact`]).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub teams: Vec<TeamConfig>,
+    /// `[integrations]`: retries of deliveries to the targets below.
+    #[serde(skip_serializing_if = "IntegrationsConfig::is_default")]
+    pub integrations: IntegrationsConfig,
+    /// `[[pagerduty]]`, `[[incidentio]]`, `[[opsgenie]]`, `[[webhooks]]`: who hears of issues
+    /// and incidents (see [`integrations`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pagerduty: Vec<TargetConfig>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub incidentio: Vec<TargetConfig>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub opsgenie: Vec<TargetConfig>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub webhooks: Vec<TargetConfig>,
 }
 
 /// `[[teams]]`: a team (a data product's `team`, a dbt group, or an owner) and how to reach it.
@@ -300,6 +315,11 @@ impl Default for Config {
             incidents: IncidentsConfig::default(),
             digest: None,
             teams: Vec::new(),
+            integrations: IntegrationsConfig::default(),
+            pagerduty: Vec::new(),
+            incidentio: Vec::new(),
+            opsgenie: Vec::new(),
+            webhooks: Vec::new(),
         }
     }
 }
@@ -358,6 +378,7 @@ impl Config {
         if !config.incidents.severity_rules.is_empty() {
             note_rule_lines(text, &mut config.incidents.severity_rules);
         }
+        integrations::set_kinds(&mut config);
         config.validate(origin)?;
         Ok(config)
     }
@@ -446,7 +467,8 @@ impl Config {
             ));
         }
         self.validate_products(origin)?;
-        self.validate_incidents(origin)
+        self.validate_incidents(origin)?;
+        integrations::validate(self, origin)
     }
 
     /// `[incidents]`: known severities and exactly one condition per rule.

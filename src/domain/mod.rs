@@ -6,6 +6,7 @@ pub mod changes;
 pub mod digest;
 pub mod history;
 pub mod incidents;
+pub mod integrations;
 pub mod issues;
 pub mod metrics;
 pub mod postmortem;

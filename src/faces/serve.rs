@@ -19,6 +19,10 @@ pub async fn run(app: App, listen: &str) -> Result<()> {
     }
     let slack = SlackSettings::from_env(app.config.slack.as_ref())?;
     let server = http::start(app.clone(), listen, token).await?;
+    let deliveries = crate::domain::integrations::any_target(&app.config).then(|| {
+        crate::faces::integrations::check_secrets(&app);
+        tokio::spawn(crate::faces::integrations::run(app.clone()))
+    });
     eprintln!("steward listening on http://{}", server.addr);
     let bot = match slack {
         Some(settings) => {
@@ -37,6 +41,10 @@ pub async fn run(app: App, listen: &str) -> Result<()> {
     tracing::info!("shutting down");
     if let Some(b) = bot {
         b.stop().await;
+    }
+    if let Some(d) = deliveries {
+        // A delivery in flight is resent after a restart; the targets dedup it.
+        d.abort();
     }
     server.stop().await;
     Ok(())

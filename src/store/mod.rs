@@ -11,6 +11,7 @@
 //! same lock before reading `user_version`, so processes opening a new file together apply each
 //! migration once.
 
+pub mod deliveries;
 pub mod graphs;
 pub mod outbox;
 
@@ -32,6 +33,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("schema_v3.sql"),
     include_str!("schema_v4.sql"),
     include_str!("schema_v5.sql"),
+    include_str!("schema_v6.sql"),
 ];
 
 type Job = Box<dyn FnOnce(&mut Connection) + Send>;

@@ -37,6 +37,7 @@ mod incidents;
 mod ingest;
 mod issues;
 mod lineage;
+mod outbox;
 mod report;
 
 #[derive(Parser)]
@@ -208,6 +209,14 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Deliveries to integrations not done yet (pending and dead), and Slack outbox items
+    /// pending; `retry ID|--all` makes dead deliveries pending again.
+    Outbox {
+        #[arg(long)]
+        json: bool,
+        #[command(subcommand)]
+        action: Option<OutboxAction>,
+    },
     /// The post-incident report of an incident (`INC-n` or `n`), as Markdown.
     Postmortem {
         id: String,
@@ -258,6 +267,18 @@ pub enum IncidentAction {
         who: String,
         #[arg(long, default_value = "cli")]
         actor: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum OutboxAction {
+    /// Make a dead delivery (or every one, with --all) pending again, due now.
+    Retry {
+        /// The delivery's id (see `steward outbox`).
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        id: Option<i64>,
+        #[arg(long)]
+        all: bool,
     },
 }
 
@@ -504,6 +525,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Report { since, json } => report::report(&ctx, since, json),
         Command::Digest { json } => report::digest(&ctx, json),
         Command::Postmortem { id, json } => report::postmortem(&ctx, id, json),
+        Command::Outbox { json, action } => outbox::run(&ctx, json, action),
         Command::Incident {
             id,
             json,
