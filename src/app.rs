@@ -520,7 +520,11 @@ fn changed(
         now,
     )?;
     let event = crate::domain::integrations::IssueEvent::of_reason(reason);
-    fan.run(tx, crate::domain::integrations::Change::Issues(vec![(id, event)]), now)
+    fan.run(
+        tx,
+        crate::domain::integrations::Change::Issues(vec![(id, event)]),
+        now,
+    )
 }
 
 /// Tells integrations (in the same transaction) that a person changed incident `n`: the
@@ -540,7 +544,11 @@ fn incident_changed(
         now,
     )?;
     let event = crate::domain::integrations::IncidentEvent::Updated;
-    fan.run(tx, crate::domain::integrations::Change::Incident(n, event), now)
+    fan.run(
+        tx,
+        crate::domain::integrations::Change::Incident(n, event),
+        now,
+    )
 }
 
 /// Re-renders an issue's alert (it shows its incident) without a thread reply.

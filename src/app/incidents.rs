@@ -217,7 +217,14 @@ impl App {
         let fan = self.fanout();
         self.signal(self.write_now(move |tx, now| {
             incidents::unlink(tx, n, issue_id, &actor, now)?;
-            incident_changed(tx, &fan, n, &actor, &format!("unlinked issue #{issue_id}"), now)?;
+            incident_changed(
+                tx,
+                &fan,
+                n,
+                &actor,
+                &format!("unlinked issue #{issue_id}"),
+                now,
+            )?;
             issue_rerender(tx, issue_id, now)?;
             Ok(())
         }))?;

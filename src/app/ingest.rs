@@ -500,7 +500,13 @@ fn integrations_hear(
     .into_iter()
     .flat_map(|(ids, e)| ids.iter().map(move |id| (*id, e)))
     .collect();
-    fan_out(tx, config, &|_| lineage.clone(), &Change::Issues(events), now)?;
+    fan_out(
+        tx,
+        config,
+        &|_| lineage.clone(),
+        &Change::Issues(events),
+        now,
+    )?;
     Ok(())
 }
 

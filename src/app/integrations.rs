@@ -24,7 +24,12 @@ pub struct Fanout {
 
 impl Fanout {
     /// Writes the deliveries `change` calls for, in `tx` (nothing when no target is set).
-    pub fn run(&self, tx: &rusqlite::Transaction, change: Change, now: DateTime<Utc>) -> Result<()> {
+    pub fn run(
+        &self,
+        tx: &rusqlite::Transaction,
+        change: Change,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         if !integrations::any_target(&self.config) {
             return Ok(());
         }
@@ -156,9 +161,19 @@ impl App {
         if let Some(i) = id {
             let d = self.store.read(|c| deliveries::get(c, i))?;
             match d {
-                None => return Err(InputError::not_found(format!("delivery {i}"), "no such delivery (see `steward outbox`)").into()),
+                None => {
+                    return Err(InputError::not_found(
+                        format!("delivery {i}"),
+                        "no such delivery (see `steward outbox`)",
+                    )
+                    .into());
+                }
                 Some(d) if d.state != "dead" => {
-                    return Err(InputError::new(format!("delivery {i}"), format!("it is {}, not dead", d.state)).into());
+                    return Err(InputError::new(
+                        format!("delivery {i}"),
+                        format!("it is {}, not dead", d.state),
+                    )
+                    .into());
                 }
                 Some(_) => {}
             }
@@ -170,8 +185,14 @@ impl App {
     pub fn delivery_slack_ref(&self, d: &Delivery) -> Result<Option<super::SlackRef>> {
         use rusqlite::OptionalExtension;
         let (sql, id) = match (d.incident_id, d.issue_id) {
-            (Some(n), _) => ("SELECT channel, ts FROM slack_messages WHERE purpose = 'incident' AND incident_id = ?1 AND ts IS NOT NULL ORDER BY id LIMIT 1", n),
-            (None, Some(i)) => ("SELECT channel, ts FROM slack_messages WHERE purpose = 'alert' AND issue_id = ?1 AND ts IS NOT NULL ORDER BY id DESC LIMIT 1", i),
+            (Some(n), _) => (
+                "SELECT channel, ts FROM slack_messages WHERE purpose = 'incident' AND incident_id = ?1 AND ts IS NOT NULL ORDER BY id LIMIT 1",
+                n,
+            ),
+            (None, Some(i)) => (
+                "SELECT channel, ts FROM slack_messages WHERE purpose = 'alert' AND issue_id = ?1 AND ts IS NOT NULL ORDER BY id DESC LIMIT 1",
+                i,
+            ),
             (None, None) => return Ok(None),
         };
         self.store.read(|c| {
@@ -218,9 +239,14 @@ mod tests {
             ..Default::default()
         };
         for attempts in 1..=10 {
-            let full = Duration::from_secs(2 * 2u64.pow(attempts as u32 - 1)).min(Duration::from_secs(60));
+            let full =
+                Duration::from_secs(2 * 2u64.pow(attempts as u32 - 1)).min(Duration::from_secs(60));
             let d = backoff(&cfg, 7, attempts);
-            assert!(d >= full / 2 && d <= full, "attempt {attempts}: {d:?} not in [{:?}, {full:?}]", full / 2);
+            assert!(
+                d >= full / 2 && d <= full,
+                "attempt {attempts}: {d:?} not in [{:?}, {full:?}]",
+                full / 2
+            );
         }
     }
 }

@@ -265,7 +265,9 @@ pub(super) fn validate(config: &super::Config, origin: &str) -> Result<(), Input
         if let Some(u) = &t.url
             && !(u.starts_with("https://") || u.starts_with("http://"))
         {
-            return Err(err(format!("url {u:?} must start with https:// or http://")));
+            return Err(err(format!(
+                "url {u:?} must start with https:// or http://"
+            )));
         }
         for o in t.on.iter().flatten() {
             if o != "alerts" && o != "incidents" {

@@ -8,8 +8,8 @@
 //! resolved. A key never gets two triggers in a row: a trigger is queued only when the key's
 //! last action was none or a resolve. Webhooks get every event they asked for.
 
-use crate::config::integrations::{TargetConfig, TargetKind, all_targets};
 use crate::config::Config;
+use crate::config::integrations::{TargetConfig, TargetKind, all_targets};
 use crate::domain::issues::{self, Issue};
 use crate::domain::products::{Catalog, Membership};
 use crate::lineage::Lineage;
@@ -94,7 +94,10 @@ struct Facts {
 
 fn matches(t: &TargetConfig, f: &Facts) -> bool {
     let any = |want: &[String], have: &[String]| {
-        want.is_empty() || want.iter().any(|w| have.iter().any(|h| h.eq_ignore_ascii_case(w)))
+        want.is_empty()
+            || want
+                .iter()
+                .any(|w| have.iter().any(|h| h.eq_ignore_ascii_case(w)))
     };
     any(&t.env, &f.envs)
         && any(&t.severity, std::slice::from_ref(&f.severity))
@@ -172,10 +175,16 @@ fn key(raw: String) -> String {
 }
 
 /// The pager action an issue event means for its group, if any.
-fn issue_action(tx: &Transaction, issue: &Issue, event: IssueEvent) -> Result<Option<&'static str>> {
+fn issue_action(
+    tx: &Transaction,
+    issue: &Issue,
+    event: IssueEvent,
+) -> Result<Option<&'static str>> {
     Ok(match event {
         IssueEvent::Opened if issue.is_root() && issue.status != "resolved" => Some("trigger"),
-        IssueEvent::StatusChanged if matches!(issue.status.as_str(), "acknowledged" | "investigating") => {
+        IssueEvent::StatusChanged
+            if matches!(issue.status.as_str(), "acknowledged" | "investigating") =>
+        {
             Some("acknowledge")
         }
         IssueEvent::Resolved | IssueEvent::StatusChanged if issue.status == "resolved" => {
@@ -222,8 +231,12 @@ fn issue_deliveries(
     body: Value,
     now: DateTime<Utc>,
 ) -> Result<usize> {
-    let pager = issue_action(tx, issue, event)?
-        .map(|a| (a, key(format!("steward-alert-{}-{}", issue.env, issue.asset))));
+    let pager = issue_action(tx, issue, event)?.map(|a| {
+        (
+            a,
+            key(format!("steward-alert-{}-{}", issue.env, issue.asset)),
+        )
+    });
     let subject = Subject {
         event: event.name(),
         issue_id: Some(issue.id),
@@ -406,7 +419,10 @@ fn incident_body(
         severity: severity.clone(),
         ..Facts::default()
     };
-    let env = linked.first().map(|l| l.1.clone()).unwrap_or_else(|| config.issues.default_environment.clone());
+    let env = linked
+        .first()
+        .map(|l| l.1.clone())
+        .unwrap_or_else(|| config.issues.default_environment.clone());
     let graph = lineage(&env);
     let membership = Membership::build(&graph, Catalog::build(&config.products, &graph));
     let assets: Vec<&str> = linked.iter().map(|l| l.2.as_str()).collect();

@@ -78,11 +78,9 @@ fn read(r: &Row) -> rusqlite::Result<Delivery> {
 
 /// A fresh event id, shared by the deliveries of one event (`evt_<n>`, increasing).
 pub fn next_event_id(tx: &Transaction) -> Result<String> {
-    let n: i64 = tx.query_row(
-        "SELECT coalesce(max(id), 0) + 1 FROM deliveries",
-        [],
-        |r| r.get(0),
-    )?;
+    let n: i64 = tx.query_row("SELECT coalesce(max(id), 0) + 1 FROM deliveries", [], |r| {
+        r.get(0)
+    })?;
     Ok(format!("evt_{n}"))
 }
 

@@ -15,6 +15,7 @@ mod http_api;
 mod http_hardening;
 mod incident_story;
 mod incidents_cli;
+mod integrations;
 mod layers;
 mod multi_project;
 mod pages;

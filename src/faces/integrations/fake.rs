@@ -30,6 +30,9 @@ pub struct Alert {
     pub status: String,
     /// How many trigger (create, firing) events it received.
     pub triggers: u32,
+    /// How many of them opened it (it was new or resolved): a trigger on an open alert with
+    /// the same key is deduplicated into it, as the vendors do.
+    pub opened: u32,
     /// Every event action received, in order.
     pub actions: Vec<String>,
     /// The last trigger's body.
@@ -126,7 +129,11 @@ impl FakeVendors {
 
 async fn serve(state: &Mutex<State>, keys: &Keys, req: Request<Incoming>) -> Response<Full<Bytes>> {
     let (parts, body) = req.into_parts();
-    let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+    let body = body
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
     let headers: BTreeMap<String, String> = parts
         .headers
         .iter()
@@ -177,10 +184,16 @@ pub fn handle(
         return webhook(s, keys, hook, headers, body);
     }
     if !json_ct {
-        return (415, json!({"message": "Content-Type must be application/json"}));
+        return (
+            415,
+            json!({"message": "Content-Type must be application/json"}),
+        );
     }
     let Ok(v) = serde_json::from_slice::<Value>(body) else {
-        return (400, json!({"status": "invalid event", "message": "Event object is invalid", "errors": ["body is not JSON"]}));
+        return (
+            400,
+            json!({"status": "invalid event", "message": "Event object is invalid", "errors": ["body is not JSON"]}),
+        );
     };
     if path == "/v2/enqueue" {
         return pagerduty(s, keys, &v);
@@ -233,7 +246,9 @@ fn pagerduty(s: &mut State, keys: &Keys, v: &Value) -> (u16, Value) {
                 return pd_invalid("'payload.severity' must be critical, error, warning or info");
             }
             if let Some(links) = v.get("links")
-                && !links.as_array().is_some_and(|l| l.iter().all(|x| x["href"].is_string()))
+                && !links
+                    .as_array()
+                    .is_some_and(|l| l.iter().all(|x| x["href"].is_string()))
             {
                 return pd_invalid("'links' must be a list of objects with an 'href'");
             }
@@ -246,11 +261,16 @@ fn pagerduty(s: &mut State, keys: &Keys, v: &Value) -> (u16, Value) {
         _ => return pd_invalid("'event_action' must be trigger, acknowledge or resolve"),
     };
     let alert = s.pagerduty.entry(dedup.clone()).or_default();
-    record(alert, action, v, match action {
-        "trigger" => "triggered",
-        "acknowledge" => "acknowledged",
-        _ => "resolved",
-    });
+    record(
+        alert,
+        action,
+        v,
+        match action {
+            "trigger" => "triggered",
+            "acknowledge" => "acknowledged",
+            _ => "resolved",
+        },
+    );
     (
         202,
         json!({"status": "success", "message": "Event processed", "dedup_key": dedup}),
@@ -261,6 +281,9 @@ fn record(alert: &mut Alert, action: &str, v: &Value, status: &str) {
     // Acknowledging or resolving what is not open changes nothing (the vendors drop it).
     let open = !alert.status.is_empty() && !matches!(alert.status.as_str(), "resolved" | "closed");
     let trigger = matches!(action, "trigger" | "firing" | "create");
+    if trigger && !open {
+        alert.opened += 1;
+    }
     if trigger || open {
         alert.status = status.to_owned();
     }
@@ -278,7 +301,9 @@ fn incidentio(
     headers: &BTreeMap<String, String>,
     v: &Value,
 ) -> (u16, Value) {
-    let bearer = headers.get("authorization").and_then(|a| a.strip_prefix("Bearer "));
+    let bearer = headers
+        .get("authorization")
+        .and_then(|a| a.strip_prefix("Bearer "));
     if bearer != Some(keys.incidentio_token.as_str()) {
         return (
             401,
@@ -307,7 +332,10 @@ fn incidentio(
     if v.get("metadata").is_some_and(|m| !m.is_object()) {
         return invalid("metadata must be an object");
     }
-    let key = v["deduplication_key"].as_str().unwrap_or_default().to_owned();
+    let key = v["deduplication_key"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     let alert = s.incidentio.entry(key.clone()).or_default();
     record(alert, status, v, status);
     (
@@ -325,7 +353,9 @@ fn opsgenie(
     v: &Value,
 ) -> (u16, Value) {
     let request_id = format!("req-{}", s.received.len() + 1);
-    let genie = headers.get("authorization").and_then(|a| a.strip_prefix("GenieKey "));
+    let genie = headers
+        .get("authorization")
+        .and_then(|a| a.strip_prefix("GenieKey "));
     if genie != Some(keys.opsgenie_key.as_str()) {
         return (
             401,
@@ -338,7 +368,8 @@ fn opsgenie(
             json!({"message": "Request body is not processable. Please check the errors.", "errors": {field: m}, "took": 0.0, "requestId": request_id}),
         )
     };
-    let accepted = json!({"result": "Request will be processed", "took": 0.01, "requestId": request_id});
+    let accepted =
+        json!({"result": "Request will be processed", "took": 0.01, "requestId": request_id});
     if rest.is_empty() {
         let message = v["message"].as_str().unwrap_or_default();
         if message.is_empty() {
@@ -356,10 +387,10 @@ fn opsgenie(
         {
             return invalid("priority", "Priority should be one of [P1, P2, P3, P4, P5]");
         }
-        if v
-            .get("details")
-            .is_some_and(|d| !d.as_object().is_some_and(|m| m.values().all(Value::is_string)))
-        {
+        if v.get("details").is_some_and(|d| {
+            !d.as_object()
+                .is_some_and(|m| m.values().all(Value::is_string))
+        }) {
             return invalid("details", "Details must be a map of strings.");
         }
         // An open alert with the same alias is deduplicated (its count grows).
@@ -417,7 +448,10 @@ fn webhook(
         return (401, json!({"error": "no timestamp"}));
     };
     if ((keys.now)() - t).abs() > 300 {
-        return (401, json!({"error": "timestamp outside the 5-minute window"}));
+        return (
+            401,
+            json!({"error": "timestamp outside the 5-minute window"}),
+        );
     }
     let ok = v1.iter().any(|hex| {
         let Some(given) = decode_hex(hex) else {
@@ -485,16 +519,44 @@ mod tests {
     fn pagerduty_refuses_what_the_events_api_refuses() {
         let mut s = State::default();
         let key = "R".repeat(32);
-        let (st, v) = post(&mut s, "/v2/enqueue", &[], json!({"routing_key": "short", "event_action": "trigger"}));
+        let (st, v) = post(
+            &mut s,
+            "/v2/enqueue",
+            &[],
+            json!({"routing_key": "short", "event_action": "trigger"}),
+        );
         assert_eq!((st, v["status"].as_str()), (400, Some("invalid event")));
-        let (st, _) = post(&mut s, "/v2/enqueue", &[], json!({"routing_key": key, "event_action": "trigger", "payload": {"summary": "x", "source": "s", "severity": "bad"}}));
+        let (st, _) = post(
+            &mut s,
+            "/v2/enqueue",
+            &[],
+            json!({"routing_key": key, "event_action": "trigger", "payload": {"summary": "x", "source": "s", "severity": "bad"}}),
+        );
         assert_eq!(st, 400);
-        let (st, _) = post(&mut s, "/v2/enqueue", &[], json!({"routing_key": key, "event_action": "resolve"}));
+        let (st, _) = post(
+            &mut s,
+            "/v2/enqueue",
+            &[],
+            json!({"routing_key": key, "event_action": "resolve"}),
+        );
         assert_eq!(st, 400, "resolve needs a dedup key");
-        let (st, v) = post(&mut s, "/v2/enqueue", &[], json!({"routing_key": key, "event_action": "trigger", "dedup_key": "k", "payload": {"summary": "x", "source": "s", "severity": "error"}}));
+        let (st, v) = post(
+            &mut s,
+            "/v2/enqueue",
+            &[],
+            json!({"routing_key": key, "event_action": "trigger", "dedup_key": "k", "payload": {"summary": "x", "source": "s", "severity": "error"}}),
+        );
         assert_eq!(st, 202);
-        assert_eq!(v, json!({"status": "success", "message": "Event processed", "dedup_key": "k"}));
-        post(&mut s, "/v2/enqueue", &[], json!({"routing_key": key, "event_action": "resolve", "dedup_key": "k"}));
+        assert_eq!(
+            v,
+            json!({"status": "success", "message": "Event processed", "dedup_key": "k"})
+        );
+        post(
+            &mut s,
+            "/v2/enqueue",
+            &[],
+            json!({"routing_key": key, "event_action": "resolve", "dedup_key": "k"}),
+        );
         assert_eq!(s.pagerduty["k"].status, "resolved");
         assert_eq!(s.pagerduty["k"].triggers, 1);
     }
@@ -503,20 +565,66 @@ mod tests {
     fn incidentio_and_opsgenie_check_auth_and_fields() {
         let mut s = State::default();
         let body = json!({"title": "t", "status": "firing", "deduplication_key": "d"});
-        assert_eq!(post(&mut s, "/v2/alert_events/http/01SOURCE", &[], body.clone()).0, 401);
+        assert_eq!(
+            post(&mut s, "/v2/alert_events/http/01SOURCE", &[], body.clone()).0,
+            401
+        );
         let auth = [("authorization", "Bearer inc-token")];
-        assert_eq!(post(&mut s, "/v2/alert_events/http/OTHER", &auth, body.clone()).0, 404);
-        assert_eq!(post(&mut s, "/v2/alert_events/http/01SOURCE", &auth, json!({"status": "firing"})).0, 422);
-        assert_eq!(post(&mut s, "/v2/alert_events/http/01SOURCE", &auth, body).0, 202);
+        assert_eq!(
+            post(&mut s, "/v2/alert_events/http/OTHER", &auth, body.clone()).0,
+            404
+        );
+        assert_eq!(
+            post(
+                &mut s,
+                "/v2/alert_events/http/01SOURCE",
+                &auth,
+                json!({"status": "firing"})
+            )
+            .0,
+            422
+        );
+        assert_eq!(
+            post(&mut s, "/v2/alert_events/http/01SOURCE", &auth, body).0,
+            202
+        );
         assert_eq!(s.incidentio["d"].status, "firing");
 
         let genie = [("authorization", "GenieKey genie")];
-        assert_eq!(post(&mut s, "/v2/alerts", &[], json!({"message": "m"})).0, 401);
-        assert_eq!(post(&mut s, "/v2/alerts", &genie, json!({"message": ""})).0, 422);
-        assert_eq!(post(&mut s, "/v2/alerts", &genie, json!({"message": "m", "details": {"n": 1}})).0, 422);
-        let (st, v) = post(&mut s, "/v2/alerts", &genie, json!({"message": "m", "alias": "a b"}));
-        assert_eq!((st, v["result"].as_str()), (202, Some("Request will be processed")));
-        post(&mut s, "/v2/alerts/a%20b/close?identifierType=alias", &genie, json!({}));
+        assert_eq!(
+            post(&mut s, "/v2/alerts", &[], json!({"message": "m"})).0,
+            401
+        );
+        assert_eq!(
+            post(&mut s, "/v2/alerts", &genie, json!({"message": ""})).0,
+            422
+        );
+        assert_eq!(
+            post(
+                &mut s,
+                "/v2/alerts",
+                &genie,
+                json!({"message": "m", "details": {"n": 1}})
+            )
+            .0,
+            422
+        );
+        let (st, v) = post(
+            &mut s,
+            "/v2/alerts",
+            &genie,
+            json!({"message": "m", "alias": "a b"}),
+        );
+        assert_eq!(
+            (st, v["result"].as_str()),
+            (202, Some("Request will be processed"))
+        );
+        post(
+            &mut s,
+            "/v2/alerts/a%20b/close?identifierType=alias",
+            &genie,
+            json!({}),
+        );
         assert_eq!(s.opsgenie["a b"].status, "closed");
     }
 
@@ -528,7 +636,12 @@ mod tests {
             let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret).unwrap();
             mac.update(format!("{t}.").as_bytes());
             mac.update(body);
-            let hex: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
+            let hex: String = mac
+                .finalize()
+                .into_bytes()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
             format!("t={t},v1={hex}")
         };
         let call = |s: &mut State, sig: String| {

@@ -9,7 +9,11 @@ use serde_json::{Value, json};
 
 pub fn request(d: &Delivery, base: &str, source_id: &str, token: &str, links: &Links) -> Outgoing {
     let e = &d.payload;
-    let status = if d.action == "resolve" { "resolved" } else { "firing" };
+    let status = if d.action == "resolve" {
+        "resolved"
+    } else {
+        "firing"
+    };
     let description = e
         .pointer("/incident/summary")
         .or_else(|| e.pointer("/issue/message"))

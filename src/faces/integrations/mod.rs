@@ -21,9 +21,18 @@ use anyhow::Result;
 use http::{Http, Links};
 use std::time::Duration;
 
+/// Where secrets come from: the process environment in `steward serve`, a map in tests.
+pub type Secrets = std::sync::Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
+/// The process environment (an empty variable counts as unset).
+pub fn env_secrets() -> Secrets {
+    std::sync::Arc::new(|var: &str| std::env::var(var).ok().filter(|s| !s.is_empty()))
+}
+
 /// Runs until the process ends: a pass whenever a write wakes it, and at least every second
 /// (retries come due with time).
 pub async fn run(app: App) {
+    let secrets = env_secrets();
     let http = match Http::new(app.config.integrations.timeout) {
         Ok(h) => h,
         Err(e) => {
@@ -32,7 +41,7 @@ pub async fn run(app: App) {
         }
     };
     loop {
-        match pass(&app, &http).await {
+        match pass(&app, &http, &secrets).await {
             Ok(n) if n > 0 => continue,
             Ok(_) => {}
             Err(e) => tracing::error!(error = format!("{e:#}"), "delivery pass failed"),
@@ -46,9 +55,10 @@ pub async fn run(app: App) {
 
 /// Warns, at start, about targets whose secret's variable is not set.
 pub fn check_secrets(app: &App) {
+    let secrets = env_secrets();
     for t in all_targets(&app.config) {
         if let Some(var) = t.secret_var()
-            && std::env::var(var).map(|v| v.is_empty()).unwrap_or(true)
+            && secrets(var).is_none()
         {
             tracing::warn!(
                 target_name = %t.name,
@@ -61,14 +71,14 @@ pub fn check_secrets(app: &App) {
 
 /// One pass: sends every due delivery (at most 50, concurrently: a batch never holds two of one
 /// target and dedup key) and records the outcomes. Returns how many were attempted.
-pub async fn pass(app: &App, http: &Http) -> Result<usize> {
+pub async fn pass(app: &App, http: &Http, secrets: &Secrets) -> Result<usize> {
     let due = {
         let app = app.clone();
         tokio::task::spawn_blocking(move || app.due_deliveries(50)).await??
     };
     let n = due.len();
     let sends = due.into_iter().map(|d| async move {
-        let outcome = send(app, http, &d).await;
+        let outcome = send(app, http, secrets, &d).await;
         let app = app.clone();
         tokio::task::spawn_blocking(move || match outcome {
             Ok(response) => app.delivery_sent(&d, response),
@@ -94,14 +104,17 @@ fn refused(error: String) -> Failure {
 }
 
 /// Sends one delivery; `Ok` carries what the target gave back.
-async fn send(app: &App, http: &Http, d: &Delivery) -> Result<serde_json::Value, Failure> {
+async fn send(
+    app: &App,
+    http: &Http,
+    secrets: &Secrets,
+    d: &Delivery,
+) -> Result<serde_json::Value, Failure> {
     let target: &TargetConfig = all_targets(&app.config)
         .find(|t| t.name == d.target)
         .ok_or_else(|| refused(format!("target {:?} is no longer configured", d.target)))?;
     let var = target.secret_var().unwrap_or_default();
-    let secret = std::env::var(var)
-        .ok()
-        .filter(|s| !s.is_empty())
+    let secret = secrets(var)
         .ok_or_else(|| refused(format!("the environment variable {var} is not set")))?;
     let links = links(app, d).await;
     let url = target.endpoint();

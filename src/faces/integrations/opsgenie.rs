@@ -60,7 +60,11 @@ pub fn request(d: &Delivery, base: &str, key: &str, links: &Links) -> Outgoing {
             (format!("{base}/v2/alerts"), body)
         }
         action => {
-            let verb = if action == "resolve" { "close" } else { "acknowledge" };
+            let verb = if action == "resolve" {
+                "close"
+            } else {
+                "acknowledge"
+            };
             (
                 format!("{base}/v2/alerts/{alias}/{verb}?identifierType=alias"),
                 json!({"source": "Steward", "note": format!("{} in Steward", if verb == "close" { "Resolved" } else { "Acknowledged" })}),

@@ -34,7 +34,10 @@ pub fn request(d: &Delivery, url: &str, secret: &str, links: &Links, now_unix: i
                 "steward-signature",
                 signature(secret.as_bytes(), now_unix, &body),
             ),
-            ("user-agent", format!("Steward/{}", env!("CARGO_PKG_VERSION"))),
+            (
+                "user-agent",
+                format!("Steward/{}", env!("CARGO_PKG_VERSION")),
+            ),
         ],
         body,
     }
