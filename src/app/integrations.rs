@@ -88,7 +88,7 @@ impl App {
     /// `notified` event on its timeline.
     pub fn delivery_sent(&self, d: &Delivery, response: serde_json::Value) -> Result<()> {
         let d = d.clone();
-        self.write_now(move |tx, now| {
+        let r = self.write_now(move |tx, now| {
             if deliveries::done(tx, d.id, &response, now)?
                 && let Some(n) = d.incident_id
                 && d.kind != "webhook"
@@ -108,9 +108,19 @@ impl App {
                         n,
                         serde_json::json!({"via": via, "target": d.target, "what": what, "link": response.get("link")}).to_string()
                     ])?;
+                if d.action == "trigger" {
+                    // The incident's message says it was paged: re-render it (no thread reply).
+                    crate::store::outbox::enqueue(
+                        tx,
+                        crate::store::outbox::INCIDENT_CHANGED,
+                        &serde_json::json!({"incident": n}),
+                        now,
+                    )?;
+                }
             }
             Ok(())
-        })
+        });
+        self.signal(r)
     }
 
     /// Records a failed attempt: retried after a backoff (or the target's `Retry-After`), or

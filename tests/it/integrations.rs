@@ -312,6 +312,36 @@ on = ["alerts", "incidents"]
             .any(|d| d["via"] == "PagerDuty" && d["what"] == "paged"),
         "{notified:?}"
     );
+    // The CLI shows each target's delivery state; the report says who was paged.
+    let db = rig.db();
+    let label = format!("INC-{n}");
+    let shown: Value = serde_json::from_str(&crate::support::steward_ok(
+        &db,
+        &["incident", &label, "--json"],
+    ))
+    .unwrap();
+    let states: Vec<(&str, &str, &str)> = shown["deliveries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["target"].as_str().unwrap(),
+                d["action"].as_str().unwrap(),
+                d["state"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        states,
+        [
+            ("primary", "trigger", "done"),
+            ("primary", "acknowledge", "done"),
+            ("primary", "resolve", "done")
+        ]
+    );
+    let report = crate::support::steward_ok(&db, &["postmortem", &label]);
+    assert!(report.contains("paged via PagerDuty (primary)"), "{report}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

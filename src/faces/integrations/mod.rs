@@ -181,3 +181,28 @@ async fn links(app: &App, d: &Delivery) -> Links {
         page,
     }
 }
+
+/// The pagers that took an incident (a done trigger), once each: ("PagerDuty", the link back
+/// when one came), for the incident's Slack message.
+pub fn paged(deliveries: &[Delivery]) -> Vec<(String, Option<String>)> {
+    let mut out: Vec<(String, Option<String>)> = Vec::new();
+    for d in deliveries {
+        let Some(kind) = TargetKind::parse(&d.kind).filter(|k| k.is_pager()) else {
+            continue;
+        };
+        if d.action != "trigger" || d.state != "done" {
+            continue;
+        }
+        let via = kind.display().to_owned();
+        if !out.iter().any(|(v, _)| *v == via) {
+            let link = d
+                .response
+                .as_ref()
+                .and_then(|r| r.get("link"))
+                .and_then(|l| l.as_str())
+                .map(str::to_owned);
+            out.push((via, link));
+        }
+    }
+    out
+}

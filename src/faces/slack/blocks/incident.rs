@@ -24,6 +24,8 @@ pub struct IncidentView<'a> {
     pub declared_at: &'a str,
     /// The teams to contact, with their user group and channel.
     pub teams: &'a [crate::domain::incidents::TeamContact],
+    /// The pagers that took the incident: ("PagerDuty", a link back when one came).
+    pub paged: &'a [(String, Option<String>)],
 }
 
 /// The incident's message in the incident channel, edited in place as it changes.
@@ -136,6 +138,14 @@ pub fn incident_message(i: &IncidentView) -> Message {
             "",
         );
     }
+    if !i.paged.is_empty() {
+        b.section(
+            Some(&format!("steward.incident.{n}.paged")),
+            &paged_line(i.paged),
+            500,
+            "",
+        );
+    }
     if i.issues.is_empty() {
         b.section(None, "No issues are linked yet.", 200, "");
     } else {
@@ -163,6 +173,18 @@ pub fn incident_message(i: &IncidentView) -> Message {
         text,
         blocks: b.finish(note, vec![actions]),
     }
+}
+
+/// "📟 Paged via PagerDuty, Opsgenie", each a link when one came back.
+fn paged_line(paged: &[(String, Option<String>)]) -> String {
+    let names: Vec<String> = paged
+        .iter()
+        .map(|(via, link)| match link {
+            Some(l) if l.starts_with("https://") => format!("<{}|{}>", escape(l), escape(via)),
+            _ => escape(via),
+        })
+        .collect();
+    format!("📟 Paged via {}", names.join(", "))
 }
 
 /// A stakeholder update on an incident: "📣 update on INC-n: text", by its author.

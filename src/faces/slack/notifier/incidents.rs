@@ -27,14 +27,15 @@ pub(super) async fn incident_changed(ctx: &Arc<Context>, payload: &Value) -> Res
         return Ok(());
     };
     let app = ctx.app.clone();
-    let (incident, linked, existing) = tokio::task::spawn_blocking(move || -> Result<_> {
+    let (incident, linked, existing, paged) = tokio::task::spawn_blocking(move || -> Result<_> {
         let incident = app.incident(n)?;
+        let paged = crate::faces::integrations::paged(&app.incident_deliveries(n)?);
         let linked = app.issues(&IssueFilter {
             ids: Some(incident.issues.clone()),
             ..Default::default()
         })?;
         let existing = app.store.read(|c| incident_message(c, n))?;
-        Ok((incident, linked, existing))
+        Ok((incident, linked, existing, paged))
     })
     .await??;
     let view = blocks::IncidentView {
@@ -48,6 +49,7 @@ pub(super) async fn incident_changed(ctx: &Arc<Context>, payload: &Value) -> Res
         declared_by: &incident.declared_by,
         declared_at: &incident.declared,
         teams: &incident.teams,
+        paged: &paged,
     };
     let open = crate::faces::http::pages::signed::page_url(
         &ctx.app.config,

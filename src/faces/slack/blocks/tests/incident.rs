@@ -22,9 +22,11 @@ fn the_incident_message() {
             channel: Some("C0FINANCE1".into()),
             why: vec!["owns data product Finance reporting".into()],
         }],
+        paged: &[("PagerDuty".into(), None)],
     };
     let m = incident_message(&v);
     assert_fits(&m);
+    assert!(all_text(&m.blocks).contains("📟 Paged via PagerDuty"));
     assert_eq!(
         m.blocks[0]["text"]["text"],
         "🚨 INC-7: Payments late & <broken>"
