@@ -136,20 +136,26 @@ pub fn fan_out(
     let mut written = 0;
     match change {
         Change::Issues(list) => {
+            // Each environment's products are resolved once per change, not once per issue.
+            let mut graphs: std::collections::HashMap<String, (Arc<Lineage>, Membership)> =
+                std::collections::HashMap::new();
             for (id, event) in list {
                 let Some(issue) = issues::get(tx, *id)? else {
                     continue;
                 };
-                let graph = lineage(&issue.env);
-                let membership =
-                    Membership::build(&graph, Catalog::build(&config.products, &graph));
+                let (graph, membership) = graphs.entry(issue.env.clone()).or_insert_with(|| {
+                    let graph = lineage(&issue.env);
+                    let m = Membership::build(&graph, Catalog::build(&config.products, &graph));
+                    (graph, m)
+                });
+                let (graph, membership) = (&**graph, &*membership);
                 let mut facts = Facts {
                     envs: vec![issue.env.clone()],
                     severity: issue.severity.clone(),
                     ..Facts::default()
                 };
-                reach(&graph, &membership, &[&issue.asset], &mut facts);
-                let body = issue_body(&issue, &graph, &facts);
+                reach(graph, membership, &[&issue.asset], &mut facts);
+                let body = issue_body(&issue, graph, &facts);
                 written += issue_deliveries(tx, config, &issue, *event, &facts, body, now)?;
             }
         }
@@ -174,49 +180,55 @@ fn key(raw: String) -> String {
     format!("steward-alert-{hex}")
 }
 
-/// The pager action an issue event means for its group, if any.
-fn issue_action(
-    tx: &Transaction,
-    issue: &Issue,
-    event: IssueEvent,
-) -> Result<Option<&'static str>> {
-    Ok(match event {
-        IssueEvent::Opened if issue.is_root() && issue.status != "resolved" => Some("trigger"),
-        IssueEvent::StatusChanged
-            if matches!(issue.status.as_str(), "acknowledged" | "investigating") =>
-        {
-            Some("acknowledge")
-        }
-        IssueEvent::Resolved | IssueEvent::StatusChanged if issue.status == "resolved" => {
-            // The group recovers when its last unresolved root issue does.
-            let others: i64 = tx.query_row(
-                "SELECT count(*) FROM issues WHERE env = ?1 AND asset = ?2 AND id != ?3 AND status != 'resolved' AND symptom_of IS NULL",
-                params![issue.env, issue.asset, issue.id],
-                |r| r.get(0),
-            )?;
-            (others == 0).then_some("resolve")
-        }
-        _ => None,
-    })
+/// What a pager's alert should be after a change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Wanted {
+    Open,
+    Acknowledged,
+    Resolved,
 }
 
-/// Whether `action` may follow the key's last action: no second trigger while one stands, no
-/// acknowledge or resolve of what was never triggered.
-fn allowed(last: Option<&str>, action: &str) -> bool {
-    match action {
-        "trigger" => matches!(last, None | Some("resolve")),
-        "acknowledge" => last == Some("trigger"),
-        "resolve" => matches!(last, Some("trigger" | "acknowledge")),
-        _ => true,
+/// The actions that bring a key from its last action to `wanted`: a trigger only when nothing
+/// stands (never two in a row), an acknowledge only of a standing trigger, a resolve only of
+/// what stands. A target that starts matching an acknowledged alert gets the trigger and the
+/// acknowledge.
+fn actions(last: Option<&str>, wanted: Wanted) -> &'static [&'static str] {
+    let standing = matches!(last, Some("trigger" | "acknowledge"));
+    match wanted {
+        Wanted::Open if !standing => &["trigger"],
+        Wanted::Acknowledged if !standing => &["trigger", "acknowledge"],
+        Wanted::Acknowledged if last == Some("trigger") => &["acknowledge"],
+        Wanted::Resolved if standing => &["resolve"],
+        _ => &[],
     }
+}
+
+/// What an issue's change asks of its alert group's pager alert, if anything. Only root
+/// issues page; the group resolves when its last unresolved root issue does.
+fn issue_wanted(tx: &Transaction, issue: &Issue, event: IssueEvent) -> Result<Option<Wanted>> {
+    if issue.status == "resolved" {
+        let others: i64 = tx.query_row(
+            "SELECT count(*) FROM issues WHERE env = ?1 AND asset = ?2 AND id != ?3 AND status != 'resolved' AND symptom_of IS NULL",
+            params![issue.env, issue.asset, issue.id],
+            |r| r.get(0),
+        )?;
+        return Ok((others == 0).then_some(Wanted::Resolved));
+    }
+    if !issue.is_root() || event == IssueEvent::Resolved {
+        return Ok(None);
+    }
+    Ok(Some(match issue.status.as_str() {
+        "acknowledged" | "investigating" => Wanted::Acknowledged,
+        _ => Wanted::Open,
+    }))
 }
 
 struct Subject<'a> {
     event: &'static str,
     issue_id: Option<i64>,
     incident_id: Option<i64>,
-    /// The pager action and its key, if the event means one.
-    pager: Option<(&'static str, String)>,
+    /// What the pager alert should become, and its key, if the event asks anything of it.
+    pager: Option<(Wanted, String)>,
     /// The webhook ordering key.
     webhook_key: String,
     hears: &'a str,
@@ -231,7 +243,7 @@ fn issue_deliveries(
     body: Value,
     now: DateTime<Utc>,
 ) -> Result<usize> {
-    let pager = issue_action(tx, issue, event)?.map(|a| {
+    let pager = issue_wanted(tx, issue, event)?.map(|a| {
         (
             a,
             key(format!("steward-alert-{}-{}", issue.env, issue.asset)),
@@ -257,18 +269,17 @@ fn incident_deliveries(
     body: Value,
     now: DateTime<Utc>,
 ) -> Result<usize> {
-    let status = body["incident"]["status"].as_str().unwrap_or_default();
-    let action = match event {
-        IncidentEvent::Declared => Some("trigger"),
-        IncidentEvent::Resolved => Some("resolve"),
-        IncidentEvent::Updated if status != "investigating" => Some("acknowledge"),
-        IncidentEvent::Updated => None,
+    // Past investigating, someone is on it; a reopened incident pages again.
+    let wanted = match body["incident"]["status"].as_str().unwrap_or_default() {
+        "resolved" => Wanted::Resolved,
+        "investigating" => Wanted::Open,
+        _ => Wanted::Acknowledged,
     };
     let subject = Subject {
         event: event.name(),
         issue_id: None,
         incident_id: Some(n),
-        pager: action.map(|a| (a, format!("steward-incident-{n}"))),
+        pager: Some((wanted, format!("steward-incident-{n}"))),
         webhook_key: format!("incident-{n}"),
         hears: "incidents",
     };
@@ -289,50 +300,66 @@ fn write(
         if !t.hears(s.hears) || !matches(t, facts) {
             continue;
         }
-        let (action, dedup_key) = match (t.kind, &s.pager) {
-            (TargetKind::Webhook, _) if t.sends_event(s.event) => ("notify", s.webhook_key.clone()),
+        let (todo, dedup_key): (&[&str], String) = match (t.kind, &s.pager) {
+            (TargetKind::Webhook, _) if t.sends_event(s.event) => {
+                (&["notify"], s.webhook_key.clone())
+            }
             (TargetKind::Webhook, _) | (_, None) => continue,
-            // incident.io's alert sources know firing and resolved only.
-            (TargetKind::IncidentIo, Some(("acknowledge", _))) => continue,
-            (_, Some((action, key))) => {
+            (_, Some((wanted, key))) => {
                 let last = deliveries::last_action(tx, &t.name, key)?;
-                if !allowed(last.as_deref(), action) {
-                    continue;
+                (actions(last.as_deref(), *wanted), key.clone())
+            }
+        };
+        for action in todo {
+            // incident.io's alert sources know firing and resolved only.
+            if t.kind == TargetKind::IncidentIo && *action == "acknowledge" {
+                continue;
+            }
+            let id = match &event_id {
+                Some(id) => id.clone(),
+                None => {
+                    let id = deliveries::next_event_id(tx)?;
+                    body["id"] = json!(id);
+                    body["type"] = json!(s.event);
+                    body["created_at"] = json!(crate::clock::ts(now));
+                    event_id = Some(id.clone());
+                    id
                 }
-                (*action, key.clone())
-            }
-        };
-        let id = match &event_id {
-            Some(id) => id.clone(),
-            None => {
-                let id = deliveries::next_event_id(tx)?;
-                body["id"] = json!(id);
-                body["type"] = json!(s.event);
-                body["created_at"] = json!(crate::clock::ts(now));
-                event_id = Some(id.clone());
-                id
-            }
-        };
-        let mut payload = body.clone();
-        payload["dedup_key"] = json!(dedup_key);
-        deliveries::insert(
-            tx,
-            &id,
-            &NewDelivery {
-                target: &t.name,
-                kind: t.kind.as_str(),
-                event: s.event,
-                action,
-                dedup_key: &dedup_key,
-                issue_id: s.issue_id,
-                incident_id: s.incident_id,
-                payload: &payload,
-            },
-            now,
-        )?;
-        written += 1;
+            };
+            insert(tx, t, s, &body, (&id, action, &dedup_key), now)?;
+            written += 1;
+        }
     }
     Ok(written)
+}
+
+/// One delivery row: `(event id, action, dedup key)` for target `t`.
+fn insert(
+    tx: &Transaction,
+    t: &TargetConfig,
+    s: &Subject,
+    body: &Value,
+    (id, action, dedup_key): (&str, &str, &str),
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let mut payload = body.clone();
+    payload["dedup_key"] = json!(dedup_key);
+    deliveries::insert(
+        tx,
+        id,
+        &NewDelivery {
+            target: &t.name,
+            kind: t.kind.as_str(),
+            event: s.event,
+            action,
+            dedup_key,
+            issue_id: s.issue_id,
+            incident_id: s.incident_id,
+            payload: &payload,
+        },
+        now,
+    )?;
+    Ok(())
 }
 
 /// The event body's `issue` part, plus the version.
@@ -455,4 +482,35 @@ fn incident_body(
         },
     });
     Ok(Some((body, facts)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_is_never_triggered_twice_in_a_row() {
+        use Wanted::*;
+        assert_eq!(actions(None, Open), ["trigger"]);
+        assert_eq!(actions(Some("resolve"), Open), ["trigger"]);
+        assert!(actions(Some("trigger"), Open).is_empty());
+        assert!(actions(Some("acknowledge"), Open).is_empty());
+        assert_eq!(actions(Some("trigger"), Acknowledged), ["acknowledge"]);
+        assert!(actions(Some("acknowledge"), Acknowledged).is_empty());
+        assert_eq!(actions(None, Acknowledged), ["trigger", "acknowledge"]);
+        assert_eq!(actions(Some("acknowledge"), Resolved), ["resolve"]);
+        assert!(actions(None, Resolved).is_empty());
+        assert!(actions(Some("resolve"), Resolved).is_empty());
+    }
+
+    #[test]
+    fn long_keys_are_hashed_under_the_limit() {
+        assert_eq!(key("steward-alert-prod-a".into()), "steward-alert-prod-a");
+        let long = key(format!("steward-alert-prod-{}", "x".repeat(300)));
+        assert!(
+            long.len() <= 255 && long.starts_with("steward-alert-"),
+            "{long}"
+        );
+        assert_eq!(long, key(format!("steward-alert-prod-{}", "x".repeat(300))));
+    }
 }

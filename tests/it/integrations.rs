@@ -11,7 +11,6 @@ use steward::app::App;
 use steward::clock::{Clock, ManualClock};
 use steward::config::Config;
 use steward::domain::incidents::Declaration;
-use steward::domain::issues::Status;
 use steward::faces::integrations::fake::{FakeVendors, Keys};
 use steward::faces::integrations::http::Http;
 use steward::faces::integrations::{Secrets, pass};
@@ -225,7 +224,7 @@ on = ["alerts", "incidents"]
     // Someone acknowledges the first root: its group's alert is acknowledged.
     let first = roots[0].clone();
     let id = first.id;
-    rig.blocking(move |app| app.set_status(id, Status::Acknowledged, "ana").unwrap())
+    rig.blocking(move |app| app.assign(id, "ana@example.com", "ana").unwrap())
         .await;
     rig.drain().await;
     let first_key = format!("steward-alert-{}-{}", first.env, first.asset);
@@ -731,6 +730,26 @@ token_env = "GENIE_KEY"
         .map(|d| &d.response.as_ref().unwrap()["request_id"])
         .collect();
     assert!(genie_ids.iter().all(|v| v.is_string()), "{genie_ids:?}");
+    drop(s);
+    // Reopened, it pages again.
+    rig.blocking(move |app| {
+        app.incident_status(n, "investigating", "ana", None, None)
+            .unwrap()
+    })
+    .await;
+    rig.drain().await;
+    let s = rig.fake.state.lock().unwrap();
+    assert_eq!(
+        (
+            s.incidentio[&key].status.as_str(),
+            s.incidentio[&key].opened
+        ),
+        ("firing", 2)
+    );
+    assert_eq!(
+        (s.opsgenie[&key].status.as_str(), s.opsgenie[&key].opened),
+        ("open", 2)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
