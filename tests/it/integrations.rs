@@ -719,10 +719,12 @@ token_env = "GENIE_KEY"
     })
     .await;
     rig.drain().await;
-    let s = rig.fake.state.lock().unwrap();
-    assert_eq!(s.incidentio[&key].status, "resolved");
-    assert_eq!(s.opsgenie[&key].status, "closed");
-    assert_eq!(s.opsgenie[&key].actions, ["create", "acknowledge", "close"]);
+    {
+        let s = rig.fake.state.lock().unwrap();
+        assert_eq!(s.incidentio[&key].status, "resolved");
+        assert_eq!(s.opsgenie[&key].status, "closed");
+        assert_eq!(s.opsgenie[&key].actions, ["create", "acknowledge", "close"]);
+    }
     let inc = rig.app.incident_deliveries(n).unwrap();
     let genie_ids: Vec<&Value> = inc
         .iter()
@@ -730,7 +732,6 @@ token_env = "GENIE_KEY"
         .map(|d| &d.response.as_ref().unwrap()["request_id"])
         .collect();
     assert!(genie_ids.iter().all(|v| v.is_string()), "{genie_ids:?}");
-    drop(s);
     // Reopened, it pages again.
     rig.blocking(move |app| {
         app.incident_status(n, "investigating", "ana", None, None)
