@@ -834,3 +834,72 @@ fn bad_target_config_is_refused_with_one_line() {
         assert!(err.starts_with("steward.toml"), "{err}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_incident_message_says_it_was_paged_and_pagerduty_links_back() {
+    use crate::support::{INCIDENTS, TestBot};
+    let clock = Arc::new(steward::faces::demo::story_clock());
+    let vendor_clock = Arc::new(ManualClock::new(clock.now()));
+    let fake = FakeVendors::start(keys(&vendor_clock, 0)).await.unwrap();
+    let url = format!("{}/v2/enqueue", fake.url());
+    let bot = TestBot::start_configured(
+        Vec::new(),
+        move |c| {
+            c.pagerduty = vec![steward::config::TargetConfig {
+                name: "primary".into(),
+                routing_key_env: Some("PD_KEY".into()),
+                url: Some(url),
+                kind: steward::config::TargetKind::PagerDuty,
+                ..Default::default()
+            }];
+        },
+        clock,
+        |_| {},
+    )
+    .await;
+    bot.ingest("broken").await;
+    let app = bot.app().clone();
+    let n = tokio::task::spawn_blocking(move || {
+        app.declare(Declaration {
+            title: "Revenue dashboard is stale".into(),
+            description: None,
+            severity: "SEV2".into(),
+            commander: None,
+            issues: vec![1],
+            declared_by: "ana@example.com".into(),
+        })
+        .unwrap()
+        .number
+    })
+    .await
+    .unwrap();
+    let message_text = |f: &steward::faces::slack::fake::FakeSlack| {
+        f.messages(INCIDENTS)
+            .into_iter()
+            .filter(|m| m.thread_ts.is_none() && !m.deleted)
+            .map(|m| m.blocks.map(|b| b.to_string()).unwrap_or_default())
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    bot.until("the incident message", |f| {
+        message_text(f).contains(&format!("INC-{n}"))
+    })
+    .await;
+    let http = Http::new(std::time::Duration::from_secs(5)).unwrap();
+    assert_eq!(pass(bot.app(), &http, &secrets()).await.unwrap(), 1);
+    let sent = fake.state.lock().unwrap().pagerduty[&format!("steward-incident-{n}")]
+        .last
+        .clone();
+    let links = sent["links"].as_array().expect("links back to Slack");
+    assert!(
+        links[0]["href"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("https://slack.com/archives/{INCIDENTS}/p")),
+        "{links:?}"
+    );
+    bot.until("Paged via PagerDuty on the incident message", |f| {
+        message_text(f).contains("📟 Paged via PagerDuty")
+    })
+    .await;
+}

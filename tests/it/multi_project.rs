@@ -601,7 +601,7 @@ fn the_single_graph_of_an_older_database_joins_the_default_environment() {
     // Back to schema 4, as a release before per-project graphs left it.
     let conn = rusqlite::Connection::open(&db).unwrap();
     conn.execute_batch(
-        "DROP TABLE lineage_parts; DROP TABLE lineage_jobs;
+        "DROP TABLE lineage_parts; DROP TABLE lineage_jobs; DROP TABLE deliveries;
          CREATE TABLE lineage_snapshot (id INTEGER PRIMARY KEY CHECK (id = 1), loaded_at TEXT NOT NULL,
              schema_version INTEGER NOT NULL, node_count INTEGER NOT NULL, data BLOB NOT NULL);
          PRAGMA user_version = 4;",

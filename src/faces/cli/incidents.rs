@@ -60,11 +60,14 @@ pub(super) fn show(ctx: &Context_, id: String, json: bool) -> Result<()> {
     let n = incident_number(&id)?;
     let app = ctx.app()?;
     let incident = app.incident(n)?;
-    // Each target's delivery state rides along (see `steward outbox`).
+    // Each integration target's delivery state rides along, when there are any (see
+    // `steward outbox`).
     let deliveries = app.incident_deliveries(n)?;
     if json {
         let mut v = serde_json::to_value(&incident)?;
-        v["deliveries"] = serde_json::to_value(&deliveries)?;
+        if !deliveries.is_empty() {
+            v["deliveries"] = serde_json::to_value(&deliveries)?;
+        }
         print_json(&v)
     } else {
         outln!(

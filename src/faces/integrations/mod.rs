@@ -134,15 +134,13 @@ async fn send(
     };
     let reply = http.post(&out).await?;
     http::judge(&reply, target.kind.display())?;
-    let mut response = match target.kind {
+    // What the vendor answered (none of them answers a link to its own alert).
+    let response = match target.kind {
         TargetKind::PagerDuty => pagerduty::response(&reply),
         TargetKind::IncidentIo => incidentio::response(&reply),
         TargetKind::Opsgenie => opsgenie::response(&reply),
         TargetKind::Webhook => serde_json::json!({"status": reply.status}),
     };
-    if let Some(l) = links.first() {
-        response["link"] = serde_json::json!(l);
-    }
     Ok(response)
 }
 
