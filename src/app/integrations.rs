@@ -93,11 +93,15 @@ impl App {
                 && let Some(n) = d.incident_id
                 && d.kind != "webhook"
             {
-                let via = crate::config::TargetKind::parse(&d.kind)
-                    .map(|k| k.display())
-                    .unwrap_or("?");
+                let via = match d.kind.as_str() {
+                    "jira" => "Jira",
+                    kind => crate::config::TargetKind::parse(kind)
+                        .map(|k| k.display())
+                        .unwrap_or("?"),
+                };
                 let what = match d.action.as_str() {
                     "trigger" => "paged",
+                    "create" => "ticket created",
                     "acknowledge" => "acknowledged",
                     "resolve" => "resolved",
                     other => other,
@@ -214,6 +218,63 @@ impl App {
             })
             .optional()?)
         })
+    }
+
+    /// Asks for a ticket about `subject` in `tracker` (`jira`), once: a second request returns
+    /// the first one's delivery. The worker (or `steward ticket`) creates it.
+    pub fn request_ticket(
+        &self,
+        tracker: &str,
+        subject: crate::domain::integrations::tickets::TicketSubject,
+        actor: &str,
+    ) -> Result<crate::domain::integrations::tickets::TicketRequest> {
+        if tracker != "jira" || self.config.jira.is_none() {
+            return Err(InputError::new(
+                tracker,
+                "no such tracker configured (set [jira] in steward.toml)",
+            )
+            .into());
+        }
+        let (config, handle, tracker, actor) = (
+            self.config.clone(),
+            self.lineage.clone(),
+            tracker.to_owned(),
+            actor.to_owned(),
+        );
+        self.signal(self.write_now(move |tx, now| {
+            crate::domain::integrations::tickets::request_ticket(
+                tx,
+                &config,
+                &|env| handle.env(Some(env)),
+                &tracker,
+                subject,
+                &actor,
+                now,
+            )
+        }))
+    }
+
+    /// Takes a pending delivery for sending now: it stays pending but is not due for `lease`, so
+    /// the worker of another process leaves it alone. None when it is not pending.
+    pub fn claim_delivery(&self, id: i64, lease: Duration) -> Result<Option<Delivery>> {
+        let lease = chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::minutes(5));
+        self.write_now(move |tx, now| {
+            let Some(d) = deliveries::get(tx, id)? else {
+                return Ok(None);
+            };
+            if d.state != "pending" {
+                return Ok(None);
+            }
+            tx.execute(
+                "UPDATE deliveries SET next_attempt_at = ?2 WHERE id = ?1",
+                rusqlite::params![id, crate::clock::ts(now + lease)],
+            )?;
+            Ok(Some(d))
+        })
+    }
+
+    pub fn delivery(&self, id: i64) -> Result<Option<Delivery>> {
+        self.store.read(|c| deliveries::get(c, id))
     }
 
     /// Incident `n`'s deliveries, oldest first.

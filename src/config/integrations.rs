@@ -344,3 +344,45 @@ fn validate_fields(t: &TargetConfig) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// `[jira]`: Jira Cloud (REST v3), where `steward ticket jira` creates issues.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct JiraConfig {
+    /// The site, e.g. `https://example.atlassian.net`.
+    pub url: String,
+    /// The variables holding the account's email and its API token (basic auth).
+    pub email_env: String,
+    pub token_env: String,
+    /// The project key, e.g. `DATA`.
+    pub project: String,
+    /// Default `Task`.
+    #[serde(default = "default_issue_type")]
+    pub issue_type: String,
+}
+
+fn default_issue_type() -> String {
+    "Task".to_owned()
+}
+
+/// `[jira]`: a URL, variable names, a project key.
+pub(super) fn validate_jira(jira: &JiraConfig, origin: &str) -> Result<(), InputError> {
+    let err = |m: String| Err(InputError::new(origin, format!("[jira]: {m}")));
+    if !(jira.url.starts_with("https://") || jira.url.starts_with("http://")) {
+        return err(format!(
+            "url {:?} must start with https:// or http://",
+            jira.url
+        ));
+    }
+    for var in [&jira.email_env, &jira.token_env] {
+        if !is_env_name(var) {
+            return err(format!(
+                "{var:?} is not an environment variable name (the secret itself never goes in steward.toml)"
+            ));
+        }
+    }
+    if jira.project.is_empty() || jira.issue_type.trim().is_empty() {
+        return err("project and issue_type must not be empty".into());
+    }
+    Ok(())
+}

@@ -83,6 +83,9 @@ pub struct Config {
     pub opsgenie: Vec<TargetConfig>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub webhooks: Vec<TargetConfig>,
+    /// `[jira]`: where `steward ticket jira` creates issues; absent means none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub jira: Option<integrations::JiraConfig>,
 }
 
 /// `[[teams]]`: a team (a data product's `team`, a dbt group, or an owner) and how to reach it.
@@ -320,6 +323,7 @@ impl Default for Config {
             incidentio: Vec::new(),
             opsgenie: Vec::new(),
             webhooks: Vec::new(),
+            jira: None,
         }
     }
 }
@@ -468,7 +472,11 @@ impl Config {
         }
         self.validate_products(origin)?;
         self.validate_incidents(origin)?;
-        integrations::validate(self, origin)
+        integrations::validate(self, origin)?;
+        match &self.jira {
+            Some(j) => integrations::validate_jira(j, origin),
+            None => Ok(()),
+        }
     }
 
     /// `[incidents]`: known severities and exactly one condition per rule.

@@ -8,6 +8,8 @@
 //! resolved. A key never gets two triggers in a row: a trigger is queued only when the key's
 //! last action was none or a resolve. Webhooks get every event they asked for.
 
+pub mod tickets;
+
 use crate::config::Config;
 use crate::config::integrations::{TargetConfig, TargetKind, all_targets};
 use crate::domain::issues::{self, Issue};

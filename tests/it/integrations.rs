@@ -35,6 +35,9 @@ fn keys(clock: &Arc<ManualClock>, skew: i64) -> Keys {
         incidentio_source: "01HSOURCE".into(),
         opsgenie_key: "genie-key".into(),
         webhook_secret: "whsec-1".into(),
+        jira_email: String::new(),
+        jira_token: String::new(),
+        jira_project: String::new(),
         now: Arc::new(move || c.now().timestamp() + skew),
     }
 }
@@ -902,4 +905,93 @@ async fn the_incident_message_says_it_was_paged_and_pagerduty_links_back() {
         message_text(f).contains("📟 Paged via PagerDuty")
     })
     .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn steward_ticket_creates_a_jira_issue_once() {
+    use crate::support::{ingest_demo, steward_command};
+    let clock = Arc::new(ManualClock::new(steward::faces::demo::story_clock().now()));
+    let mut k = keys(&clock, 0);
+    k.jira_email = "bot@example.com".into();
+    k.jira_token = "jira-token".into();
+    k.jira_project = "DATA".into();
+    let fake = FakeVendors::start(k).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let cfg = dir.path().join("steward.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[jira]\nurl = \"{}\"\nemail_env = \"JIRA_EMAIL\"\ntoken_env = \"JIRA_TOKEN\"\nproject = \"DATA\"\n",
+            fake.url()
+        ),
+    )
+    .unwrap();
+    let (db2, cfg2) = (db.clone(), cfg.clone());
+    let outputs = tokio::task::spawn_blocking(move || {
+        ingest_demo(&db2, "broken");
+        let run = |args: &[&str], token: &str| {
+            let mut c = steward_command(&db2, args);
+            c.arg("--config").arg(&cfg2);
+            c.env("JIRA_EMAIL", "bot@example.com")
+                .env("JIRA_TOKEN", token);
+            c.output().unwrap()
+        };
+        let declared = run(
+            &["declare", "--title", "Revenue is stale", "--issue", "1"],
+            "jira-token",
+        );
+        assert!(declared.status.success(), "{}", stderr(&declared));
+        [
+            run(&["ticket", "jira", "INC-1"], "jira-token"),
+            run(&["ticket", "jira", "INC-1"], "jira-token"),
+            run(&["ticket", "jira", "2"], "wrong-token"),
+            run(&["ticket", "linear", "INC-1"], "jira-token"),
+            run(&["incident", "INC-1", "--json"], "jira-token"),
+        ]
+    })
+    .await
+    .unwrap();
+    let base = fake.url();
+    assert_eq!(
+        stdout(&outputs[0]).trim(),
+        format!("DATA-1 {base}/browse/DATA-1")
+    );
+    assert_eq!(
+        stdout(&outputs[1]).trim(),
+        format!("DATA-1 {base}/browse/DATA-1 (created before)")
+    );
+    assert!(
+        stdout(&outputs[2]).contains("ticket not created yet (dead"),
+        "{}",
+        stdout(&outputs[2])
+    );
+    assert_eq!(outputs[3].status.code(), Some(2), "{}", stderr(&outputs[3]));
+    let shown: Value = serde_json::from_str(&stdout(&outputs[4])).unwrap();
+    let ticket = shown["deliveries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["kind"] == "jira")
+        .expect("the ticket's delivery")
+        .clone();
+    assert_eq!(ticket["response"]["key"], "DATA-1");
+    let s = fake.state.lock().unwrap();
+    assert_eq!(s.jira.len(), 1, "created once");
+    let fields = &s.jira[0].1;
+    let text = fields["description"].to_string();
+    for part in [
+        "Impact: data products",
+        "Root cause: model.jaffle_analytics",
+        "Owners:",
+    ] {
+        assert!(text.contains(part), "{part}: {text}");
+    }
+    assert_eq!(fields["issuetype"]["name"], "Task");
+    assert!(
+        fields["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("INC-1 SEV3: Revenue is stale")
+    );
 }

@@ -39,6 +39,7 @@ mod issues;
 mod lineage;
 mod outbox;
 mod report;
+mod ticket;
 
 #[derive(Parser)]
 #[command(
@@ -216,6 +217,17 @@ pub enum Command {
         json: bool,
         #[command(subcommand)]
         action: Option<OutboxAction>,
+    },
+    /// Create a ticket for an incident (`INC-n`) or an issue (`N`) in a tracker (`jira`), once:
+    /// asking again shows the first one.
+    Ticket {
+        tracker: String,
+        /// `INC-n` for an incident, a number for an issue.
+        subject: String,
+        #[arg(long, default_value = "cli")]
+        actor: String,
+        #[arg(long)]
+        json: bool,
     },
     /// The post-incident report of an incident (`INC-n` or `n`), as Markdown.
     Postmortem {
@@ -526,6 +538,12 @@ fn run(cli: Cli) -> Result<()> {
         Command::Digest { json } => report::digest(&ctx, json),
         Command::Postmortem { id, json } => report::postmortem(&ctx, id, json),
         Command::Outbox { json, action } => outbox::run(&ctx, json, action),
+        Command::Ticket {
+            tracker,
+            subject,
+            actor,
+            json,
+        } => ticket::run(&ctx, &tracker, &subject, &actor, json),
         Command::Incident {
             id,
             json,

@@ -54,6 +54,8 @@ pub struct State {
     pub pagerduty: BTreeMap<String, Alert>,
     pub incidentio: BTreeMap<String, Alert>,
     pub opsgenie: BTreeMap<String, Alert>,
+    /// Jira issues created: (key, the request's fields).
+    pub jira: Vec<(String, Value)>,
     /// Webhook events accepted, by `Steward-Event-Id`, once each.
     pub webhooks: Vec<(String, Value)>,
     /// Webhook redeliveries of an event id already accepted.
@@ -70,6 +72,10 @@ pub struct Keys {
     pub incidentio_source: String,
     pub opsgenie_key: String,
     pub webhook_secret: String,
+    /// Jira: the account's email and API token, and the one project.
+    pub jira_email: String,
+    pub jira_token: String,
+    pub jira_project: String,
     /// The receiver's idea of now (unix seconds), for the 5-minute window.
     pub now: Arc<dyn Fn() -> i64 + Send + Sync>,
 }
@@ -195,6 +201,9 @@ pub fn handle(
             json!({"status": "invalid event", "message": "Event object is invalid", "errors": ["body is not JSON"]}),
         );
     };
+    if path == "/rest/api/3/issue" {
+        return jira(s, keys, headers, &v);
+    }
     if path == "/v2/enqueue" {
         return pagerduty(s, keys, &v);
     }
@@ -422,6 +431,55 @@ fn opsgenie(
     (202, accepted)
 }
 
+/// Jira Cloud's create issue: basic auth, a known project, an issue type, a summary of at most
+/// 255 characters and a description in Atlassian Document Format.
+fn jira(s: &mut State, keys: &Keys, headers: &BTreeMap<String, String>, v: &Value) -> (u16, Value) {
+    use base64::Engine;
+    let expected = base64::engine::general_purpose::STANDARD
+        .encode(format!("{}:{}", keys.jira_email, keys.jira_token));
+    let basic = headers
+        .get("authorization")
+        .and_then(|a| a.strip_prefix("Basic "));
+    if basic != Some(expected.as_str()) {
+        return (
+            401,
+            json!({"errorMessages": ["You are not authenticated. Authentication required to perform this operation."], "errors": {}}),
+        );
+    }
+    let f = &v["fields"];
+    let invalid = |field: &str, m: &str| (400, json!({"errorMessages": [], "errors": {field: m}}));
+    if f["project"]["key"].as_str() != Some(keys.jira_project.as_str()) {
+        return invalid("project", "valid project is required");
+    }
+    if f["issuetype"]["name"].as_str().is_none_or(str::is_empty) {
+        return invalid("issuetype", "valid issue type is required");
+    }
+    let summary = f["summary"].as_str().unwrap_or_default();
+    if summary.is_empty() {
+        return invalid("summary", "You must specify a summary of the issue.");
+    }
+    if summary.chars().count() > 255 || summary.contains('\n') {
+        return invalid(
+            "summary",
+            "Summary must be less than 255 characters, on one line.",
+        );
+    }
+    let d = &f["description"];
+    if !d.is_null() && !(d["type"] == "doc" && d["version"] == 1 && d["content"].is_array()) {
+        return invalid(
+            "description",
+            "Operation value must be an Atlassian Document (see the Atlassian Document Format).",
+        );
+    }
+    let n = s.jira.len() + 10_000;
+    let key = format!("{}-{}", keys.jira_project, s.jira.len() + 1);
+    s.jira.push((key.clone(), f.clone()));
+    (
+        201,
+        json!({"id": n.to_string(), "key": key, "self": format!("/rest/api/3/issue/{n}")}),
+    )
+}
+
 /// The receiver `docs/webhooks.md` describes: parse `t` and `v1`, refuse a `t` more than five
 /// minutes from now, recompute the HMAC over `"<t>.<body>"` and compare in constant time; then
 /// keep the event once per `Steward-Event-Id`.
@@ -501,6 +559,9 @@ mod tests {
             incidentio_source: "01SOURCE".into(),
             opsgenie_key: "genie".into(),
             webhook_secret: "whsec".into(),
+            jira_email: "bot@example.com".into(),
+            jira_token: "jira-token".into(),
+            jira_project: "DATA".into(),
             now: Arc::new(|| 1_000_000),
         }
     }
@@ -626,6 +687,32 @@ mod tests {
             json!({}),
         );
         assert_eq!(s.opsgenie["a b"].status, "closed");
+    }
+
+    #[test]
+    fn jira_checks_auth_and_fields() {
+        use base64::Engine;
+        let mut s = State::default();
+        let auth = format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode("bot@example.com:jira-token")
+        );
+        let good = json!({"fields": {"project": {"key": "DATA"}, "issuetype": {"name": "Task"}, "summary": "s",
+            "description": {"type": "doc", "version": 1, "content": []}}});
+        assert_eq!(post(&mut s, "/rest/api/3/issue", &[], good.clone()).0, 401);
+        let a = [("authorization", auth.as_str())];
+        let mut plain = good.clone();
+        plain["fields"]["description"] = json!("plain text");
+        assert_eq!(
+            post(&mut s, "/rest/api/3/issue", &a, plain).0,
+            400,
+            "v3 wants ADF"
+        );
+        let mut other = good.clone();
+        other["fields"]["project"]["key"] = json!("OPS");
+        assert_eq!(post(&mut s, "/rest/api/3/issue", &a, other).0, 400);
+        let (st, v) = post(&mut s, "/rest/api/3/issue", &a, good);
+        assert_eq!((st, v["key"].as_str()), (201, Some("DATA-1")));
     }
 
     #[test]

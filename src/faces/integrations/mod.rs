@@ -8,6 +8,7 @@
 pub mod fake;
 pub mod http;
 mod incidentio;
+mod jira;
 mod opsgenie;
 mod pagerduty;
 pub mod webhook;
@@ -110,6 +111,9 @@ async fn send(
     secrets: &Secrets,
     d: &Delivery,
 ) -> Result<serde_json::Value, Failure> {
+    if d.kind == "jira" {
+        return send_jira(app, http, secrets, d).await;
+    }
     let target: &TargetConfig = all_targets(&app.config)
         .find(|t| t.name == d.target)
         .ok_or_else(|| refused(format!("target {:?} is no longer configured", d.target)))?;
@@ -203,4 +207,54 @@ pub fn paged(deliveries: &[Delivery]) -> Vec<(String, Option<String>)> {
         }
     }
     out
+}
+
+/// Creates a Jira issue for a ticket delivery.
+async fn send_jira(
+    app: &App,
+    http: &Http,
+    secrets: &Secrets,
+    d: &Delivery,
+) -> Result<serde_json::Value, Failure> {
+    let jira = app
+        .config
+        .jira
+        .as_ref()
+        .ok_or_else(|| refused("[jira] is no longer configured".into()))?;
+    let secret = |var: &str| {
+        secrets(var).ok_or_else(|| refused(format!("the environment variable {var} is not set")))
+    };
+    let (email, token) = (secret(&jira.email_env)?, secret(&jira.token_env)?);
+    let links = links(app, d).await;
+    let reply = http
+        .post(&jira::request(d, jira, &email, &token, &links))
+        .await?;
+    http::judge(&reply, "Jira")?;
+    Ok(jira::response(&reply, jira))
+}
+
+/// Sends one delivery now, if it is pending (`steward ticket`): claimed first, so another
+/// process's worker leaves it alone while this one sends. Returns it as it is afterwards.
+pub async fn deliver_now(
+    app: &App,
+    http: &Http,
+    secrets: &Secrets,
+    id: i64,
+) -> Result<Option<Delivery>> {
+    let claimed = {
+        let app = app.clone();
+        tokio::task::spawn_blocking(move || app.claim_delivery(id, Duration::from_secs(300)))
+            .await??
+    };
+    if let Some(d) = claimed {
+        let outcome = send(app, http, secrets, &d).await;
+        let app = app.clone();
+        tokio::task::spawn_blocking(move || match outcome {
+            Ok(response) => app.delivery_sent(&d, response),
+            Err(failure) => app.delivery_failed(&d, failure),
+        })
+        .await??;
+    }
+    let app = app.clone();
+    tokio::task::spawn_blocking(move || app.delivery(id)).await?
 }
