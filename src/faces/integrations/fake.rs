@@ -465,7 +465,8 @@ fn jira(s: &mut State, keys: &Keys, headers: &BTreeMap<String, String>, v: &Valu
         );
     }
     let d = &f["description"];
-    if !d.is_null() && !(d["type"] == "doc" && d["version"] == 1 && d["content"].is_array()) {
+    let adf = d["type"] == "doc" && d["version"] == 1 && d["content"].is_array();
+    if !(d.is_null() || adf) {
         return invalid(
             "description",
             "Operation value must be an Atlassian Document (see the Atlassian Document Format).",
