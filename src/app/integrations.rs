@@ -112,8 +112,9 @@ impl App {
                         n,
                         serde_json::json!({"via": via, "target": d.target, "what": what, "link": response.get("link")}).to_string()
                     ])?;
-                if d.action == "trigger" {
-                    // The incident's message says it was paged: re-render it (no thread reply).
+                if d.action == "trigger" || d.action == "create" {
+                    // The incident's message says it was paged, or shows its ticket: re-render
+                    // it (no thread reply).
                     crate::store::outbox::enqueue(
                         tx,
                         crate::store::outbox::INCIDENT_CHANGED,

@@ -19,7 +19,7 @@ pub async fn run(app: App, listen: &str) -> Result<()> {
     }
     let slack = SlackSettings::from_env(app.config.slack.as_ref())?;
     let server = http::start(app.clone(), listen, token).await?;
-    let deliveries = crate::domain::integrations::any_target(&app.config).then(|| {
+    let deliveries = crate::faces::integrations::wanted(&app.config).then(|| {
         crate::faces::integrations::check_secrets(&app);
         tokio::spawn(crate::faces::integrations::run(app.clone()))
     });

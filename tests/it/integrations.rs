@@ -839,12 +839,17 @@ fn bad_target_config_is_refused_with_one_line() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_incident_message_says_it_was_paged_and_pagerduty_links_back() {
+async fn the_incident_message_shows_the_page_and_one_jira_ticket_from_its_button() {
     use crate::support::{INCIDENTS, TestBot};
     let clock = Arc::new(steward::faces::demo::story_clock());
     let vendor_clock = Arc::new(ManualClock::new(clock.now()));
-    let fake = FakeVendors::start(keys(&vendor_clock, 0)).await.unwrap();
+    let mut k = keys(&vendor_clock, 0);
+    k.jira_email = "bot@example.com".into();
+    k.jira_token = "jira-token".into();
+    k.jira_project = "DATA".into();
+    let fake = FakeVendors::start(k).await.unwrap();
     let url = format!("{}/v2/enqueue", fake.url());
+    let jira_url = fake.url();
     let bot = TestBot::start_configured(
         Vec::new(),
         move |c| {
@@ -855,6 +860,13 @@ async fn the_incident_message_says_it_was_paged_and_pagerduty_links_back() {
                 kind: steward::config::TargetKind::PagerDuty,
                 ..Default::default()
             }];
+            c.jira = Some(steward::config::integrations::JiraConfig {
+                url: jira_url,
+                email_env: "JIRA_EMAIL".into(),
+                token_env: "JIRA_TOKEN".into(),
+                project: "DATA".into(),
+                issue_type: "Task".into(),
+            });
         },
         clock,
         |_| {},
@@ -905,6 +917,60 @@ async fn the_incident_message_says_it_was_paged_and_pagerduty_links_back() {
         message_text(f).contains("📟 Paged via PagerDuty")
     })
     .await;
+
+    // "Create Jira issue", pressed twice (a double click): one ticket, shown on the message.
+    use steward::faces::slack::fake::{ActionValue, EnvelopeKind, block_action};
+    let mut secrets_map: HashMap<&str, &str> = HashMap::new();
+    secrets_map.insert("JIRA_EMAIL", "bot@example.com");
+    secrets_map.insert("JIRA_TOKEN", "jira-token");
+    let jira_secrets: Secrets = Arc::new(move |v: &str| secrets_map.get(v).map(|s| s.to_string()));
+    assert!(message_text(&bot.fake).contains("steward.incident.ticket"));
+    let inc_ts = bot.top_level(INCIDENTS)[0].ts.clone();
+    for _ in 0..2 {
+        let press = block_action(
+            "U0ANA",
+            INCIDENTS,
+            &inc_ts,
+            "steward.incident.ticket",
+            &format!("steward.incident.{n}"),
+            ActionValue::Button(n.to_string()),
+            &bot.fake.issue_trigger_id(),
+        );
+        let env = bot
+            .fake
+            .send_envelope(EnvelopeKind::Interactive, press)
+            .await;
+        bot.fake
+            .wait_for_ack(&env, std::time::Duration::from_secs(5))
+            .await
+            .expect("acked");
+    }
+    let app = bot.app().clone();
+    for _ in 0..100 {
+        let rows = app.incident_deliveries(n).unwrap();
+        if rows.iter().any(|d| d.kind == "jira") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    // Let the second press land before sending.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    pass(bot.app(), &http, &jira_secrets).await.unwrap();
+    bot.until("the ticket on the incident message", |f| {
+        let text = message_text(f);
+        text.contains("DATA-1") && !text.contains("steward.incident.ticket")
+    })
+    .await;
+    pass(bot.app(), &http, &jira_secrets).await.unwrap();
+    let s = fake.state.lock().unwrap();
+    assert_eq!(s.jira.len(), 1, "one ticket for two presses");
+    let tickets = app
+        .incident_deliveries(n)
+        .unwrap()
+        .into_iter()
+        .filter(|d| d.kind == "jira")
+        .count();
+    assert_eq!(tickets, 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -258,3 +258,19 @@ pub async fn deliver_now(
     let app = app.clone();
     tokio::task::spawn_blocking(move || app.delivery(id)).await?
 }
+
+/// The ticket created for a subject: (key, address), from its done `jira` delivery.
+pub fn ticket(deliveries: &[Delivery]) -> Option<(String, String)> {
+    deliveries
+        .iter()
+        .filter(|d| d.kind == "jira" && d.state == "done")
+        .find_map(|d| {
+            let r = d.response.as_ref()?;
+            Some((r["key"].as_str()?.to_owned(), r["url"].as_str()?.to_owned()))
+        })
+}
+
+/// Whether the delivery worker has anything to do: a target or a tracker is configured.
+pub fn wanted(config: &crate::config::Config) -> bool {
+    crate::domain::integrations::any_target(config) || config.jira.is_some()
+}

@@ -26,6 +26,10 @@ pub struct IncidentView<'a> {
     pub teams: &'a [crate::domain::incidents::TeamContact],
     /// The pagers that took the incident: ("PagerDuty", a link back when one came).
     pub paged: &'a [(String, Option<String>)],
+    /// Jira is configured: the message offers "Create Jira issue" until a ticket exists.
+    pub jira: bool,
+    /// The incident's ticket: (key, address).
+    pub ticket: Option<(&'a str, &'a str)>,
 }
 
 /// The incident's message in the incident channel, edited in place as it changes.
@@ -81,6 +85,14 @@ pub fn incident_message(i: &IncidentView) -> Message {
         &value,
         None,
     ));
+    if i.jira && i.ticket.is_none() {
+        elements.push(button(
+            "steward.incident.ticket",
+            "🎫 Create Jira issue",
+            &value,
+            None,
+        ));
+    }
     let actions = json!({"type": "actions", "block_id": format!("steward.incident.{n}"), "elements": elements});
 
     let mut b = Blocks::new(limits::MESSAGE_BLOCKS, limits::MESSAGE_BLOCK_TEXT_TOTAL);
@@ -142,6 +154,19 @@ pub fn incident_message(i: &IncidentView) -> Message {
         b.section(
             Some(&format!("steward.incident.{n}.paged")),
             &paged_line(i.paged),
+            500,
+            "",
+        );
+    }
+    if let Some((key, url)) = i.ticket {
+        let key = escape(&clip(key, 40));
+        let text = match url.starts_with("https://") || url.starts_with("http://") {
+            true => format!("🎫 Jira: <{}|{key}>", escape(url)),
+            false => format!("🎫 Jira: {key}"),
+        };
+        b.section(
+            Some(&format!("steward.incident.{n}.ticket")),
+            &text,
             500,
             "",
         );

@@ -30,6 +30,7 @@ mod incident {
     pub mod resolve;
     pub mod severity;
     pub mod status;
+    pub mod ticket;
     pub mod update;
 }
 
@@ -96,6 +97,7 @@ static BUTTONS: &[(&str, Press)] = &[
         "steward.incident.postmortem",
         press::<incident::postmortem::Postmortem>,
     ),
+    ("steward.incident.ticket", press::<incident::ticket::Ticket>),
 ];
 
 /// Modals, by `callback_id`: the check made at the ack, and the handler.
