@@ -68,7 +68,8 @@ fn the_incident_message() {
             "steward.incident.link",
             "steward.incident.comment",
             "steward.incident.resolve",
-            "steward.incident.postmortem"
+            "steward.incident.postmortem",
+            "steward.incident.ticket"
         ]
     );
     assert!(
@@ -92,6 +93,7 @@ fn the_incident_message() {
         title: &long,
         commander: None,
         status: "resolved",
+        jira: false,
         ..v
     };
     let m = incident_message(&v);
