@@ -95,6 +95,7 @@ impl App {
             {
                 let via = match d.kind.as_str() {
                     "jira" => "Jira",
+                    "linear" => "Linear",
                     kind => crate::config::TargetKind::parse(kind)
                         .map(|k| k.display())
                         .unwrap_or("?"),
@@ -221,7 +222,7 @@ impl App {
         })
     }
 
-    /// Asks for a ticket about `subject` in `tracker` (`jira`), once: a second request returns
+    /// Asks for a ticket about `subject` in `tracker` (`jira`, `linear`), once: a second request returns
     /// the first one's delivery. The worker (or `steward ticket`) creates it.
     pub fn request_ticket(
         &self,
@@ -229,10 +230,15 @@ impl App {
         subject: crate::domain::integrations::tickets::TicketSubject,
         actor: &str,
     ) -> Result<crate::domain::integrations::tickets::TicketRequest> {
-        if tracker != "jira" || self.config.jira.is_none() {
+        let configured = match tracker {
+            "jira" => self.config.jira.is_some(),
+            "linear" => self.config.linear.is_some(),
+            _ => false,
+        };
+        if !configured {
             return Err(InputError::new(
                 tracker,
-                "no such tracker configured (set [jira] in steward.toml)",
+                "no such tracker configured (set [jira] or [linear] in steward.toml)",
             )
             .into());
         }

@@ -386,3 +386,41 @@ pub(super) fn validate_jira(jira: &JiraConfig, origin: &str) -> Result<(), Input
     }
     Ok(())
 }
+
+/// `[linear]`: Linear (GraphQL `issueCreate`), where `steward ticket linear` creates issues.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LinearConfig {
+    /// The team's id (a UUID).
+    pub team_id: String,
+    /// The variable holding the API key.
+    pub token_env: String,
+    /// Default `https://api.linear.app/graphql`.
+    #[serde(default = "default_linear_url")]
+    pub url: String,
+}
+
+fn default_linear_url() -> String {
+    "https://api.linear.app/graphql".to_owned()
+}
+
+/// `[linear]`: a team id, a variable name, a URL.
+pub(super) fn validate_linear(linear: &LinearConfig, origin: &str) -> Result<(), InputError> {
+    let err = |m: String| Err(InputError::new(origin, format!("[linear]: {m}")));
+    if !(linear.url.starts_with("https://") || linear.url.starts_with("http://")) {
+        return err(format!(
+            "url {:?} must start with https:// or http://",
+            linear.url
+        ));
+    }
+    if !is_env_name(&linear.token_env) {
+        return err(format!(
+            "{:?} is not an environment variable name (the secret itself never goes in steward.toml)",
+            linear.token_env
+        ));
+    }
+    if linear.team_id.trim().is_empty() {
+        return err("team_id must not be empty".into());
+    }
+    Ok(())
+}

@@ -86,6 +86,9 @@ pub struct Config {
     /// `[jira]`: where `steward ticket jira` creates issues; absent means none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub jira: Option<integrations::JiraConfig>,
+    /// `[linear]`: where `steward ticket linear` creates issues; absent means none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub linear: Option<integrations::LinearConfig>,
 }
 
 /// `[[teams]]`: a team (a data product's `team`, a dbt group, or an owner) and how to reach it.
@@ -324,6 +327,7 @@ impl Default for Config {
             opsgenie: Vec::new(),
             webhooks: Vec::new(),
             jira: None,
+            linear: None,
         }
     }
 }
@@ -473,8 +477,11 @@ impl Config {
         self.validate_products(origin)?;
         self.validate_incidents(origin)?;
         integrations::validate(self, origin)?;
-        match &self.jira {
-            Some(j) => integrations::validate_jira(j, origin),
+        if let Some(j) = &self.jira {
+            integrations::validate_jira(j, origin)?;
+        }
+        match &self.linear {
+            Some(l) => integrations::validate_linear(l, origin),
             None => Ok(()),
         }
     }

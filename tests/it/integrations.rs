@@ -38,6 +38,8 @@ fn keys(clock: &Arc<ManualClock>, skew: i64) -> Keys {
         jira_email: String::new(),
         jira_token: String::new(),
         jira_project: String::new(),
+        linear_key: "lin_api_key".into(),
+        linear_team: "team-1".into(),
         now: Arc::new(move || c.now().timestamp() + skew),
     }
 }
@@ -974,7 +976,7 @@ async fn the_incident_message_shows_the_page_and_one_jira_ticket_from_its_button
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn steward_ticket_creates_a_jira_issue_once() {
+async fn steward_ticket_creates_a_jira_and_a_linear_issue_once() {
     use crate::support::{ingest_demo, steward_command};
     let clock = Arc::new(ManualClock::new(steward::faces::demo::story_clock().now()));
     let mut k = keys(&clock, 0);
@@ -988,7 +990,7 @@ async fn steward_ticket_creates_a_jira_issue_once() {
     std::fs::write(
         &cfg,
         format!(
-            "[jira]\nurl = \"{}\"\nemail_env = \"JIRA_EMAIL\"\ntoken_env = \"JIRA_TOKEN\"\nproject = \"DATA\"\n",
+            "[jira]\nurl = \"{0}\"\nemail_env = \"JIRA_EMAIL\"\ntoken_env = \"JIRA_TOKEN\"\nproject = \"DATA\"\n\n[linear]\nurl = \"{0}/graphql\"\nteam_id = \"team-1\"\ntoken_env = \"LINEAR_KEY\"\n",
             fake.url()
         ),
     )
@@ -1000,7 +1002,8 @@ async fn steward_ticket_creates_a_jira_issue_once() {
             let mut c = steward_command(&db2, args);
             c.arg("--config").arg(&cfg2);
             c.env("JIRA_EMAIL", "bot@example.com")
-                .env("JIRA_TOKEN", token);
+                .env("JIRA_TOKEN", token)
+                .env("LINEAR_KEY", "lin_api_key");
             c.output().unwrap()
         };
         let declared = run(
@@ -1012,6 +1015,8 @@ async fn steward_ticket_creates_a_jira_issue_once() {
             run(&["ticket", "jira", "INC-1"], "jira-token"),
             run(&["ticket", "jira", "INC-1"], "jira-token"),
             run(&["ticket", "jira", "2"], "wrong-token"),
+            run(&["ticket", "asana", "INC-1"], "jira-token"),
+            run(&["ticket", "linear", "INC-1"], "jira-token"),
             run(&["ticket", "linear", "INC-1"], "jira-token"),
             run(&["incident", "INC-1", "--json"], "jira-token"),
         ]
@@ -1033,7 +1038,14 @@ async fn steward_ticket_creates_a_jira_issue_once() {
         stdout(&outputs[2])
     );
     assert_eq!(outputs[3].status.code(), Some(2), "{}", stderr(&outputs[3]));
-    let shown: Value = serde_json::from_str(&stdout(&outputs[4])).unwrap();
+    assert_eq!(
+        stdout(&outputs[4]).trim(),
+        "ENG-1 https://linear.app/acme/issue/ENG-1"
+    );
+    assert!(
+        stdout(&outputs[5]).contains("ENG-1 https://linear.app/acme/issue/ENG-1 (created before)")
+    );
+    let shown: Value = serde_json::from_str(&stdout(&outputs[6])).unwrap();
     let ticket = shown["deliveries"]
         .as_array()
         .unwrap()
@@ -1044,6 +1056,14 @@ async fn steward_ticket_creates_a_jira_issue_once() {
     assert_eq!(ticket["response"]["key"], "DATA-1");
     let s = fake.state.lock().unwrap();
     assert_eq!(s.jira.len(), 1, "created once");
+    assert_eq!(s.linear.len(), 1, "created once");
+    let input = &s.linear[0].1;
+    assert!(
+        input["description"]
+            .as_str()
+            .unwrap()
+            .contains("**Root cause:** model.jaffle_analytics")
+    );
     let fields = &s.jira[0].1;
     let text = fields["description"].to_string();
     for part in [

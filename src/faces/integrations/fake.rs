@@ -54,6 +54,8 @@ pub struct State {
     pub pagerduty: BTreeMap<String, Alert>,
     pub incidentio: BTreeMap<String, Alert>,
     pub opsgenie: BTreeMap<String, Alert>,
+    /// Linear issues created: (identifier, the input).
+    pub linear: Vec<(String, Value)>,
     /// Jira issues created: (key, the request's fields).
     pub jira: Vec<(String, Value)>,
     /// Webhook events accepted, by `Steward-Event-Id`, once each.
@@ -76,6 +78,9 @@ pub struct Keys {
     pub jira_email: String,
     pub jira_token: String,
     pub jira_project: String,
+    /// Linear: the API key and the one team id.
+    pub linear_key: String,
+    pub linear_team: String,
     /// The receiver's idea of now (unix seconds), for the 5-minute window.
     pub now: Arc<dyn Fn() -> i64 + Send + Sync>,
 }
@@ -201,6 +206,9 @@ pub fn handle(
             json!({"status": "invalid event", "message": "Event object is invalid", "errors": ["body is not JSON"]}),
         );
     };
+    if path == "/graphql" {
+        return linear(s, keys, headers, &v);
+    }
     if path == "/rest/api/3/issue" {
         return jira(s, keys, headers, &v);
     }
@@ -481,6 +489,58 @@ fn jira(s: &mut State, keys: &Keys, headers: &BTreeMap<String, String>, v: &Valu
     )
 }
 
+/// Linear's GraphQL `issueCreate`: the API key in `Authorization` (400 and an
+/// `AUTHENTICATION_ERROR` without it), a known team and a title; a bad input is a GraphQL error
+/// in a 200 answer.
+fn linear(
+    s: &mut State,
+    keys: &Keys,
+    headers: &BTreeMap<String, String>,
+    v: &Value,
+) -> (u16, Value) {
+    let gql_error =
+        |code: &str, m: &str| json!({"errors": [{"message": m, "extensions": {"code": code}}]});
+    if headers.get("authorization") != Some(&keys.linear_key) {
+        return (
+            400,
+            gql_error(
+                "AUTHENTICATION_ERROR",
+                "Authentication required, not authenticated",
+            ),
+        );
+    }
+    let query = v["query"].as_str().unwrap_or_default();
+    if !query.contains("issueCreate") {
+        return (
+            400,
+            gql_error("GRAPHQL_VALIDATION_FAILED", "only issueCreate is faked"),
+        );
+    }
+    let input = &v["variables"]["input"];
+    if input["teamId"].as_str() != Some(keys.linear_team.as_str()) {
+        return (
+            200,
+            gql_error("INVALID_INPUT", "Argument Validation Error: teamId"),
+        );
+    }
+    if input["title"].as_str().is_none_or(str::is_empty) {
+        return (
+            200,
+            gql_error("INVALID_INPUT", "Argument Validation Error: title"),
+        );
+    }
+    let identifier = format!("ENG-{}", s.linear.len() + 1);
+    s.linear.push((identifier.clone(), input.clone()));
+    (
+        200,
+        json!({"data": {"issueCreate": {"success": true, "issue": {
+            "id": format!("issue-{}", s.linear.len()),
+            "identifier": identifier,
+            "url": format!("https://linear.app/acme/issue/{identifier}"),
+        }}}}),
+    )
+}
+
 /// The receiver `docs/webhooks.md` describes: parse `t` and `v1`, refuse a `t` more than five
 /// minutes from now, recompute the HMAC over `"<t>.<body>"` and compare in constant time; then
 /// keep the event once per `Steward-Event-Id`.
@@ -563,6 +623,8 @@ mod tests {
             jira_email: "bot@example.com".into(),
             jira_token: "jira-token".into(),
             jira_project: "DATA".into(),
+            linear_key: "lin_api_key".into(),
+            linear_team: "team-1".into(),
             now: Arc::new(|| 1_000_000),
         }
     }
@@ -691,7 +753,7 @@ mod tests {
     }
 
     #[test]
-    fn jira_checks_auth_and_fields() {
+    fn jira_and_linear_check_auth_and_fields() {
         use base64::Engine;
         let mut s = State::default();
         let auth = format!(
@@ -714,6 +776,22 @@ mod tests {
         assert_eq!(post(&mut s, "/rest/api/3/issue", &a, other).0, 400);
         let (st, v) = post(&mut s, "/rest/api/3/issue", &a, good);
         assert_eq!((st, v["key"].as_str()), (201, Some("DATA-1")));
+        let create = |team: &str| {
+            json!({"query": "mutation { issueCreate(input: $input) { success } }",
+            "variables": {"input": {"teamId": team, "title": "t"}}})
+        };
+        assert_eq!(post(&mut s, "/graphql", &[], create("team-1")).0, 400);
+        let k = [("authorization", "lin_api_key")];
+        let (st, v) = post(&mut s, "/graphql", &k, create("team-2"));
+        assert_eq!(
+            (st, v["errors"][0]["extensions"]["code"].as_str()),
+            (200, Some("INVALID_INPUT"))
+        );
+        let (st, v) = post(&mut s, "/graphql", &k, create("team-1"));
+        assert_eq!(
+            (st, v["data"]["issueCreate"]["issue"]["identifier"].as_str()),
+            (200, Some("ENG-1"))
+        );
     }
 
     #[test]

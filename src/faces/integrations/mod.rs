@@ -9,6 +9,7 @@ pub mod fake;
 pub mod http;
 mod incidentio;
 mod jira;
+mod linear;
 mod opsgenie;
 mod pagerduty;
 pub mod webhook;
@@ -111,8 +112,10 @@ async fn send(
     secrets: &Secrets,
     d: &Delivery,
 ) -> Result<serde_json::Value, Failure> {
-    if d.kind == "jira" {
-        return send_jira(app, http, secrets, d).await;
+    match d.kind.as_str() {
+        "jira" => return send_jira(app, http, secrets, d).await,
+        "linear" => return send_linear(app, http, secrets, d).await,
+        _ => {}
     }
     let target: &TargetConfig = all_targets(&app.config)
         .find(|t| t.name == d.target)
@@ -233,6 +236,30 @@ async fn send_jira(
     Ok(jira::response(&reply, jira))
 }
 
+/// Creates a Linear issue for a ticket delivery.
+async fn send_linear(
+    app: &App,
+    http: &Http,
+    secrets: &Secrets,
+    d: &Delivery,
+) -> Result<serde_json::Value, Failure> {
+    let linear = app
+        .config
+        .linear
+        .as_ref()
+        .ok_or_else(|| refused("[linear] is no longer configured".into()))?;
+    let key = secrets(&linear.token_env).ok_or_else(|| {
+        refused(format!(
+            "the environment variable {} is not set",
+            linear.token_env
+        ))
+    })?;
+    let links = links(app, d).await;
+    let reply = http.post(&linear::request(d, linear, &key, &links)).await?;
+    http::judge(&reply, "Linear")?;
+    linear::response(&reply)
+}
+
 /// Sends one delivery now, if it is pending (`steward ticket`): claimed first, so another
 /// process's worker leaves it alone while this one sends. Returns it as it is afterwards.
 pub async fn deliver_now(
@@ -272,5 +299,7 @@ pub fn ticket(deliveries: &[Delivery]) -> Option<(String, String)> {
 
 /// Whether the delivery worker has anything to do: a target or a tracker is configured.
 pub fn wanted(config: &crate::config::Config) -> bool {
-    crate::domain::integrations::any_target(config) || config.jira.is_some()
+    crate::domain::integrations::any_target(config)
+        || config.jira.is_some()
+        || config.linear.is_some()
 }
