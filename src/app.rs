@@ -5,6 +5,7 @@ pub mod expect;
 mod gauges;
 pub mod incidents;
 pub mod ingest;
+pub mod integrations;
 mod mutes;
 pub mod reports;
 
@@ -29,6 +30,8 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     /// Woken after every write that put work in the outbox, so integrations act at once.
     pub outbox_signal: Arc<tokio::sync::Notify>,
+    /// Woken after every write, for the delivery worker (see [`integrations`]).
+    pub deliveries_signal: Arc<tokio::sync::Notify>,
     /// What the public status page keeps between requests (see [`App::status_page`]).
     status_cache: Arc<crate::domain::status::StatusCache>,
 }
@@ -89,6 +92,7 @@ impl App {
             config: Arc::new(config),
             clock,
             outbox_signal: Arc::new(tokio::sync::Notify::new()),
+            deliveries_signal: Arc::new(tokio::sync::Notify::new()),
             status_cache: Arc::default(),
         })
     }
@@ -147,6 +151,7 @@ impl App {
     fn signal<T>(&self, r: Result<T>) -> Result<T> {
         if r.is_ok() {
             self.outbox_signal.notify_one();
+            self.deliveries_signal.notify_one();
         }
         r
     }
@@ -253,12 +258,13 @@ impl App {
     /// Sets the status of several issues in one transaction.
     pub fn set_status_all(&self, ids: &[i64], status: Status, actor: &str) -> Result<Vec<Issue>> {
         let (ids, actor) = (ids.to_vec(), actor.to_owned());
+        let fan = self.fanout();
         let r = self.write_now(move |tx, now| {
             let issues = ids
                 .iter()
                 .map(|id| issues::set_status(tx, *id, status, &actor, now))
                 .collect::<Result<Vec<_>>>()?;
-            changed(tx, &ids, "status", &actor, now)?;
+            changed(tx, &fan, &ids, "status", &actor, now)?;
             Ok(issues)
         });
         self.signal(r)
@@ -271,12 +277,13 @@ impl App {
     /// Assigns several issues (a message that shows them all) in one transaction.
     pub fn assign_all(&self, ids: &[i64], assignee: &str, actor: &str) -> Result<Vec<Issue>> {
         let (ids, assignee, actor) = (ids.to_vec(), assignee.to_owned(), actor.to_owned());
+        let fan = self.fanout();
         let r = self.write_now(move |tx, now| {
             let issues = ids
                 .iter()
                 .map(|id| issues::assign(tx, *id, &assignee, &actor, now))
                 .collect::<Result<Vec<_>>>()?;
-            changed(tx, &ids, "assigned", &actor, now)?;
+            changed(tx, &fan, &ids, "assigned", &actor, now)?;
             Ok(issues)
         });
         self.signal(r)
@@ -284,6 +291,7 @@ impl App {
 
     pub fn comment(&self, id: i64, author: &str, body: &str) -> Result<Comment> {
         let (author, body) = (author.to_owned(), body.to_owned());
+        let fan = self.fanout();
         let r = self.write_now(move |tx, now| {
             let comment = issues::comment(tx, id, &author, &body, now)?;
             crate::store::outbox::enqueue(
@@ -292,6 +300,8 @@ impl App {
                 &serde_json::json!({"issues": [id], "reason": "commented", "actor": author, "text": body}),
                 now,
             )?;
+            let event = crate::domain::integrations::IssueEvent::Updated;
+            fan.run(tx, crate::domain::integrations::Change::Issues(vec![(id, event)]), now)?;
             Ok(comment)
         });
         self.signal(r)
@@ -337,6 +347,7 @@ impl App {
         actor: &str,
     ) -> Result<Vec<Issue>> {
         let (ids, reason, actor) = (ids.to_vec(), reason.map(str::to_owned), actor.to_owned());
+        let fan = self.fanout();
         let r = self.write_now(move |tx, now| {
             let issues = ids
                 .iter()
@@ -344,7 +355,7 @@ impl App {
                     issues::resolve(tx, *id, resolution, reason.as_deref(), options, &actor, now)
                 })
                 .collect::<Result<Vec<_>>>()?;
-            changed(tx, &ids, "resolved", &actor, now)?;
+            changed(tx, &fan, &ids, "resolved", &actor, now)?;
             Ok(issues)
         });
         self.signal(r)
@@ -375,12 +386,13 @@ impl App {
         actor: &str,
     ) -> Result<Vec<Mute>> {
         let (ids, actor) = (ids.to_vec(), actor.to_owned());
+        let fan = self.fanout();
         let r = self.write_now(move |tx, now| {
             let mutes = ids
                 .iter()
                 .map(|id| issues::mute(tx, Some(*id), None, until, &actor, now))
                 .collect::<Result<Vec<_>>>()?;
-            changed(tx, &ids, "muted", &actor, now)?;
+            changed(tx, &fan, &ids, "muted", &actor, now)?;
             Ok(mutes)
         });
         self.signal(r)
@@ -588,14 +600,16 @@ fn counted<T>(source: &str, start: std::time::Instant, r: Result<T>) -> Result<T
     r
 }
 
-/// Tells integrations (through the outbox, in the same transaction) that a person changed an issue.
 /// The one result of an action taken on one issue.
 fn first<T>(mut all: Vec<T>) -> T {
     all.swap_remove(0)
 }
 
+/// Tells integrations (through the outbox and the deliveries, in the same transaction) that a
+/// person changed some issues.
 fn changed(
     tx: &rusqlite::Transaction,
+    fan: &integrations::Fanout,
     ids: &[i64],
     reason: &str,
     actor: &str,
@@ -607,13 +621,19 @@ fn changed(
         &serde_json::json!({"issues": ids, "reason": reason, "actor": actor}),
         now,
     )?;
-    Ok(())
+    let event = crate::domain::integrations::IssueEvent::of_reason(reason);
+    fan.run(
+        tx,
+        crate::domain::integrations::Change::Issues(ids.iter().map(|id| (*id, event)).collect()),
+        now,
+    )
 }
 
 /// Tells integrations (in the same transaction) that a person changed incident `n`: the
 /// incident message re-renders and `text` goes to its thread.
 fn incident_changed(
     tx: &rusqlite::Transaction,
+    fan: &integrations::Fanout,
     n: i64,
     actor: &str,
     text: &str,
@@ -625,7 +645,12 @@ fn incident_changed(
         &serde_json::json!({"incident": n, "actor": actor, "text": text}),
         now,
     )?;
-    Ok(())
+    let event = crate::domain::integrations::IncidentEvent::Updated;
+    fan.run(
+        tx,
+        crate::domain::integrations::Change::Incident(n, event),
+        now,
+    )
 }
 
 /// Re-renders an issue's alert (it shows its incident) without a thread reply.

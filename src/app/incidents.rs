@@ -4,6 +4,7 @@
 
 use super::{App, incident_changed, issue_rerender};
 use crate::domain::incidents::{self, Declaration, Incident};
+use crate::domain::integrations::{Change, IncidentEvent};
 use crate::domain::issues::{Issue, IssueFilter};
 use crate::lineage::Lineage;
 use anyhow::Result;
@@ -13,6 +14,7 @@ use std::sync::Arc;
 impl App {
     /// Declares an incident; returns it as every face shows it.
     pub fn declare(&self, d: Declaration) -> Result<Incident> {
+        let fan = self.fanout();
         let n = self.signal(self.write_now(move |tx, now| {
             let n = incidents::declare(tx, &d, now)?;
             crate::store::outbox::enqueue(
@@ -21,6 +23,7 @@ impl App {
                 &serde_json::json!({"incident": n}),
                 now,
             )?;
+            fan.run(tx, Change::Incident(n, IncidentEvent::Declared), now)?;
             Ok(n)
         }))?;
         self.incident(n)
@@ -41,6 +44,7 @@ impl App {
             summary.map(str::to_owned),
             reason.map(str::to_owned),
         );
+        let fan = self.fanout();
         self.signal(self.write_now(move |tx, now| {
             incidents::set_status(
                 tx,
@@ -61,6 +65,12 @@ impl App {
                 &serde_json::json!({"incident": n, "actor": actor, "text": text}),
                 now,
             )?;
+            let event = if status == "resolved" {
+                IncidentEvent::Resolved
+            } else {
+                IncidentEvent::Updated
+            };
+            fan.run(tx, Change::Incident(n, event), now)?;
             Ok(())
         }))?;
         self.incident(n)
@@ -69,9 +79,11 @@ impl App {
     /// Posts an update (a comment) on an incident.
     pub fn incident_comment(&self, n: i64, author: &str, body: &str) -> Result<()> {
         let (author, body) = (author.to_owned(), body.to_owned());
+        let fan = self.fanout();
         self.signal(self.write_now(move |tx, now| {
             incidents::comment(tx, n, &author, &body, now)?;
             crate::store::outbox::enqueue(tx, crate::store::outbox::INCIDENT_CHANGED, &serde_json::json!({"incident": n, "actor": author, "text": format!("posted an update: {body}")}), now)?;
+            fan.run(tx, Change::Incident(n, IncidentEvent::Updated), now)?;
             Ok(())
         }))
     }
@@ -181,16 +193,17 @@ impl App {
         move_from_open: bool,
     ) -> Result<Incident> {
         let actor = actor.to_owned();
+        let fan = self.fanout();
         self.signal(self.write_now(move |tx, now| {
             let previous = incidents::link(tx, n, issue_id, &actor, move_from_open, now)?;
             let text = match previous {
                 Some(p) => format!("moved issue #{issue_id} here from {}", incidents::label(p)),
                 None => format!("linked issue #{issue_id}"),
             };
-            incident_changed(tx, n, &actor, &text, now)?;
+            incident_changed(tx, &fan, n, &actor, &text, now)?;
             if let Some(p) = previous {
                 let text = format!("moved issue #{issue_id} to {}", incidents::label(n));
-                incident_changed(tx, p, &actor, &text, now)?;
+                incident_changed(tx, &fan, p, &actor, &text, now)?;
             }
             issue_rerender(tx, issue_id, now)?;
             Ok(())
@@ -201,9 +214,17 @@ impl App {
     /// Removes an issue from an open incident (see [`incidents::unlink`]).
     pub fn incident_unlink(&self, n: i64, issue_id: i64, actor: &str) -> Result<Incident> {
         let actor = actor.to_owned();
+        let fan = self.fanout();
         self.signal(self.write_now(move |tx, now| {
             incidents::unlink(tx, n, issue_id, &actor, now)?;
-            incident_changed(tx, n, &actor, &format!("unlinked issue #{issue_id}"), now)?;
+            incident_changed(
+                tx,
+                &fan,
+                n,
+                &actor,
+                &format!("unlinked issue #{issue_id}"),
+                now,
+            )?;
             issue_rerender(tx, issue_id, now)?;
             Ok(())
         }))?;
@@ -213,13 +234,14 @@ impl App {
     /// Changes an open incident's severity (see [`incidents::set_severity`]).
     pub fn incident_severity(&self, n: i64, severity: &str, actor: &str) -> Result<Incident> {
         let (severity, actor) = (severity.to_owned(), actor.to_owned());
+        let fan = self.fanout();
         self.signal(self.write_now(move |tx, now| {
             incidents::set_severity(tx, n, &severity, &actor, now)?;
             let text = format!(
                 "set the severity to *{}*",
                 severity.trim().to_ascii_uppercase()
             );
-            incident_changed(tx, n, &actor, &text, now)
+            incident_changed(tx, &fan, n, &actor, &text, now)
         }))?;
         self.incident(n)
     }
@@ -227,10 +249,11 @@ impl App {
     /// Hands an open incident to a new commander (see [`incidents::set_commander`]).
     pub fn incident_commander(&self, n: i64, commander: &str, actor: &str) -> Result<Incident> {
         let (commander, actor) = (commander.to_owned(), actor.to_owned());
+        let fan = self.fanout();
         self.signal(self.write_now(move |tx, now| {
             incidents::set_commander(tx, n, &commander, &actor, now)?;
             let text = format!("made {} the commander", commander.trim());
-            incident_changed(tx, n, &actor, &text, now)
+            incident_changed(tx, &fan, n, &actor, &text, now)
         }))?;
         self.incident(n)
     }
@@ -307,6 +330,7 @@ impl App {
     /// both messages re-render, both threads say so, and the moved issues' alerts show `into`.
     pub fn incident_merge(&self, from: i64, into: i64, actor: &str) -> Result<Incident> {
         let actor = actor.to_owned();
+        let fan = self.fanout();
         self.signal(self.write_now(move |tx, now| {
             let moved = incidents::merge_into(tx, from, into, &actor, now)?;
             let text = format!(
@@ -315,9 +339,10 @@ impl App {
                 moved.len(),
                 if moved.len() == 1 { "issue" } else { "issues" }
             );
-            incident_changed(tx, into, &actor, &text, now)?;
+            incident_changed(tx, &fan, into, &actor, &text, now)?;
             let text = format!("merged this incident into {}", incidents::label(into));
-            incident_changed(tx, from, &actor, &text, now)?;
+            incident_changed(tx, &fan, from, &actor, &text, now)?;
+            fan.run(tx, Change::Incident(from, IncidentEvent::Resolved), now)?;
             issues_rerender(tx, &moved, now)
         }))?;
         self.incident(into)
@@ -333,6 +358,7 @@ impl App {
         actor: &str,
     ) -> Result<Incident> {
         let (issue_ids, title, actor) = (issue_ids.to_vec(), title.to_owned(), actor.to_owned());
+        let fan = self.fanout();
         let new = self.signal(self.write_now(move |tx, now| {
             let new = incidents::split(tx, n, &issue_ids, &title, &actor, now)?;
             let text = format!(
@@ -344,9 +370,14 @@ impl App {
                     .join(", "),
                 incidents::label(new)
             );
-            incident_changed(tx, n, &actor, &text, now)?;
-            let text = format!("split off from {}", incidents::label(n));
-            incident_changed(tx, new, &actor, &text, now)?;
+            incident_changed(tx, &fan, n, &actor, &text, now)?;
+            crate::store::outbox::enqueue(
+                tx,
+                crate::store::outbox::INCIDENT_CHANGED,
+                &serde_json::json!({"incident": new, "actor": actor, "text": format!("split off from {}", incidents::label(n))}),
+                now,
+            )?;
+            fan.run(tx, Change::Incident(new, IncidentEvent::Declared), now)?;
             issues_rerender(tx, &issue_ids, now)?;
             Ok(new)
         }))?;
@@ -362,10 +393,11 @@ impl App {
         actor: &str,
     ) -> Result<incidents::Followup> {
         let (text, owner, actor) = (text.to_owned(), owner.map(str::to_owned), actor.to_owned());
+        let fan = self.fanout();
         self.signal(self.write_now(move |tx, now| {
             let f = incidents::add_followup(tx, n, &text, owner.as_deref(), &actor, now)?;
             let said = format!("added a follow-up: {}", f.text);
-            incident_changed(tx, n, &actor, &said, now)?;
+            incident_changed(tx, &fan, n, &actor, &said, now)?;
             Ok(f)
         }))
     }
@@ -377,10 +409,11 @@ impl App {
     /// Sets a follow-up's state: `open`, `done` or `dropped`.
     pub fn followup_state(&self, id: i64, state: &str, actor: &str) -> Result<incidents::Followup> {
         let (state, actor) = (state.to_owned(), actor.to_owned());
+        let fan = self.fanout();
         self.signal(self.write_now(move |tx, now| {
             let f = incidents::set_followup_state(tx, id, &state, &actor, now)?;
             let said = format!("marked the follow-up \"{}\" {}", f.text, f.state);
-            incident_changed(tx, f.incident, &actor, &said, now)?;
+            incident_changed(tx, &fan, f.incident, &actor, &said, now)?;
             Ok(f)
         }))
     }

@@ -511,6 +511,9 @@ fn commit(
             k.push_str(&p.env);
         }
     }
+    // Integrations hear of the changes in the same transaction (a copy of the config only when
+    // a target is configured).
+    let targets = crate::domain::integrations::any_target(config).then(|| config.clone());
     let summary = store.write(move |tx| {
         tx.execute(
             "INSERT INTO ingests (kind, env, invocation_id, received_at, raises_issues, summary) VALUES (?1, ?2, ?3, ?4, ?5, '{}')",
@@ -558,6 +561,9 @@ fn commit(
                 &serde_json::json!({"issues": changed, "ingest": ingest_id, "reason": "ingest"}),
                 now,
             )?;
+            if let Some(config) = &targets {
+                integrations_hear(tx, config, &p.lineage, &applied, now)?;
+            }
         }
         tx.execute("DELETE FROM observations WHERE received_at < ?1", [ts(now - retention)])?;
         let summary = IngestSummary {
@@ -580,6 +586,37 @@ fn commit(
         handle.replace_env(g);
     }
     Ok(summary)
+}
+
+/// Writes the deliveries an ingest's changes call for: opened and reopened issues are
+/// `issue.opened`, repeat failures `issue.updated`, recovering ones `issue.status_changed`,
+/// recovered ones `issue.resolved`.
+fn integrations_hear(
+    tx: &Transaction,
+    config: &Config,
+    lineage: &Arc<Lineage>,
+    applied: &issues::ApplySummary,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    use crate::domain::integrations::{Change, IssueEvent, fan_out};
+    let events: Vec<(i64, IssueEvent)> = [
+        (&applied.opened, IssueEvent::Opened),
+        (&applied.reopened, IssueEvent::Opened),
+        (&applied.updated, IssueEvent::Updated),
+        (&applied.recovering, IssueEvent::StatusChanged),
+        (&applied.recovered, IssueEvent::Resolved),
+    ]
+    .into_iter()
+    .flat_map(|(ids, e)| ids.iter().map(move |id| (*id, e)))
+    .collect();
+    fan_out(
+        tx,
+        config,
+        &|_| lineage.clone(),
+        &Change::Issues(events),
+        now,
+    )?;
+    Ok(())
 }
 
 /// Stores the node checksums that changed.

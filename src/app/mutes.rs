@@ -9,10 +9,11 @@ impl App {
     /// Mutes what `request` names (an issue's asset, an asset, or one check of it).
     pub fn mute_with(&self, request: MuteRequest, actor: &str) -> Result<Mute> {
         let actor = actor.to_owned();
+        let fan = self.fanout();
         let r = self.write_now(move |tx, now| {
             let mute = issues::mute_with(tx, &request, &actor, now)?;
             if let Some(id) = request.issue_id {
-                changed(tx, &[id], "muted", &actor, now)?;
+                changed(tx, &fan, &[id], "muted", &actor, now)?;
             }
             Ok(mute)
         });
@@ -22,6 +23,7 @@ impl App {
     /// Ends the mutes in force on what `request` names; returns them.
     pub fn unmute(&self, request: UnmuteRequest, actor: &str) -> Result<Vec<Mute>> {
         let actor = actor.to_owned();
+        let fan = self.fanout();
         let r = self.write_now(move |tx, now| {
             let ended = issues::unmute(tx, &request, &actor, now)?;
             let mut ids: Vec<i64> = ended.iter().filter_map(|m| m.issue_id).collect();
@@ -29,7 +31,7 @@ impl App {
             ids.sort_unstable();
             ids.dedup();
             if !ids.is_empty() {
-                changed(tx, &ids, "unmuted", &actor, now)?;
+                changed(tx, &fan, &ids, "unmuted", &actor, now)?;
             }
             Ok(ended)
         });

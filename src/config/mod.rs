@@ -2,6 +2,7 @@
 //! come from the environment (`STEWARD_TOKEN`, `SLACK_BOT_TOKEN`, `SLACK_APP_TOKEN`).
 
 mod dbt_cloud;
+pub mod integrations;
 mod operate;
 pub mod selector;
 #[cfg(test)]
@@ -10,6 +11,7 @@ mod text;
 
 use crate::error::InputError;
 pub use dbt_cloud::{DEFAULT_DBT_CLOUD_URL, DbtCloudConfig};
+pub use integrations::{IntegrationsConfig, TargetConfig, TargetKind};
 pub use operate::{ErrorBudget, ExpectConfig, Expected};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -81,6 +83,25 @@ pub struct Config {
     /// `[[expect]]`: runs that must keep arriving (see [`crate::domain::expect`]).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub expect: Vec<ExpectConfig>,
+    /// `[integrations]`: retries of deliveries to the targets below.
+    #[serde(skip_serializing_if = "IntegrationsConfig::is_default")]
+    pub integrations: IntegrationsConfig,
+    /// `[[pagerduty]]`, `[[incidentio]]`, `[[opsgenie]]`, `[[webhooks]]`: who hears of issues
+    /// and incidents (see [`integrations`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pagerduty: Vec<TargetConfig>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub incidentio: Vec<TargetConfig>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub opsgenie: Vec<TargetConfig>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub webhooks: Vec<TargetConfig>,
+    /// `[jira]`: where `steward ticket jira` creates issues; absent means none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub jira: Option<integrations::JiraConfig>,
+    /// `[linear]`: where `steward ticket linear` creates issues; absent means none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub linear: Option<integrations::LinearConfig>,
 }
 
 /// `[[teams]]`: a team (a data product's `team`, a dbt group, or an owner) and how to reach it.
@@ -355,6 +376,13 @@ impl Default for Config {
             teams: Vec::new(),
             dbt_cloud: None,
             expect: Vec::new(),
+            integrations: IntegrationsConfig::default(),
+            pagerduty: Vec::new(),
+            incidentio: Vec::new(),
+            opsgenie: Vec::new(),
+            webhooks: Vec::new(),
+            jira: None,
+            linear: None,
         }
     }
 }
@@ -414,6 +442,7 @@ impl Config {
         if !config.incidents.severity_rules.is_empty() {
             note_rule_lines(text, &mut config.incidents.severity_rules);
         }
+        integrations::set_kinds(&mut config);
         config.validate(origin)?;
         Ok(config)
     }
@@ -520,7 +549,15 @@ impl Config {
             e.validate(origin, i)?;
         }
         self.validate_products(origin)?;
-        self.validate_incidents(origin)
+        self.validate_incidents(origin)?;
+        integrations::validate(self, origin)?;
+        if let Some(j) = &self.jira {
+            integrations::validate_jira(j, origin)?;
+        }
+        match &self.linear {
+            Some(l) => integrations::validate_linear(l, origin),
+            None => Ok(()),
+        }
     }
 
     /// `[incidents]`: known severities and exactly one condition per rule.

@@ -8,6 +8,7 @@ pub mod expect;
 pub mod gauges;
 pub mod history;
 pub mod incidents;
+pub mod integrations;
 pub mod issues;
 pub mod metrics;
 pub mod postmortem;

@@ -4,5 +4,6 @@
 pub mod cli;
 pub mod demo;
 pub mod http;
+pub mod integrations;
 pub mod serve;
 pub mod slack;

@@ -21,6 +21,10 @@ pub async fn run(app: App, listen: &str) -> Result<()> {
     let server = http::start(app.clone(), listen, token).await?;
     // The dead man's switch runs with or without Slack: its issues wait in the outbox.
     let expectations = tokio::spawn(crate::app::expect::run_expectations(app.clone()));
+    let deliveries = crate::faces::integrations::wanted(&app.config).then(|| {
+        crate::faces::integrations::check_secrets(&app);
+        tokio::spawn(crate::faces::integrations::run(app.clone()))
+    });
     eprintln!("steward listening on http://{}", server.addr);
     let bot = match slack {
         Some(settings) => {
@@ -41,6 +45,10 @@ pub async fn run(app: App, listen: &str) -> Result<()> {
         b.stop().await;
     }
     expectations.abort();
+    if let Some(d) = deliveries {
+        // A delivery in flight is resent after a restart; the targets dedup it.
+        d.abort();
+    }
     server.stop().await;
     Ok(())
 }

@@ -12,6 +12,7 @@
 //! migration once.
 
 pub mod backup;
+pub mod deliveries;
 pub mod graphs;
 pub mod outbox;
 
@@ -36,6 +37,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("schema_v6.sql"),
     include_str!("schema_v7.sql"),
     include_str!("schema_v8.sql"),
+    include_str!("schema_v9.sql"),
 ];
 
 /// The schema version this build migrates to (`PRAGMA user_version`).

@@ -22,6 +22,7 @@ mod http_hardening;
 mod incident_reshape;
 mod incident_story;
 mod incidents_cli;
+mod integrations;
 mod layers;
 mod metrics;
 mod multi_project;

@@ -605,7 +605,7 @@ fn the_single_graph_of_an_older_database_joins_the_default_environment() {
         "DROP INDEX issues_storm; DROP INDEX slack_messages_storm; DROP INDEX slack_messages_ts;
          ALTER TABLE issues DROP COLUMN storm_id; ALTER TABLE slack_messages DROP COLUMN storm_id;
          DROP TABLE storms; DROP TABLE followups; ALTER TABLE incidents DROP COLUMN merged_into;
-         DROP TABLE lineage_parts; DROP TABLE lineage_jobs;
+         DROP TABLE lineage_parts; DROP TABLE lineage_jobs; DROP TABLE deliveries;
          ALTER TABLE mutes DROP COLUMN reason; ALTER TABLE mutes DROP COLUMN ended_at;
          ALTER TABLE mutes DROP COLUMN ended_by;
          CREATE TABLE lineage_snapshot (id INTEGER PRIMARY KEY CHECK (id = 1), loaded_at TEXT NOT NULL,

@@ -191,6 +191,12 @@ fn describe(e: &TimelineEntry, n: i64) -> String {
             Some(u) => format!("muted until {}", when(u)),
             None => "muted until fixed".into(),
         },
+        "notified" if detail_str(e, "via").is_some() => format!(
+            "{} via {} ({})",
+            detail_str(e, "what").unwrap_or("notified"),
+            detail_str(e, "via").unwrap_or_default(),
+            detail_str(e, "target").unwrap_or_default()
+        ),
         "notified" => format!(
             "notified {}{}",
             detail_str(e, "channel")

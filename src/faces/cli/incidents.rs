@@ -58,9 +58,17 @@ pub(super) fn list(ctx: &Context_, all: bool, json: bool) -> Result<()> {
 /// `steward incident INC-n` without a change: the incident, as lines or JSON.
 pub(super) fn show(ctx: &Context_, id: String, json: bool) -> Result<()> {
     let n = incident_number(&id)?;
-    let incident = ctx.app()?.incident(n)?;
+    let app = ctx.app()?;
+    let incident = app.incident(n)?;
+    // Each integration target's delivery state rides along, when there are any (see
+    // `steward outbox`).
+    let deliveries = app.incident_deliveries(n)?;
     if json {
-        print_json(&incident)
+        let mut v = serde_json::to_value(&incident)?;
+        if !deliveries.is_empty() {
+            v["deliveries"] = serde_json::to_value(&deliveries)?;
+        }
+        print_json(&v)
     } else {
         outln!(
             "{} [{}] {}: {}",
@@ -91,6 +99,19 @@ pub(super) fn show(ctx: &Context_, id: String, json: bool) -> Result<()> {
             incident.impact.data_products,
             incident.impact.exposures
         );
+        for d in &deliveries {
+            outln!(
+                "  {} {} via {}: {}{}",
+                d.event,
+                d.action,
+                d.target,
+                d.state,
+                d.last_error
+                    .as_deref()
+                    .map(|e| format!(" ({e})"))
+                    .unwrap_or_default()
+            );
+        }
         Ok(())
     }
 }

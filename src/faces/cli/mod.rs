@@ -38,7 +38,9 @@ mod ingest;
 mod issues;
 mod lineage;
 mod mutes;
+mod outbox;
 mod report;
+mod ticket;
 
 #[derive(Parser)]
 #[command(
@@ -255,6 +257,25 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Deliveries to integrations not done yet (pending and dead), and Slack outbox items
+    /// pending; `retry ID|--all` makes dead deliveries pending again.
+    Outbox {
+        #[arg(long)]
+        json: bool,
+        #[command(subcommand)]
+        action: Option<OutboxAction>,
+    },
+    /// Create a ticket for an incident (`INC-n`) or an issue (`N`) in a tracker (`jira`), once:
+    /// asking again shows the first one.
+    Ticket {
+        tracker: String,
+        /// `INC-n` for an incident, a number for an issue.
+        subject: String,
+        #[arg(long, default_value = "cli")]
+        actor: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// The post-incident report of an incident (`INC-n` or `n`), as Markdown.
     Postmortem {
         id: String,
@@ -357,6 +378,18 @@ pub enum FollowupAction {
         id: i64,
         #[arg(long, default_value = "cli")]
         actor: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum OutboxAction {
+    /// Make a dead delivery (or every one, with --all) pending again, due now.
+    Retry {
+        /// The delivery's id (see `steward outbox`).
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        id: Option<i64>,
+        #[arg(long)]
+        all: bool,
     },
 }
 
@@ -649,6 +682,13 @@ fn run(cli: Cli) -> Result<()> {
         Command::Report { since, json } => report::report(&ctx, since, json),
         Command::Digest { json } => report::digest(&ctx, json),
         Command::Postmortem { id, json } => report::postmortem(&ctx, id, json),
+        Command::Outbox { json, action } => outbox::run(&ctx, json, action),
+        Command::Ticket {
+            tracker,
+            subject,
+            actor,
+            json,
+        } => ticket::run(&ctx, &tracker, &subject, &actor, json),
         Command::Incident {
             id,
             json,

@@ -209,7 +209,7 @@ fn deliveries(data: &PostmortemData) -> Markup {
             @for e in sent {
                 li {
                     (when(&e.at)) " · "
-                    (e.detail.get("channel").and_then(|v| v.as_str()).unwrap_or("?"))
+                    (e.detail.get("channel").or_else(|| e.detail.get("via")).and_then(|v| v.as_str()).unwrap_or("?"))
                     span.muted { " — " (detail_text(&e.detail)) }
                 }
             }

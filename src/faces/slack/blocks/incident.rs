@@ -25,6 +25,12 @@ pub struct IncidentView<'a> {
     pub declared_at: &'a str,
     /// The teams to contact, with their user group and channel.
     pub teams: &'a [crate::domain::incidents::TeamContact],
+    /// The pagers that took the incident: ("PagerDuty", a link back when one came).
+    pub paged: &'a [(String, Option<String>)],
+    /// Jira is configured: the message offers "Create Jira issue" until a ticket exists.
+    pub jira: bool,
+    /// The incident's ticket: (key, address).
+    pub ticket: Option<(&'a str, &'a str)>,
 }
 
 /// The incident's message in the incident channel, edited in place as it changes.
@@ -84,6 +90,14 @@ pub fn incident_message(i: &IncidentView) -> Message {
         &value,
         None,
     ));
+    if i.jira && i.ticket.is_none() {
+        elements.push(button(
+            "steward.incident.ticket",
+            "🎫 Create Jira issue",
+            &value,
+            None,
+        ));
+    }
     let actions = json!({"type": "actions", "block_id": format!("steward.incident.{n}"), "elements": elements});
 
     let mut b = Blocks::new(limits::MESSAGE_BLOCKS, limits::MESSAGE_BLOCK_TEXT_TOTAL);
@@ -141,6 +155,27 @@ pub fn incident_message(i: &IncidentView) -> Message {
             "",
         );
     }
+    if !i.paged.is_empty() {
+        b.section(
+            Some(&format!("steward.incident.{n}.paged")),
+            &paged_line(i.paged),
+            500,
+            "",
+        );
+    }
+    if let Some((key, url)) = i.ticket {
+        let key = escape(&clip(key, 40));
+        let text = match url.starts_with("https://") || url.starts_with("http://") {
+            true => format!("🎫 Jira: <{}|{key}>", escape(url)),
+            false => format!("🎫 Jira: {key}"),
+        };
+        b.section(
+            Some(&format!("steward.incident.{n}.ticket")),
+            &text,
+            500,
+            "",
+        );
+    }
     if i.issues.is_empty() {
         b.section(None, "No issues are linked yet.", 200, "");
     } else {
@@ -168,6 +203,18 @@ pub fn incident_message(i: &IncidentView) -> Message {
         text,
         blocks: b.finish(note, vec![actions]),
     }
+}
+
+/// "📟 Paged via PagerDuty, Opsgenie", each a link when one came back.
+fn paged_line(paged: &[(String, Option<String>)]) -> String {
+    let names: Vec<String> = paged
+        .iter()
+        .map(|(via, link)| match link {
+            Some(l) if l.starts_with("https://") => format!("<{}|{}>", escape(l), escape(via)),
+            _ => escape(via),
+        })
+        .collect();
+    format!("📟 Paged via {}", names.join(", "))
 }
 
 /// A stakeholder update on an incident: "📣 update on INC-n: text", by its author.

@@ -32,6 +32,7 @@ mod incident {
     pub mod resolve;
     pub mod severity;
     pub mod status;
+    pub mod ticket;
     pub mod update;
 }
 
@@ -104,6 +105,7 @@ static BUTTONS: &[(&str, Press)] = &[
     ),
     ("steward.incident.merge", press::<incident::reshape::Merge>),
     ("steward.incident.split", press::<incident::reshape::Split>),
+    ("steward.incident.ticket", press::<incident::ticket::Ticket>),
 ];
 
 /// Modals, by `callback_id`: the check made at the ack, and the handler.

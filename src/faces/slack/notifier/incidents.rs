@@ -27,16 +27,20 @@ pub(super) async fn incident_changed(ctx: &Arc<Context>, payload: &Value) -> Res
         return Ok(());
     };
     let app = ctx.app.clone();
-    let (incident, linked, existing) = tokio::task::spawn_blocking(move || -> Result<_> {
-        let incident = app.incident(n)?;
-        let linked = app.issues(&IssueFilter {
-            ids: Some(incident.issues.clone()),
-            ..Default::default()
-        })?;
-        let existing = app.store.read(|c| incident_message(c, n))?;
-        Ok((incident, linked, existing))
-    })
-    .await??;
+    let (incident, linked, existing, paged, ticket) =
+        tokio::task::spawn_blocking(move || -> Result<_> {
+            let incident = app.incident(n)?;
+            let deliveries = app.incident_deliveries(n)?;
+            let paged = crate::faces::integrations::paged(&deliveries);
+            let ticket = crate::faces::integrations::ticket(&deliveries);
+            let linked = app.issues(&IssueFilter {
+                ids: Some(incident.issues.clone()),
+                ..Default::default()
+            })?;
+            let existing = app.store.read(|c| incident_message(c, n))?;
+            Ok((incident, linked, existing, paged, ticket))
+        })
+        .await??;
     let view = blocks::IncidentView {
         number: incident.number,
         title: &incident.title,
@@ -48,6 +52,9 @@ pub(super) async fn incident_changed(ctx: &Arc<Context>, payload: &Value) -> Res
         declared_by: &incident.declared_by,
         declared_at: &incident.declared,
         teams: &incident.teams,
+        paged: &paged,
+        jira: ctx.app.config.jira.is_some(),
+        ticket: ticket.as_ref().map(|(k, u)| (k.as_str(), u.as_str())),
     };
     let open = crate::faces::http::pages::signed::page_url(
         &ctx.app.config,

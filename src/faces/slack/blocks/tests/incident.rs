@@ -22,9 +22,20 @@ fn the_incident_message() {
             channel: Some("C0FINANCE1".into()),
             why: vec!["owns data product Finance reporting".into()],
         }],
+        paged: &[("PagerDuty".into(), None)],
+        jira: true,
+        ticket: None,
     };
     let m = incident_message(&v);
     assert_fits(&m);
+    assert!(all_text(&m.blocks).contains("📟 Paged via PagerDuty"));
+    assert!(action_ids(&m.blocks).contains(&"steward.incident.ticket".to_owned()));
+    let with_ticket = incident_message(&IncidentView {
+        ticket: Some(("DATA-7", "https://example.atlassian.net/browse/DATA-7")),
+        ..v
+    });
+    assert!(!action_ids(&with_ticket.blocks).contains(&"steward.incident.ticket".to_owned()));
+    assert!(all_text(&with_ticket.blocks).contains("DATA-7"));
     assert_eq!(
         m.blocks[0]["text"]["text"],
         "🚨 INC-7: Payments late & <broken>"
@@ -59,7 +70,8 @@ fn the_incident_message() {
             "steward.incident.split",
             "steward.incident.comment",
             "steward.incident.resolve",
-            "steward.incident.postmortem"
+            "steward.incident.postmortem",
+            "steward.incident.ticket"
         ]
     );
     assert!(
@@ -83,6 +95,7 @@ fn the_incident_message() {
         title: &long,
         commander: None,
         status: "resolved",
+        jira: false,
         ..v
     };
     let m = incident_message(&v);
