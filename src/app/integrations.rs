@@ -89,7 +89,20 @@ impl App {
     pub fn delivery_sent(&self, d: &Delivery, response: serde_json::Value) -> Result<()> {
         let d = d.clone();
         let r = self.write_now(move |tx, now| {
-            if deliveries::done(tx, d.id, &response, now)?
+            let sent = deliveries::done(tx, d.id, &response, now)?;
+            if sent
+                && d.action == "create"
+                && let Some(id) = d.issue_id
+            {
+                // The issue's alert shows its ticket: re-render it (no thread reply).
+                crate::store::outbox::enqueue(
+                    tx,
+                    crate::store::outbox::ISSUES_CHANGED,
+                    &serde_json::json!({"issues": [id], "reason": "incident"}),
+                    now,
+                )?;
+            }
+            if sent
                 && let Some(n) = d.incident_id
                 && d.kind != "webhook"
             {
@@ -285,6 +298,11 @@ impl App {
     }
 
     /// Incident `n`'s deliveries, oldest first.
+    /// The deliveries about these issues (e.g. their tickets).
+    pub fn issue_deliveries(&self, ids: &[i64]) -> Result<Vec<Delivery>> {
+        self.store.read(|c| deliveries::for_issues(c, ids))
+    }
+
     pub fn incident_deliveries(&self, n: i64) -> Result<Vec<Delivery>> {
         self.store.read(|c| deliveries::for_incident(c, n))
     }

@@ -211,6 +211,16 @@ pub fn unfinished(conn: &Connection) -> Result<Vec<Delivery>> {
 }
 
 /// The deliveries about incident `n`, oldest first.
+/// The deliveries about any of these issues (their tickets, their alert groups' pages).
+pub fn for_issues(conn: &Connection, ids: &[i64]) -> Result<Vec<Delivery>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM deliveries WHERE issue_id IN (SELECT value FROM json_each(?1)) ORDER BY id"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map([serde_json::to_string(ids)?], read)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 pub fn for_incident(conn: &Connection, n: i64) -> Result<Vec<Delivery>> {
     let sql = format!("SELECT {COLUMNS} FROM deliveries WHERE incident_id = ?1 ORDER BY id");
     let mut stmt = conn.prepare_cached(&sql)?;

@@ -1082,3 +1082,102 @@ async fn steward_ticket_creates_a_jira_and_a_linear_issue_once() {
             .starts_with("INC-1 SEV3: Revenue is stale")
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_alert_asks_for_its_jira_ticket_once_and_shows_it() {
+    use crate::support::{ALERTS, TestBot};
+    use steward::faces::slack::fake::{ActionValue, EnvelopeKind, block_action};
+    let clock = Arc::new(steward::faces::demo::story_clock());
+    let vendor_clock = Arc::new(ManualClock::new(clock.now()));
+    let mut k = keys(&vendor_clock, 0);
+    k.jira_email = "bot@example.com".into();
+    k.jira_token = "jira-token".into();
+    k.jira_project = "DATA".into();
+    let fake = FakeVendors::start(k).await.unwrap();
+    let jira_url = fake.url();
+    let bot = TestBot::start_configured(
+        Vec::new(),
+        move |c| {
+            c.jira = Some(steward::config::integrations::JiraConfig {
+                url: jira_url,
+                email_env: "JIRA_EMAIL".into(),
+                token_env: "JIRA_TOKEN".into(),
+                project: "DATA".into(),
+                issue_type: "Task".into(),
+            });
+        },
+        clock,
+        |_| {},
+    )
+    .await;
+    bot.ingest("broken").await;
+    crate::slack_bot::outbox_drained(&bot).await;
+    let (channel, ts) = crate::slack_bot::alert_of(&bot, 1);
+    let alert_text = |f: &steward::faces::slack::fake::FakeSlack| {
+        f.messages(&channel)
+            .into_iter()
+            .find(|m| m.ts == ts)
+            .and_then(|m| m.blocks.map(|b| b.to_string()))
+            .unwrap_or_default()
+    };
+    assert!(alert_text(&bot.fake).contains("steward.ticket.jira"));
+    let alerts_before = bot.top_level(ALERTS).len();
+    assert!(
+        !alert_text(&bot.fake).contains("steward.ticket.linear"),
+        "Linear is not configured"
+    );
+    for _ in 0..2 {
+        let press = block_action(
+            "U0ANA",
+            &channel,
+            &ts,
+            "steward.ticket.jira",
+            "steward.issue.1",
+            ActionValue::Button("1".into()),
+            &bot.fake.issue_trigger_id(),
+        );
+        let env = bot
+            .fake
+            .send_envelope(EnvelopeKind::Interactive, press)
+            .await;
+        bot.fake
+            .wait_for_ack(&env, std::time::Duration::from_secs(5))
+            .await
+            .expect("acked");
+    }
+    let app = bot.app().clone();
+    for _ in 0..100 {
+        if app
+            .issue_deliveries(&[1])
+            .unwrap()
+            .iter()
+            .any(|d| d.kind == "jira")
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let mut secrets_map: HashMap<&str, &str> = HashMap::new();
+    secrets_map.insert("JIRA_EMAIL", "bot@example.com");
+    secrets_map.insert("JIRA_TOKEN", "jira-token");
+    let jira_secrets: Secrets = Arc::new(move |v: &str| secrets_map.get(v).map(|s| s.to_string()));
+    let http = Http::new(std::time::Duration::from_secs(5)).unwrap();
+    pass(bot.app(), &http, &jira_secrets).await.unwrap();
+    bot.until("the ticket on the alert", |f| {
+        let text = alert_text(f);
+        text.contains("DATA-1") && !text.contains("steward.ticket.jira")
+    })
+    .await;
+    assert_eq!(
+        fake.state.lock().unwrap().jira.len(),
+        1,
+        "one ticket for two presses"
+    );
+    assert_eq!(
+        bot.top_level(ALERTS).len(),
+        alerts_before,
+        "the alert is edited, not posted again"
+    );
+    bot.stop().await;
+}

@@ -158,11 +158,15 @@ pub fn summary(event: &serde_json::Value) -> String {
             s(&i["asset"]),
             s(&i["env"])
         );
-        if let Some(m) = i["message"].as_str().filter(|m| !m.is_empty()) {
+        // The message's first meaningful line: a summary is one line (Jira refuses more).
+        if let Some(m) = i["message"]
+            .as_str()
+            .and_then(crate::domain::issues::signature::first_meaningful_line)
+        {
             line.push_str(": ");
-            line.push_str(m);
+            line.push_str(&m);
         }
-        line
+        line.split_whitespace().collect::<Vec<_>>().join(" ")
     }
 }
 

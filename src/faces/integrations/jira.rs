@@ -74,7 +74,7 @@ pub fn request(
         "fields": {
             "project": {"key": jira.project},
             "issuetype": {"name": jira.issue_type},
-            "summary": cap(&summary(e), 255),
+            "summary": cap(&summary(e), 254),
             "description": description(e, links),
             "labels": ["steward"],
         }

@@ -286,6 +286,18 @@ pub async fn deliver_now(
     tokio::task::spawn_blocking(move || app.delivery(id)).await?
 }
 
+/// Every ticket created (Jira or Linear): (key, address), from the done deliveries.
+pub fn tickets(deliveries: &[Delivery]) -> Vec<(String, String)> {
+    deliveries
+        .iter()
+        .filter(|d| matches!(d.kind.as_str(), "jira" | "linear") && d.state == "done")
+        .filter_map(|d| {
+            let r = d.response.as_ref()?;
+            Some((r["key"].as_str()?.to_owned(), r["url"].as_str()?.to_owned()))
+        })
+        .collect()
+}
+
 /// The ticket created for a subject: (key, address), from its done `jira` delivery.
 pub fn ticket(deliveries: &[Delivery]) -> Option<(String, String)> {
     deliveries

@@ -36,6 +36,10 @@ pub struct AlertView<'a> {
     /// The linked incident's number and title.
     pub incident: Option<(i64, &'a str)>,
     pub compiled_sql_available: bool,
+    /// The trackers configured (`jira`, `linear`): a button asks each for a ticket.
+    pub trackers: &'a [&'a str],
+    /// The tickets created for these issues: (key, address).
+    pub tickets: &'a [(String, String)],
     pub now: DateTime<Utc>,
 }
 
@@ -152,6 +156,10 @@ pub fn alert_message(a: &AlertView) -> Message {
             );
         }
     }
+    if !a.tickets.is_empty() {
+        let list = capped(a.tickets, 3, |(key, url)| link(url, key, ""), ", ");
+        b.push(context_md(&format!("🎫 Tracked in {list}")));
+    }
     if !a.recent_comments.is_empty() {
         b.section(None, &comments_text(a.recent_comments, a.now), 1_200, &ptr);
     }
@@ -214,6 +222,21 @@ pub(super) fn alert_actions(a: &AlertView, group: &[&Issue], resolved: bool) -> 
     }
     if a.compiled_sql_available {
         elements.push(button("steward.show_sql", "🧾 Compiled SQL", &value, None));
+    }
+    if a.tickets.is_empty() {
+        for tracker in a.trackers {
+            let label = match *tracker {
+                "jira" => "🎫 Create Jira issue",
+                "linear" => "🎫 Create Linear issue",
+                _ => continue,
+            };
+            elements.push(button(
+                &format!("steward.ticket.{tracker}"),
+                label,
+                &value,
+                None,
+            ));
+        }
     }
     json!({"type": "actions", "block_id": format!("steward.issue.{}", rep.id), "elements": elements})
 }

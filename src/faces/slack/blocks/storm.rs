@@ -96,6 +96,8 @@ pub fn storm_message(v: &StormView) -> Message {
         links: &links,
         incident: v.incident,
         compiled_sql_available: false,
+        trackers: &[],
+        tickets: &[],
         now: v.now,
     };
     let actions = alert_actions(&view, &members, over);

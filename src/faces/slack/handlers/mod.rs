@@ -21,6 +21,7 @@ mod alert {
     pub mod resolve;
     pub mod show_sql;
     pub mod status;
+    pub mod ticket;
 }
 
 mod incident {
@@ -81,6 +82,8 @@ static BUTTONS: &[(&str, Press)] = &[
     ("steward.mute", press::<alert::mute::Mute>),
     ("steward.show_sql", press::<alert::show_sql::ShowSql>),
     ("steward.flood_open", press::<alert::flood_open::FloodOpen>),
+    ("steward.ticket.jira", press::<alert::ticket::Ticket>),
+    ("steward.ticket.linear", press::<alert::ticket::Ticket>),
     ("steward.incident.status", press::<incident::status::Status>),
     (
         "steward.incident.severity",

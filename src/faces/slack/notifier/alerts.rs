@@ -222,6 +222,27 @@ async fn render(ctx: &Arc<Context>, plan: &GroupPlan) -> (blocks::Message, routi
             now,
         }),
         Shape::Asset => {
+            let trackers: Vec<&str> = [
+                ("jira", ctx.app.config.jira.is_some()),
+                ("linear", ctx.app.config.linear.is_some()),
+            ]
+            .into_iter()
+            .filter_map(|(t, on)| on.then_some(t))
+            .collect();
+            let tickets = if trackers.is_empty() {
+                Vec::new()
+            } else {
+                let (app, ids) = (
+                    ctx.app.clone(),
+                    plan.group.iter().map(|i| i.id).collect::<Vec<_>>(),
+                );
+                tokio::task::spawn_blocking(move || app.issue_deliveries(&ids))
+                    .await
+                    .ok()
+                    .and_then(Result::ok)
+                    .map(|d| crate::faces::integrations::tickets(&d))
+                    .unwrap_or_default()
+            };
             let links = Links {
                 docs_url,
                 run_url: plan.group.iter().find_map(|i| i.url.clone()),
@@ -236,6 +257,8 @@ async fn render(ctx: &Arc<Context>, plan: &GroupPlan) -> (blocks::Message, routi
                 links: &links,
                 incident: plan.incident.as_ref().map(|(n, t)| (*n, t.as_str())),
                 compiled_sql_available: plan.group.iter().any(|i| i.compiled_sql.is_some()),
+                trackers: &trackers,
+                tickets: &tickets,
                 now,
             };
             let open = crate::faces::http::pages::signed::page_url(

@@ -320,6 +320,8 @@ fn a_huge_alert_still_fits_and_says_where_the_rest_is() {
         links: &links,
         incident: Some((9, &evil)),
         compiled_sql_available: true,
+        trackers: &[],
+        tickets: &[],
         now: now(),
     };
     let m = alert_message(&v);

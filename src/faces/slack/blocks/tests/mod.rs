@@ -126,6 +126,8 @@ fn view<'a>(group: &'a [Issue], c: &'a Ctx) -> AlertView<'a> {
         links: &c.links,
         incident: None,
         compiled_sql_available: false,
+        trackers: &[],
+        tickets: &[],
         now: now(),
     }
 }
