@@ -208,3 +208,39 @@ pub fn cap(s: &str, max: usize) -> String {
     out.push('…');
     out
 }
+
+/// A ticket's subject in an event body: the incident's or the issue's part, and its root cause
+/// in words (the incident's assets, or "check on asset").
+pub fn ticket_subject(e: &serde_json::Value) -> (serde_json::Value, String) {
+    let part = e
+        .get("incident")
+        .or_else(|| e.get("issue"))
+        .cloned()
+        .unwrap_or_default();
+    let root = match e.get("incident") {
+        Some(i) => ticket_list(&i["assets"]),
+        None => format!(
+            "{} on {}",
+            part["check"].as_str().unwrap_or_default(),
+            part["asset"].as_str().unwrap_or_default()
+        ),
+    };
+    (part, root)
+}
+
+/// A list in an event body as words ("a, b"), or "none known".
+pub fn ticket_list(v: &serde_json::Value) -> String {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| {
+                    x.as_str()
+                        .map(str::to_owned)
+                        .or_else(|| x.as_i64().map(|n| n.to_string()))
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "none known".to_owned())
+}

@@ -2,7 +2,7 @@
 //! the ticket's summary, and a description in Atlassian Document Format carrying the impact,
 //! root cause, owners and a link back. Jira answers 201 `{"id":…,"key":"DATA-24","self":…}`.
 
-use super::http::{Links, Outgoing, Reply, cap, summary};
+use super::http::{Links, Outgoing, Reply, cap, summary, ticket_list as list, ticket_subject};
 use crate::config::integrations::JiraConfig;
 use crate::store::deliveries::Delivery;
 use base64::Engine;
@@ -12,37 +12,9 @@ fn paragraph(text: &str) -> Value {
     json!({"type": "paragraph", "content": [{"type": "text", "text": text}]})
 }
 
-fn list(v: &Value) -> String {
-    v.as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|x| {
-                    x.as_str()
-                        .map(str::to_owned)
-                        .or_else(|| x.as_i64().map(|n| n.to_string()))
-                })
-                .collect::<Vec<_>>()
-                .join(", ")
-        })
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| "none known".to_owned())
-}
-
 /// The description: impact, root cause, owners, what happened, and the link back.
 pub fn description(e: &Value, links: &Links) -> Value {
-    let part = e
-        .get("incident")
-        .or_else(|| e.get("issue"))
-        .cloned()
-        .unwrap_or_default();
-    let root = match e.get("incident") {
-        Some(i) => list(&i["assets"]),
-        None => format!(
-            "{} on {}",
-            part["check"].as_str().unwrap_or_default(),
-            part["asset"].as_str().unwrap_or_default()
-        ),
-    };
+    let (part, root) = ticket_subject(e);
     let mut content = vec![
         paragraph(&format!(
             "Impact: data products {}",

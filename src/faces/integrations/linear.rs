@@ -3,7 +3,7 @@
 //! the team. Linear answers 200 with `data.issueCreate.issue` (`identifier`, `url`), or
 //! `errors` (a refusal, even with 200).
 
-use super::http::{Links, Outgoing, Reply, cap, summary};
+use super::http::{Links, Outgoing, Reply, cap, summary, ticket_list as list, ticket_subject};
 use crate::app::integrations::Failure;
 use crate::config::integrations::LinearConfig;
 use crate::store::deliveries::Delivery;
@@ -11,37 +11,9 @@ use serde_json::{Value, json};
 
 const MUTATION: &str = "mutation IssueCreate($input: IssueCreateInput!) { issueCreate(input: $input) { success issue { id identifier url } } }";
 
-fn list(v: &Value) -> String {
-    v.as_array()
-        .map(|a| {
-            a.iter()
-                .map(|x| {
-                    x.as_str()
-                        .map(str::to_owned)
-                        .unwrap_or_else(|| x.to_string())
-                })
-                .collect::<Vec<_>>()
-                .join(", ")
-        })
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| "none known".to_owned())
-}
-
 pub fn request(d: &Delivery, linear: &LinearConfig, key: &str, links: &Links) -> Outgoing {
     let e = &d.payload;
-    let part = e
-        .get("incident")
-        .or_else(|| e.get("issue"))
-        .cloned()
-        .unwrap_or_default();
-    let root = match e.get("incident") {
-        Some(i) => list(&i["assets"]),
-        None => format!(
-            "{} on {}",
-            part["check"].as_str().unwrap_or_default(),
-            part["asset"].as_str().unwrap_or_default()
-        ),
-    };
+    let (part, root) = ticket_subject(e);
     let mut description = format!(
         "**Impact:** data products {}\n\n**Root cause:** {root}\n\n**Owners:** {}\n",
         list(&part["products"]),
