@@ -1055,6 +1055,12 @@ async fn resolving_as_expected_in_the_modal_mutes_the_check_and_the_thread_says_
     // The check fails again while muted: the alert is edited (and says it is muted), no new
     // top-level message.
     let top_before = bot.top_level(ALERTS).len();
+    let thread_before = bot
+        .fake
+        .messages(&channel)
+        .iter()
+        .filter(|m| m.thread_ts.as_deref() == Some(&ts))
+        .count();
     let app = bot.app().clone();
     let env = issue.env.clone();
     tokio::task::spawn_blocking(move || {
@@ -1083,6 +1089,19 @@ async fn resolving_as_expected_in_the_modal_mutes_the_check_and_the_thread_says_
         bot.top_level(ALERTS).len(),
         top_before,
         "no new alert for a muted check"
+    );
+    // The mute means "we know": the thread is not told it failed again.
+    let thread: Vec<String> = bot
+        .fake
+        .messages(&channel)
+        .iter()
+        .filter(|m| m.thread_ts.as_deref() == Some(&ts))
+        .map(|m| m.text.clone())
+        .collect();
+    assert_eq!(
+        thread.len(),
+        thread_before,
+        "no thread reply while muted: {thread:?}"
     );
     bot.stop().await;
 }

@@ -40,11 +40,16 @@ pub async fn publish(ctx: &Arc<Context>, user: &str) -> Result<()> {
                 .filter(|i| i.assignee.as_deref() == Some(me.as_str()))
                 .cloned()
                 .collect();
-            let muted: Vec<(String, String)> = app
+            let muted: Vec<blocks::HomeMute> = app
                 .store
                 .read(|c| issues::active_mutes(c, now))?
                 .into_iter()
-                .map(|m| (m.asset, m.until.unwrap_or_else(|| "until fixed".to_owned())))
+                .map(|m| blocks::HomeMute {
+                    asset: m.asset,
+                    check: m.check,
+                    until: m.until.unwrap_or_else(|| "until fixed".to_owned()),
+                    reason: m.reason,
+                })
                 .collect();
             let page = app.status_page()?;
             let status: Vec<blocks::HomeProduct> = page

@@ -10,6 +10,16 @@ use crate::domain::text::short_name;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
+/// A mute as the Home tab lists it: the asset, or only one check of it.
+#[derive(Debug, Clone)]
+pub struct HomeMute {
+    pub asset: String,
+    pub check: Option<String>,
+    /// RFC 3339, or "until fixed".
+    pub until: String,
+    pub reason: Option<String>,
+}
+
 /// The App Home tab's content.
 #[derive(Debug, Clone, Copy)]
 pub struct HomeView<'a> {
@@ -20,7 +30,7 @@ pub struct HomeView<'a> {
     /// Open issues assigned to the viewer.
     pub mine: &'a [Issue],
     /// Muted assets and until when.
-    pub muted: &'a [(String, String)],
+    pub muted: &'a [HomeMute],
     /// The status page: every data product's status and uptime.
     pub products: &'a [HomeProduct],
     pub open_incidents: &'a [crate::domain::incidents::Incident],
@@ -135,12 +145,22 @@ pub fn home_view(h: &HomeView) -> View {
         let lines: Vec<String> = h
             .muted
             .iter()
-            .map(|(asset, until)| {
-                format!(
-                    "🔕 {} until {}",
-                    code(&clip(&short_name(asset), 80)),
-                    when(until, None)
-                )
+            .map(|m| {
+                let what = match &m.check {
+                    // A check mute is not a whole-asset mute: say which check.
+                    Some(check) => format!(
+                        "{} (only {})",
+                        code(&clip(&short_name(&m.asset), 80)),
+                        code(&clip(&short_name(check), 80))
+                    ),
+                    None => code(&clip(&short_name(&m.asset), 80)),
+                };
+                let why = m
+                    .reason
+                    .as_deref()
+                    .map(|r| format!(": {}", escape(&clip(r, 120))))
+                    .unwrap_or_default();
+                format!("🔕 {what} until {}{why}", when(&m.until, None))
             })
             .collect();
         blocks.push(section(

@@ -557,6 +557,9 @@ async fn deliver(
     };
     // The thread says what changed.
     let reply = match reason {
+        // A muted group's message stays true (edited above), but its thread stays quiet: a
+        // mute means "we know, don't tell us again", so only a recovery is said.
+        "ingest" if plan.muted && plan.last_event != "recovered" => None,
         "ingest" => match plan.last_event.as_str() {
             "recovered" => Some(blocks::recovery_reply(&about, ctx.app.clock.now())),
             "reopened" => Some(blocks::activity_reply(

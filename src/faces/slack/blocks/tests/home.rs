@@ -9,10 +9,20 @@ fn the_home_tab_caps_everything() {
     mine.status = "acknowledged".into();
     let products = vec![("Finance".to_owned(), vec![mine.clone(), test_issue(14)])];
     let unowned = vec![issue(20, "model.shop.orders", "run")];
-    let muted = vec![(
-        "model.shop.events".to_owned(),
-        "2024-05-03T12:00:00.000000Z".to_owned(),
-    )];
+    let muted = vec![
+        HomeMute {
+            asset: "model.shop.events".to_owned(),
+            check: None,
+            until: "2024-05-03T12:00:00.000000Z".to_owned(),
+            reason: None,
+        },
+        HomeMute {
+            asset: "model.shop.orders".to_owned(),
+            check: Some("test.shop.not_null_orders_id.1a2b".to_owned()),
+            until: "2024-05-03T12:00:00.000000Z".to_owned(),
+            reason: Some("backfill <until> Friday".to_owned()),
+        },
+    ];
     let status = vec![HomeProduct {
         name: "Finance".into(),
         status: crate::domain::status::Status::Degraded,
@@ -41,6 +51,8 @@ fn the_home_tab_caps_everything() {
         "*No data product*",
         "*Muted*",
         "`events` until <!date^",
+        "`orders` (only `not_null_orders_id`) until <!date^",
+        ": backfill &lt;until&gt; Friday",
         "3 open issues · 1 data product affected · 1 assigned to you",
         "📊 Data products",
         "🟡 *Finance* · degraded · 99.90% uptime 30d (SLA 99.50% met)",
@@ -59,8 +71,13 @@ fn the_home_tab_caps_everything() {
     let products: Vec<(String, Vec<Issue>)> = (0..120)
         .map(|p| (format!("{} {p}", "Product*<&>".repeat(30)), issues.clone()))
         .collect();
-    let muted: Vec<(String, String)> = (0..200)
-        .map(|n| (format!("model.x.m{n}"), "until fixed".to_owned()))
+    let muted: Vec<HomeMute> = (0..200)
+        .map(|n| HomeMute {
+            asset: format!("model.x.m{n}"),
+            check: (n % 2 == 0).then(|| format!("test.x.{}", "c*<>&".repeat(60))),
+            until: "until fixed".to_owned(),
+            reason: Some("r<&>".repeat(100)),
+        })
         .collect();
     let status: Vec<HomeProduct> = (0..120)
         .map(|p| HomeProduct {
@@ -92,7 +109,7 @@ fn the_home_tab_caps_everything() {
         text.contains("… and 80 more data products with 24,000 open issues"),
         "{text}"
     );
-    assert!(text.contains("… and 185 more"), "muted capped: {text}");
+    assert!(text.contains("… and 190 more"), "muted capped: {text}");
     assert!(text.contains("… and 2"), "{text}");
 
     let empty = home_view(&HomeView {
