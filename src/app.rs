@@ -466,14 +466,25 @@ impl App {
         let lineage = next.lineage();
         let (p, e) = (project.to_owned(), env.clone());
         let raises = self.config.issues.raises_issues(&env);
-        self.store.write(move |tx| {
+        let written = self.write_now(move |tx, now| {
             crate::store::graphs::delete_part(tx, &e, &p)?;
             if raises {
-                issues::recompute_roots(tx, &e, &lineage, None)?;
+                let rerooted = issues::recompute_roots(tx, &e, &lineage, None)?;
+                if !rerooted.is_empty() {
+                    crate::store::outbox::enqueue(
+                        tx,
+                        crate::store::outbox::ISSUES_CHANGED,
+                        &serde_json::json!({"issues": rerooted, "reason": "lineage"}),
+                        now,
+                    )?;
+                }
             }
             Ok(())
-        })?;
+        });
+        written?;
         self.lineage.replace_env(next);
+        // The notifier reads the new graph: wake it only once the graph is swapped.
+        self.signal(Ok(()))?;
         Ok(Forgotten {
             project: project.to_owned(),
             env,

@@ -537,17 +537,19 @@ fn commit(
             now,
         };
         let applied = issues::apply(tx, &batch, &p.observations)?;
-        if raises {
+        let rerooted = if raises {
             let skipped: Vec<&Observation> = p.observations.iter().filter(|o| o.outcome == Outcome::Skipped).collect();
-            issues::recompute_roots(tx, &p.env, &p.lineage, p.has_run_results.then_some(skipped.as_slice()))?;
-        }
+            issues::recompute_roots(tx, &p.env, &p.lineage, p.has_run_results.then_some(skipped.as_slice()))?
+        } else {
+            Vec::new()
+        };
         let fresh: Vec<i64> = applied.opened.iter().chain(&applied.reopened).copied().collect();
         let stormed = if raises {
             issues::assign_storms(tx, &p.env, &p.lineage, &storm_policy, &fresh, now)?
         } else {
             Vec::new()
         };
-        let mut changed: Vec<i64> = [&applied.opened, &applied.reopened, &applied.updated, &applied.recovering, &applied.recovered, &stormed]
+        let mut changed: Vec<i64> = [&applied.opened, &applied.reopened, &applied.updated, &applied.recovering, &applied.recovered, &stormed, &rerooted]
             .into_iter()
             .flatten()
             .copied()

@@ -55,6 +55,15 @@ pub fn short_name(unique_id: &str) -> String {
     }
 }
 
+/// A Slack message's address from its channel and `ts` (`https://slack.com/archives/C1/p1700000000123456`):
+/// Slack redirects it to the workspace, so it works without knowing the workspace's domain.
+pub fn slack_permalink(channel: &str, ts: &str) -> String {
+    format!(
+        "https://slack.com/archives/{channel}/p{}",
+        ts.replace('.', "")
+    )
+}
+
 /// A Slack channel as people should see it: an id (`C0123ABCD`) as a channel mention
 /// (`<#C0123ABCD>`, which Slack shows as its name), anything else as `#name`.
 pub fn channel_mention(channel: &str) -> String {

@@ -23,6 +23,7 @@ mod incident_reshape;
 mod incident_story;
 mod incidents_cli;
 mod integrations;
+mod late_roots;
 mod layers;
 mod metrics;
 mod multi_project;

@@ -404,13 +404,14 @@ struct RootRow {
 /// a freshness warning); an error is never the symptom of a warning. Root issues on the same
 /// asset form one group. When `skipped` is given (a run's skipped results), each skipped node is
 /// listed under the root(s) it descends from, replacing the previous run's list of every failing
-/// root; a recovering or resolved root keeps its last list.
+/// root; a recovering or resolved root keeps its last list. Returns the issues whose root
+/// changed (a root that became a symptom, or the reverse), so their messages can follow.
 pub fn recompute_roots(
     tx: &Transaction,
     env: &str,
     lineage: &Lineage,
     skipped: Option<&[&Observation]>,
-) -> Result<()> {
+) -> Result<Vec<i64>> {
     let rows: Vec<RootRow> = {
         let mut stmt = tx.prepare_cached(
             "SELECT id, asset, asset_known, check_name, severity, lineage_failing, symptom_of, origin FROM issues
@@ -500,6 +501,7 @@ pub fn recompute_roots(
 
     let mut update = tx.prepare_cached("UPDATE issues SET symptom_of = ?2 WHERE id = ?1")?;
     let mut root_by_issue: HashMap<i64, i64> = HashMap::new();
+    let mut moved = Vec::new();
     for row in &rows {
         let root = row
             .node
@@ -507,6 +509,7 @@ pub fn recompute_roots(
             .filter(|r| *r != row.id);
         if root != row.symptom_of {
             update.execute(params![row.id, root])?;
+            moved.push(row.id);
         }
         root_by_issue.insert(row.id, root.unwrap_or(row.id));
     }
@@ -571,5 +574,5 @@ pub fn recompute_roots(
             }
         }
     }
-    Ok(())
+    Ok(moved)
 }

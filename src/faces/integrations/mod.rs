@@ -177,11 +177,7 @@ async fn links(app: &App, d: &Delivery) -> Links {
     Links {
         slack: slack.and_then(|s| {
             let ts = s.ts?;
-            Some(format!(
-                "https://slack.com/archives/{}/p{}",
-                s.channel,
-                ts.replace('.', "")
-            ))
+            Some(crate::domain::text::slack_permalink(&s.channel, &ts))
         }),
         page,
     }

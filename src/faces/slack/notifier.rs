@@ -11,6 +11,7 @@
 //! product announcements and the weekly digest); the Home tab is [`crate::faces::slack::home`].
 
 mod alerts;
+mod explained;
 mod incidents;
 mod products;
 mod storms;

@@ -99,3 +99,44 @@ pub fn repeat_failure_reply(issue: &Issue) -> Message {
         blocks: vec![section(None, &cut(&text, 2_900, &pointer(issue.id)))],
     }
 }
+
+/// What a root's own message becomes once a failure upstream explains it (an Airflow load that
+/// failed, another project's model): a pointer to the root's alert, without buttons, since the
+/// work happens there now.
+pub fn explained_upstream(symptom: &Issue, root: &Issue, channel: &str, ts: &str) -> Message {
+    let url = crate::domain::text::slack_permalink(channel, ts);
+    let source = root
+        .source_system
+        .as_deref()
+        .filter(|s| *s != "dbt")
+        .map(|s| format!(", from {}", escape(&clip(s, 40))))
+        .unwrap_or_default();
+    let text = format!(
+        "↪️ {} on {} is now explained upstream: {} {} failed (issue #{}{source}). Updates continue in {}.",
+        code(&clip(&short_name(&symptom.check), 80)),
+        code(&clip(&short_name(&symptom.asset), 80)),
+        code(&clip(&short_name(&root.asset), 80)),
+        escape(&clip(&one_line(&root.check), 40)),
+        root.id,
+        link(&url, "its alert", "")
+    );
+    Message {
+        text: format!(
+            "{}: explained by {} (issue #{})",
+            short_name(&symptom.asset),
+            short_name(&root.asset),
+            root.id
+        ),
+        blocks: vec![
+            header(&format!(
+                "↪️ {} · explained upstream",
+                clip(&short_name(&symptom.asset), 120)
+            )),
+            section(
+                Some(&format!("steward.explained.{}", symptom.id)),
+                &cut(&text, 2_900, ""),
+            ),
+            context_md(&format!("Issue #{} · {}", symptom.id, escape(&symptom.env))),
+        ],
+    }
+}

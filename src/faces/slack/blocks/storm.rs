@@ -391,11 +391,7 @@ pub fn flood_message(v: &FloodView) -> Message {
 
 /// What a root's own message says once the root joined a storm: where its updates go now.
 pub fn moved_into_storm(storm: &Storm, members: usize, channel: &str, ts: &str) -> Message {
-    let url = format!(
-        "https://slack.com/archives/{}/p{}",
-        channel,
-        ts.replace('.', "")
-    );
+    let url = crate::domain::text::slack_permalink(channel, ts);
     let text = format!(
         "⛈️ This failure is now one of {members} that share one cause: {}. Updates continue in {}.",
         escape(&clip(&one_line(&storm.label), 300)),

@@ -2,7 +2,7 @@
 //! rendered with [`blocks::alert_message`], routed, posted once and edited in place, with a
 //! thread reply saying what changed.
 
-use super::{Posted, State, storms};
+use super::{Posted, State, explained, storms};
 use crate::domain::issues::{self, Issue, IssueFilter, ts};
 use crate::faces::slack::blocks::{self, AlertView, Links};
 use crate::faces::slack::context::Context;
@@ -64,6 +64,8 @@ pub(super) struct GroupPlan {
     pub(super) shape: Shape,
     /// Messages the members had before a storm formed, pointed at the storm once it is posted.
     pub(super) superseded: Vec<Posted>,
+    /// Messages the changed issue had as a root, now explained by this group's root.
+    pub(super) explained: Vec<(Posted, Issue)>,
 }
 
 fn plan_group(app: &crate::app::App, issue_id: i64) -> Result<Option<GroupPlan>> {
@@ -152,6 +154,14 @@ fn plan_group(app: &crate::app::App, issue_id: i64) -> Result<Option<GroupPlan>>
                 }
             }
         }
+        let explained = if issue.id == anchor.id {
+            Vec::new()
+        } else {
+            explained::explained_messages(c, &issue)?
+                .into_iter()
+                .map(|p| (p, issue.clone()))
+                .collect()
+        };
         // Root issues on one asset share one message, keyed by the group's oldest issue.
         let key = group.iter().map(|i| i.id).min().unwrap_or(anchor.id);
         Ok(Some(GroupPlan {
@@ -165,6 +175,7 @@ fn plan_group(app: &crate::app::App, issue_id: i64) -> Result<Option<GroupPlan>>
             muted,
             shape: Shape::Asset,
             superseded: Vec::new(),
+            explained,
         }))
     })
 }
@@ -316,11 +327,18 @@ pub(super) async fn issues_changed(
             (None, Shape::Storm(storm)) => format!("storm:{}", storm.id),
             (None, _) => format!("new:{}", plan.anchor),
         };
-        plans
-            .entry(key)
-            .or_insert_with(|| (plan, Vec::new()))
-            .1
-            .push(id);
+        match plans.entry(key) {
+            // Another change of the same group: keep the first plan, and the old messages this
+            // one found explained by it.
+            std::collections::btree_map::Entry::Occupied(mut planned) => {
+                let (first, changed) = planned.get_mut();
+                first.explained.extend(plan.explained);
+                changed.push(id);
+            }
+            std::collections::btree_map::Entry::Vacant(slot) => {
+                slot.insert((plan, vec![id]));
+            }
+        }
     }
     let mut incidents: Vec<i64> = plans
         .values()
@@ -539,6 +557,7 @@ async fn deliver(
             ctx.api.update(&p.channel, &p.ts, &message).await?;
             remember(ctx, p, &plan).await?;
             storms::retire_superseded(ctx, &plan, p).await?;
+            explained::retire_explained(ctx, &plan, p).await?;
             p.clone()
         }
         None => {
@@ -551,6 +570,7 @@ async fn deliver(
             };
             remember(ctx, &posted, &plan).await?;
             storms::retire_superseded(ctx, &plan, &posted).await?;
+            explained::retire_explained(ctx, &plan, &posted).await?;
             // A brand-new message says it all; no thread reply.
             return Ok(());
         }

@@ -114,6 +114,7 @@ pub(super) fn plan_storm(
         muted,
         shape: Shape::Storm(info),
         superseded,
+        explained: Vec::new(),
     }))
 }
 
@@ -153,6 +154,7 @@ pub(super) fn plan_flood(
         muted: false,
         shape: Shape::Flood(roots),
         superseded: Vec::new(),
+        explained: Vec::new(),
     }))
 }
 
@@ -213,6 +215,7 @@ pub(super) fn merge_into_flood(app: &crate::app::App, plans: Vec<GroupPlan>) -> 
         muted: false,
         shape: Shape::Flood(roots),
         superseded: Vec::new(),
+        explained: Vec::new(),
     }
 }
 
