@@ -10,8 +10,8 @@
 //!   to resolution, of the declared incidents affecting it (a linked issue's asset is a member
 //!   or upstream of one), clipped to the window; open (or reopened) incidents run to now.
 //! - An issue's team is the dbt group of its asset, else its first owner, else `unowned`.
-//! - `mtta_seconds`: over issues first seen in the window with an acknowledgement, the mean of
-//!   first seen → first `assigned`, `status_changed` or person `resolved` event.
+//! - `mtta_seconds`: over issues first seen in the window with an acknowledgement by the window's
+//!   end, the mean of first seen → first `assigned`, `status_changed` or person `resolved` event.
 //! - `mttr_seconds`: over issues resolved in the window, the mean of first seen → resolved.
 //! - `incident_mttr_seconds`: over incidents resolved in the window with a linked issue of the
 //!   team, the mean of impact start (else declared) → resolved.
@@ -283,7 +283,8 @@ pub fn compute(
         let acc = teams.get_mut(name).expect("inserted");
         if opened {
             acc.opened += 1;
-            if let Some(ack) = i.acknowledged {
+            // Only acknowledgements by `now`: a digest written late covers its week as it was.
+            if let Some(ack) = i.acknowledged.filter(|a| *a <= now) {
                 acc.tta.push(seconds(ack - i.first_seen).max(0.0));
             }
         }
