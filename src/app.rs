@@ -7,6 +7,7 @@ pub mod incidents;
 pub mod ingest;
 pub mod integrations;
 mod mutes;
+mod people;
 pub mod reports;
 
 use crate::clock::{Clock, SystemClock};

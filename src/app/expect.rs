@@ -81,13 +81,18 @@ impl App {
 }
 
 /// The task: a pass every [`POLL`] (and whenever a manual clock moves), until aborted; nothing
-/// without `[[expect]]`.
-pub async fn run_expectations(app: App) {
+/// without `[[expect]]`. The watch starts when this is called, not when the task is first
+/// polled: a clock that moves in between must not move the start along with it.
+pub fn run_expectations(app: App) -> impl std::future::Future<Output = ()> + Send {
+    let since = app.clock.now();
+    watch(app, since)
+}
+
+async fn watch(app: App, since: chrono::DateTime<chrono::Utc>) {
     if app.config.expect.is_empty() {
         return;
     }
     let clock = app.clock.clone();
-    let since = clock.now();
     loop {
         let moved = clock.moved().map(|n| n.notified());
         let pass = app.clone();

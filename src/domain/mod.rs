@@ -11,6 +11,7 @@ pub mod incidents;
 pub mod integrations;
 pub mod issues;
 pub mod metrics;
+pub mod people;
 pub mod postmortem;
 pub mod products;
 pub mod sparkline;

@@ -241,7 +241,15 @@ async fn play(ws: &mut Workspace, clock: &StoryClock) -> Result<String> {
         out,
         "\n8. The post-incident report Steward drafts from the store (steward postmortem INC-1):\n"
     )?;
-    indented(&mut out, &crate::domain::postmortem::render(&report))?;
+    ws.learn_names().await?;
+    let people = blocking(&app, |app| app.people()).await?;
+    indented(
+        &mut out,
+        &people.humanize(
+            &crate::domain::postmortem::render(&report),
+            crate::domain::people::Style::Markdown,
+        ),
+    )?;
     let sla = blocking(&app, |app| {
         app.report(&crate::domain::metrics::Window::parse("30d")?)
     })

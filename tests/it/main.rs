@@ -29,6 +29,7 @@ mod metrics;
 mod multi_project;
 mod mutes_cli;
 mod pages;
+mod people;
 mod products;
 mod recoveries;
 mod report;

@@ -607,7 +607,7 @@ fn the_single_graph_of_an_older_database_joins_the_default_environment() {
          DROP TABLE storms; DROP TABLE followups; ALTER TABLE incidents DROP COLUMN merged_into;
          DROP TABLE lineage_parts; DROP TABLE lineage_jobs; DROP TABLE deliveries;
          ALTER TABLE mutes DROP COLUMN reason; ALTER TABLE mutes DROP COLUMN ended_at;
-         ALTER TABLE mutes DROP COLUMN ended_by;
+         ALTER TABLE mutes DROP COLUMN ended_by; DROP TABLE people;
          CREATE TABLE lineage_snapshot (id INTEGER PRIMARY KEY CHECK (id = 1), loaded_at TEXT NOT NULL,
              schema_version INTEGER NOT NULL, node_count INTEGER NOT NULL, data BLOB NOT NULL);
          PRAGMA user_version = 4;",

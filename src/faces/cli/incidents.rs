@@ -77,10 +77,16 @@ pub(super) fn show(ctx: &Context_, id: String, json: bool) -> Result<()> {
             incident.severity,
             incident.title
         );
+        let people = app.people()?;
         outln!(
-            "  declared {} by {}",
+            "  declared {} by {}{}",
             incident.declared,
-            incident.declared_by
+            people.person(&incident.declared_by),
+            incident
+                .commander
+                .as_deref()
+                .map(|c| format!(", commander {}", people.person(c)))
+                .unwrap_or_default()
         );
         outln!(
             "  issues: {}",

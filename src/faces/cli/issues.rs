@@ -74,11 +74,19 @@ pub(super) fn list(ctx: &Context_, args: ListArgs, json: bool) -> Result<()> {
 
 /// `steward issue N`: one issue with its timeline and comments.
 pub(super) fn show(ctx: &Context_, id: i64, json: bool) -> Result<()> {
-    let detail = ctx.app()?.issue(id)?;
+    let app = ctx.app()?;
+    let detail = app.issue(id)?;
     if json {
         print_json(&detail)
     } else {
-        out!("{}", render::issue_detail(&detail));
+        let people = app.people()?;
+        out!(
+            "{}",
+            people.humanize(
+                &render::issue_detail(&detail),
+                crate::domain::people::Style::Plain
+            )
+        );
         Ok(())
     }
 }

@@ -27,11 +27,20 @@ pub(super) fn digest(ctx: &Context_, json: bool) -> Result<()> {
 
 pub(super) fn postmortem(ctx: &Context_, id: String, json: bool) -> Result<()> {
     let n = incident_number(&id)?;
-    let data = ctx.app()?.postmortem(n)?;
+    let app = ctx.app()?;
+    let data = app.postmortem(n)?;
     if json {
         print_json(&data)
     } else {
-        out!("{}", crate::domain::postmortem::render(&data));
+        // Slack's `<@U…>` as `@name`: a Markdown file is read outside Slack.
+        let people = app.people()?;
+        out!(
+            "{}",
+            people.humanize(
+                &crate::domain::postmortem::render(&data),
+                crate::domain::people::Style::Markdown
+            )
+        );
         Ok(())
     }
 }

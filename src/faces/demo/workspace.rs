@@ -163,6 +163,15 @@ impl Workspace {
         .await
     }
 
+    /// Has the bot learn the names of everyone the story stored (what its background pass does
+    /// every few minutes), so the report printed next shows names, not Slack ids.
+    pub async fn learn_names(&self) -> Result<()> {
+        if let Some(bot) = &self.bot {
+            crate::faces::slack::people::learn_names(&self.app, &bot.api).await?;
+        }
+        Ok(())
+    }
+
     /// Issue `id`'s alert: channel and ts.
     pub fn alert_of(&self, id: i64) -> Result<(String, String)> {
         let s = self

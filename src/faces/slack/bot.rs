@@ -181,12 +181,13 @@ pub async fn start(app: App, settings: SlackSettings) -> Result<Bot> {
     let worker = tokio::spawn(super::worker::run(ctx.clone(), rx));
     let notifier = tokio::spawn(super::notifier::run(ctx));
     let digest = tokio::spawn(crate::app::reports::run_weekly_digest(app.clone()));
+    let names = tokio::spawn(super::people::run(app.clone(), api.clone()));
     tracing::info!(bot_user, "connected to Slack over Socket Mode");
     Ok(Bot {
         api,
         bot_user,
         listener,
-        tasks: vec![worker, notifier, digest],
+        tasks: vec![worker, notifier, digest, names],
     })
 }
 

@@ -13,6 +13,7 @@ pub mod handlers;
 pub mod home;
 pub mod limits;
 pub mod notifier;
+pub mod people;
 pub mod routing;
 pub mod worker;
 

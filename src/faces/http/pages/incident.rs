@@ -70,14 +70,17 @@ pub fn incident_html(app: &App, n: i64, linker: &Linker) -> Result<String> {
     let layout = super::graph::layout(&pic);
     let drawing = svg::picture(&pic, &layout, &format!("Lineage of {}", data.incident.id));
     let inc = &data.incident;
+    // People as `@name`: the page is read outside Slack.
+    let people = app.people()?;
+    let who = |w: &str| people.person(w);
     let body = html! {
         p.muted { a href="/status" { "Data status" } " › Incidents" }
         h1 { (inc.id) " · " (inc.title) }
         p {
             span.pill { (inc.severity) } " "
             span.pill.status.(status_class(&inc.status)) { (inc.status) }
-            " declared " (when(&inc.declared)) " by " (inc.declared_by)
-            @if let Some(c) = &inc.commander { " · commander " (c) }
+            " declared " (when(&inc.declared)) " by " (who(&inc.declared_by))
+            @if let Some(c) = &inc.commander { " · commander " (who(c)) }
         }
         @if let Some(d) = &inc.description { p { (d) } }
         (facts(&data))
@@ -87,7 +90,7 @@ pub fn incident_html(app: &App, n: i64, linker: &Linker) -> Result<String> {
         (collapsed(&pic))
         (paths_list(&data))
         h2 { "Timeline" }
-        (timeline(&data))
+        (timeline(&data, &people))
         h2 { "Issues" }
         table {
             thead { tr { th { "Issue" } th { "Asset" } th { "Check" } th { "Status" } th { "Assignee" } th { "First seen" } } }
@@ -98,7 +101,7 @@ pub fn incident_html(app: &App, n: i64, linker: &Linker) -> Result<String> {
                         td { code { (short_name(&i.asset)) } }
                         td { (i.check) }
                         td.status { (i.status) @if let Some(r) = &i.resolution { " (" (r) ")" } }
-                        td { (i.assignee.as_deref().unwrap_or("—")) }
+                        td { (i.assignee.as_deref().map(who).unwrap_or_else(|| "—".to_owned())) }
                         td { (when(&i.first_seen)) }
                     }
                 }
@@ -179,7 +182,8 @@ fn detail_text(detail: &serde_json::Value) -> String {
     }
 }
 
-fn timeline(data: &PostmortemData) -> Markup {
+fn timeline(data: &PostmortemData, people: &crate::domain::people::People) -> Markup {
+    let who = |w: &str| people.person(w);
     html! {
         table {
             thead { tr { th { "When" } th { "What" } th { "Who" } th { "Detail" } } }
@@ -188,8 +192,8 @@ fn timeline(data: &PostmortemData) -> Markup {
                     tr {
                         td { (when(&e.at)) }
                         td { (e.kind.replace('_', " ")) @if let Some(i) = e.issue { span.muted { " #" (i) } } }
-                        td { (e.actor.as_deref().unwrap_or("Steward")) }
-                        td { (detail_text(&e.detail)) }
+                        td { (e.actor.as_deref().map(who).unwrap_or_else(|| "Steward".to_owned())) }
+                        td { (people.humanize(&detail_text(&e.detail), crate::domain::people::Style::Plain)) }
                     }
                 }
             }

@@ -102,6 +102,10 @@ pub fn issue_html(app: &App, id: i64, linker: &Linker) -> Result<String> {
             )
         })
         .collect();
+    // People as `@name`, and Slack's tokens in comments made readable: the page is read outside
+    // Slack.
+    let people = app.people()?;
+    let who = |w: &str| people.person(w);
     let body = html! {
         p.muted { a href="/status" { "Data status" } " › Issues" }
         h1 { "Issue #" (id) " · " (issue.check) " on " code { (short_name(&issue.asset)) } }
@@ -110,7 +114,7 @@ pub fn issue_html(app: &App, id: i64, linker: &Linker) -> Result<String> {
             span.pill { (issue.severity) } " "
             "first seen " (when(&issue.first_seen)) ", last " (when(&issue.last_seen))
             ", " (issue.occurrences) " occurrences"
-            @if let Some(a) = &issue.assignee { " · assigned to " (a) }
+            @if let Some(a) = &issue.assignee { " · assigned to " (who(a)) }
             @if let Some(n) = issue.incident_id {
                 " · " a href=(linker.href(&format!("/incidents/{}", crate::domain::incidents::label(n)))) { (crate::domain::incidents::label(n)) }
             }
@@ -145,7 +149,7 @@ pub fn issue_html(app: &App, id: i64, linker: &Linker) -> Result<String> {
         @if comments.is_empty() { p.muted { "No comments." } }
         ul {
             @for (on, c) in &comments {
-                li { (when(&c.at)) " · " strong { (c.author) } span.muted { " on #" (on) } " — " (c.body) }
+                li { (when(&c.at)) " · " strong { (who(&c.author)) } span.muted { " on #" (on) } " — " (people.humanize(&c.body, crate::domain::people::Style::Plain)) }
             }
         }
     };
