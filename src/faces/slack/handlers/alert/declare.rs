@@ -2,6 +2,7 @@
 //! related issues; its submission (`steward.declare`) declares the incident.
 
 use crate::app::App;
+use crate::domain::access::Actor;
 use crate::domain::incidents::Declaration as NewIncident;
 use crate::faces::slack::blocks;
 use crate::faces::slack::context::Context;
@@ -114,8 +115,9 @@ impl Modal for Declaration {
         }))
     }
 
-    async fn handle(self, ctx: &Arc<Context>, _: &Submission<'_>) -> Result<()> {
-        core(ctx, move |app| app.declare(self.0)).await?;
+    async fn handle(self, ctx: &Arc<Context>, s: &Submission<'_>) -> Result<()> {
+        let actor = Actor::user(&s.user);
+        core(ctx, move |app| app.declare(self.0, &actor)).await?;
         Ok(())
     }
 }

@@ -1,6 +1,7 @@
 //! "Commander" on an incident message opens the commander modal; its submission
 //! (`steward.incident_commander`) names the incident's commander.
 
+use crate::domain::access::Actor;
 use crate::faces::slack::blocks;
 use crate::faces::slack::context::Context;
 use crate::faces::slack::handlers::kit::{self, Button, Modal, core, mention};
@@ -38,7 +39,7 @@ impl Modal for NewCommander {
     }
 
     async fn handle(self, ctx: &Arc<Context>, s: &Submission<'_>) -> Result<()> {
-        let (n, actor) = (self.incident, mention(&s.user));
+        let (n, actor) = (self.incident, Actor::user(&s.user));
         let who = self
             .who
             .ok_or_else(|| crate::error::InputError::new("commander", "nobody was selected"))?;

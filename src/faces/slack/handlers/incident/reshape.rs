@@ -2,9 +2,10 @@
 //! (`steward.incident_merge`), or split some of its issues off into a new one
 //! (`steward.incident_split`). Both are recorded on both incidents' timelines.
 
+use crate::domain::access::Actor;
 use crate::faces::slack::blocks;
 use crate::faces::slack::context::Context;
-use crate::faces::slack::handlers::kit::{self, Button, Errors, Modal, core, mention};
+use crate::faces::slack::handlers::kit::{self, Button, Errors, Modal, core};
 use crate::faces::slack::handlers::payload::{Action, Malformed, Submission};
 use anyhow::Result;
 use std::sync::Arc;
@@ -59,7 +60,7 @@ impl Modal for MergeInto {
     }
 
     async fn handle(self, ctx: &Arc<Context>, s: &Submission<'_>) -> Result<()> {
-        let actor = mention(&s.user);
+        let actor = Actor::user(&s.user);
         core(ctx, move |app| {
             app.incident_merge(self.incident, self.into, &actor)
         })
@@ -137,7 +138,7 @@ impl Modal for SplitOff {
     }
 
     async fn handle(self, ctx: &Arc<Context>, s: &Submission<'_>) -> Result<()> {
-        let actor = mention(&s.user);
+        let actor = Actor::user(&s.user);
         core(ctx, move |app| {
             app.incident_split(self.incident, &self.issues, &self.title, &actor)
         })

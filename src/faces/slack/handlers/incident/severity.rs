@@ -1,9 +1,10 @@
 //! "Severity" on an incident message opens the severity modal; its submission
 //! (`steward.incident_severity`) changes the incident's severity.
 
+use crate::domain::access::Actor;
 use crate::faces::slack::blocks;
 use crate::faces::slack::context::Context;
-use crate::faces::slack::handlers::kit::{self, Button, Modal, core, mention};
+use crate::faces::slack::handlers::kit::{self, Button, Modal, core};
 use crate::faces::slack::handlers::payload::{Action, Malformed, Submission};
 use anyhow::Result;
 use std::sync::Arc;
@@ -37,7 +38,7 @@ impl Modal for NewSeverity {
     }
 
     async fn handle(self, ctx: &Arc<Context>, s: &Submission<'_>) -> Result<()> {
-        let actor = mention(&s.user);
+        let actor = Actor::user(&s.user);
         core(ctx, move |app| {
             app.incident_severity(self.incident, &self.severity, &actor)
         })
