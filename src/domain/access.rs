@@ -138,7 +138,7 @@ impl fmt::Display for Refusal {
 impl From<Refusal> for InputError {
     /// A refusal as every face shows it: one line naming the rule (HTTP 403).
     fn from(r: Refusal) -> InputError {
-        InputError::new("access", r.to_string()).kind(InputErrorKind::Forbidden)
+        InputError::new("Not allowed", r.to_string()).kind(InputErrorKind::Forbidden)
     }
 }
 

@@ -6,7 +6,7 @@ use crate::domain::access::Actor;
 use crate::domain::incidents::Declaration as NewIncident;
 use crate::faces::slack::blocks;
 use crate::faces::slack::context::Context;
-use crate::faces::slack::handlers::kit::{Button, Errors, Modal, core, mention};
+use crate::faces::slack::handlers::kit::{self, Button, Errors, Modal, core, mention};
 use crate::faces::slack::handlers::payload::{Action, Malformed, Submission};
 use anyhow::Result;
 use std::sync::Arc;
@@ -19,6 +19,7 @@ impl Button for Declare {
     }
 
     async fn handle(self, ctx: &Arc<Context>, action: &Action<'_>) -> Result<()> {
+        kit::may(ctx, crate::domain::access::Action::Declare, &action.user)?;
         let issue = self.0;
         let draft = core(ctx, move |app| draft(app, issue)).await?;
         ctx.api
@@ -88,6 +89,10 @@ fn draft(app: &App, issue: i64) -> Result<blocks::DeclareDraft> {
 pub struct Declaration(NewIncident);
 
 impl Modal for Declaration {
+    fn guarded(_: &Submission) -> Option<crate::domain::access::Action> {
+        Some(crate::domain::access::Action::Declare)
+    }
+
     fn validate(s: &Submission) -> Errors {
         let mut errors = Errors::new();
         if s.text("title").is_none() {

@@ -22,6 +22,10 @@ pub struct Reason {
 }
 
 impl Modal for Reason {
+    fn guarded(_: &Submission) -> Option<crate::domain::access::Action> {
+        Some(crate::domain::access::Action::ResolveIssues)
+    }
+
     fn validate(s: &Submission) -> Errors {
         let mut errors = Errors::new();
         if s.input("which").is_some() && !s.ticked("which") {

@@ -17,6 +17,11 @@ impl Button for Commander {
     }
 
     async fn handle(self, ctx: &Arc<Context>, action: &Action<'_>) -> Result<()> {
+        kit::may(
+            ctx,
+            crate::domain::access::Action::SeverityCommander,
+            &action.user,
+        )?;
         let incident = kit::incident(ctx, self.0, true).await?;
         let view = blocks::incident_commander_modal(self.0, incident.commander.as_deref());
         ctx.api.open_view(&action.trigger, &view).await?;
@@ -31,6 +36,10 @@ pub struct NewCommander {
 }
 
 impl Modal for NewCommander {
+    fn guarded(_: &Submission) -> Option<crate::domain::access::Action> {
+        Some(crate::domain::access::Action::SeverityCommander)
+    }
+
     fn read(s: &Submission) -> Result<Self, Malformed> {
         Ok(NewCommander {
             incident: s.required_incident()?,

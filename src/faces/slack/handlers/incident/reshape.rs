@@ -18,6 +18,7 @@ impl Button for Merge {
     }
 
     async fn handle(self, ctx: &Arc<Context>, action: &Action<'_>) -> Result<()> {
+        kit::may(ctx, crate::domain::access::Action::MergeSplit, &action.user)?;
         let n = self.0;
         kit::incident(ctx, n, true).await?;
         let open = core(ctx, |app| app.incidents(true)).await?;
@@ -35,6 +36,10 @@ pub struct MergeInto {
 }
 
 impl Modal for MergeInto {
+    fn guarded(_: &Submission) -> Option<crate::domain::access::Action> {
+        Some(crate::domain::access::Action::MergeSplit)
+    }
+
     fn validate(s: &Submission) -> Errors {
         let mut errors = Errors::new();
         if s.option("into")
@@ -77,6 +82,7 @@ impl Button for Split {
     }
 
     async fn handle(self, ctx: &Arc<Context>, action: &Action<'_>) -> Result<()> {
+        kit::may(ctx, crate::domain::access::Action::MergeSplit, &action.user)?;
         let n = self.0;
         let incident = kit::incident(ctx, n, true).await?;
         let ids = incident.issues.clone();
@@ -112,6 +118,10 @@ pub struct SplitOff {
 }
 
 impl Modal for SplitOff {
+    fn guarded(_: &Submission) -> Option<crate::domain::access::Action> {
+        Some(crate::domain::access::Action::MergeSplit)
+    }
+
     fn validate(s: &Submission) -> Errors {
         let mut errors = Errors::new();
         if !s.ticked("issues") {

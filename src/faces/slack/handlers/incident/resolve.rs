@@ -17,6 +17,11 @@ impl Button for Resolve {
     }
 
     async fn handle(self, ctx: &Arc<Context>, action: &Action<'_>) -> Result<()> {
+        kit::may(
+            ctx,
+            crate::domain::access::Action::ResolveIncidents,
+            &action.user,
+        )?;
         kit::incident(ctx, self.0, true).await?;
         let view = blocks::incident_resolve_modal(self.0);
         ctx.api.open_view(&action.trigger, &view).await?;
@@ -31,6 +36,10 @@ pub struct Summary {
 }
 
 impl Modal for Summary {
+    fn guarded(_: &Submission) -> Option<crate::domain::access::Action> {
+        Some(crate::domain::access::Action::ResolveIncidents)
+    }
+
     fn validate(s: &Submission) -> Errors {
         let mut errors = Errors::new();
         if s.text("summary").is_none() {

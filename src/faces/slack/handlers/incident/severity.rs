@@ -17,6 +17,11 @@ impl Button for Severity {
     }
 
     async fn handle(self, ctx: &Arc<Context>, action: &Action<'_>) -> Result<()> {
+        kit::may(
+            ctx,
+            crate::domain::access::Action::SeverityCommander,
+            &action.user,
+        )?;
         let incident = kit::incident(ctx, self.0, true).await?;
         let view = blocks::incident_severity_modal(self.0, &incident.severity);
         ctx.api.open_view(&action.trigger, &view).await?;
@@ -30,6 +35,10 @@ pub struct NewSeverity {
 }
 
 impl Modal for NewSeverity {
+    fn guarded(_: &Submission) -> Option<crate::domain::access::Action> {
+        Some(crate::domain::access::Action::SeverityCommander)
+    }
+
     fn read(s: &Submission) -> Result<Self, Malformed> {
         Ok(NewSeverity {
             incident: s.required_incident()?,
