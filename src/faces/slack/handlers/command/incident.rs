@@ -1,5 +1,6 @@
-//! `/steward incident <INC-n> <change>`: status, resolve, severity, commander, link, unlink and
-//! postmortem, through the same `App` calls as the incident message's buttons.
+//! `/steward incident <INC-n> <change>`: status, resolve, severity, commander, link, unlink,
+//! merge-into, split and postmortem, through the same `App` calls as the incident message's
+//! buttons (and so the same `[access]` rules).
 
 use super::assign::person;
 use crate::domain::access::Actor;
@@ -54,6 +55,15 @@ pub async fn answer(
         IncidentAction::Unlink(issue) => {
             core(ctx, move |app| app.incident_unlink(n, issue, &actor)).await?;
             format!("Issue #{issue} unlinked from {inc}.")
+        }
+        IncidentAction::MergeInto(into) => {
+            core(ctx, move |app| app.incident_merge(n, into, &who)).await?;
+            format!("{inc} merged into {}.", label(into))
+        }
+        IncidentAction::Split { issues, title } => {
+            let list: Vec<String> = issues.iter().map(|i| format!("#{i}")).collect();
+            let i = core(ctx, move |app| app.incident_split(n, &issues, &title, &who)).await?;
+            format!("{} split off {inc}: {}.", i.id, list.join(", "))
         }
         IncidentAction::Postmortem => {
             core(ctx, move |app| app.share_postmortem(n, &actor)).await?;
