@@ -83,13 +83,8 @@ pub enum Command {
     Assign {
         id: i64,
         who: String,
-        /// Who acts, as recorded on the timeline (the CLI acts as an administrator).
-        #[arg(
-            long = "as",
-            alias = "actor",
-            value_name = "NAME",
-            default_value = "cli"
-        )]
+        /// Who acts, as the timeline records it (`--actor` also works).
+        #[arg(long = "as", alias = "actor", default_value = "cli")]
         actor: String,
     },
     /// Comment on an issue (`N`) or post an update on an incident (`INC-n`).
@@ -97,26 +92,16 @@ pub enum Command {
         /// An issue number, or `INC-n` for an incident.
         id: String,
         text: String,
-        /// Who writes, as recorded on the timeline.
-        #[arg(
-            long = "as",
-            alias = "author",
-            value_name = "NAME",
-            default_value = "cli"
-        )]
+        /// Who writes, as the timeline records it (`--author` also works).
+        #[arg(long = "as", alias = "author", default_value = "cli")]
         author: String,
     },
     /// Set an issue's status: open, acknowledged or investigating.
     Status {
         id: i64,
         status: String,
-        /// Who acts, as recorded on the timeline (the CLI acts as an administrator).
-        #[arg(
-            long = "as",
-            alias = "actor",
-            value_name = "NAME",
-            default_value = "cli"
-        )]
+        /// Who acts, as the timeline records it (`--actor` also works).
+        #[arg(long = "as", alias = "actor", default_value = "cli")]
         actor: String,
     },
     /// Resolve an issue by hand: fixed, expected or false_positive (expected mutes the check).
@@ -131,13 +116,8 @@ pub enum Command {
         /// Resolve it even though it is part of an open incident (which stays open).
         #[arg(long)]
         confirm: bool,
-        /// Who acts, as recorded on the timeline (the CLI acts as an administrator).
-        #[arg(
-            long = "as",
-            alias = "actor",
-            value_name = "NAME",
-            default_value = "cli"
-        )]
+        /// Who acts, as the timeline records it (`--actor` also works).
+        #[arg(long = "as", alias = "actor", default_value = "cli")]
         actor: String,
     },
     /// Mute alerts: an issue's asset (`N`), an asset, or one check of it.
@@ -156,13 +136,8 @@ pub enum Command {
         /// The environment (default: the issue's, else `[issues] default_environment`).
         #[arg(long)]
         env: Option<String>,
-        /// Who acts, as recorded on the timeline (the CLI acts as an administrator).
-        #[arg(
-            long = "as",
-            alias = "actor",
-            value_name = "NAME",
-            default_value = "cli"
-        )]
+        /// Who acts, as the timeline records it (`--actor` also works).
+        #[arg(long = "as", alias = "actor", default_value = "cli")]
         actor: String,
         #[arg(long)]
         json: bool,
@@ -174,13 +149,8 @@ pub enum Command {
         check: Option<String>,
         #[arg(long)]
         env: Option<String>,
-        /// Who acts, as recorded on the timeline (the CLI acts as an administrator).
-        #[arg(
-            long = "as",
-            alias = "actor",
-            value_name = "NAME",
-            default_value = "cli"
-        )]
+        /// Who acts, as the timeline records it (`--actor` also works).
+        #[arg(long = "as", alias = "actor", default_value = "cli")]
         actor: String,
         #[arg(long)]
         json: bool,
@@ -256,13 +226,8 @@ pub enum Command {
         commander: Option<String>,
         #[arg(long)]
         description: Option<String>,
-        /// Who acts, as recorded on the timeline (the CLI acts as an administrator).
-        #[arg(
-            long = "as",
-            alias = "actor",
-            value_name = "NAME",
-            default_value = "cli"
-        )]
+        /// Who acts, as the timeline records it (`--actor` also works).
+        #[arg(long = "as", alias = "actor", default_value = "cli")]
         actor: String,
         #[arg(long)]
         json: bool,
@@ -313,13 +278,8 @@ pub enum Command {
         tracker: String,
         /// `INC-n` for an incident, a number for an issue.
         subject: String,
-        /// Who acts, as recorded on the timeline (the CLI acts as an administrator).
-        #[arg(
-            long = "as",
-            alias = "actor",
-            value_name = "NAME",
-            default_value = "cli"
-        )]
+        /// Who acts, as the timeline records it (`--actor` also works).
+        #[arg(long = "as", alias = "actor", default_value = "cli")]
         actor: String,
         #[arg(long)]
         json: bool,
@@ -345,13 +305,8 @@ pub enum IncidentAction {
         reason: Option<String>,
         #[arg(long)]
         summary: Option<String>,
-        /// Who acts, as recorded on the timeline (the CLI acts as an administrator).
-        #[arg(
-            long = "as",
-            alias = "actor",
-            value_name = "NAME",
-            default_value = "cli"
-        )]
+        /// Who acts, as the timeline records it (`--actor` also works).
+        #[arg(long = "as", alias = "actor", default_value = "cli")]
         actor: String,
     },
     /// Link an issue (one in another open incident needs --move).
@@ -360,62 +315,37 @@ pub enum IncidentAction {
         /// Take the issue from the open incident it belongs to.
         #[arg(long = "move")]
         move_from_open: bool,
-        /// Who acts, as recorded on the timeline (the CLI acts as an administrator).
-        #[arg(
-            long = "as",
-            alias = "actor",
-            value_name = "NAME",
-            default_value = "cli"
-        )]
+        /// Who acts, as the timeline records it (`--actor` also works).
+        #[arg(long = "as", alias = "actor", default_value = "cli")]
         actor: String,
     },
     /// Remove an issue from the incident.
     Unlink {
         issue: i64,
-        /// Who acts, as recorded on the timeline (the CLI acts as an administrator).
-        #[arg(
-            long = "as",
-            alias = "actor",
-            value_name = "NAME",
-            default_value = "cli"
-        )]
+        /// Who acts, as the timeline records it (`--actor` also works).
+        #[arg(long = "as", alias = "actor", default_value = "cli")]
         actor: String,
     },
     /// SEV1, SEV2, SEV3 or SEV4.
     Severity {
         severity: String,
-        /// Who acts, as recorded on the timeline (the CLI acts as an administrator).
-        #[arg(
-            long = "as",
-            alias = "actor",
-            value_name = "NAME",
-            default_value = "cli"
-        )]
+        /// Who acts, as the timeline records it (`--actor` also works).
+        #[arg(long = "as", alias = "actor", default_value = "cli")]
         actor: String,
     },
     /// Hand the incident to a new commander.
     Commander {
         who: String,
-        /// Who acts, as recorded on the timeline (the CLI acts as an administrator).
-        #[arg(
-            long = "as",
-            alias = "actor",
-            value_name = "NAME",
-            default_value = "cli"
-        )]
+        /// Who acts, as the timeline records it (`--actor` also works).
+        #[arg(long = "as", alias = "actor", default_value = "cli")]
         actor: String,
     },
     /// Merge this incident into another open one (INC-n): its issues and timeline move there,
     /// and this one is closed as merged.
     MergeInto {
         into: String,
-        /// Who acts, as recorded on the timeline (the CLI acts as an administrator).
-        #[arg(
-            long = "as",
-            alias = "actor",
-            value_name = "NAME",
-            default_value = "cli"
-        )]
+        /// Who acts, as the timeline records it (`--actor` also works).
+        #[arg(long = "as", alias = "actor", default_value = "cli")]
         actor: String,
     },
     /// Make a new incident of some of this one's issues.
@@ -425,13 +355,8 @@ pub enum IncidentAction {
         /// The new incident's title.
         #[arg(long)]
         title: String,
-        /// Who acts, as recorded on the timeline (the CLI acts as an administrator).
-        #[arg(
-            long = "as",
-            alias = "actor",
-            value_name = "NAME",
-            default_value = "cli"
-        )]
+        /// Who acts, as the timeline records it (`--actor` also works).
+        #[arg(long = "as", alias = "actor", default_value = "cli")]
         actor: String,
     },
     /// Follow-ups: the work the incident leaves behind (the report's action items).
@@ -448,49 +373,29 @@ pub enum FollowupAction {
         text: String,
         #[arg(long)]
         owner: Option<String>,
-        /// Who acts, as recorded on the timeline (the CLI acts as an administrator).
-        #[arg(
-            long = "as",
-            alias = "actor",
-            value_name = "NAME",
-            default_value = "cli"
-        )]
+        /// Who acts, as the timeline records it (`--actor` also works).
+        #[arg(long = "as", alias = "actor", default_value = "cli")]
         actor: String,
     },
     /// Mark follow-up ID done.
     Done {
         id: i64,
-        /// Who acts, as recorded on the timeline (the CLI acts as an administrator).
-        #[arg(
-            long = "as",
-            alias = "actor",
-            value_name = "NAME",
-            default_value = "cli"
-        )]
+        /// Who acts, as the timeline records it (`--actor` also works).
+        #[arg(long = "as", alias = "actor", default_value = "cli")]
         actor: String,
     },
     /// Drop follow-up ID (it will not be done).
     Drop {
         id: i64,
-        /// Who acts, as recorded on the timeline (the CLI acts as an administrator).
-        #[arg(
-            long = "as",
-            alias = "actor",
-            value_name = "NAME",
-            default_value = "cli"
-        )]
+        /// Who acts, as the timeline records it (`--actor` also works).
+        #[arg(long = "as", alias = "actor", default_value = "cli")]
         actor: String,
     },
     /// Open follow-up ID again.
     Reopen {
         id: i64,
-        /// Who acts, as recorded on the timeline (the CLI acts as an administrator).
-        #[arg(
-            long = "as",
-            alias = "actor",
-            value_name = "NAME",
-            default_value = "cli"
-        )]
+        /// Who acts, as the timeline records it (`--actor` also works).
+        #[arg(long = "as", alias = "actor", default_value = "cli")]
         actor: String,
     },
 }

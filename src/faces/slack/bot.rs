@@ -253,8 +253,9 @@ async fn on_interaction(
     let value = serde_json::to_value(&event).unwrap_or(Value::Null);
     // A modal's input is validated here, synchronously and without I/O, because only the ack
     // can carry errors back into the open modal.
-    let access = state_of(&states).await.map(|s| s.access.clone());
-    if let Some(errors) = access.and_then(|a| super::handlers::validate_submission(&value, &a)) {
+    let state = state_of(&states).await;
+    let access = state.as_ref().map(|s| s.access.as_ref());
+    if let Some(errors) = super::handlers::validate_submission(&value, access) {
         return Ok(SlackInteractionResponse::ViewSubmission(
             SlackViewSubmissionResponse::Errors(SlackViewSubmissionErrorsResponse::new(errors)),
         ));
@@ -269,7 +270,7 @@ async fn on_interaction(
                 .and_then(Value::as_str)
                 .map(|t| format!("action:{t}"))
         });
-    if let Some(state) = state_of(&states).await {
+    if let Some(state) = state {
         state.enqueue(key, Incoming::Interaction(value));
     }
     Ok(SlackInteractionResponse::Empty)
