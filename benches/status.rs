@@ -590,8 +590,13 @@ async fn resolve_and_check(
         let app = app.clone();
         let t = Instant::now();
         tokio::task::spawn_blocking(move || {
-            app.resolve(id, Resolution::Fixed, Some("bench"), "bench")
-                .expect("resolve")
+            app.resolve(
+                id,
+                Resolution::Fixed,
+                Some("bench"),
+                &steward::domain::access::Actor::admin("bench"),
+            )
+            .expect("resolve")
         })
         .await
         .unwrap();

@@ -12,6 +12,7 @@ pub mod reports;
 
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
+use crate::domain::access::{Access, Action, Actor};
 use crate::domain::issues::{self, Comment, Event, Issue, IssueFilter, Mute, Resolution, Status};
 use crate::error::InputError;
 use crate::lineage::{Impact, Lineage, LineageHandle};
@@ -35,6 +36,8 @@ pub struct App {
     pub deliveries_signal: Arc<tokio::sync::Notify>,
     /// What the public status page keeps between requests (see [`App::status_page`]).
     status_cache: Arc<crate::domain::status::StatusCache>,
+    /// `[access]` and the latest user-group membership (see [`crate::domain::access`]).
+    pub access: Arc<Access>,
 }
 
 /// Where an issue's Slack message is.
@@ -90,6 +93,7 @@ impl App {
         Ok(App {
             store,
             lineage: LineageHandle::new(&default_env, graphs),
+            access: Arc::new(Access::new(&config.access)),
             config: Arc::new(config),
             clock,
             outbox_signal: Arc::new(tokio::sync::Notify::new()),
@@ -146,6 +150,12 @@ impl App {
             self.clock.now(),
         );
         self.signal(s)
+    }
+
+    /// Refuses `actor` when `[access]` does not let them take `action`: an [`InputError`] of kind
+    /// `Forbidden` that names the rule. Administrators are always allowed.
+    pub fn allowed(&self, action: Action, actor: &Actor) -> Result<(), InputError> {
+        self.access.check(action, actor).map_err(InputError::from)
     }
 
     /// Wakes outbox consumers after a successful write.
@@ -313,7 +323,7 @@ impl App {
         id: i64,
         resolution: Resolution,
         reason: Option<&str>,
-        actor: &str,
+        actor: &Actor,
     ) -> Result<Issue> {
         self.resolve_with_mute(id, resolution, reason, None, false, actor)
     }
@@ -328,7 +338,7 @@ impl App {
         reason: Option<&str>,
         mute_for: Option<chrono::Duration>,
         despite_open_incident: bool,
-        actor: &str,
+        actor: &Actor,
     ) -> Result<Issue> {
         let options = issues::ResolveOptions {
             mute_for,
@@ -345,9 +355,10 @@ impl App {
         resolution: Resolution,
         reason: Option<&str>,
         options: issues::ResolveOptions,
-        actor: &str,
+        actor: &Actor,
     ) -> Result<Vec<Issue>> {
-        let (ids, reason, actor) = (ids.to_vec(), reason.map(str::to_owned), actor.to_owned());
+        self.allowed(Action::ResolveIssues, actor)?;
+        let (ids, reason, actor) = (ids.to_vec(), reason.map(str::to_owned), actor.recorded());
         let fan = self.fanout();
         let r = self.write_now(move |tx, now| {
             let issues = ids
@@ -368,7 +379,7 @@ impl App {
         issue_id: Option<i64>,
         asset: Option<&str>,
         until: Option<chrono::DateTime<chrono::Utc>>,
-        actor: &str,
+        actor: &Actor,
     ) -> Result<Mute> {
         let request = issues::MuteRequest {
             issue_id,
@@ -384,9 +395,10 @@ impl App {
         &self,
         ids: &[i64],
         until: Option<chrono::DateTime<chrono::Utc>>,
-        actor: &str,
+        actor: &Actor,
     ) -> Result<Vec<Mute>> {
-        let (ids, actor) = (ids.to_vec(), actor.to_owned());
+        self.allowed(Action::Mute, actor)?;
+        let (ids, actor) = (ids.to_vec(), actor.recorded());
         let fan = self.fanout();
         let r = self.write_now(move |tx, now| {
             let mutes = ids

@@ -25,6 +25,8 @@ pub enum InputErrorKind {
     TooLarge,
     /// The request conflicts with current state: HTTP 409.
     Conflict,
+    /// `[access]` does not let this person take the action: HTTP 403.
+    Forbidden,
 }
 
 /// The most characters of one quoted value an error repeats; longer values end in "…".

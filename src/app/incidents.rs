@@ -3,6 +3,7 @@
 //! one transaction.
 
 use super::{App, incident_changed, issue_rerender};
+use crate::domain::access::{Action, Actor};
 use crate::domain::incidents::{self, Declaration, Incident};
 use crate::domain::integrations::{Change, IncidentEvent};
 use crate::domain::issues::{Issue, IssueFilter};
@@ -12,8 +13,11 @@ use rusqlite::OptionalExtension;
 use std::sync::Arc;
 
 impl App {
-    /// Declares an incident; returns it as every face shows it.
-    pub fn declare(&self, d: Declaration) -> Result<Incident> {
+    /// Declares an incident as `actor` (recorded as `declared_by`); returns it as every face
+    /// shows it.
+    pub fn declare(&self, mut d: Declaration, actor: &Actor) -> Result<Incident> {
+        self.allowed(Action::Declare, actor)?;
+        d.declared_by = actor.recorded();
         let fan = self.fanout();
         let n = self.signal(self.write_now(move |tx, now| {
             let n = incidents::declare(tx, &d, now)?;
@@ -34,13 +38,16 @@ impl App {
         &self,
         n: i64,
         status: &str,
-        actor: &str,
+        actor: &Actor,
         summary: Option<&str>,
         reason: Option<&str>,
     ) -> Result<Incident> {
+        if status.trim().eq_ignore_ascii_case("resolved") {
+            self.allowed(Action::ResolveIncidents, actor)?;
+        }
         let (status, actor, summary, reason) = (
             status.to_owned(),
-            actor.to_owned(),
+            actor.recorded(),
             summary.map(str::to_owned),
             reason.map(str::to_owned),
         );
@@ -232,8 +239,9 @@ impl App {
     }
 
     /// Changes an open incident's severity (see [`incidents::set_severity`]).
-    pub fn incident_severity(&self, n: i64, severity: &str, actor: &str) -> Result<Incident> {
-        let (severity, actor) = (severity.to_owned(), actor.to_owned());
+    pub fn incident_severity(&self, n: i64, severity: &str, actor: &Actor) -> Result<Incident> {
+        self.allowed(Action::SeverityCommander, actor)?;
+        let (severity, actor) = (severity.to_owned(), actor.recorded());
         let fan = self.fanout();
         self.signal(self.write_now(move |tx, now| {
             incidents::set_severity(tx, n, &severity, &actor, now)?;
@@ -247,8 +255,9 @@ impl App {
     }
 
     /// Hands an open incident to a new commander (see [`incidents::set_commander`]).
-    pub fn incident_commander(&self, n: i64, commander: &str, actor: &str) -> Result<Incident> {
-        let (commander, actor) = (commander.to_owned(), actor.to_owned());
+    pub fn incident_commander(&self, n: i64, commander: &str, actor: &Actor) -> Result<Incident> {
+        self.allowed(Action::SeverityCommander, actor)?;
+        let (commander, actor) = (commander.to_owned(), actor.recorded());
         let fan = self.fanout();
         self.signal(self.write_now(move |tx, now| {
             incidents::set_commander(tx, n, &commander, &actor, now)?;
@@ -328,8 +337,9 @@ impl App {
 
     /// Merges open incident `from` into open incident `into` (see [`incidents::merge_into`]):
     /// both messages re-render, both threads say so, and the moved issues' alerts show `into`.
-    pub fn incident_merge(&self, from: i64, into: i64, actor: &str) -> Result<Incident> {
-        let actor = actor.to_owned();
+    pub fn incident_merge(&self, from: i64, into: i64, actor: &Actor) -> Result<Incident> {
+        self.allowed(Action::MergeSplit, actor)?;
+        let actor = actor.recorded();
         let fan = self.fanout();
         self.signal(self.write_now(move |tx, now| {
             let moved = incidents::merge_into(tx, from, into, &actor, now)?;
@@ -355,9 +365,10 @@ impl App {
         n: i64,
         issue_ids: &[i64],
         title: &str,
-        actor: &str,
+        actor: &Actor,
     ) -> Result<Incident> {
-        let (issue_ids, title, actor) = (issue_ids.to_vec(), title.to_owned(), actor.to_owned());
+        self.allowed(Action::MergeSplit, actor)?;
+        let (issue_ids, title, actor) = (issue_ids.to_vec(), title.to_owned(), actor.recorded());
         let fan = self.fanout();
         let new = self.signal(self.write_now(move |tx, now| {
             let new = incidents::split(tx, n, &issue_ids, &title, &actor, now)?;

@@ -2,13 +2,15 @@
 //! its outbox item in one transaction.
 
 use super::{App, changed};
+use crate::domain::access::{Action, Actor};
 use crate::domain::issues::{self, Mute, MuteRequest, UnmuteRequest};
 use anyhow::Result;
 
 impl App {
     /// Mutes what `request` names (an issue's asset, an asset, or one check of it).
-    pub fn mute_with(&self, request: MuteRequest, actor: &str) -> Result<Mute> {
-        let actor = actor.to_owned();
+    pub fn mute_with(&self, request: MuteRequest, actor: &Actor) -> Result<Mute> {
+        self.allowed(Action::Mute, actor)?;
+        let actor = actor.recorded();
         let fan = self.fanout();
         let r = self.write_now(move |tx, now| {
             let mute = issues::mute_with(tx, &request, &actor, now)?;
@@ -21,8 +23,9 @@ impl App {
     }
 
     /// Ends the mutes in force on what `request` names; returns them.
-    pub fn unmute(&self, request: UnmuteRequest, actor: &str) -> Result<Vec<Mute>> {
-        let actor = actor.to_owned();
+    pub fn unmute(&self, request: UnmuteRequest, actor: &Actor) -> Result<Vec<Mute>> {
+        self.allowed(Action::Mute, actor)?;
+        let actor = actor.recorded();
         let fan = self.fanout();
         let r = self.write_now(move |tx, now| {
             let ended = issues::unmute(tx, &request, &actor, now)?;

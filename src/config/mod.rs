@@ -1,6 +1,7 @@
 //! `steward.toml`: where the database lives and how issues behave. Secrets never live here; they
 //! come from the environment (`STEWARD_TOKEN`, `SLACK_BOT_TOKEN`, `SLACK_APP_TOKEN`).
 
+pub mod access;
 mod dbt_cloud;
 pub mod integrations;
 mod operate;
@@ -10,6 +11,7 @@ mod tests;
 mod text;
 
 use crate::error::InputError;
+pub use access::{AccessConfig, AccessEntry};
 pub use dbt_cloud::{DEFAULT_DBT_CLOUD_URL, DbtCloudConfig};
 pub use integrations::{IntegrationsConfig, TargetConfig, TargetKind};
 pub use operate::{ErrorBudget, ExpectConfig, Expected};
@@ -102,6 +104,10 @@ pub struct Config {
     /// `[linear]`: where `steward ticket linear` creates issues; absent means none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub linear: Option<integrations::LinearConfig>,
+    /// `[access]`: who may declare, resolve, mute, change severity or commander, merge or split
+    /// (see [`crate::domain::access`]); absent means everyone.
+    #[serde(skip_serializing_if = "AccessConfig::is_default")]
+    pub access: AccessConfig,
 }
 
 /// `[[teams]]`: a team (a data product's `team`, a dbt group, or an owner) and how to reach it.
@@ -383,6 +389,7 @@ impl Default for Config {
             webhooks: Vec::new(),
             jira: None,
             linear: None,
+            access: AccessConfig::default(),
         }
     }
 }
@@ -550,6 +557,7 @@ impl Config {
         }
         self.validate_products(origin)?;
         self.validate_incidents(origin)?;
+        self.access.validate(origin)?;
         integrations::validate(self, origin)?;
         if let Some(j) = &self.jira {
             integrations::validate_jira(j, origin)?;

@@ -356,3 +356,42 @@ fn dbt_cloud_parses_with_defaults_and_refuses_what_cannot_work() {
         assert!(e.contains(says) && e.contains("s.toml"), "{text}: {e}");
     }
 }
+
+#[test]
+fn access_rules_parse_and_bad_ones_name_the_key() {
+    let c = Config::parse(
+        "s.toml",
+        "[access]\ndeclare = [\"U0ANA\", \"S0ONCALL\", \"@Data-Oncall\"]\nmerge_split = []\nrefresh = \"5m\"\n",
+    )
+    .unwrap();
+    assert_eq!(c.access.refresh, Duration::from_secs(300));
+    assert_eq!(c.access.merge_split, Some(Vec::new()));
+    assert_eq!(c.access.mute, None, "absent: everyone");
+    assert_eq!(
+        c.access.groups(),
+        [
+            AccessEntry::Group("S0ONCALL".into()),
+            AccessEntry::Handle("data-oncall".into())
+        ]
+    );
+    assert_eq!(
+        Config::parse("s.toml", "").unwrap().access.refresh,
+        Duration::from_secs(600)
+    );
+    let err = |text: &str| Config::parse("s.toml", text).unwrap_err().to_string();
+    let e = err("[access]\ndeclar = [\"U1\"]\n");
+    assert!(
+        e.contains("unknown field `declar`") && e.contains("line 2"),
+        "{e}"
+    );
+    let e = err("[access]\nmute = [\"dana\"]\n");
+    assert_eq!(
+        e,
+        "s.toml: access.mute: \"dana\" is not a Slack user ID (U…), a user group ID (S…) or a @handle"
+    );
+    let e = err("[access]\nresolve_issues = [\"C0ALERTS\"]\n");
+    assert!(e.contains("access.resolve_issues"), "{e}");
+    let e = err("[access]\nrefresh = \"10s\"\n");
+    assert!(e.contains("access.refresh must be at least 1m"), "{e}");
+    assert!(!e.contains('\n'));
+}

@@ -1,6 +1,7 @@
 //! The domain: the rules of issues, incidents, data products, metrics and the reports composed
 //! from them. Given a connection and a graph; never opens one, never knows a face.
 
+pub mod access;
 pub mod announcements;
 pub mod changes;
 pub mod digest;

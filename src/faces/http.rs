@@ -282,6 +282,7 @@ fn reply_for_error(err: anyhow::Error) -> Reply {
                 InputErrorKind::NotFound => StatusCode::NOT_FOUND,
                 InputErrorKind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
                 InputErrorKind::Conflict => StatusCode::CONFLICT,
+                InputErrorKind::Forbidden => StatusCode::FORBIDDEN,
             };
             error_reply(status, input.to_string())
         }

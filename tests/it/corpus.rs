@@ -607,13 +607,16 @@ fn root_candidates_on_real_failures() {
         // An incident over every failing issue ranks the same root causes, in the same order.
         let incident = t
             .app
-            .declare(steward::domain::incidents::Declaration {
-                title: format!("{name} failures"),
-                severity: "SEV3".into(),
-                declared_by: "corpus".into(),
-                issues: issues.iter().map(|i| i.id).collect(),
-                ..Default::default()
-            })
+            .declare(
+                steward::domain::incidents::Declaration {
+                    title: format!("{name} failures"),
+                    severity: "SEV3".into(),
+                    declared_by: "corpus".into(),
+                    issues: issues.iter().map(|i| i.id).collect(),
+                    ..Default::default()
+                },
+                &steward::domain::access::Actor::admin("corpus"),
+            )
             .unwrap();
         let ranked: Vec<(String, usize)> = incident
             .root_causes

@@ -60,13 +60,16 @@ async fn advancing_past_the_scheduled_time_posts_one_digest() {
     let app = bot.app().clone();
     let first_issue = tokio::task::spawn_blocking(move || {
         let issue = app.issues(&Default::default()).unwrap()[0].id;
-        app.declare(Declaration {
-            title: "Payments model fails".into(),
-            severity: "SEV2".into(),
-            issues: vec![issue],
-            declared_by: "ana".into(),
-            ..Declaration::default()
-        })
+        app.declare(
+            Declaration {
+                title: "Payments model fails".into(),
+                severity: "SEV2".into(),
+                issues: vec![issue],
+                declared_by: "ana".into(),
+                ..Declaration::default()
+            },
+            &steward::domain::access::Actor::admin("ana"),
+        )
         .unwrap();
         issue
     })

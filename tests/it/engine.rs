@@ -350,7 +350,7 @@ fn people_assign_comment_and_resolve_and_resolved_issues_refuse_changes() {
             id,
             Resolution::Fixed,
             Some("reverted the bad migration"),
-            "U1",
+            &steward::domain::access::Actor::admin("U1"),
         )
         .unwrap();
     assert_eq!(
@@ -419,7 +419,7 @@ fn resolving_as_expected_mutes_that_check_for_the_chosen_time() {
             Some("backfill in progress"),
             Some(Duration::days(7)),
             false,
-            "U1",
+            &steward::domain::access::Actor::admin("U1"),
         )
         .unwrap();
     let until = steward::domain::issues::ts(t0() + Duration::days(7));
@@ -467,7 +467,12 @@ fn resolving_as_expected_mutes_that_check_for_the_chosen_time() {
 
     // Resolved as expected again for the default time (24h): muted until a day later.
     h.app
-        .resolve(again.id, Resolution::Expected, None, "U1")
+        .resolve(
+            again.id,
+            Resolution::Expected,
+            None,
+            &steward::domain::access::Actor::admin("U1"),
+        )
         .unwrap();
     let day = steward::domain::issues::ts(h.clock.now_for_test() + Duration::hours(24));
     assert_eq!(
@@ -497,7 +502,14 @@ fn a_mute_duration_needs_an_expected_resolution_and_writes_nothing_otherwise() {
     ] {
         let err = h
             .app
-            .resolve_with_mute(id, resolution, None, Some(mute_for), false, "U1")
+            .resolve_with_mute(
+                id,
+                resolution,
+                None,
+                Some(mute_for),
+                false,
+                &steward::domain::access::Actor::admin("U1"),
+            )
             .unwrap_err();
         assert!(
             steward::error::as_input_error(&err).is_some(),

@@ -40,14 +40,17 @@ fn message_of(bot: &TestBot, n: i64) -> String {
 fn declare(bot: &TestBot, title: &str, issues: Vec<i64>) {
     let app = bot.app().clone();
     tokio::task::block_in_place(|| {
-        app.declare(Declaration {
-            title: title.into(),
-            description: None,
-            severity: "SEV2".into(),
-            commander: Some("<@U0ANA>".into()),
-            issues,
-            declared_by: "<@U0ANA>".into(),
-        })
+        app.declare(
+            Declaration {
+                title: title.into(),
+                description: None,
+                severity: "SEV2".into(),
+                commander: Some("<@U0ANA>".into()),
+                issues,
+                declared_by: "<@U0ANA>".into(),
+            },
+            &steward::domain::access::Actor::admin("<@U0ANA>"),
+        )
         .unwrap()
     });
 }

@@ -466,12 +466,15 @@ fn two_status_changes_at_the_same_moment_both_land_and_the_last_wins() {
     let t = TestApp::new();
     let incident = t
         .app
-        .declare(steward::domain::incidents::Declaration {
-            title: "Orders late".into(),
-            severity: "SEV2".into(),
-            declared_by: "ana".into(),
-            ..Default::default()
-        })
+        .declare(
+            steward::domain::incidents::Declaration {
+                title: "Orders late".into(),
+                severity: "SEV2".into(),
+                declared_by: "ana".into(),
+                ..Default::default()
+            },
+            &steward::domain::access::Actor::admin("ana"),
+        )
         .unwrap();
     let n = incident.number;
     let barrier = std::sync::Arc::new(std::sync::Barrier::new(2));
@@ -481,7 +484,14 @@ fn two_status_changes_at_the_same_moment_both_land_and_the_last_wins() {
             let (app, barrier) = (t.app.clone(), barrier.clone());
             std::thread::spawn(move || {
                 barrier.wait();
-                app.incident_status(n, status, who, None, None).unwrap();
+                app.incident_status(
+                    n,
+                    status,
+                    &steward::domain::access::Actor::admin(who),
+                    None,
+                    None,
+                )
+                .unwrap();
             })
         })
         .collect();

@@ -128,14 +128,17 @@ impl Rig {
     async fn declare(&self, issues: Vec<i64>, severity: &str) -> i64 {
         let severity = severity.to_owned();
         self.blocking(move |app| {
-            app.declare(Declaration {
-                title: "Revenue dashboard is stale".into(),
-                description: None,
-                severity,
-                commander: Some("ana@example.com".into()),
-                issues,
-                declared_by: "ana@example.com".into(),
-            })
+            app.declare(
+                Declaration {
+                    title: "Revenue dashboard is stale".into(),
+                    description: None,
+                    severity,
+                    commander: Some("ana@example.com".into()),
+                    issues,
+                    declared_by: "ana@example.com".into(),
+                },
+                &steward::domain::access::Actor::admin("ana@example.com"),
+            )
             .unwrap()
             .number
         })
@@ -257,8 +260,14 @@ on = ["alerts", "incidents"]
         );
     }
     rig.blocking(move |app| {
-        app.incident_status(n, "identified", "ana", None, None)
-            .unwrap()
+        app.incident_status(
+            n,
+            "identified",
+            &steward::domain::access::Actor::admin("ana"),
+            None,
+            None,
+        )
+        .unwrap()
     })
     .await;
     rig.drain().await;
@@ -270,7 +279,7 @@ on = ["alerts", "incidents"]
         app.incident_status(
             n,
             "resolved",
-            "ana",
+            &steward::domain::access::Actor::admin("ana"),
             Some("fixed the join"),
             Some("code_change"),
         )
@@ -572,8 +581,14 @@ events = ["incident.declared"]
     rig.ingest("broken").await;
     let n = rig.declare(vec![1], "SEV3").await;
     rig.blocking(move |app| {
-        app.incident_status(n, "resolved", "ana", Some("fixed"), Some("code_change"))
-            .unwrap()
+        app.incident_status(
+            n,
+            "resolved",
+            &steward::domain::access::Actor::admin("ana"),
+            Some("fixed"),
+            Some("code_change"),
+        )
+        .unwrap()
     })
     .await;
     rig.drain().await;
@@ -645,14 +660,17 @@ secret_env = "WH_SECRET"
     let n = tokio::task::spawn_blocking({
         let app = app.clone();
         move || {
-            app.declare(Declaration {
-                title: "t".into(),
-                description: None,
-                severity: "SEV3".into(),
-                commander: None,
-                issues: vec![],
-                declared_by: "ana".into(),
-            })
+            app.declare(
+                Declaration {
+                    title: "t".into(),
+                    description: None,
+                    severity: "SEV3".into(),
+                    commander: None,
+                    issues: vec![],
+                    declared_by: "ana".into(),
+                },
+                &steward::domain::access::Actor::admin("ana"),
+            )
             .unwrap()
             .number
         }
@@ -706,8 +724,14 @@ token_env = "GENIE_KEY"
         assert_eq!(o.last["priority"], "P1");
     }
     rig.blocking(move |app| {
-        app.incident_status(n, "monitoring", "ana", None, None)
-            .unwrap()
+        app.incident_status(
+            n,
+            "monitoring",
+            &steward::domain::access::Actor::admin("ana"),
+            None,
+            None,
+        )
+        .unwrap()
     })
     .await;
     rig.drain().await;
@@ -720,8 +744,14 @@ token_env = "GENIE_KEY"
         );
     }
     rig.blocking(move |app| {
-        app.incident_status(n, "resolved", "ana", Some("fixed"), Some("code_change"))
-            .unwrap()
+        app.incident_status(
+            n,
+            "resolved",
+            &steward::domain::access::Actor::admin("ana"),
+            Some("fixed"),
+            Some("code_change"),
+        )
+        .unwrap()
     })
     .await;
     rig.drain().await;
@@ -740,8 +770,14 @@ token_env = "GENIE_KEY"
     assert!(genie_ids.iter().all(|v| v.is_string()), "{genie_ids:?}");
     // Reopened, it pages again.
     rig.blocking(move |app| {
-        app.incident_status(n, "investigating", "ana", None, None)
-            .unwrap()
+        app.incident_status(
+            n,
+            "investigating",
+            &steward::domain::access::Actor::admin("ana"),
+            None,
+            None,
+        )
+        .unwrap()
     })
     .await;
     rig.drain().await;
@@ -878,14 +914,17 @@ async fn the_incident_message_shows_the_page_and_one_jira_ticket_from_its_button
     bot.ingest("broken").await;
     let app = bot.app().clone();
     let n = tokio::task::spawn_blocking(move || {
-        app.declare(Declaration {
-            title: "Revenue dashboard is stale".into(),
-            description: None,
-            severity: "SEV2".into(),
-            commander: None,
-            issues: vec![1],
-            declared_by: "ana@example.com".into(),
-        })
+        app.declare(
+            Declaration {
+                title: "Revenue dashboard is stale".into(),
+                description: None,
+                severity: "SEV2".into(),
+                commander: None,
+                issues: vec![1],
+                declared_by: "ana@example.com".into(),
+            },
+            &steward::domain::access::Actor::admin("ana@example.com"),
+        )
         .unwrap()
         .number
     })

@@ -1,6 +1,7 @@
 //! The one integration-test binary: each module drives the real app (CLI binary, HTTP server,
 //! store) against a fresh database.
 
+mod access;
 mod backups;
 mod bad_input;
 mod bad_nights;

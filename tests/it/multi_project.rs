@@ -664,14 +664,17 @@ fn an_incident_reads_the_graph_of_the_environment_its_issues_live_in() {
     let issue = t.app.issues(&IssueFilter::default()).unwrap()[0].id;
     let declared = t
         .app
-        .declare(steward::domain::incidents::Declaration {
-            title: "revenue orders failing in staging".into(),
-            description: None,
-            severity: "SEV2".into(),
-            commander: None,
-            issues: vec![issue],
-            declared_by: "U1".into(),
-        })
+        .declare(
+            steward::domain::incidents::Declaration {
+                title: "revenue orders failing in staging".into(),
+                description: None,
+                severity: "SEV2".into(),
+                commander: None,
+                issues: vec![issue],
+                declared_by: "U1".into(),
+            },
+            &steward::domain::access::Actor::admin("U1"),
+        )
         .unwrap();
     let incident = t.app.incident(declared.number).unwrap();
     // The default graph has no such node; staging's reaches the other project.

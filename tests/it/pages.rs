@@ -90,8 +90,14 @@ fn story_now(mut config: Config) -> Story {
     clock.set(first_seen + chrono::Duration::hours(2));
     declare_on(&app, payments);
     clock.set(first_seen + chrono::Duration::hours(12));
-    app.incident_status(1, "resolved", "ana", Some("fixed the column"), None)
-        .unwrap();
+    app.incident_status(
+        1,
+        "resolved",
+        &steward::domain::access::Actor::admin("ana"),
+        Some("fixed the column"),
+        None,
+    )
+    .unwrap();
     clock.set(first_seen + chrono::Duration::days(10));
     Story {
         app,

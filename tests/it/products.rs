@@ -229,13 +229,16 @@ fn by_name<'a>(list: &'a [ProductStatus], name: &str) -> &'a ProductStatus {
 }
 
 pub(crate) fn declare_on(app: &App, issue: i64) -> String {
-    app.declare(Declaration {
-        title: "Payments model fails: <revenue> & customers stale".into(),
-        severity: "SEV2".into(),
-        issues: vec![issue],
-        declared_by: "ana".into(),
-        ..Declaration::default()
-    })
+    app.declare(
+        Declaration {
+            title: "Payments model fails: <revenue> & customers stale".into(),
+            severity: "SEV2".into(),
+            issues: vec![issue],
+            declared_by: "ana".into(),
+            ..Declaration::default()
+        },
+        &steward::domain::access::Actor::admin("ana"),
+    )
     .unwrap()
     .id
 }
@@ -328,8 +331,14 @@ fn statuses_follow_open_issues_and_incidents_and_uptime_follows_incidents() {
     // Impact started when the payments issue was first seen, resolved 12h later; ten days
     // after it started, revenue has lost 12h of its 30-day window and misses 99.5%.
     clock.set(first_seen + chrono::Duration::hours(12));
-    app.incident_status(1, "resolved", "ana", Some("fixed the column"), None)
-        .unwrap();
+    app.incident_status(
+        1,
+        "resolved",
+        &steward::domain::access::Actor::admin("ana"),
+        Some("fixed the column"),
+        None,
+    )
+    .unwrap();
     clock.set(first_seen + chrono::Duration::days(10));
     let page = app.status_page().unwrap();
     let row = |name: &str| {
@@ -364,8 +373,14 @@ fn statuses_follow_open_issues_and_incidents_and_uptime_follows_incidents() {
     assert!(page.open_incidents.is_empty());
 
     // Reopened: open again since the impact started, 10 of 30 days down.
-    app.incident_status(1, "investigating", "ana", None, None)
-        .unwrap();
+    app.incident_status(
+        1,
+        "investigating",
+        &steward::domain::access::Actor::admin("ana"),
+        None,
+        None,
+    )
+    .unwrap();
     let page = app.status_page().unwrap();
     let revenue = page
         .data_products
@@ -656,8 +671,14 @@ async fn status_page_shows_each_write_on_the_next_request_with_the_cache_warm() 
 
     let app = s.test_app.app.clone();
     tokio::task::spawn_blocking(move || {
-        app.incident_status(1, "resolved", "ana", Some("fixed"), None)
-            .unwrap()
+        app.incident_status(
+            1,
+            "resolved",
+            &steward::domain::access::Actor::admin("ana"),
+            Some("fixed"),
+            None,
+        )
+        .unwrap()
     })
     .await
     .unwrap();

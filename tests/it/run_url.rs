@@ -77,13 +77,16 @@ async fn push_with_run_url_links_the_alert_and_the_postmortem() {
     let report = tokio::task::block_in_place(|| {
         let incident = bot
             .app()
-            .declare(steward::domain::incidents::Declaration {
-                title: "Payments are broken".into(),
-                severity: "SEV2".into(),
-                declared_by: "ana".into(),
-                issues: vec![roots[0].id],
-                ..Default::default()
-            })
+            .declare(
+                steward::domain::incidents::Declaration {
+                    title: "Payments are broken".into(),
+                    severity: "SEV2".into(),
+                    declared_by: "ana".into(),
+                    issues: vec![roots[0].id],
+                    ..Default::default()
+                },
+                &steward::domain::access::Actor::admin("ana"),
+            )
             .unwrap();
         steward::domain::postmortem::render(&bot.app().postmortem(incident.number).unwrap())
     });

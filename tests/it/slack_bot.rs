@@ -556,13 +556,16 @@ async fn stakeholder_updates_reach_the_thread_and_product_channels_and_sla_answe
     outbox_drained(&bot).await;
     let id = issue_id(&bot, "stg_shop__payments", "run");
     let incident = tokio::task::block_in_place(|| {
-        bot.app().declare(steward::domain::incidents::Declaration {
-            title: "Payments are late".into(),
-            severity: "SEV2".into(),
-            declared_by: "<@U0ANA>".into(),
-            issues: vec![id],
-            ..Default::default()
-        })
+        bot.app().declare(
+            steward::domain::incidents::Declaration {
+                title: "Payments are late".into(),
+                severity: "SEV2".into(),
+                declared_by: "<@U0ANA>".into(),
+                issues: vec![id],
+                ..Default::default()
+            },
+            &steward::domain::access::Actor::admin("<@U0ANA>"),
+        )
     })
     .unwrap();
     assert_eq!(incident.number, 1);

@@ -37,11 +37,11 @@ slack_group = "S0GHOST001"
 channel = "C0ALERTS01"
 "#;
 
-fn parse(text: &str) -> Config {
+pub(crate) fn parse(text: &str) -> Config {
     Config::parse("steward.toml", text).expect("config")
 }
 
-async fn workspace() -> FakeSlack {
+pub(crate) async fn workspace() -> FakeSlack {
     let fake = FakeSlack::start().await.unwrap();
     fake.add_channel("C0ALERTS01", "data-alerts", false, false);
     fake.add_channel("C0INCIDEN1", "data-incidents", true, false);
@@ -60,7 +60,7 @@ fn api(fake: &FakeSlack, token: &str) -> SlackApi {
     )
 }
 
-async fn check(
+pub(crate) async fn check(
     fake: &FakeSlack,
     config: &Config,
     bot: &str,
@@ -78,7 +78,19 @@ async fn check(
     run(&api(fake, bot), &install).await
 }
 
-fn by<'a>(lines: &'a [CheckLine], what: &str) -> &'a CheckLine {
+/// [`check`] with the fake's good tokens and the built-in manifest.
+pub(crate) async fn check_with_good_tokens(fake: &FakeSlack, config: &Config) -> Vec<CheckLine> {
+    check(
+        fake,
+        config,
+        FAKE_BOT_TOKEN,
+        FAKE_APP_TOKEN,
+        BUILT_IN_MANIFEST,
+    )
+    .await
+}
+
+pub(crate) fn by<'a>(lines: &'a [CheckLine], what: &str) -> &'a CheckLine {
     lines
         .iter()
         .find(|l| l.what.contains(what))

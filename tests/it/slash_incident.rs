@@ -21,13 +21,16 @@ async fn an_incident_is_run_from_the_slash_command() {
     let (n, issue) = tokio::task::spawn_blocking(move || {
         let issues = app.issues(&Default::default()).unwrap();
         let inc = app
-            .declare(Declaration {
-                title: "Payments model fails".into(),
-                severity: "SEV3".into(),
-                issues: vec![issues[0].id],
-                declared_by: "ana".into(),
-                ..Declaration::default()
-            })
+            .declare(
+                Declaration {
+                    title: "Payments model fails".into(),
+                    severity: "SEV3".into(),
+                    issues: vec![issues[0].id],
+                    declared_by: "ana".into(),
+                    ..Declaration::default()
+                },
+                &steward::domain::access::Actor::admin("ana"),
+            )
             .unwrap();
         (inc.number, issues[1].id)
     })

@@ -47,13 +47,16 @@ fn postmortem_gathers_the_incident_with_exact_durations_and_every_write_is_annou
             .unwrap()
     };
     let declare = |title: &str, issue: i64| {
-        app.declare(incidents::Declaration {
-            title: title.into(),
-            severity: "SEV3".into(),
-            issues: vec![issue],
-            declared_by: "ana".into(),
-            ..Default::default()
-        })
+        app.declare(
+            incidents::Declaration {
+                title: title.into(),
+                severity: "SEV3".into(),
+                issues: vec![issue],
+                declared_by: "ana".into(),
+                ..Default::default()
+            },
+            &crate::domain::access::Actor::admin("ana"),
+        )
         .unwrap()
     };
     clock.set(later(9, 30));
@@ -61,10 +64,18 @@ fn postmortem_gathers_the_incident_with_exact_durations_and_every_write_is_annou
     let two = declare("Ad spend", 7);
     let base = announced(&app);
     clock.set(later(9, 35));
-    app.incident_status(1, "identified", "bruno", None, None)
+    app.incident_status(
+        1,
+        "identified",
+        &crate::domain::access::Actor::admin("bruno"),
+        None,
+        None,
+    )
+    .unwrap();
+    app.incident_severity(1, "SEV2", &crate::domain::access::Actor::admin("bruno"))
         .unwrap();
-    app.incident_severity(1, "SEV2", "bruno").unwrap();
-    app.incident_commander(1, "bruno", "ana").unwrap();
+    app.incident_commander(1, "bruno", &crate::domain::access::Actor::admin("ana"))
+        .unwrap();
     // Moving issue 7 announces both incidents.
     let err = app.incident_link(1, 7, "bruno", false).unwrap_err();
     assert!(err.to_string().contains("--move"), "{err}");
@@ -75,8 +86,14 @@ fn postmortem_gathers_the_incident_with_exact_durations_and_every_write_is_annou
     app.incident_unlink(1, 7, "bruno").unwrap();
     app.incident_link(1, 7, "bruno", false).unwrap();
     clock.set(later(10, 30));
-    app.incident_status(1, "monitoring", "bruno", None, None)
-        .unwrap();
+    app.incident_status(
+        1,
+        "monitoring",
+        &crate::domain::access::Actor::admin("bruno"),
+        None,
+        None,
+    )
+    .unwrap();
     app.incident_comment(1, "carla", "Rerun is green").unwrap();
     app.comment(1, "dmitri", "Root cause: a null cast").unwrap();
     app.assign(1, "erin", "bruno").unwrap();
@@ -84,7 +101,7 @@ fn postmortem_gathers_the_incident_with_exact_durations_and_every_write_is_annou
     app.incident_status(
         1,
         "resolved",
-        "bruno",
+        &crate::domain::access::Actor::admin("bruno"),
         Some("Reverted."),
         Some("code_change"),
     )

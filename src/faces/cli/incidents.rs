@@ -1,12 +1,14 @@
 //! Incident commands: `declare`, `incidents`, and `incident` with its changes.
 
 use super::{Context_, FollowupAction, IncidentAction, print_json, render};
+use crate::domain::access::Actor;
 use crate::domain::incidents::Declaration;
 use crate::error::InputError;
 use anyhow::Result;
 
 pub(super) fn declare(ctx: &Context_, declaration: Declaration, json: bool) -> Result<()> {
-    let incident = ctx.app()?.declare(declaration)?;
+    let actor = Actor::admin(declaration.declared_by.clone());
+    let incident = ctx.app()?.declare(declaration, &actor)?;
     if json {
         print_json(&incident)
     } else {
@@ -158,8 +160,13 @@ pub(super) fn action(ctx: &Context_, id: &str, json: bool, action: IncidentActio
                 refuse_resolved(&app.incident(n)?, "resolve it again")?;
             }
             let was = app.incident(n)?.status;
-            let i =
-                app.incident_status(n, &status, &actor, summary.as_deref(), reason.as_deref())?;
+            let i = app.incident_status(
+                n,
+                &status,
+                &Actor::admin(actor),
+                summary.as_deref(),
+                reason.as_deref(),
+            )?;
             let line = if was == "resolved" && i.status != "resolved" {
                 format!("{label} reopened: {}", i.status)
             } else {
@@ -180,12 +187,12 @@ pub(super) fn action(ctx: &Context_, id: &str, json: bool, action: IncidentActio
             (i, format!("issue #{issue} unlinked from {label}"))
         }
         IncidentAction::Severity { severity, actor } => {
-            let i = app.incident_severity(n, &severity, &actor)?;
+            let i = app.incident_severity(n, &severity, &Actor::admin(actor))?;
             let line = format!("{label} is {}", i.severity);
             (i, line)
         }
         IncidentAction::Commander { who, actor } => {
-            let i = app.incident_commander(n, &who, &actor)?;
+            let i = app.incident_commander(n, &who, &Actor::admin(actor))?;
             let line = format!(
                 "{label} commander: {}",
                 i.commander.as_deref().unwrap_or("none")
@@ -195,7 +202,7 @@ pub(super) fn action(ctx: &Context_, id: &str, json: bool, action: IncidentActio
         IncidentAction::MergeInto { into, actor } => {
             let into = incident_number(&into)?;
             let moved = app.incident(n)?.issues.len();
-            let i = app.incident_merge(n, into, &actor)?;
+            let i = app.incident_merge(n, into, &Actor::admin(actor))?;
             let line = format!(
                 "{label} merged into {} ({moved} {} moved)",
                 i.id,
@@ -208,7 +215,7 @@ pub(super) fn action(ctx: &Context_, id: &str, json: bool, action: IncidentActio
             title,
             actor,
         } => {
-            let i = app.incident_split(n, &issues, &title, &actor)?;
+            let i = app.incident_split(n, &issues, &title, &Actor::admin(actor))?;
             let list: Vec<String> = issues.iter().map(|i| format!("#{i}")).collect();
             let line = format!("{} split off {label}: {}", i.id, list.join(", "));
             (i, line)

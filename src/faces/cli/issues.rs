@@ -2,6 +2,7 @@
 
 use super::incidents::{incident_number, refuse_resolved};
 use super::{Context_, print_json, render};
+use crate::domain::access::Actor;
 use crate::domain::issues::{IssueFilter, Resolution, Status};
 use crate::error::InputError;
 use anyhow::Result;
@@ -142,9 +143,14 @@ pub(super) fn resolve(
         )
     })?;
     let mute_for = mute_for.map(|text| parse_mute_for(&text, r)).transpose()?;
-    let issue =
-        ctx.app()?
-            .resolve_with_mute(id, r, reason.as_deref(), mute_for, confirm, &actor)?;
+    let issue = ctx.app()?.resolve_with_mute(
+        id,
+        r,
+        reason.as_deref(),
+        mute_for,
+        confirm,
+        &Actor::admin(actor),
+    )?;
     match &issue.muted_until {
         Some(until) if r == Resolution::Expected => {
             outln!(

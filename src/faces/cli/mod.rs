@@ -83,7 +83,8 @@ pub enum Command {
     Assign {
         id: i64,
         who: String,
-        #[arg(long, default_value = "cli")]
+        /// Who acts, as the timeline records it (`--actor` also works).
+        #[arg(long = "as", alias = "actor", default_value = "cli")]
         actor: String,
     },
     /// Comment on an issue (`N`) or post an update on an incident (`INC-n`).
@@ -91,14 +92,16 @@ pub enum Command {
         /// An issue number, or `INC-n` for an incident.
         id: String,
         text: String,
-        #[arg(long, default_value = "cli")]
+        /// Who writes, as the timeline records it (`--author` also works).
+        #[arg(long = "as", alias = "author", default_value = "cli")]
         author: String,
     },
     /// Set an issue's status: open, acknowledged or investigating.
     Status {
         id: i64,
         status: String,
-        #[arg(long, default_value = "cli")]
+        /// Who acts, as the timeline records it (`--actor` also works).
+        #[arg(long = "as", alias = "actor", default_value = "cli")]
         actor: String,
     },
     /// Resolve an issue by hand: fixed, expected or false_positive (expected mutes the check).
@@ -113,7 +116,8 @@ pub enum Command {
         /// Resolve it even though it is part of an open incident (which stays open).
         #[arg(long)]
         confirm: bool,
-        #[arg(long, default_value = "cli")]
+        /// Who acts, as the timeline records it (`--actor` also works).
+        #[arg(long = "as", alias = "actor", default_value = "cli")]
         actor: String,
     },
     /// Mute alerts: an issue's asset (`N`), an asset, or one check of it.
@@ -132,7 +136,8 @@ pub enum Command {
         /// The environment (default: the issue's, else `[issues] default_environment`).
         #[arg(long)]
         env: Option<String>,
-        #[arg(long, default_value = "cli")]
+        /// Who acts, as the timeline records it (`--actor` also works).
+        #[arg(long = "as", alias = "actor", default_value = "cli")]
         actor: String,
         #[arg(long)]
         json: bool,
@@ -144,7 +149,8 @@ pub enum Command {
         check: Option<String>,
         #[arg(long)]
         env: Option<String>,
-        #[arg(long, default_value = "cli")]
+        /// Who acts, as the timeline records it (`--actor` also works).
+        #[arg(long = "as", alias = "actor", default_value = "cli")]
         actor: String,
         #[arg(long)]
         json: bool,
@@ -220,7 +226,8 @@ pub enum Command {
         commander: Option<String>,
         #[arg(long)]
         description: Option<String>,
-        #[arg(long, default_value = "cli")]
+        /// Who acts, as the timeline records it (`--actor` also works).
+        #[arg(long = "as", alias = "actor", default_value = "cli")]
         actor: String,
         #[arg(long)]
         json: bool,
@@ -271,7 +278,8 @@ pub enum Command {
         tracker: String,
         /// `INC-n` for an incident, a number for an issue.
         subject: String,
-        #[arg(long, default_value = "cli")]
+        /// Who acts, as the timeline records it (`--actor` also works).
+        #[arg(long = "as", alias = "actor", default_value = "cli")]
         actor: String,
         #[arg(long)]
         json: bool,
@@ -297,7 +305,8 @@ pub enum IncidentAction {
         reason: Option<String>,
         #[arg(long)]
         summary: Option<String>,
-        #[arg(long, default_value = "cli")]
+        /// Who acts, as the timeline records it (`--actor` also works).
+        #[arg(long = "as", alias = "actor", default_value = "cli")]
         actor: String,
     },
     /// Link an issue (one in another open incident needs --move).
@@ -306,32 +315,37 @@ pub enum IncidentAction {
         /// Take the issue from the open incident it belongs to.
         #[arg(long = "move")]
         move_from_open: bool,
-        #[arg(long, default_value = "cli")]
+        /// Who acts, as the timeline records it (`--actor` also works).
+        #[arg(long = "as", alias = "actor", default_value = "cli")]
         actor: String,
     },
     /// Remove an issue from the incident.
     Unlink {
         issue: i64,
-        #[arg(long, default_value = "cli")]
+        /// Who acts, as the timeline records it (`--actor` also works).
+        #[arg(long = "as", alias = "actor", default_value = "cli")]
         actor: String,
     },
     /// SEV1, SEV2, SEV3 or SEV4.
     Severity {
         severity: String,
-        #[arg(long, default_value = "cli")]
+        /// Who acts, as the timeline records it (`--actor` also works).
+        #[arg(long = "as", alias = "actor", default_value = "cli")]
         actor: String,
     },
     /// Hand the incident to a new commander.
     Commander {
         who: String,
-        #[arg(long, default_value = "cli")]
+        /// Who acts, as the timeline records it (`--actor` also works).
+        #[arg(long = "as", alias = "actor", default_value = "cli")]
         actor: String,
     },
     /// Merge this incident into another open one (INC-n): its issues and timeline move there,
     /// and this one is closed as merged.
     MergeInto {
         into: String,
-        #[arg(long, default_value = "cli")]
+        /// Who acts, as the timeline records it (`--actor` also works).
+        #[arg(long = "as", alias = "actor", default_value = "cli")]
         actor: String,
     },
     /// Make a new incident of some of this one's issues.
@@ -341,7 +355,8 @@ pub enum IncidentAction {
         /// The new incident's title.
         #[arg(long)]
         title: String,
-        #[arg(long, default_value = "cli")]
+        /// Who acts, as the timeline records it (`--actor` also works).
+        #[arg(long = "as", alias = "actor", default_value = "cli")]
         actor: String,
     },
     /// Follow-ups: the work the incident leaves behind (the report's action items).
@@ -358,25 +373,29 @@ pub enum FollowupAction {
         text: String,
         #[arg(long)]
         owner: Option<String>,
-        #[arg(long, default_value = "cli")]
+        /// Who acts, as the timeline records it (`--actor` also works).
+        #[arg(long = "as", alias = "actor", default_value = "cli")]
         actor: String,
     },
     /// Mark follow-up ID done.
     Done {
         id: i64,
-        #[arg(long, default_value = "cli")]
+        /// Who acts, as the timeline records it (`--actor` also works).
+        #[arg(long = "as", alias = "actor", default_value = "cli")]
         actor: String,
     },
     /// Drop follow-up ID (it will not be done).
     Drop {
         id: i64,
-        #[arg(long, default_value = "cli")]
+        /// Who acts, as the timeline records it (`--actor` also works).
+        #[arg(long = "as", alias = "actor", default_value = "cli")]
         actor: String,
     },
     /// Open follow-up ID again.
     Reopen {
         id: i64,
-        #[arg(long, default_value = "cli")]
+        /// Who acts, as the timeline records it (`--actor` also works).
+        #[arg(long = "as", alias = "actor", default_value = "cli")]
         actor: String,
     },
 }

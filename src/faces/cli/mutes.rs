@@ -3,6 +3,7 @@
 
 use super::{Context_, print_json};
 use crate::app::App;
+use crate::domain::access::Actor;
 use crate::domain::issues::{MAX_EXPECTED_MUTE, Mute, MuteRequest, UnmuteRequest};
 use crate::error::InputError;
 use anyhow::Result;
@@ -88,7 +89,7 @@ pub(super) fn mute(ctx: &Context_, a: MuteArgs) -> Result<()> {
         until: duration.map(|d| app.clock.now() + d),
         reason: a.reason,
     };
-    let m = app.mute_with(request, &a.actor)?;
+    let m = app.mute_with(request, &Actor::admin(a.actor.as_str()))?;
     if a.json {
         return print_json(&m);
     }
@@ -112,7 +113,7 @@ pub(super) fn unmute(
             asset: t.asset,
             check,
         },
-        actor,
+        &Actor::admin(actor),
     )?;
     if json {
         return print_json(&ended);

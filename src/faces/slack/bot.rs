@@ -86,6 +86,8 @@ impl Seen {
 
 struct ListenerState {
     queue: mpsc::UnboundedSender<Incoming>,
+    /// `[access]` and its membership snapshot, for refusals at a modal's ack.
+    access: Arc<crate::domain::access::Access>,
     seen: Mutex<Seen>,
 }
 
@@ -107,11 +109,18 @@ impl ListenerState {
 pub struct Bot {
     pub api: Arc<SlackApi>,
     pub bot_user: String,
+    access: Arc<crate::domain::access::Access>,
     listener: Arc<SlackClientSocketModeListener<api::Connector>>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Bot {
+    /// Reads `[access]`'s user groups again now (as the refresh task does every
+    /// `[access] refresh`); returns the problems met.
+    pub async fn refresh_access(&self) -> Vec<String> {
+        super::access::refresh(&self.api, &self.access).await
+    }
+
     pub async fn stop(self) {
         self.listener.shutdown().await;
         for t in self.tasks {
@@ -139,9 +148,13 @@ pub async fn start(app: App, settings: SlackSettings) -> Result<Bot> {
         .unwrap_or_default()
         .to_owned();
 
+    // Who is in `[access]`'s user groups, before any envelope can ask.
+    super::access::refresh(&api, &app.access).await;
+
     let (tx, rx) = mpsc::unbounded_channel();
     let state = Arc::new(ListenerState {
         queue: tx,
+        access: app.access.clone(),
         seen: Mutex::new(Seen {
             order: VecDeque::new(),
             set: HashSet::new(),
@@ -182,12 +195,18 @@ pub async fn start(app: App, settings: SlackSettings) -> Result<Bot> {
     let notifier = tokio::spawn(super::notifier::run(ctx));
     let digest = tokio::spawn(crate::app::reports::run_weekly_digest(app.clone()));
     let names = tokio::spawn(super::people::run(app.clone(), api.clone()));
+    let access = tokio::spawn(super::access::run(
+        api.clone(),
+        app.access.clone(),
+        app.config.access.refresh,
+    ));
     tracing::info!(bot_user, "connected to Slack over Socket Mode");
     Ok(Bot {
         api,
         bot_user,
+        access: app.access.clone(),
         listener,
-        tasks: vec![worker, notifier, digest, names],
+        tasks: vec![worker, notifier, digest, names, access],
     })
 }
 
@@ -235,7 +254,9 @@ async fn on_interaction(
     let value = serde_json::to_value(&event).unwrap_or(Value::Null);
     // A modal's input is validated here, synchronously and without I/O, because only the ack
     // can carry errors back into the open modal.
-    if let Some(errors) = super::handlers::validate_submission(&value) {
+    let state = state_of(&states).await;
+    let access = state.as_ref().map(|s| s.access.as_ref());
+    if let Some(errors) = super::handlers::validate_submission(&value, access) {
         return Ok(SlackInteractionResponse::ViewSubmission(
             SlackViewSubmissionResponse::Errors(SlackViewSubmissionErrorsResponse::new(errors)),
         ));
@@ -250,7 +271,7 @@ async fn on_interaction(
                 .and_then(Value::as_str)
                 .map(|t| format!("action:{t}"))
         });
-    if let Some(state) = state_of(&states).await {
+    if let Some(state) = state {
         state.enqueue(key, Incoming::Interaction(value));
     }
     Ok(SlackInteractionResponse::Empty)

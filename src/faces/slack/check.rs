@@ -2,7 +2,8 @@
 //! the bot token (`auth.test`), the app-level token (`apps.connections.open`, which Socket Mode
 //! needs), every configured channel (alerts, incidents, routes, data products, teams, the
 //! digest: joining public ones, naming private ones the bot must be invited to), that the bot
-//! can read the user groups `[[teams]]` name (`usergroups.list`, scope `usergroups:read`), and
+//! can read the user groups `[[teams]]` and `[access]` name (`usergroups.list`, scope
+//! `usergroups:read`; `[access]` handles are matched by handle), and
 //! that the slash command in the app manifest is `[slack] command`.
 
 use crate::config::{Config, SlackConfig};
@@ -202,16 +203,21 @@ async fn check_channel(api: &SlackApi, key: &str, id: &str) -> CheckLine {
     }
 }
 
-/// The user groups config names (`[[teams]] slack_group`), with the setting naming each.
+/// The user groups config names (`[[teams]] slack_group`, and every group or `@handle` in an
+/// `[access]` list), with the setting naming each.
 pub fn configured_usergroups(config: &Config) -> Vec<(String, String)> {
-    config
-        .teams
-        .iter()
-        .filter_map(|t| {
-            let g = t.slack_group.as_ref()?;
-            Some((format!("teams[{}].slack_group", t.name), g.clone()))
-        })
-        .collect()
+    let teams = config.teams.iter().filter_map(|t| {
+        let g = t.slack_group.as_ref()?;
+        Some((format!("teams[{}].slack_group", t.name), g.clone()))
+    });
+    let access = config.access.lists().into_iter().flat_map(|(key, list)| {
+        list.into_iter()
+            .flatten()
+            .filter_map(|e| crate::config::AccessEntry::parse(e))
+            .filter(|e| !matches!(e, crate::config::AccessEntry::User(_)))
+            .map(move |e| (format!("access.{key}"), e.shown()))
+    });
+    teams.chain(access).collect()
 }
 
 /// `usergroups.list` when any user group is configured: the scope, and that each exists.
@@ -232,18 +238,22 @@ async fn check_usergroups(api: &SlackApi, config: &Config) -> Option<CheckLine> 
         }
         Err(e) => return Some(CheckLine::new(false, what, e.to_string())),
     };
-    let known: Vec<&str> = list
-        .get("usergroups")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|g| g.get("id").and_then(Value::as_str))
-                .collect()
-        })
-        .unwrap_or_default();
+    let groups = list.get("usergroups").and_then(Value::as_array);
+    let field = |name: &'static str| -> Vec<String> {
+        groups
+            .into_iter()
+            .flatten()
+            .filter_map(|g| g.get(name).and_then(Value::as_str))
+            .map(str::to_ascii_lowercase)
+            .collect()
+    };
+    let (ids, handles) = (field("id"), field("handle"));
     let unknown: Vec<String> = wanted
         .iter()
-        .filter(|(_, id)| !known.contains(&id.as_str()))
+        .filter(|(_, g)| match g.strip_prefix('@') {
+            Some(h) => !handles.contains(&h.to_ascii_lowercase()),
+            None => !ids.contains(&g.to_ascii_lowercase()),
+        })
         .map(|(key, id)| format!("{key} {id}"))
         .collect();
     Some(if unknown.is_empty() {

@@ -20,7 +20,8 @@
 //! unmute <n | asset>                     (ends its mutes early)
 //! mutes                                  (the mutes in force)
 //! incident <INC-n> status <s> | resolve <reason> <summary…> | severity <SEV> |
-//!          commander <person> | link <n> | unlink <n> | postmortem
+//!          commander <person> | link <n> | unlink <n> | merge-into <INC-m> |
+//!          split <n…> [--title] <title…> | postmortem
 //! declare [title…]
 //! incidents
 //! impact <node>
@@ -245,9 +246,9 @@ subcommands! {
         "declare an incident";
     "incidents" [] "incidents", "incidents",
         "open incidents";
-    "incident" [] "incident <INC-n> <status S | resolve REASON SUMMARY | severity SEV | commander @person | link n | unlink n | postmortem>",
+    "incident" [] "incident <INC-n> <status S | resolve REASON SUMMARY | severity SEV | commander @person | link n | unlink n | merge-into INC-m | split n… TITLE | postmortem>",
         "incident INC-3 severity SEV1",
-        "change an incident: its status, severity or commander, resolve it, link or unlink an issue, post its report";
+        "change an incident: its status, severity or commander, resolve it, link or unlink an issue, merge it into another, split issues off into a new one, post its report";
     "impact" ["downstream"] "impact <node>", "impact stg_orders",
         "what sits downstream of a node: models, exposures and their owners";
     "owner" ["whois", "who-owns", "owners"] "owner <node>", "owner fct_revenue",

@@ -320,7 +320,18 @@ impl FakeSlack {
             st.usergroups.push(UserGroup {
                 id: id.into(),
                 handle: handle.trim_start_matches('@').into(),
+                users: Vec::new(),
             });
+        });
+    }
+
+    /// Sets the members of user group `id` (added with [`FakeSlack::add_usergroup`]), as
+    /// `usergroups.users.list` answers them.
+    pub fn set_usergroup_users(&self, id: &str, users: &[&str]) {
+        self.shared.with_state(|st| {
+            if let Some(g) = st.usergroups.iter_mut().find(|g| g.id == id) {
+                g.users = users.iter().map(|u| (*u).to_owned()).collect();
+            }
         });
     }
 

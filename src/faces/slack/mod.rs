@@ -2,6 +2,7 @@
 //! and the demo, and (next) the Socket Mode bot. It calls the same core functions as the CLI and
 //! the HTTP API, and nothing in the core imports it.
 
+pub mod access;
 pub mod api;
 pub mod blocks;
 pub mod bot;
@@ -55,7 +56,7 @@ pub const BOT_SCOPES: &[(&str, &str)] = &[
     ),
     (
         "usergroups:read",
-        "resolve @team handles from meta.steward.owners to user-group mentions",
+        "resolve @team handles from meta.steward.owners to user-group mentions; read the members of [access] user groups (usergroups.users.list)",
     ),
 ];
 

@@ -1,5 +1,6 @@
 //! `/steward incident <INC-n> <action>`: every change to an incident from the slash command,
-//! as `steward incident INC-n …` does from the CLI.
+//! as `steward incident INC-n …` does from the CLI: status, resolve, severity, commander, link,
+//! unlink, merge-into, split and postmortem.
 
 use super::{
     Command, ParseError, UserRef, free_text, issue_number, split_first, truncate, usage_of,
@@ -20,9 +21,19 @@ pub enum IncidentAction {
     Commander(UserRef),
     Link(i64),
     Unlink(i64),
+    /// Merge this incident into another open one (its issues, timeline and follow-ups move).
+    MergeInto(i64),
+    /// Make a new incident, titled `title`, of some of this one's issues.
+    Split {
+        issues: Vec<i64>,
+        title: String,
+    },
     /// Post the post-incident report in the incident's thread.
     Postmortem,
 }
+
+const VERBS: &str =
+    "status, resolve, severity, commander, link, unlink, merge-into, split or postmortem";
 
 /// `INC-3`, `inc-3`, `#3` or `3`.
 pub(super) fn incident_number(word: &str, usage: &'static str) -> Result<i64, ParseError> {
@@ -56,7 +67,7 @@ pub(super) fn parse_incident(rest: &str) -> Result<Command, ParseError> {
     let incident = incident_number(word, usage)?;
     let Some((verb, rest)) = split_first(rest) else {
         return Err(ParseError::new(
-            "say what to change: status, resolve, severity, commander, link, unlink or postmortem",
+            format!("say what to change: {VERBS}"),
             usage,
         ));
     };
@@ -110,6 +121,8 @@ pub(super) fn parse_incident(rest: &str) -> Result<Command, ParseError> {
         }
         "link" => IncidentAction::Link(issue_number(&one("link")?, usage)?),
         "unlink" => IncidentAction::Unlink(issue_number(&one("unlink")?, usage)?),
+        "merge-into" | "merge_into" | "merge" => parse_merge(incident, rest, usage)?,
+        "split" => parse_split(rest, usage)?,
         "postmortem" | "report" => {
             if !rest.trim().is_empty() {
                 return Err(ParseError::new("`postmortem` takes nothing more", usage));
@@ -118,13 +131,75 @@ pub(super) fn parse_incident(rest: &str) -> Result<Command, ParseError> {
         }
         other => {
             return Err(ParseError::new(
-                format!(
-                    "unknown change `{}`: use status, resolve, severity, commander, link, unlink or postmortem",
-                    truncate(other, 40)
-                ),
+                format!("unknown change `{}`: use {VERBS}", truncate(other, 40)),
                 usage,
             ));
         }
     };
     Ok(Command::Incident { incident, action })
+}
+
+/// `split <n> [n…] [--title] <title…>`: the issues to move (`12` or `#12`, commas allowed), then
+/// the new incident's title.
+fn parse_split(rest: &str, usage: &'static str) -> Result<IncidentAction, ParseError> {
+    let mut issues = Vec::new();
+    let mut rest = rest;
+    while let Some((word, after)) = split_first(rest) {
+        let word = word.trim_end_matches(',');
+        let digits = word.strip_prefix('#').unwrap_or(word);
+        if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
+            break;
+        }
+        issues.push(issue_number(word, usage)?);
+        rest = after;
+    }
+    if issues.is_empty() {
+        return Err(ParseError::new(
+            "`split` needs the issues to move, then a title: e.g. `split 12 13 Orders backfill`",
+            usage,
+        ));
+    }
+    issues.sort_unstable();
+    issues.dedup();
+    let rest = match split_first(rest) {
+        Some((flag, after)) if flag.eq_ignore_ascii_case("--title") => after,
+        _ => rest,
+    };
+    let title = free_text(rest).ok_or_else(|| {
+        ParseError::new(
+            "`split` needs a title for the new incident after the issues",
+            usage,
+        )
+    })?;
+    Ok(IncidentAction::Split { issues, title })
+}
+
+/// `merge-into [into] <INC-m>`: the open incident this one joins.
+fn parse_merge(n: i64, rest: &str, usage: &'static str) -> Result<IncidentAction, ParseError> {
+    let rest = match split_first(rest) {
+        Some((into, after)) if into.eq_ignore_ascii_case("into") => after,
+        _ => rest,
+    };
+    let into = match split_first(rest) {
+        Some((w, after)) if after.trim().is_empty() => incident_number(w, usage)?,
+        Some(_) => {
+            return Err(ParseError::new(
+                "`incident … merge-into` takes one incident",
+                usage,
+            ));
+        }
+        None => {
+            return Err(ParseError::new(
+                "`incident … merge-into` needs the incident to merge into",
+                usage,
+            ));
+        }
+    };
+    if into == n {
+        return Err(ParseError::new(
+            "an incident cannot be merged into itself",
+            usage,
+        ));
+    }
+    Ok(IncidentAction::MergeInto(into))
 }

@@ -301,6 +301,40 @@ fn parses_every_subcommand_and_its_spellings() {
                 action: IncidentAction::Postmortem,
             },
         ),
+        (
+            "incident INC-2 merge-into INC-1",
+            Command::Incident {
+                incident: 2,
+                action: IncidentAction::MergeInto(1),
+            },
+        ),
+        (
+            "incident 2 merge into inc-1",
+            Command::Incident {
+                incident: 2,
+                action: IncidentAction::MergeInto(1),
+            },
+        ),
+        (
+            "incident INC-1 split #13, 12 13 --title \"Orders backfill\"",
+            Command::Incident {
+                incident: 1,
+                action: IncidentAction::Split {
+                    issues: vec![12, 13],
+                    title: "Orders backfill".into(),
+                },
+            },
+        ),
+        (
+            "incident INC-1 split 7 Late orders feed",
+            Command::Incident {
+                incident: 1,
+                action: IncidentAction::Split {
+                    issues: vec![7],
+                    title: "Late orders feed".into(),
+                },
+            },
+        ),
     ];
     assert!(cases.len() >= 30);
     for (text, expected) in cases {
@@ -347,6 +381,27 @@ fn bad_input_says_what_was_wrong_and_carries_usage() {
             "unknown change `explode`",
             Some("incident"),
         ),
+        (
+            "incident 3 merge-into",
+            "needs the incident",
+            Some("incident"),
+        ),
+        (
+            "incident 3 merge-into INC-3",
+            "into itself",
+            Some("incident"),
+        ),
+        (
+            "incident 3 merge-into INC-4 now",
+            "takes one incident",
+            Some("incident"),
+        ),
+        (
+            "incident 3 split Orders",
+            "needs the issues to move",
+            Some("incident"),
+        ),
+        ("incident 3 split 12 13", "needs a title", Some("incident")),
         ("issues open extra", "more than it takes", Some("issues")),
         ("issues asset", "needs an asset name", Some("issues")),
         ("issue", "needs an issue number", Some("issue")),

@@ -18,7 +18,7 @@
 //! - JSON bodies: only with the token in `Authorization: Bearer` (never a `token` attribute or
 //!   the query string), never mixed with query arguments; a body that does not parse is
 //!   `invalid_json`, one that is not an object `json_not_object`. Read methods
-//!   (`users.lookupByEmail`, `users.info`, `conversations.info`, `usergroups.list`,
+//!   (`users.lookupByEmail`, `users.info`, `conversations.info`, `usergroups.list`, `usergroups.users.list`,
 //!   `chat.getPermalink`, `apps.connections.open`) take form or query arguments only: they ignore
 //!   a JSON body and answer as though no argument had been sent (`users.info` → `user_not_found`).
 //! - Since February 2021 new apps may not put the token in the query string.
@@ -44,6 +44,7 @@ pub(crate) const METHODS: &[(&str, bool)] = &[
     ("conversations.info", false),
     ("conversations.join", true),
     ("usergroups.list", false),
+    ("usergroups.users.list", false),
     ("users.info", false),
     ("users.lookupByEmail", false),
     ("views.open", true),

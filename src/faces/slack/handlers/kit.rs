@@ -4,6 +4,7 @@
 
 use super::payload::{Action, Malformed, Submission};
 use crate::app::App;
+use crate::domain::access::{Action as Guarded, Actor};
 use crate::error::as_input_error;
 use crate::faces::slack::blocks;
 use crate::faces::slack::context::Context;
@@ -27,6 +28,11 @@ pub type Errors = HashMap<String, String>;
 
 /// A modal's submission, routed by its `callback_id`.
 pub trait Modal: Sized + Send + 'static {
+    /// The `[access]` action the submission takes, if guarded: checked at the ack, so a refusal
+    /// shows in the modal.
+    fn guarded(_: &Submission) -> Option<Guarded> {
+        None
+    }
     /// Checks the inputs at the ack, without I/O: only the ack can show errors in the modal.
     fn validate(_: &Submission) -> Errors {
         Errors::new()
@@ -44,6 +50,12 @@ pub trait Modal: Sized + Send + 'static {
 /// The person as stored on issues: a Slack mention, so every face can show it.
 pub fn mention(user: &str) -> String {
     format!("<@{user}>")
+}
+
+/// Refuses `user` when `[access]` does not let them take `action`: checked before a button
+/// opens the modal, so nobody fills in a form only to be refused.
+pub fn may(ctx: &Arc<Context>, action: Guarded, user: &str) -> Result<()> {
+    Ok(ctx.app.allowed(action, &Actor::user(user))?)
 }
 
 /// Runs a blocking core call off the async threads.

@@ -59,6 +59,7 @@ mod command {
 mod home_opened;
 mod thread_reply;
 
+use crate::domain::access::{Access, Action as Guarded, Actor};
 use crate::error::as_input_error;
 use crate::faces::slack::blocks;
 use crate::faces::slack::commands::{self, Command};
@@ -205,16 +206,24 @@ pub async fn button(ctx: &Arc<Context>, v: &Value) -> Result<()> {
 }
 
 /// Checks a modal submission before it is acked; returns the errors to show in the modal.
-pub fn validate_submission(v: &Value) -> Option<Errors> {
+/// A person `[access]` does not allow gets the refusal on the modal's first input (the
+/// membership is a snapshot in memory: no I/O before the ack).
+pub fn validate_submission(v: &Value, access: Option<&Access>) -> Option<Errors> {
     if v.get("type").and_then(Value::as_str) != Some("view_submission") {
         return None;
     }
     let submission = Submission::read(v);
-    let errors = MODALS
+    let route = MODALS
         .iter()
         .find(|(id, _)| *id == submission.callback_id)
-        .map(|(_, route)| (route.validate)(&submission))
-        .unwrap_or_default();
+        .map(|(_, route)| route)?;
+    if let (Some(action), Some(access)) = ((route.guarded)(&submission), access)
+        && let Err(refusal) = access.check(action, &Actor::user(&submission.user))
+    {
+        let block = submission.first_input().unwrap_or_default().to_owned();
+        return Some(Errors::from([(block, refusal.to_string())]));
+    }
+    let errors = (route.validate)(&submission);
     (!errors.is_empty()).then_some(errors)
 }
 
@@ -289,12 +298,14 @@ fn press<'a, B: Button>(
 }
 
 struct ModalRoute {
+    guarded: fn(&Submission) -> Option<Guarded>,
     validate: fn(&Submission) -> Errors,
     submit: Submit,
 }
 
 const fn modal<M: Modal>() -> ModalRoute {
     ModalRoute {
+        guarded: M::guarded,
         validate: M::validate,
         submit: submit::<M>,
     }

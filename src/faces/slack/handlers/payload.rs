@@ -92,6 +92,17 @@ pub struct Submission<'a> {
 }
 
 impl<'a> Submission<'a> {
+    /// The block id of the modal's first input, where an error about the whole form shows.
+    pub fn first_input(&self) -> Option<&'a str> {
+        self.raw
+            .pointer("/view/blocks")?
+            .as_array()?
+            .iter()
+            .find(|b| b.get("type").and_then(Value::as_str) == Some("input"))?
+            .get("block_id")?
+            .as_str()
+    }
+
     pub fn read(v: &'a Value) -> Submission<'a> {
         Submission {
             user: str_at(v, "/user/id").unwrap_or_default().to_owned(),

@@ -711,7 +711,7 @@ mod tests {
             Some("known"),
             Some(chrono::Duration::days(7)),
             false,
-            "U1",
+            &crate::domain::access::Actor::admin("U1"),
         )
         .unwrap();
 
@@ -724,7 +724,13 @@ mod tests {
         // Another check failing on the same asset is not muted, so the group alerts.
         let other = fail(&app, "a3", "volume");
         assert!(!muted(&app, other));
-        app.resolve(other, Resolution::Fixed, None, "U1").unwrap();
+        app.resolve(
+            other,
+            Resolution::Fixed,
+            None,
+            &crate::domain::access::Actor::admin("U1"),
+        )
+        .unwrap();
         assert!(muted(&app, second));
 
         // Once the 7 days are over, the check alerts again.

@@ -49,6 +49,8 @@ pub(crate) struct Channel {
 pub(crate) struct UserGroup {
     pub id: String,
     pub handle: String,
+    /// Its members' user IDs (`usergroups.users.list`).
+    pub users: Vec<String>,
 }
 
 struct Trigger {
@@ -582,12 +584,21 @@ impl State {
                             "created_by": FAKE_BOT_USER_ID,
                             "updated_by": FAKE_BOT_USER_ID,
                             "prefs": {"channels": [], "groups": []},
-                            "user_count": 0,
+                            "user_count": g.users.len(),
                         })
                     })
                     .collect();
                 Reply::ok(json!({"usergroups": groups}))
             }
+            // https://api.slack.com/methods/usergroups.users.list: `usergroup` required,
+            // `include_disabled` and `team_id` optional; answers the members' IDs.
+            "usergroups.users.list" => match s(p.get("usergroup")) {
+                None | Some("") => Reply::err("invalid_arguments"),
+                Some(id) => match self.usergroups.iter().find(|g| g.id == id) {
+                    Some(g) => Reply::ok(json!({"users": g.users})),
+                    None => Reply::err("no_such_subteam"),
+                },
+            },
             _ => {
                 // `request::read` refuses every name outside `request::METHODS` first.
                 Reply::unknown_method(method)

@@ -16,6 +16,7 @@ const NEEDS: &[(&str, &str)] = &[
     ("users.info", "users:read"),
     ("users.lookupByEmail", "users:read.email"),
     ("usergroups.list", "usergroups:read"),
+    ("usergroups.users.list", "usergroups:read"),
 ];
 
 /// The scopes a fake bot token has unless a test says otherwise: the app manifest's.

@@ -189,3 +189,50 @@ async fn methods_need_their_scopes() -> anyhow::Result<()> {
     assert_eq!(body["error"], json!("invalid_auth"));
     Ok(())
 }
+
+/// `usergroups.users.list` as Slack documents it: `usergroup` (required) from the query or a
+/// form, the members' IDs in `users`; an unknown group is `no_such_subteam`, a missing argument
+/// `invalid_arguments`; it needs `usergroups:read`; a bad token is `invalid_auth`.
+#[tokio::test(flavor = "multi_thread")]
+async fn usergroup_members_are_listed_as_documented() -> anyhow::Result<()> {
+    let fake = FakeSlack::start().await?;
+    fake.add_usergroup("S1", "data-oncall");
+    fake.set_usergroup_users("S1", &["U1", "U2"]);
+    let get = |path: &'static str, token: &'static str| {
+        let fake = &fake;
+        async move { raw(fake, "GET", path, Some(token), None).await.1 }
+    };
+    let body = get("/api/usergroups.users.list?usergroup=S1", FAKE_BOT_TOKEN).await;
+    assert_eq!(body, json!({"ok": true, "users": ["U1", "U2"]}));
+    let body = get(
+        "/api/usergroups.users.list?usergroup=S1&include_disabled=true&team_id=T1",
+        FAKE_BOT_TOKEN,
+    )
+    .await;
+    assert_eq!(body["users"], json!(["U1", "U2"]));
+    let form = format!("token={FAKE_BOT_TOKEN}&usergroup=S1");
+    let (_, body) = raw(
+        &fake,
+        "POST",
+        "/api/usergroups.users.list",
+        None,
+        Some(&form),
+    )
+    .await;
+    assert_eq!(body["users"], json!(["U1", "U2"]));
+    let body = get("/api/usergroups.users.list?usergroup=S9", FAKE_BOT_TOKEN).await;
+    assert_eq!(body, json!({"ok": false, "error": "no_such_subteam"}));
+    let body = get("/api/usergroups.users.list", FAKE_BOT_TOKEN).await;
+    assert_eq!(body["error"], json!("invalid_arguments"));
+    let body = get("/api/usergroups.users.list?usergroup=S1", "xoxb-wrong").await;
+    assert_eq!(body["error"], json!("invalid_auth"));
+    // The list in usergroups.list counts the members.
+    let body = get("/api/usergroups.list", FAKE_BOT_TOKEN).await;
+    assert_eq!(body["usergroups"][0]["user_count"], json!(2));
+    fake.set_bot_scopes(&["chat:write"]);
+    let body = get("/api/usergroups.users.list?usergroup=S1", FAKE_BOT_TOKEN).await;
+    assert_eq!(body["error"], json!("missing_scope"));
+    assert_eq!(body["needed"], json!("usergroups:read"));
+    fake.assert_no_violations();
+    Ok(())
+}

@@ -2,10 +2,11 @@
 //! related issues; its submission (`steward.declare`) declares the incident.
 
 use crate::app::App;
+use crate::domain::access::Actor;
 use crate::domain::incidents::Declaration as NewIncident;
 use crate::faces::slack::blocks;
 use crate::faces::slack::context::Context;
-use crate::faces::slack::handlers::kit::{Button, Errors, Modal, core, mention};
+use crate::faces::slack::handlers::kit::{self, Button, Errors, Modal, core, mention};
 use crate::faces::slack::handlers::payload::{Action, Malformed, Submission};
 use anyhow::Result;
 use std::sync::Arc;
@@ -18,6 +19,7 @@ impl Button for Declare {
     }
 
     async fn handle(self, ctx: &Arc<Context>, action: &Action<'_>) -> Result<()> {
+        kit::may(ctx, crate::domain::access::Action::Declare, &action.user)?;
         let issue = self.0;
         let draft = core(ctx, move |app| draft(app, issue)).await?;
         ctx.api
@@ -87,6 +89,10 @@ fn draft(app: &App, issue: i64) -> Result<blocks::DeclareDraft> {
 pub struct Declaration(NewIncident);
 
 impl Modal for Declaration {
+    fn guarded(_: &Submission) -> Option<crate::domain::access::Action> {
+        Some(crate::domain::access::Action::Declare)
+    }
+
     fn validate(s: &Submission) -> Errors {
         let mut errors = Errors::new();
         if s.text("title").is_none() {
@@ -114,8 +120,9 @@ impl Modal for Declaration {
         }))
     }
 
-    async fn handle(self, ctx: &Arc<Context>, _: &Submission<'_>) -> Result<()> {
-        core(ctx, move |app| app.declare(self.0)).await?;
+    async fn handle(self, ctx: &Arc<Context>, s: &Submission<'_>) -> Result<()> {
+        let actor = Actor::user(&s.user);
+        core(ctx, move |app| app.declare(self.0, &actor)).await?;
         Ok(())
     }
 }

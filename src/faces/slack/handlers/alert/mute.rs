@@ -1,7 +1,8 @@
 //! The "Mute" menu on an alert: mutes the issue for 24 hours, 7 days or until it is fixed.
 
+use crate::domain::access::Actor;
 use crate::faces::slack::context::Context;
-use crate::faces::slack::handlers::kit::{Button, acted_on, core, mention};
+use crate::faces::slack::handlers::kit::{Button, acted_on, core};
 use crate::faces::slack::handlers::payload::{Action, Malformed};
 use anyhow::Result;
 use std::sync::Arc;
@@ -20,7 +21,7 @@ impl Button for Mute {
     }
 
     async fn handle(self, ctx: &Arc<Context>, action: &Action<'_>) -> Result<()> {
-        let (issue, actor) = (self.issue, mention(&action.user));
+        let (issue, actor) = (self.issue, Actor::user(&action.user));
         let now = ctx.app.clock.now();
         let until = match self.choice.as_str() {
             "until_fixed" => None,

@@ -2,10 +2,11 @@
 //! category and a reason; `expected` also mutes its check, and an issue in an open incident
 //! needs the box ticked.
 
+use crate::domain::access::Actor;
 use crate::domain::issues::Resolution;
 use crate::faces::slack::blocks;
 use crate::faces::slack::context::Context;
-use crate::faces::slack::handlers::kit::{Errors, Modal, core, mention};
+use crate::faces::slack::handlers::kit::{Errors, Modal, core};
 use crate::faces::slack::handlers::payload::{Malformed, Submission};
 use anyhow::Result;
 use serde_json::Value;
@@ -21,6 +22,10 @@ pub struct Reason {
 }
 
 impl Modal for Reason {
+    fn guarded(_: &Submission) -> Option<crate::domain::access::Action> {
+        Some(crate::domain::access::Action::ResolveIssues)
+    }
+
     fn validate(s: &Submission) -> Errors {
         let mut errors = Errors::new();
         if s.input("which").is_some() && !s.ticked("which") {
@@ -94,7 +99,7 @@ impl Modal for Reason {
     }
 
     async fn handle(self, ctx: &Arc<Context>, s: &Submission<'_>) -> Result<()> {
-        let actor = mention(&s.user);
+        let actor = Actor::user(&s.user);
         core(ctx, move |app| {
             let options = crate::domain::issues::ResolveOptions {
                 mute_for: self.mute_for,

@@ -4,7 +4,7 @@
 use crate::domain::issues::{Resolution, Status};
 use crate::faces::slack::blocks;
 use crate::faces::slack::context::Context;
-use crate::faces::slack::handlers::kit::{Button, acted_on, core, mention};
+use crate::faces::slack::handlers::kit::{self, Button, acted_on, core, mention};
 use crate::faces::slack::handlers::payload::{Action, Malformed};
 use anyhow::Result;
 use std::sync::Arc;
@@ -32,6 +32,11 @@ impl Button for SetStatus {
             .await?;
             return Ok(());
         }
+        kit::may(
+            ctx,
+            crate::domain::access::Action::ResolveIssues,
+            &action.user,
+        )?;
         let other = self.chosen;
         let resolution = Resolution::parse_manual(&other).ok_or_else(|| {
             crate::error::InputError::new("status", format!("unknown status {other:?}"))

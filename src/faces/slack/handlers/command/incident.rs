@@ -1,7 +1,9 @@
-//! `/steward incident <INC-n> <change>`: status, resolve, severity, commander, link, unlink and
-//! postmortem, through the same `App` calls as the incident message's buttons.
+//! `/steward incident <INC-n> <change>`: status, resolve, severity, commander, link, unlink,
+//! merge-into, split and postmortem, through the same `App` calls as the incident message's
+//! buttons (and so the same `[access]` rules).
 
 use super::assign::person;
+use crate::domain::access::Actor;
 use crate::domain::incidents::label;
 use crate::faces::slack::blocks;
 use crate::faces::slack::commands::IncidentAction;
@@ -17,29 +19,30 @@ pub async fn answer(
     action: IncidentAction,
 ) -> Result<blocks::Message> {
     let actor = mention(user);
+    let who = Actor::user(user);
     let inc = label(n);
     let text = match action {
         IncidentAction::Status(status) => {
             let i = core(ctx, move |app| {
-                app.incident_status(n, &status, &actor, None, None)
+                app.incident_status(n, &status, &who, None, None)
             })
             .await?;
             format!("{inc} is now {}.", i.status)
         }
         IncidentAction::Resolve { reason, summary } => {
             core(ctx, move |app| {
-                app.incident_status(n, "resolved", &actor, Some(&summary), Some(&reason))
+                app.incident_status(n, "resolved", &who, Some(&summary), Some(&reason))
             })
             .await?;
             format!("{inc} resolved.")
         }
         IncidentAction::Severity(sev) => {
-            let i = core(ctx, move |app| app.incident_severity(n, &sev, &actor)).await?;
+            let i = core(ctx, move |app| app.incident_severity(n, &sev, &who)).await?;
             format!("{inc} is now {}.", i.severity)
         }
-        IncidentAction::Commander(who) => {
-            let who = person(ctx, who).await;
-            let i = core(ctx, move |app| app.incident_commander(n, &who, &actor)).await?;
+        IncidentAction::Commander(person_ref) => {
+            let person = person(ctx, person_ref).await;
+            let i = core(ctx, move |app| app.incident_commander(n, &person, &who)).await?;
             format!(
                 "{inc}'s commander is now {}.",
                 i.commander.unwrap_or_default()
@@ -52,6 +55,15 @@ pub async fn answer(
         IncidentAction::Unlink(issue) => {
             core(ctx, move |app| app.incident_unlink(n, issue, &actor)).await?;
             format!("Issue #{issue} unlinked from {inc}.")
+        }
+        IncidentAction::MergeInto(into) => {
+            core(ctx, move |app| app.incident_merge(n, into, &who)).await?;
+            format!("{inc} merged into {}.", label(into))
+        }
+        IncidentAction::Split { issues, title } => {
+            let list: Vec<String> = issues.iter().map(|i| format!("#{i}")).collect();
+            let i = core(ctx, move |app| app.incident_split(n, &issues, &title, &who)).await?;
+            format!("{} split off {inc}: {}.", i.id, list.join(", "))
         }
         IncidentAction::Postmortem => {
             core(ctx, move |app| app.share_postmortem(n, &actor)).await?;

@@ -1,9 +1,10 @@
 //! `/steward mute <n | asset> [for] <duration>` or `until-fixed`: mutes an issue or an asset.
 
+use crate::domain::access::Actor;
 use crate::faces::slack::blocks;
 use crate::faces::slack::commands::{MuteDuration, MuteTarget};
 use crate::faces::slack::context::Context;
-use crate::faces::slack::handlers::kit::{core, mention};
+use crate::faces::slack::handlers::kit::core;
 use anyhow::Result;
 use std::sync::Arc;
 
@@ -13,7 +14,7 @@ pub async fn answer(
     target: MuteTarget,
     duration: MuteDuration,
 ) -> Result<blocks::Message> {
-    let actor = mention(user);
+    let actor = Actor::user(user);
     let until = match duration {
         MuteDuration::For(d) => Some(ctx.app.clock.now() + chrono::Duration::from_std(d)?),
         MuteDuration::UntilFixed => None,

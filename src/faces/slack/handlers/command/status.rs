@@ -1,5 +1,6 @@
 //! `/steward status <n> <status> [reason…]`: sets the status, or resolves with a reason.
 
+use crate::domain::access::Actor;
 use crate::domain::issues::{Resolution, Status};
 use crate::faces::slack::blocks;
 use crate::faces::slack::commands::StatusArg;
@@ -16,14 +17,15 @@ pub async fn answer(
     reason: Option<String>,
 ) -> Result<blocks::Message> {
     let actor = mention(user);
+    let who = Actor::user(user);
     let i = core(ctx, move |app| match status {
         StatusArg::Investigating => app.set_status(issue, Status::Investigating, &actor),
         StatusArg::Acknowledged => app.set_status(issue, Status::Acknowledged, &actor),
         StatusArg::Open => app.set_status(issue, Status::Open, &actor),
-        StatusArg::Fixed => app.resolve(issue, Resolution::Fixed, reason.as_deref(), &actor),
-        StatusArg::Expected => app.resolve(issue, Resolution::Expected, reason.as_deref(), &actor),
+        StatusArg::Fixed => app.resolve(issue, Resolution::Fixed, reason.as_deref(), &who),
+        StatusArg::Expected => app.resolve(issue, Resolution::Expected, reason.as_deref(), &who),
         StatusArg::FalsePositive => {
-            app.resolve(issue, Resolution::FalsePositive, reason.as_deref(), &actor)
+            app.resolve(issue, Resolution::FalsePositive, reason.as_deref(), &who)
         }
     })
     .await?;

@@ -1,16 +1,17 @@
 //! `/steward unmute <n | asset>`: ends an issue's or an asset's mutes now.
 
 use super::mute::asset_id;
+use crate::domain::access::Actor;
 use crate::domain::issues::UnmuteRequest;
 use crate::faces::slack::blocks;
 use crate::faces::slack::commands::MuteTarget;
 use crate::faces::slack::context::Context;
-use crate::faces::slack::handlers::kit::{core, mention};
+use crate::faces::slack::handlers::kit::core;
 use anyhow::Result;
 use std::sync::Arc;
 
 pub async fn answer(ctx: &Arc<Context>, user: &str, target: MuteTarget) -> Result<blocks::Message> {
-    let actor = mention(user);
+    let actor = Actor::user(user);
     let ended = core(ctx, move |app| {
         let request = match target {
             MuteTarget::Issue(id) => UnmuteRequest {

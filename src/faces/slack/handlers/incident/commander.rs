@@ -1,6 +1,7 @@
 //! "Commander" on an incident message opens the commander modal; its submission
 //! (`steward.incident_commander`) names the incident's commander.
 
+use crate::domain::access::Actor;
 use crate::faces::slack::blocks;
 use crate::faces::slack::context::Context;
 use crate::faces::slack::handlers::kit::{self, Button, Modal, core, mention};
@@ -16,6 +17,11 @@ impl Button for Commander {
     }
 
     async fn handle(self, ctx: &Arc<Context>, action: &Action<'_>) -> Result<()> {
+        kit::may(
+            ctx,
+            crate::domain::access::Action::SeverityCommander,
+            &action.user,
+        )?;
         let incident = kit::incident(ctx, self.0, true).await?;
         let view = blocks::incident_commander_modal(self.0, incident.commander.as_deref());
         ctx.api.open_view(&action.trigger, &view).await?;
@@ -30,6 +36,10 @@ pub struct NewCommander {
 }
 
 impl Modal for NewCommander {
+    fn guarded(_: &Submission) -> Option<crate::domain::access::Action> {
+        Some(crate::domain::access::Action::SeverityCommander)
+    }
+
     fn read(s: &Submission) -> Result<Self, Malformed> {
         Ok(NewCommander {
             incident: s.required_incident()?,
@@ -38,7 +48,7 @@ impl Modal for NewCommander {
     }
 
     async fn handle(self, ctx: &Arc<Context>, s: &Submission<'_>) -> Result<()> {
-        let (n, actor) = (self.incident, mention(&s.user));
+        let (n, actor) = (self.incident, Actor::user(&s.user));
         let who = self
             .who
             .ok_or_else(|| crate::error::InputError::new("commander", "nobody was selected"))?;

@@ -2,9 +2,10 @@
 //! (`steward.incident_merge`), or split some of its issues off into a new one
 //! (`steward.incident_split`). Both are recorded on both incidents' timelines.
 
+use crate::domain::access::Actor;
 use crate::faces::slack::blocks;
 use crate::faces::slack::context::Context;
-use crate::faces::slack::handlers::kit::{self, Button, Errors, Modal, core, mention};
+use crate::faces::slack::handlers::kit::{self, Button, Errors, Modal, core};
 use crate::faces::slack::handlers::payload::{Action, Malformed, Submission};
 use anyhow::Result;
 use std::sync::Arc;
@@ -17,6 +18,7 @@ impl Button for Merge {
     }
 
     async fn handle(self, ctx: &Arc<Context>, action: &Action<'_>) -> Result<()> {
+        kit::may(ctx, crate::domain::access::Action::MergeSplit, &action.user)?;
         let n = self.0;
         kit::incident(ctx, n, true).await?;
         let open = core(ctx, |app| app.incidents(true)).await?;
@@ -34,6 +36,10 @@ pub struct MergeInto {
 }
 
 impl Modal for MergeInto {
+    fn guarded(_: &Submission) -> Option<crate::domain::access::Action> {
+        Some(crate::domain::access::Action::MergeSplit)
+    }
+
     fn validate(s: &Submission) -> Errors {
         let mut errors = Errors::new();
         if s.option("into")
@@ -59,7 +65,7 @@ impl Modal for MergeInto {
     }
 
     async fn handle(self, ctx: &Arc<Context>, s: &Submission<'_>) -> Result<()> {
-        let actor = mention(&s.user);
+        let actor = Actor::user(&s.user);
         core(ctx, move |app| {
             app.incident_merge(self.incident, self.into, &actor)
         })
@@ -76,6 +82,7 @@ impl Button for Split {
     }
 
     async fn handle(self, ctx: &Arc<Context>, action: &Action<'_>) -> Result<()> {
+        kit::may(ctx, crate::domain::access::Action::MergeSplit, &action.user)?;
         let n = self.0;
         let incident = kit::incident(ctx, n, true).await?;
         let ids = incident.issues.clone();
@@ -111,6 +118,10 @@ pub struct SplitOff {
 }
 
 impl Modal for SplitOff {
+    fn guarded(_: &Submission) -> Option<crate::domain::access::Action> {
+        Some(crate::domain::access::Action::MergeSplit)
+    }
+
     fn validate(s: &Submission) -> Errors {
         let mut errors = Errors::new();
         if !s.ticked("issues") {
@@ -137,7 +148,7 @@ impl Modal for SplitOff {
     }
 
     async fn handle(self, ctx: &Arc<Context>, s: &Submission<'_>) -> Result<()> {
-        let actor = mention(&s.user);
+        let actor = Actor::user(&s.user);
         core(ctx, move |app| {
             app.incident_split(self.incident, &self.issues, &self.title, &actor)
         })

@@ -1,9 +1,10 @@
 //! "Resolve" on an incident message opens the resolve modal; its submission
 //! (`steward.incident_resolve`) resolves the incident with a summary and a category.
 
+use crate::domain::access::Actor;
 use crate::faces::slack::blocks;
 use crate::faces::slack::context::Context;
-use crate::faces::slack::handlers::kit::{self, Button, Errors, Modal, core, mention};
+use crate::faces::slack::handlers::kit::{self, Button, Errors, Modal, core};
 use crate::faces::slack::handlers::payload::{Action, Malformed, Submission};
 use anyhow::Result;
 use std::sync::Arc;
@@ -16,6 +17,11 @@ impl Button for Resolve {
     }
 
     async fn handle(self, ctx: &Arc<Context>, action: &Action<'_>) -> Result<()> {
+        kit::may(
+            ctx,
+            crate::domain::access::Action::ResolveIncidents,
+            &action.user,
+        )?;
         kit::incident(ctx, self.0, true).await?;
         let view = blocks::incident_resolve_modal(self.0);
         ctx.api.open_view(&action.trigger, &view).await?;
@@ -30,6 +36,10 @@ pub struct Summary {
 }
 
 impl Modal for Summary {
+    fn guarded(_: &Submission) -> Option<crate::domain::access::Action> {
+        Some(crate::domain::access::Action::ResolveIncidents)
+    }
+
     fn validate(s: &Submission) -> Errors {
         let mut errors = Errors::new();
         if s.text("summary").is_none() {
@@ -50,7 +60,7 @@ impl Modal for Summary {
     }
 
     async fn handle(self, ctx: &Arc<Context>, s: &Submission<'_>) -> Result<()> {
-        let actor = mention(&s.user);
+        let actor = Actor::user(&s.user);
         core(ctx, move |app| {
             app.incident_status(
                 self.incident,

@@ -1,9 +1,10 @@
 //! "Status" on an incident message opens the status modal; its submission
 //! (`steward.incident_status`) moves the incident on (investigating, identified, monitoring…).
 
+use crate::domain::access::Actor;
 use crate::faces::slack::blocks;
 use crate::faces::slack::context::Context;
-use crate::faces::slack::handlers::kit::{self, Button, Modal, core, mention};
+use crate::faces::slack::handlers::kit::{self, Button, Modal, core};
 use crate::faces::slack::handlers::payload::{Action, Malformed, Submission};
 use anyhow::Result;
 use std::sync::Arc;
@@ -41,7 +42,7 @@ impl Modal for NewStatus {
     }
 
     async fn handle(self, ctx: &Arc<Context>, s: &Submission<'_>) -> Result<()> {
-        let actor = mention(&s.user);
+        let actor = Actor::user(&s.user);
         core(ctx, move |app| {
             app.incident_status(
                 self.incident,
