@@ -1,4 +1,4 @@
--- Version 10: people's names, for every face that is not Slack.
+-- Version 11: people's names, for every face that is not Slack.
 -- Slack stores people as `<@U0123>`, which Slack shows as a name; the CLI, the pages and the
 -- Markdown report show `@name` from here. Filled by the bot from `users.info` (scope users:read).
 CREATE TABLE people (
