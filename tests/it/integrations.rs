@@ -27,7 +27,7 @@ struct Rig {
     config: Config,
 }
 
-fn keys(clock: &Arc<ManualClock>, skew: i64) -> Keys {
+pub(crate) fn keys(clock: &Arc<ManualClock>, skew: i64) -> Keys {
     let c = clock.clone();
     Keys {
         pagerduty_routing_key: PD_KEY.into(),
@@ -44,7 +44,7 @@ fn keys(clock: &Arc<ManualClock>, skew: i64) -> Keys {
     }
 }
 
-fn secrets() -> Secrets {
+pub(crate) fn secrets() -> Secrets {
     let map: HashMap<&str, &str> = [
         ("PD_KEY", PD_KEY),
         ("INC_TOKEN", "inc-token"),
@@ -876,29 +876,8 @@ async fn the_incident_message_shows_the_page_and_one_jira_ticket_from_its_button
     )
     .await;
     bot.ingest("broken").await;
-    let app = bot.app().clone();
-    let n = tokio::task::spawn_blocking(move || {
-        app.declare(Declaration {
-            title: "Revenue dashboard is stale".into(),
-            description: None,
-            severity: "SEV2".into(),
-            commander: None,
-            issues: vec![1],
-            declared_by: "ana@example.com".into(),
-        })
-        .unwrap()
-        .number
-    })
-    .await
-    .unwrap();
-    let message_text = |f: &steward::faces::slack::fake::FakeSlack| {
-        f.messages(INCIDENTS)
-            .into_iter()
-            .filter(|m| m.thread_ts.is_none() && !m.deleted)
-            .map(|m| m.blocks.map(|b| b.to_string()).unwrap_or_default())
-            .collect::<Vec<_>>()
-            .join("\n")
-    };
+    let n = crate::tickets::declare_on(&bot).await;
+    let message_text = crate::tickets::incident_blocks;
     bot.until("the incident message", |f| {
         message_text(f).contains(&format!("INC-{n}"))
     })
@@ -948,14 +927,8 @@ async fn the_incident_message_shows_the_page_and_one_jira_ticket_from_its_button
             .await
             .expect("acked");
     }
+    crate::tickets::deliveries_of(&bot, n, "jira").await;
     let app = bot.app().clone();
-    for _ in 0..100 {
-        let rows = app.incident_deliveries(n).unwrap();
-        if rows.iter().any(|d| d.kind == "jira") {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
     // Let the second press land before sending.
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     pass(bot.app(), &http, &jira_secrets).await.unwrap();

@@ -38,3 +38,4 @@ mod slack_check;
 mod slack_urls;
 mod slash_incident;
 mod support;
+mod tickets;

@@ -298,11 +298,12 @@ pub fn tickets(deliveries: &[Delivery]) -> Vec<(String, String)> {
         .collect()
 }
 
-/// The ticket created for a subject: (key, address), from its done `jira` delivery.
-pub fn ticket(deliveries: &[Delivery]) -> Option<(String, String)> {
+/// The ticket created for a subject in `tracker` (`jira`, `linear`): (key, address), from its
+/// done delivery.
+pub fn ticket(deliveries: &[Delivery], tracker: &str) -> Option<(String, String)> {
     deliveries
         .iter()
-        .filter(|d| d.kind == "jira" && d.state == "done")
+        .filter(|d| d.kind == tracker && d.state == "done")
         .find_map(|d| {
             let r = d.response.as_ref()?;
             Some((r["key"].as_str()?.to_owned(), r["url"].as_str()?.to_owned()))
