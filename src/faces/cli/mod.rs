@@ -353,14 +353,20 @@ pub enum IncidentAction {
 
 #[derive(Subcommand)]
 pub enum FollowupAction {
-    /// Add a follow-up.
+    /// Add a follow-up; `--jira` or `--linear` also creates its ticket there (once).
     Add {
         text: String,
         #[arg(long)]
         owner: Option<String>,
+        #[arg(long, conflicts_with = "linear")]
+        jira: bool,
+        #[arg(long)]
+        linear: bool,
         #[arg(long, default_value = "cli")]
         actor: String,
     },
+    /// The incident's follow-ups, their tickets' states read back from Jira or Linear first.
+    List,
     /// Mark follow-up ID done.
     Done {
         id: i64,

@@ -13,6 +13,24 @@ use crate::domain::text::short_name;
 use crate::sources::artifacts::human_duration;
 use serde_json::json;
 
+/// " · <url|DATA-2> (In Progress)": a follow-up's ticket and the state last read back.
+fn followup_ticket(f: &crate::domain::incidents::Followup) -> String {
+    let Some(key) = f.ticket_key.as_deref() else {
+        return String::new();
+    };
+    let key = escape(&clip(key, 40));
+    let mut out = match f.ticket_url.as_deref() {
+        Some(u) if u.starts_with("https://") || u.starts_with("http://") => {
+            format!(" · <{}|{key}>", escape(&clip(u, 400)))
+        }
+        _ => format!(" · {key}"),
+    };
+    if let Some(s) = f.ticket_state.as_deref() {
+        out.push_str(&format!(" ({})", escape(&clip(&one_line(s), 40))));
+    }
+    out
+}
+
 /// Where the whole digest is.
 const MORE: &str = ": `steward digest`";
 /// Text caps per part, so one long list cannot crowd out the others.
@@ -181,13 +199,14 @@ pub fn digest_message(d: &Digest) -> Message {
             8,
             |f| {
                 format!(
-                    "• INC-{}: {}{}",
+                    "• INC-{}: {}{}{}",
                     f.incident,
                     escape(&clip(&one_line(&f.text), 150)),
                     f.owner
                         .as_deref()
                         .map(|o| format!(" — {}", mention(o)))
-                        .unwrap_or_default()
+                        .unwrap_or_default(),
+                    followup_ticket(f)
                 )
             },
             "\n",
