@@ -356,3 +356,33 @@ fn dbt_cloud_parses_with_defaults_and_refuses_what_cannot_work() {
         assert!(e.contains(says) && e.contains("s.toml"), "{text}: {e}");
     }
 }
+
+#[test]
+fn ticket_sync_has_a_period_or_is_off() {
+    let every = |text: &str| {
+        Config::parse("s.toml", &format!("[integrations]\n{text}\n"))
+            .map(|c| c.integrations.ticket_sync)
+            .map_err(|e| e.to_string())
+    };
+    assert_eq!(
+        Config::parse("s.toml", "")
+            .unwrap()
+            .integrations
+            .ticket_sync,
+        Some(Duration::from_secs(900))
+    );
+    assert_eq!(
+        every("ticket_sync = \"1h\""),
+        Ok(Some(Duration::from_secs(3600)))
+    );
+    assert_eq!(every("ticket_sync = \"off\""), Ok(None));
+    let err = every("ticket_sync = \"soon\"").unwrap_err();
+    assert!(
+        err.contains("ticket_sync") || err.contains("invalid period"),
+        "{err}"
+    );
+    assert!(
+        every("ticket_sync = \"0s\"").is_err(),
+        "a zero period is refused"
+    );
+}
