@@ -64,8 +64,13 @@ fn basic(email: &str, token: &str) -> String {
 
 /// Reading an issue's status back: `GET /rest/api/3/issue/{key}?fields=status`.
 pub fn state_request(jira: &JiraConfig, email: &str, token: &str, key: &str) -> Outgoing {
-    let key: String =
-        percent_encoding::utf8_percent_encode(key, percent_encoding::NON_ALPHANUMERIC).collect();
+    // A path segment: everything but RFC 3986's unreserved characters escaped.
+    const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'~');
+    let key: String = percent_encoding::utf8_percent_encode(key, SEGMENT).collect();
     Outgoing {
         url: format!(
             "{}/rest/api/3/issue/{key}?fields=status",
@@ -104,4 +109,37 @@ pub fn response(reply: &Reply, jira: &JiraConfig) -> Value {
         "id": reply.body["id"],
         "url": format!("{}/browse/{key}", jira.url.trim_end_matches('/')),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_categories_map_to_followup_states() {
+        for (category, state) in [("new", "open"), ("indeterminate", "open"), ("done", "done")] {
+            let body = json!({"key": "DATA-1", "fields": {"status": {"name": "S",
+                "statusCategory": {"key": category}}}});
+            let r = Reply {
+                status: 200,
+                retry_after: None,
+                text: body.to_string(),
+                body,
+            };
+            assert_eq!(state_response(&r).unwrap().state, state, "{category}");
+        }
+        let jira = JiraConfig {
+            url: "https://x.atlassian.net/".into(),
+            email_env: "E".into(),
+            token_env: "T".into(),
+            project: "DATA".into(),
+            issue_type: "Task".into(),
+        };
+        let out = state_request(&jira, "bot@example.com", "secret", "DATA-1");
+        assert_eq!(
+            out.url,
+            "https://x.atlassian.net/rest/api/3/issue/DATA-1?fields=status"
+        );
+        assert!(out.body.is_empty());
+    }
 }

@@ -97,3 +97,39 @@ pub fn response(reply: &Reply) -> Result<Value, Failure> {
         (errors, _) => Err(refusal(errors, reply)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reply(body: Value) -> Reply {
+        Reply {
+            status: 200,
+            retry_after: None,
+            text: body.to_string(),
+            body,
+        }
+    }
+
+    #[test]
+    fn state_types_map_to_followup_states() {
+        for (kind, state) in [
+            ("completed", "done"),
+            ("canceled", "dropped"),
+            ("started", "open"),
+            ("unstarted", "open"),
+            ("backlog", "open"),
+            ("triage", "open"),
+        ] {
+            let r = reply(json!({"data": {"issue": {"state": {"name": "N", "type": kind}}}}));
+            assert_eq!(state_response(&r).unwrap().state, state, "{kind}");
+        }
+        let missing =
+            reply(json!({"data": null, "errors": [{"message": "Entity not found: Issue"}]}));
+        let e = state_response(&missing).unwrap_err();
+        assert!(
+            !e.retryable && e.error.contains("Entity not found"),
+            "{e:?}"
+        );
+    }
+}

@@ -438,6 +438,40 @@ mod tests {
     }
 
     #[test]
+    fn open_followups_show_their_ticket_and_its_state() {
+        let mut d = digest(1, 1, 1);
+        let followup =
+            |id: i64, key: Option<&str>, state: Option<&str>| crate::domain::incidents::Followup {
+                id,
+                incident: 3,
+                text: format!("Follow-up {id}"),
+                owner: Some("U0ANA".into()),
+                state: "open".into(),
+                tracker: key.map(|_| "jira".into()),
+                ticket_key: key.map(str::to_owned),
+                ticket_url: key.map(|k| format!("https://example.atlassian.net/browse/{k}")),
+                ticket_state: state.map(str::to_owned),
+                ticket_checked_at: None,
+                created_by: "cli".into(),
+                created_at: "2025-03-30T10:00:00Z".into(),
+                updated_at: "2025-03-30T10:00:00Z".into(),
+            };
+        d.open_followups = vec![
+            followup(1, Some("DATA-2"), Some("In Progress")),
+            followup(2, Some("DATA-3"), None),
+            followup(3, None, None),
+        ];
+        let all = serde_json::to_string(&digest_message(&d).blocks).unwrap();
+        for needle in [
+            "INC-3: Follow-up 1 — <@U0ANA> · <https://example.atlassian.net/browse/DATA-2|DATA-2> (In Progress)",
+            "INC-3: Follow-up 2 — <@U0ANA> · <https://example.atlassian.net/browse/DATA-3|DATA-3>\\n",
+            "INC-3: Follow-up 3 — <@U0ANA>",
+        ] {
+            assert!(all.contains(needle), "{needle}: {all}");
+        }
+    }
+
+    #[test]
     fn summary_trends_and_problems_first() {
         let m = digest_message(&digest(4, 2, 1));
         let all = serde_json::to_string(&m.blocks).unwrap();
