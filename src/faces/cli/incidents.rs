@@ -228,11 +228,11 @@ pub(super) fn action(ctx: &Context_, id: &str, json: bool, action: IncidentActio
                         let tracker = if jira { "jira" } else { "linear" };
                         let (f, request) =
                             app.followup_add_tracked(n, &text, owner.as_deref(), &actor, tracker)?;
-                        let d = super::ticket::send_now(&app, request.delivery)?;
+                        let d = super::trackers::send_now(&app, request.delivery)?;
                         let line = format!(
                             "follow-up {} added to {label}: {}",
                             f.id,
-                            super::ticket::line(&d, request.new)
+                            super::trackers::line(&d, request.new)
                         );
                         (app.followup(f.id)?, line)
                     }
@@ -285,7 +285,7 @@ fn followup_to(
 /// Jira or Linear first (a tracker that does not answer leaves the last state read).
 fn followup_list(app: &crate::app::App, n: i64, json: bool) -> Result<()> {
     app.incident(n)?;
-    let synced = super::ticket::with_trackers(app, |http, secrets| async move {
+    let synced = super::trackers::with_trackers(app, |http, secrets| async move {
         crate::faces::integrations::sync::refresh(app, &http, &secrets, Some(n)).await
     })?;
     if synced.failed > 0 {

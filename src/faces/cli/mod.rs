@@ -41,6 +41,7 @@ mod mutes;
 mod outbox;
 mod report;
 mod ticket;
+mod trackers;
 
 #[derive(Parser)]
 #[command(
