@@ -2,6 +2,7 @@
 //! A CLI command, an HTTP request and (later) a Slack button all end in these methods.
 
 pub mod expect;
+mod followups;
 mod gauges;
 pub mod incidents;
 pub mod ingest;

@@ -92,6 +92,13 @@ impl App {
             let sent = deliveries::done(tx, d.id, &response, now)?;
             if sent
                 && d.action == "create"
+                && let Some(id) = d.followup_id
+                && let (Some(key), Some(url)) = (response["key"].as_str(), response["url"].as_str())
+            {
+                crate::domain::incidents::set_followup_ticket(tx, id, &d.kind, key, url, now)?;
+            }
+            if sent
+                && d.action == "create"
                 && let Some(id) = d.issue_id
             {
                 // The issue's alert shows its ticket: re-render it (no thread reply).
@@ -213,7 +220,7 @@ impl App {
     /// Where the Slack message a delivery is about lives, if it was posted.
     pub fn delivery_slack_ref(&self, d: &Delivery) -> Result<Option<super::SlackRef>> {
         use rusqlite::OptionalExtension;
-        let (sql, id) = match (d.incident_id, d.issue_id) {
+        let (sql, id) = match (d.about_incident(), d.issue_id) {
             (Some(n), _) => (
                 "SELECT channel, ts FROM slack_messages WHERE purpose = 'incident' AND incident_id = ?1 AND ts IS NOT NULL ORDER BY id LIMIT 1",
                 n,
@@ -243,18 +250,7 @@ impl App {
         subject: crate::domain::integrations::tickets::TicketSubject,
         actor: &str,
     ) -> Result<crate::domain::integrations::tickets::TicketRequest> {
-        let configured = match tracker {
-            "jira" => self.config.jira.is_some(),
-            "linear" => self.config.linear.is_some(),
-            _ => false,
-        };
-        if !configured {
-            return Err(InputError::new(
-                tracker,
-                "no such tracker configured (set [jira] or [linear] in steward.toml)",
-            )
-            .into());
-        }
+        self.tracker_configured(tracker)?;
         let (config, handle, tracker, actor) = (
             self.config.clone(),
             self.lineage.clone(),
@@ -272,6 +268,23 @@ impl App {
                 now,
             )
         }))
+    }
+
+    /// Refuses a tracker (`jira`, `linear`) that steward.toml does not configure.
+    pub fn tracker_configured(&self, tracker: &str) -> Result<()> {
+        let configured = match tracker {
+            "jira" => self.config.jira.is_some(),
+            "linear" => self.config.linear.is_some(),
+            _ => false,
+        };
+        if !configured {
+            return Err(InputError::new(
+                tracker,
+                "no such tracker configured (set [jira] or [linear] in steward.toml)",
+            )
+            .into());
+        }
+        Ok(())
     }
 
     /// Takes a pending delivery for sending now: it stays pending but is not due for `lease`, so

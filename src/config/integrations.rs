@@ -169,6 +169,10 @@ pub struct IntegrationsConfig {
     /// One request's deadline (a timeout is retried).
     #[serde(with = "duration_ms_text")]
     pub timeout: Duration,
+    /// How often `serve` reads open follow-ups' ticket states back from Jira and Linear
+    /// (`"off"`: only when `followup list` looks).
+    #[serde(with = "super::text::period_or_off")]
+    pub ticket_sync: Option<Duration>,
 }
 
 impl Default for IntegrationsConfig {
@@ -178,6 +182,7 @@ impl Default for IntegrationsConfig {
             retry_base: Duration::from_secs(2),
             max_delay: Duration::from_secs(15 * 60),
             timeout: Duration::from_secs(10),
+            ticket_sync: Some(Duration::from_secs(15 * 60)),
         }
     }
 }

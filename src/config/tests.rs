@@ -395,3 +395,33 @@ fn access_rules_parse_and_bad_ones_name_the_key() {
     assert!(e.contains("access.refresh must be at least 1m"), "{e}");
     assert!(!e.contains('\n'));
 }
+
+#[test]
+fn ticket_sync_has_a_period_or_is_off() {
+    let every = |text: &str| {
+        Config::parse("s.toml", &format!("[integrations]\n{text}\n"))
+            .map(|c| c.integrations.ticket_sync)
+            .map_err(|e| e.to_string())
+    };
+    assert_eq!(
+        Config::parse("s.toml", "")
+            .unwrap()
+            .integrations
+            .ticket_sync,
+        Some(Duration::from_secs(900))
+    );
+    assert_eq!(
+        every("ticket_sync = \"1h\""),
+        Ok(Some(Duration::from_secs(3600)))
+    );
+    assert_eq!(every("ticket_sync = \"off\""), Ok(None));
+    let err = every("ticket_sync = \"soon\"").unwrap_err();
+    assert!(
+        err.contains("ticket_sync") || err.contains("invalid period"),
+        "{err}"
+    );
+    assert!(
+        every("ticket_sync = \"0s\"").is_err(),
+        "a zero period is refused"
+    );
+}

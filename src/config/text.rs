@@ -81,6 +81,32 @@ pub(super) mod duration_ms_text {
     }
 }
 
+/// A period that can be turned off: `15m`, `1h`, or `"off"`.
+pub(super) mod period_or_off {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use std::time::Duration;
+
+    pub fn serialize<S: Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+        match d {
+            Some(d) => s.serialize_str(&super::format_duration(*d)),
+            None => s.serialize_str("off"),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+        let text = String::deserialize(d)?;
+        if matches!(text.trim().to_ascii_lowercase().as_str(), "off" | "none") {
+            return Ok(None);
+        }
+        match super::parse_duration(&text) {
+            Some(p) if p >= Duration::from_secs(1) => Ok(Some(p)),
+            _ => Err(serde::de::Error::custom(format!(
+                "invalid period {text:?}: use e.g. 15m, 1h, or \"off\""
+            ))),
+        }
+    }
+}
+
 pub(super) mod size_text {
     use serde::{Deserialize, Deserializer, Serializer};
 

@@ -357,6 +357,7 @@ fn insert(
             dedup_key,
             issue_id: s.issue_id,
             incident_id: s.incident_id,
+            followup_id: None,
             payload: &payload,
         },
         now,

@@ -25,6 +25,8 @@ pub async fn run(app: App, listen: &str) -> Result<()> {
         crate::faces::integrations::check_secrets(&app);
         tokio::spawn(crate::faces::integrations::run(app.clone()))
     });
+    // Follow-ups' tickets read back from Jira and Linear, every `[integrations] ticket_sync`.
+    let ticket_sync = tokio::spawn(crate::faces::integrations::sync::run(app.clone()));
     eprintln!("steward listening on http://{}", server.addr);
     let bot = match slack {
         Some(settings) => {
@@ -45,6 +47,7 @@ pub async fn run(app: App, listen: &str) -> Result<()> {
         b.stop().await;
     }
     expectations.abort();
+    ticket_sync.abort();
     if let Some(d) = deliveries {
         // A delivery in flight is resent after a restart; the targets dedup it.
         d.abort();

@@ -19,6 +19,8 @@ pub struct NewDelivery<'a> {
     pub dedup_key: &'a str,
     pub issue_id: Option<i64>,
     pub incident_id: Option<i64>,
+    /// The follow-up a ticket is created for.
+    pub followup_id: Option<i64>,
     pub payload: &'a serde_json::Value,
 }
 
@@ -36,6 +38,8 @@ pub struct Delivery {
     pub issue_id: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub incident_id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub followup_id: Option<i64>,
     #[serde(skip)]
     pub payload: serde_json::Value,
     pub state: String,
@@ -51,7 +55,15 @@ pub struct Delivery {
     pub response: Option<serde_json::Value>,
 }
 
-const COLUMNS: &str = "id, event_id, target, kind, event, action, dedup_key, issue_id, incident_id, payload, state, attempts, created_at, next_attempt_at, done_at, last_error, response";
+impl Delivery {
+    /// The incident the delivery is about: its own, or its follow-up's (for links back).
+    pub fn about_incident(&self) -> Option<i64> {
+        self.incident_id
+            .or_else(|| self.payload["followup"]["incident"]["number"].as_i64())
+    }
+}
+
+const COLUMNS: &str = "id, event_id, target, kind, event, action, dedup_key, issue_id, incident_id, payload, state, attempts, created_at, next_attempt_at, done_at, last_error, response, followup_id";
 
 fn read(r: &Row) -> rusqlite::Result<Delivery> {
     let json = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());
@@ -73,6 +85,7 @@ fn read(r: &Row) -> rusqlite::Result<Delivery> {
         done_at: r.get(14)?,
         last_error: r.get(15)?,
         response: json(r.get(16)?),
+        followup_id: r.get(17)?,
     })
 }
 
@@ -91,8 +104,8 @@ pub fn insert(
     now: DateTime<Utc>,
 ) -> Result<i64> {
     tx.prepare_cached(
-        "INSERT INTO deliveries (event_id, target, kind, event, action, dedup_key, issue_id, incident_id, payload, created_at, next_attempt_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
+        "INSERT INTO deliveries (event_id, target, kind, event, action, dedup_key, issue_id, incident_id, payload, created_at, next_attempt_at, followup_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11)",
     )?
     .execute(params![
         event_id,
@@ -104,7 +117,8 @@ pub fn insert(
         d.issue_id,
         d.incident_id,
         d.payload.to_string(),
-        ts(now)
+        ts(now),
+        d.followup_id
     ])?;
     Ok(tx.last_insert_rowid())
 }

@@ -25,7 +25,7 @@ fn revenue() -> steward::config::ProductConfig {
 }
 
 /// Presses one of incident `n`'s buttons as `user`; returns once the bot acked.
-async fn press(bot: &TestBot, user: &str, n: i64, action: &str) {
+pub(crate) async fn press(bot: &TestBot, user: &str, n: i64, action: &str) {
     let inc_ts = bot.top_level(INCIDENTS)[0].ts.clone();
     let env = bot
         .fake

@@ -17,17 +17,17 @@ use steward::faces::integrations::{Secrets, pass};
 
 const PD_KEY: &str = "0123456789abcdef0123456789abcdef";
 
-struct Rig {
-    app: App,
-    clock: Arc<ManualClock>,
-    fake: FakeVendors,
-    http: Http,
-    secrets: Secrets,
+pub(crate) struct Rig {
+    pub(crate) app: App,
+    pub(crate) clock: Arc<ManualClock>,
+    pub(crate) fake: FakeVendors,
+    pub(crate) http: Http,
+    pub(crate) secrets: Secrets,
     dir: tempfile::TempDir,
     config: Config,
 }
 
-fn keys(clock: &Arc<ManualClock>, skew: i64) -> Keys {
+pub(crate) fn keys(clock: &Arc<ManualClock>, skew: i64) -> Keys {
     let c = clock.clone();
     Keys {
         pagerduty_routing_key: PD_KEY.into(),
@@ -44,7 +44,7 @@ fn keys(clock: &Arc<ManualClock>, skew: i64) -> Keys {
     }
 }
 
-fn secrets() -> Secrets {
+pub(crate) fn secrets() -> Secrets {
     let map: HashMap<&str, &str> = [
         ("PD_KEY", PD_KEY),
         ("INC_TOKEN", "inc-token"),
@@ -58,7 +58,7 @@ fn secrets() -> Secrets {
 
 impl Rig {
     /// `targets` is TOML with `{url}` standing for the fakes' base URL.
-    async fn start(targets: &str) -> Rig {
+    pub(crate) async fn start(targets: &str) -> Rig {
         let start = steward::faces::demo::story_clock().now();
         let clock = Arc::new(ManualClock::new(start));
         let fake = FakeVendors::start(keys(&clock, 0)).await.unwrap();
@@ -83,12 +83,12 @@ impl Rig {
     }
 
     /// A new App on the same database file (a restart).
-    fn restart(&mut self) {
+    pub(crate) fn restart(&mut self) {
         self.app =
             App::open_with_clock(self.config.clone(), &self.db(), self.clock.clone()).unwrap();
     }
 
-    async fn pass(&self) -> usize {
+    pub(crate) async fn pass(&self) -> usize {
         pass(&self.app, &self.http, &self.secrets).await.unwrap()
     }
 
@@ -102,12 +102,15 @@ impl Rig {
         panic!("deliveries keep coming");
     }
 
-    async fn blocking<R: Send + 'static>(&self, f: impl FnOnce(App) -> R + Send + 'static) -> R {
+    pub(crate) async fn blocking<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(App) -> R + Send + 'static,
+    ) -> R {
         let app = self.app.clone();
         tokio::task::spawn_blocking(move || f(app)).await.unwrap()
     }
 
-    async fn ingest(&self, run: &str) {
+    pub(crate) async fn ingest(&self, run: &str) {
         let run = run.to_owned();
         self.blocking(move |app| {
             let read =
@@ -125,7 +128,7 @@ impl Rig {
         .await;
     }
 
-    async fn declare(&self, issues: Vec<i64>, severity: &str) -> i64 {
+    pub(crate) async fn declare(&self, issues: Vec<i64>, severity: &str) -> i64 {
         let severity = severity.to_owned();
         self.blocking(move |app| {
             app.declare(
@@ -912,32 +915,8 @@ async fn the_incident_message_shows_the_page_and_one_jira_ticket_from_its_button
     )
     .await;
     bot.ingest("broken").await;
-    let app = bot.app().clone();
-    let n = tokio::task::spawn_blocking(move || {
-        app.declare(
-            Declaration {
-                title: "Revenue dashboard is stale".into(),
-                description: None,
-                severity: "SEV2".into(),
-                commander: None,
-                issues: vec![1],
-                declared_by: "ana@example.com".into(),
-            },
-            &steward::domain::access::Actor::admin("ana@example.com"),
-        )
-        .unwrap()
-        .number
-    })
-    .await
-    .unwrap();
-    let message_text = |f: &steward::faces::slack::fake::FakeSlack| {
-        f.messages(INCIDENTS)
-            .into_iter()
-            .filter(|m| m.thread_ts.is_none() && !m.deleted)
-            .map(|m| m.blocks.map(|b| b.to_string()).unwrap_or_default())
-            .collect::<Vec<_>>()
-            .join("\n")
-    };
+    let n = crate::tickets::declare_on(&bot).await;
+    let message_text = crate::tickets::incident_blocks;
     bot.until("the incident message", |f| {
         message_text(f).contains(&format!("INC-{n}"))
     })
@@ -987,14 +966,8 @@ async fn the_incident_message_shows_the_page_and_one_jira_ticket_from_its_button
             .await
             .expect("acked");
     }
+    crate::tickets::deliveries_of(&bot, n, "jira").await;
     let app = bot.app().clone();
-    for _ in 0..100 {
-        let rows = app.incident_deliveries(n).unwrap();
-        if rows.iter().any(|d| d.kind == "jira") {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
     // Let the second press land before sending.
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     pass(bot.app(), &http, &jira_secrets).await.unwrap();
@@ -1017,35 +990,16 @@ async fn the_incident_message_shows_the_page_and_one_jira_ticket_from_its_button
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn steward_ticket_creates_a_jira_and_a_linear_issue_once() {
-    use crate::support::{ingest_demo, steward_command};
+    use crate::support::ingest_demo;
     let clock = Arc::new(ManualClock::new(steward::faces::demo::story_clock().now()));
-    let mut k = keys(&clock, 0);
-    k.jira_email = "bot@example.com".into();
-    k.jira_token = "jira-token".into();
-    k.jira_project = "DATA".into();
-    let fake = FakeVendors::start(k).await.unwrap();
+    let fake = FakeVendors::start(crate::tickets::tracker_keys(&clock))
+        .await
+        .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("s.db");
-    let cfg = dir.path().join("steward.toml");
-    std::fs::write(
-        &cfg,
-        format!(
-            "[jira]\nurl = \"{0}\"\nemail_env = \"JIRA_EMAIL\"\ntoken_env = \"JIRA_TOKEN\"\nproject = \"DATA\"\n\n[linear]\nurl = \"{0}/graphql\"\nteam_id = \"team-1\"\ntoken_env = \"LINEAR_KEY\"\n",
-            fake.url()
-        ),
-    )
-    .unwrap();
-    let (db2, cfg2) = (db.clone(), cfg.clone());
+    let db2 = dir.path().join("s.db");
+    let run = crate::tickets::tracker_cli(&fake, dir.path());
     let outputs = tokio::task::spawn_blocking(move || {
         ingest_demo(&db2, "broken");
-        let run = |args: &[&str], token: &str| {
-            let mut c = steward_command(&db2, args);
-            c.arg("--config").arg(&cfg2);
-            c.env("JIRA_EMAIL", "bot@example.com")
-                .env("JIRA_TOKEN", token)
-                .env("LINEAR_KEY", "lin_api_key");
-            c.output().unwrap()
-        };
         let declared = run(
             &["declare", "--title", "Revenue is stale", "--issue", "1"],
             "jira-token",

@@ -41,3 +41,4 @@ mod slack_check;
 mod slack_urls;
 mod slash_incident;
 mod support;
+mod tickets;

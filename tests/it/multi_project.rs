@@ -602,7 +602,9 @@ fn the_single_graph_of_an_older_database_joins_the_default_environment() {
     // Back to schema 4, as a release before per-project graphs left it (later migrations undone).
     let conn = rusqlite::Connection::open(&db).unwrap();
     conn.execute_batch(
-        "DROP INDEX issues_storm; DROP INDEX slack_messages_storm; DROP INDEX slack_messages_ts;
+        "ALTER TABLE followups DROP COLUMN ticket_state; ALTER TABLE followups DROP COLUMN ticket_checked_at;
+         ALTER TABLE deliveries DROP COLUMN followup_id;
+         DROP INDEX issues_storm; DROP INDEX slack_messages_storm; DROP INDEX slack_messages_ts;
          ALTER TABLE issues DROP COLUMN storm_id; ALTER TABLE slack_messages DROP COLUMN storm_id;
          DROP TABLE storms; DROP TABLE followups; ALTER TABLE incidents DROP COLUMN merged_into;
          DROP TABLE lineage_parts; DROP TABLE lineage_jobs; DROP TABLE deliveries;

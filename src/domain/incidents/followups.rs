@@ -16,6 +16,10 @@ pub struct Followup {
     pub tracker: Option<String>,
     pub ticket_key: Option<String>,
     pub ticket_url: Option<String>,
+    /// The tracker's name for the ticket's state ("In Progress"), as last read back.
+    pub ticket_state: Option<String>,
+    /// When the tracker was last asked (RFC 3339).
+    pub ticket_checked_at: Option<String>,
     pub created_by: String,
     pub created_at: String,
     pub updated_at: String,
@@ -105,7 +109,17 @@ pub fn set_followup_state(
     get_followup(tx, id)
 }
 
-/// Records the ticket that tracks a follow-up (a tracker's key and URL, read back later).
+/// A tracker's name for people: `Jira`, `Linear`.
+pub fn tracker_name(tracker: &str) -> &str {
+    match tracker {
+        "jira" => "Jira",
+        "linear" => "Linear",
+        other => other,
+    }
+}
+
+/// Records the ticket that tracks a follow-up (a tracker's key and URL, read back later) and
+/// logs a `followup_ticket` event on its incident, the tracker as actor.
 pub fn set_followup_ticket(
     tx: &Transaction,
     id: i64,
@@ -118,7 +132,60 @@ pub fn set_followup_ticket(
         "UPDATE followups SET tracker = ?2, ticket_key = ?3, ticket_url = ?4, updated_at = ?5 WHERE id = ?1",
         params![id, tracker, key, url, ts(now)],
     )?;
-    Ok(())
+    let f = get_followup(tx, id)?;
+    log(
+        tx,
+        f.incident,
+        None,
+        "followup_ticket",
+        tracker_name(tracker),
+        serde_json::json!({"followup": id, "tracker": tracker, "key": key, "url": url}),
+        now,
+    )
+}
+
+/// What a tracker said of a follow-up's ticket: Steward's state for it (`open`, `done`,
+/// `dropped`) and the tracker's own name for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TicketState {
+    pub state: &'static str,
+    pub name: String,
+}
+
+/// Applies what the tracker said of follow-up `id`'s ticket: its `ticket_state` and check time
+/// always; a different state also changes the follow-up and logs `followup_synced`, the tracker
+/// as actor. Only an open follow-up follows its ticket (one a person closed in Steward stays so).
+/// Returns the follow-up when its state changed.
+pub fn apply_ticket_state(
+    tx: &Transaction,
+    id: i64,
+    read: &TicketState,
+    now: DateTime<Utc>,
+) -> Result<Option<Followup>> {
+    let current = get_followup(tx, id)?;
+    tx.execute(
+        "UPDATE followups SET ticket_state = ?2, ticket_checked_at = ?3 WHERE id = ?1",
+        params![id, read.name, ts(now)],
+    )?;
+    if current.state != "open" || read.state == current.state {
+        return Ok(None);
+    }
+    tx.execute(
+        "UPDATE followups SET state = ?2, updated_at = ?3 WHERE id = ?1",
+        params![id, read.state, ts(now)],
+    )?;
+    let tracker = current.tracker.as_deref().unwrap_or_default();
+    log(
+        tx,
+        current.incident,
+        None,
+        "followup_synced",
+        tracker_name(tracker),
+        serde_json::json!({"followup": id, "from": current.state, "to": read.state,
+            "ticket_state": read.name, "key": current.ticket_key}),
+        now,
+    )?;
+    Ok(Some(get_followup(tx, id)?))
 }
 
 fn followup_row(r: &rusqlite::Row) -> rusqlite::Result<Followup> {
@@ -134,10 +201,12 @@ fn followup_row(r: &rusqlite::Row) -> rusqlite::Result<Followup> {
         created_by: r.get(8)?,
         created_at: r.get(9)?,
         updated_at: r.get(10)?,
+        ticket_state: r.get(11)?,
+        ticket_checked_at: r.get(12)?,
     })
 }
 
-const FOLLOWUP_COLUMNS: &str = "id, incident_id, text, owner, state, tracker, ticket_key, ticket_url, created_by, created_at, updated_at";
+const FOLLOWUP_COLUMNS: &str = "id, incident_id, text, owner, state, tracker, ticket_key, ticket_url, created_by, created_at, updated_at, ticket_state, ticket_checked_at";
 
 pub fn get_followup(conn: &Connection, id: i64) -> Result<Followup> {
     conn.query_row(
@@ -166,5 +235,17 @@ pub fn open_followups(conn: &Connection) -> Result<Vec<Followup>> {
     ))?;
     Ok(stmt
         .query_map([], followup_row)?
+        .collect::<rusqlite::Result<_>>()?)
+}
+
+/// Open follow-ups tracked by a ticket (all of them, or incident `n`'s), oldest first: what a
+/// read-back asks the trackers about.
+pub fn open_tracked_followups(conn: &Connection, n: Option<i64>) -> Result<Vec<Followup>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {FOLLOWUP_COLUMNS} FROM followups WHERE state = 'open' AND ticket_key IS NOT NULL
+         AND tracker IS NOT NULL AND (?1 IS NULL OR incident_id = ?1) ORDER BY id"
+    ))?;
+    Ok(stmt
+        .query_map([n], followup_row)?
         .collect::<rusqlite::Result<_>>()?)
 }

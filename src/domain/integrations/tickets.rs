@@ -1,12 +1,13 @@
-//! Tickets in a tracker (Jira today): a request is one delivery row (target `jira`, action
-//! `create`, key `ticket-incident-<n>` or `ticket-issue-<id>`), so it goes through the same
-//! worker, retries and dead letters; a second request for the same subject returns the first
-//! one, so a ticket is never created twice.
+//! Tickets in a tracker (Jira, Linear): a request is one delivery row (target `jira` or
+//! `linear`, action `create`, key `ticket-incident-<n>`, `ticket-issue-<id>` or
+//! `ticket-followup-<id>`), so it goes through the same worker, retries and dead letters; a
+//! second request for the same subject returns the first one, so a ticket is never created
+//! twice, across retries and restarts.
 
 use super::{Facts, incident_body, issue_body, reach};
 use crate::config::Config;
-use crate::domain::issues;
 use crate::domain::products::{Catalog, Membership};
+use crate::domain::{incidents, issues};
 use crate::error::InputError;
 use crate::lineage::Lineage;
 use crate::store::deliveries::{self, NewDelivery};
@@ -21,6 +22,8 @@ use std::sync::Arc;
 pub enum TicketSubject {
     Issue(i64),
     Incident(i64),
+    /// A follow-up of an incident (its id): the ticket's key and address are stored on it.
+    Followup(i64),
 }
 
 /// The delivery carrying the ticket, and whether this request created it.
@@ -41,9 +44,10 @@ pub fn request_ticket(
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<TicketRequest> {
-    let (dedup_key, issue_id, incident_id) = match subject {
-        TicketSubject::Issue(id) => (format!("ticket-issue-{id}"), Some(id), None),
-        TicketSubject::Incident(n) => (format!("ticket-incident-{n}"), None, Some(n)),
+    let (dedup_key, issue_id, incident_id, followup_id) = match subject {
+        TicketSubject::Issue(id) => (format!("ticket-issue-{id}"), Some(id), None, None),
+        TicketSubject::Incident(n) => (format!("ticket-incident-{n}"), None, Some(n), None),
+        TicketSubject::Followup(id) => (format!("ticket-followup-{id}"), None, None, Some(id)),
     };
     let existing: Option<i64> = tx
         .query_row(
@@ -79,6 +83,7 @@ pub fn request_ticket(
                 })?
                 .0
         }
+        TicketSubject::Followup(id) => followup_body(tx, id)?,
     };
     let event_id = deliveries::next_event_id(tx)?;
     body["id"] = json!(event_id);
@@ -97,6 +102,7 @@ pub fn request_ticket(
             dedup_key: &dedup_key,
             issue_id,
             incident_id,
+            followup_id,
             payload: &body,
         },
         now,
@@ -105,4 +111,42 @@ pub fn request_ticket(
         delivery,
         new: true,
     })
+}
+
+/// A follow-up's ticket body: `followup` with its text, owner and incident (id, number, title,
+/// severity, status). A follow-up already tracked by a ticket is refused.
+fn followup_body(tx: &Transaction, id: i64) -> Result<serde_json::Value> {
+    let f = incidents::get_followup(tx, id)?;
+    if let (Some(tracker), Some(key)) = (&f.tracker, &f.ticket_key) {
+        return Err(InputError::new(
+            format!("follow-up {id}"),
+            format!(
+                "{} {key} already tracks it",
+                incidents::tracker_name(tracker)
+            ),
+        )
+        .kind(crate::error::InputErrorKind::Conflict)
+        .into());
+    }
+    let (title, severity, status): (String, String, String) = tx.query_row(
+        "SELECT title, severity, status FROM incidents WHERE id = ?1",
+        [f.incident],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
+    Ok(json!({
+        "version": 1,
+        "followup": {
+            "id": f.id,
+            "text": f.text,
+            "owner": f.owner,
+            "state": f.state,
+            "incident": {
+                "id": incidents::label(f.incident),
+                "number": f.incident,
+                "title": title,
+                "severity": severity,
+                "status": status,
+            },
+        },
+    }))
 }

@@ -186,6 +186,18 @@ fn describe(e: &TimelineEntry, n: i64) -> String {
                 .unwrap_or_default()
         ),
         "followup_changed" => from_to("follow-up"),
+        "followup_ticket" => format!(
+            "tracked follow-up {} as {}",
+            detail_i64(e, "followup").unwrap_or_default(),
+            detail_str(e, "key").map(line).unwrap_or_default()
+        ),
+        "followup_synced" => format!(
+            "follow-up {} is {} ({} is {})",
+            detail_i64(e, "followup").unwrap_or_default(),
+            detail_str(e, "to").unwrap_or_default(),
+            detail_str(e, "key").map(line).unwrap_or_default(),
+            detail_str(e, "ticket_state").map(line).unwrap_or_default()
+        ),
         "joined_storm" => "joined a storm of roots that share one cause".into(),
         "muted" => match detail_str(e, "until") {
             Some(u) => format!("muted until {}", when(u)),
@@ -537,7 +549,13 @@ pub fn render(p: &PostmortemData) -> String {
             let _ = write!(item, " — {}", line(owner));
         }
         if let (Some(key), Some(url)) = (&f.ticket_key, &f.ticket_url) {
-            let _ = write!(item, " ([{}]({}))", line(key), link_target(url));
+            // The state last read back from the tracker (the report does not call out).
+            let state = f
+                .ticket_state
+                .as_deref()
+                .map(|s| format!(", {}", line(s)))
+                .unwrap_or_default();
+            let _ = write!(item, " ([{}]({}){state})", line(key), link_target(url));
         }
         let _ = writeln!(o, "{item}");
     }

@@ -107,6 +107,9 @@ pub(super) fn show(ctx: &Context_, id: String, json: bool) -> Result<()> {
             incident.impact.data_products,
             incident.impact.exposures
         );
+        for f in &incident.followups {
+            outln!("  follow-up {}", render::followup_line(f));
+        }
         for d in &deliveries {
             outln!(
                 "  {} {} via {}: {}{}",
@@ -222,11 +225,32 @@ pub(super) fn action(ctx: &Context_, id: &str, json: bool, action: IncidentActio
         }
         IncidentAction::Followup { action } => {
             let (f, line) = match action {
-                FollowupAction::Add { text, owner, actor } => {
-                    let f = app.followup_add(n, &text, owner.as_deref(), &actor)?;
-                    let line = format!("follow-up {} added to {label}", f.id);
-                    (f, line)
-                }
+                FollowupAction::Add {
+                    text,
+                    owner,
+                    jira,
+                    linear,
+                    actor,
+                } => match (jira, linear) {
+                    (false, false) => {
+                        let f = app.followup_add(n, &text, owner.as_deref(), &actor)?;
+                        let line = format!("follow-up {} added to {label}", f.id);
+                        (f, line)
+                    }
+                    (jira, _) => {
+                        let tracker = if jira { "jira" } else { "linear" };
+                        let (f, request) =
+                            app.followup_add_tracked(n, &text, owner.as_deref(), &actor, tracker)?;
+                        let d = super::trackers::send_now(&app, request.delivery)?;
+                        let line = format!(
+                            "follow-up {} added to {label}: {}",
+                            f.id,
+                            super::trackers::line(&d, request.new)
+                        );
+                        (app.followup(f.id)?, line)
+                    }
+                },
+                FollowupAction::List => return followup_list(&app, n, json),
                 FollowupAction::Done { id, actor } => followup_to(&app, n, id, "done", &actor)?,
                 FollowupAction::Drop { id, actor } => followup_to(&app, n, id, "dropped", &actor)?,
                 FollowupAction::Reopen { id, actor } => followup_to(&app, n, id, "open", &actor)?,
@@ -268,4 +292,30 @@ fn followup_to(
     let f = app.followup_state(id, state, actor)?;
     let line = format!("follow-up {id} is {}", f.state);
     Ok((f, line))
+}
+
+/// `steward incident INC-n followup list`: the follow-ups, their tickets' states read back from
+/// Jira or Linear first (a tracker that does not answer leaves the last state read).
+fn followup_list(app: &crate::app::App, n: i64, json: bool) -> Result<()> {
+    app.incident(n)?;
+    let synced = super::trackers::with_trackers(app, |http, secrets| async move {
+        crate::faces::integrations::sync::refresh(app, &http, &secrets, Some(n)).await
+    })?;
+    if synced.failed > 0 {
+        eprintln!(
+            "{} of {} tickets could not be read back; their last known state is shown",
+            synced.failed, synced.asked
+        );
+    }
+    let list = app.followups(n)?;
+    if json {
+        return print_json(&list);
+    }
+    if list.is_empty() {
+        outln!("no follow-ups on {}", crate::domain::incidents::label(n));
+    }
+    for f in &list {
+        outln!("{}", render::followup_line(f));
+    }
+    Ok(())
 }

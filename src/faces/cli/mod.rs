@@ -41,6 +41,7 @@ mod mutes;
 mod outbox;
 mod report;
 mod ticket;
+mod trackers;
 
 #[derive(Parser)]
 #[command(
@@ -368,15 +369,21 @@ pub enum IncidentAction {
 
 #[derive(Subcommand)]
 pub enum FollowupAction {
-    /// Add a follow-up.
+    /// Add a follow-up; `--jira` or `--linear` also creates its ticket there (once).
     Add {
         text: String,
         #[arg(long)]
         owner: Option<String>,
+        #[arg(long, conflicts_with = "linear")]
+        jira: bool,
+        #[arg(long)]
+        linear: bool,
         /// Who acts, as the timeline records it (`--actor` also works).
         #[arg(long = "as", alias = "actor", default_value = "cli")]
         actor: String,
     },
+    /// The incident's follow-ups, their tickets' states read back from Jira or Linear first.
+    List,
     /// Mark follow-up ID done.
     Done {
         id: i64,

@@ -165,3 +165,21 @@ pub fn projects(list: &[crate::lineage::ProjectInfo]) -> String {
     }
     out
 }
+
+/// One follow-up: "#3 [open] Add a test — ana@example.com · DATA-2 (In Progress) https://…".
+pub fn followup_line(f: &crate::domain::incidents::Followup) -> String {
+    let mut line = format!("#{} [{}] {}", f.id, f.state, f.text);
+    if let Some(o) = &f.owner {
+        let _ = write!(line, " — {o}");
+    }
+    if let Some(key) = &f.ticket_key {
+        let _ = write!(line, " · {key}");
+        if let Some(s) = &f.ticket_state {
+            let _ = write!(line, " ({s})");
+        }
+        if let Some(url) = &f.ticket_url {
+            let _ = write!(line, " {url}");
+        }
+    }
+    line
+}

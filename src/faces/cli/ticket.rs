@@ -1,5 +1,6 @@
-//! `steward ticket jira INC-n|N`: asks for the ticket (once per subject) and creates it now,
-//! printing its key and address; asking again prints the first one.
+//! `steward ticket jira|linear INC-n|N`: asks for the ticket (once per subject) and creates it
+//! now, printing its key and address; asking again prints the first one. `followup add --jira`
+//! sends its ticket the same way.
 
 use super::{Context_, print_json};
 use crate::domain::integrations::tickets::TicketSubject;
@@ -22,37 +23,10 @@ pub(super) fn run(
     };
     let app = ctx.app()?;
     let request = app.request_ticket(tracker, subject, actor)?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    let delivery = runtime.block_on(async {
-        let http = crate::faces::integrations::http::Http::new(app.config.integrations.timeout)?;
-        let secrets = crate::faces::integrations::env_secrets();
-        crate::faces::integrations::deliver_now(&app, &http, &secrets, request.delivery).await
-    })?;
-    let Some(d) = delivery else {
-        anyhow::bail!("the ticket request {} disappeared", request.delivery);
-    };
+    let d = super::trackers::send_now(&app, request.delivery)?;
     if json {
         return print_json(&serde_json::json!({"new": request.new, "delivery": d}));
     }
-    match (d.state.as_str(), &d.response) {
-        ("done", Some(r)) => outln!(
-            "{} {}{}",
-            r["key"].as_str().unwrap_or_default(),
-            r["url"].as_str().unwrap_or_default(),
-            if request.new { "" } else { " (created before)" }
-        ),
-        (state, _) => outln!(
-            "ticket not created yet ({state}, delivery {}): {}; `steward outbox` shows it{}",
-            d.id,
-            d.last_error.as_deref().unwrap_or("waiting"),
-            if state == "dead" {
-                ", `steward outbox retry` sends it again"
-            } else {
-                ""
-            }
-        ),
-    }
+    outln!("{}", super::trackers::line(&d, request.new));
     Ok(())
 }

@@ -8,7 +8,9 @@
 //! processed","dedup_key":…}` or 400 `{"status":"invalid event",…}`; incident.io 202 or 401/404/
 //! 422; Opsgenie 202 `{"result":"Request will be processed","took":…,"requestId":…}` or 401/422.
 //! Faults (`fail_next`) answer 429 with `Retry-After` or 5xx before any of them. Alerts are kept
-//! by dedup key, so a test sees how many times each was triggered.
+//! by dedup key, so a test sees how many times each was triggered. Jira's get issue
+//! (`GET /rest/api/3/issue/{key}?fields=status`) and Linear's `issue` query read back the
+//! states tests set with `set_jira_status` / `set_linear_state`.
 
 use bytes::Bytes;
 use hmac::{KeyInit, Mac};
@@ -58,6 +60,12 @@ pub struct State {
     pub linear: Vec<(String, Value)>,
     /// Jira issues created: (key, the request's fields).
     pub jira: Vec<(String, Value)>,
+    /// Each Jira issue's status: (name, status category key: `new`, `indeterminate`, `done`);
+    /// a new issue is ("To Do", "new").
+    pub jira_status: BTreeMap<String, (String, String)>,
+    /// Each Linear issue's workflow state: (name, type: `triage`, `backlog`, `unstarted`,
+    /// `started`, `completed`, `canceled`); a new issue is ("Todo", "unstarted").
+    pub linear_state: BTreeMap<String, (String, String)>,
     /// Webhook events accepted, by `Steward-Event-Id`, once each.
     pub webhooks: Vec<(String, Value)>,
     /// Webhook redeliveries of an event id already accepted.
@@ -133,6 +141,20 @@ impl FakeVendors {
         }
     }
 
+    /// Moves Jira issue `key` to status `name` in category `category` (as a person would).
+    pub fn set_jira_status(&self, key: &str, name: &str, category: &str) {
+        let mut s = self.state.lock().expect("fake state");
+        s.jira_status
+            .insert(key.to_owned(), (name.to_owned(), category.to_owned()));
+    }
+
+    /// Moves Linear issue `identifier` to state `name` of type `kind`.
+    pub fn set_linear_state(&self, identifier: &str, name: &str, kind: &str) {
+        let mut s = self.state.lock().expect("fake state");
+        s.linear_state
+            .insert(identifier.to_owned(), (name.to_owned(), kind.to_owned()));
+    }
+
     pub fn stop(&self) {
         let _ = self.stop.send(true);
     }
@@ -155,6 +177,10 @@ async fn serve(state: &Mutex<State>, keys: &Keys, req: Request<Incoming>) -> Res
     let mut s = state.lock().expect("fake state");
     let (status, retry_after, answer) = match s.faults.pop_front() {
         Some((status, retry_after)) => (status, retry_after, json!({"message": "fault"})),
+        None if parts.method == hyper::Method::GET => {
+            let (st, v) = handle_get(&mut s, keys, &path, &query, &headers);
+            (st, None, v)
+        }
         None if parts.method != hyper::Method::POST => {
             (405, None, json!({"message": "Method Not Allowed"}))
         }
@@ -222,6 +248,96 @@ pub fn handle(
         return opsgenie(s, keys, rest, query, headers, &v);
     }
     (404, json!({"message": "Not Found"}))
+}
+
+/// Routes one `GET`: only Jira's get issue (`/rest/api/3/issue/{key}`) reads.
+pub fn handle_get(
+    s: &mut State,
+    keys: &Keys,
+    path: &str,
+    query: &str,
+    headers: &BTreeMap<String, String>,
+) -> (u16, Value) {
+    match path.strip_prefix("/rest/api/3/issue/") {
+        Some(key) if !key.is_empty() && !key.contains('/') => {
+            let key = percent_encoding::percent_decode_str(key)
+                .decode_utf8_lossy()
+                .into_owned();
+            jira_get(s, keys, &key, query, headers)
+        }
+        _ => (404, json!({"message": "Not Found"})),
+    }
+}
+
+fn jira_unauthorized(keys: &Keys, headers: &BTreeMap<String, String>) -> Option<(u16, Value)> {
+    use base64::Engine;
+    let expected = base64::engine::general_purpose::STANDARD
+        .encode(format!("{}:{}", keys.jira_email, keys.jira_token));
+    let basic = headers
+        .get("authorization")
+        .and_then(|a| a.strip_prefix("Basic "));
+    (basic != Some(expected.as_str())).then(|| {
+        (
+            401,
+            json!({"errorMessages": ["You are not authenticated. Authentication required to perform this operation."], "errors": {}}),
+        )
+    })
+}
+
+/// Jira Cloud's get issue: by key or id, with `fields` choosing what `fields` holds (`status`
+/// carries its `statusCategory`); an unknown issue is 404 with Jira's own words.
+fn jira_get(
+    s: &mut State,
+    keys: &Keys,
+    key: &str,
+    query: &str,
+    headers: &BTreeMap<String, String>,
+) -> (u16, Value) {
+    if let Some(refused) = jira_unauthorized(keys, headers) {
+        return refused;
+    }
+    let Some(i) = s
+        .jira
+        .iter()
+        .enumerate()
+        .position(|(n, (k, _))| k == key || (n + 10_000).to_string() == key)
+    else {
+        return (
+            404,
+            json!({"errorMessages": ["Issue does not exist or you do not have permission to see it."], "errors": {}}),
+        );
+    };
+    let (key, fields) = s.jira[i].clone();
+    let (name, category) = s
+        .jira_status
+        .get(&key)
+        .cloned()
+        .unwrap_or_else(|| ("To Do".into(), "new".into()));
+    let (cat_id, cat_name, color) = match category.as_str() {
+        "done" => (3, "Done", "green"),
+        "indeterminate" => (4, "In Progress", "yellow"),
+        _ => (2, "To Do", "blue-gray"),
+    };
+    let status = json!({
+        "self": "/rest/api/3/status/1", "description": "", "name": name, "id": "1",
+        "statusCategory": {"self": format!("/rest/api/3/statuscategory/{cat_id}"), "id": cat_id,
+            "key": category, "colorName": color, "name": cat_name},
+    });
+    let wanted: Vec<String> = query
+        .split('&')
+        .filter_map(|q| q.strip_prefix("fields="))
+        .flat_map(|f| f.split(',').map(str::to_owned).collect::<Vec<_>>())
+        .collect();
+    let mut all = fields.as_object().cloned().unwrap_or_default();
+    all.insert("status".into(), status);
+    if !wanted.is_empty() && !wanted.iter().any(|w| w == "*all") {
+        all.retain(|k, _| wanted.contains(k));
+    }
+    let id = (i + 10_000).to_string();
+    (
+        200,
+        json!({"id": id, "key": key, "self": format!("/rest/api/3/issue/{id}"), "fields": all}),
+    )
 }
 
 fn pd_invalid(error: &str) -> (u16, Value) {
@@ -442,17 +558,8 @@ fn opsgenie(
 /// Jira Cloud's create issue: basic auth, a known project, an issue type, a summary of at most
 /// 255 characters and a description in Atlassian Document Format.
 fn jira(s: &mut State, keys: &Keys, headers: &BTreeMap<String, String>, v: &Value) -> (u16, Value) {
-    use base64::Engine;
-    let expected = base64::engine::general_purpose::STANDARD
-        .encode(format!("{}:{}", keys.jira_email, keys.jira_token));
-    let basic = headers
-        .get("authorization")
-        .and_then(|a| a.strip_prefix("Basic "));
-    if basic != Some(expected.as_str()) {
-        return (
-            401,
-            json!({"errorMessages": ["You are not authenticated. Authentication required to perform this operation."], "errors": {}}),
-        );
+    if let Some(refused) = jira_unauthorized(keys, headers) {
+        return refused;
     }
     let f = &v["fields"];
     let invalid = |field: &str, m: &str| (400, json!({"errorMessages": [], "errors": {field: m}}));
@@ -510,10 +617,16 @@ fn linear(
         );
     }
     let query = v["query"].as_str().unwrap_or_default();
+    if query.trim_start().starts_with("query") && query.contains("issue(") {
+        return linear_issue(s, &v["variables"]["id"]);
+    }
     if !query.contains("issueCreate") {
         return (
             400,
-            gql_error("GRAPHQL_VALIDATION_FAILED", "only issueCreate is faked"),
+            gql_error(
+                "GRAPHQL_VALIDATION_FAILED",
+                "only issueCreate and issue are faked",
+            ),
         );
     }
     let input = &v["variables"]["input"];
@@ -538,6 +651,35 @@ fn linear(
             "identifier": identifier,
             "url": format!("https://linear.app/acme/issue/{identifier}"),
         }}}}),
+    )
+}
+
+/// Linear's `issue(id:)` query, by id or identifier: the issue with its workflow `state`
+/// (`name`, `type`), or Linear's `Entity not found` error (200, `data: null`).
+fn linear_issue(s: &State, id: &Value) -> (u16, Value) {
+    let id = id.as_str().unwrap_or_default();
+    let found = s
+        .linear
+        .iter()
+        .enumerate()
+        .find(|(n, (identifier, _))| identifier == id || format!("issue-{}", n + 1) == id);
+    let Some((n, (identifier, _))) = found else {
+        return (
+            200,
+            json!({"data": null, "errors": [{"message": "Entity not found: Issue", "path": ["issue"],
+                "extensions": {"type": "invalid input", "code": "INPUT_ERROR",
+                    "userPresentableMessage": "Could not find referenced Issue."}}]}),
+        );
+    };
+    let (name, kind) = s
+        .linear_state
+        .get(identifier)
+        .cloned()
+        .unwrap_or_else(|| ("Todo".into(), "unstarted".into()));
+    (
+        200,
+        json!({"data": {"issue": {"id": format!("issue-{}", n + 1), "identifier": identifier,
+            "state": {"name": name, "type": kind}}}}),
     )
 }
 

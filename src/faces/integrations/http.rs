@@ -54,6 +54,15 @@ impl Http {
 
     /// Sends `out` as a JSON `POST`; a transport error or the deadline is a retryable failure.
     pub async fn post(&self, out: &Outgoing) -> Result<Reply, Failure> {
+        self.send(hyper::Method::POST, out).await
+    }
+
+    /// Sends `out` as a `GET` (no body, no content type), judged like [`Http::post`].
+    pub async fn get(&self, out: &Outgoing) -> Result<Reply, Failure> {
+        self.send(hyper::Method::GET, out).await
+    }
+
+    async fn send(&self, method: hyper::Method, out: &Outgoing) -> Result<Reply, Failure> {
         let transport = |e: String| Failure {
             error: e,
             retryable: true,
@@ -64,7 +73,12 @@ impl Http {
             retryable: false,
             retry_after: None,
         })?;
-        let mut req = Request::post(uri).header("content-type", "application/json");
+        let get = method == hyper::Method::GET;
+        let mut req = Request::builder().method(method).uri(uri);
+        if !get {
+            req = req.header("content-type", "application/json");
+        }
+        req = req.header("accept", "application/json");
         for (k, v) in &out.headers {
             req = req.header(*k, v);
         }
@@ -147,6 +161,13 @@ impl Links {
 /// "error: not_null_orders_id failed on model.shop.orders (prod)".
 pub fn summary(event: &serde_json::Value) -> String {
     let s = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_owned();
+    if let Some(f) = event.get("followup") {
+        // A follow-up's ticket is the follow-up itself, on one line.
+        return s(&f["text"])
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+    }
     if let Some(i) = event.get("incident") {
         format!("{} {}: {}", s(&i["id"]), s(&i["severity"]), s(&i["title"]))
     } else {
@@ -207,6 +228,47 @@ pub fn cap(s: &str, max: usize) -> String {
     let mut out: String = s.chars().take(max - 1).collect();
     out.push('…');
     out
+}
+
+/// What a ticket's description says, for Jira (ADF paragraphs) and Linear (Markdown) alike:
+/// labelled facts, then free text. An incident or an issue: impact, root cause, owners and
+/// what happened; a follow-up: its incident and owner.
+pub fn ticket_facts(e: &serde_json::Value) -> (Vec<(&'static str, String)>, Option<String>) {
+    if let Some(f) = e.get("followup") {
+        let i = &f["incident"];
+        let s = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_owned();
+        let facts = vec![
+            (
+                "Follow-up of",
+                format!(
+                    "{} ({}, {}): {}",
+                    s(&i["id"]),
+                    s(&i["severity"]),
+                    s(&i["status"]),
+                    s(&i["title"])
+                ),
+            ),
+            (
+                "Owner",
+                f["owner"].as_str().unwrap_or("nobody yet").to_owned(),
+            ),
+        ];
+        return (facts, None);
+    }
+    let (part, root) = ticket_subject(e);
+    let facts = vec![
+        (
+            "Impact",
+            format!("data products {}", ticket_list(&part["products"])),
+        ),
+        ("Root cause", root),
+        ("Owners", ticket_list(&part["owners"])),
+    ];
+    let text = part["summary"]
+        .as_str()
+        .or(part["message"].as_str())
+        .map(|s| cap(s, 2000));
+    (facts, text)
 }
 
 /// A ticket's subject in an event body: the incident's or the issue's part, and its root cause

@@ -12,6 +12,7 @@ mod jira;
 mod linear;
 mod opsgenie;
 mod pagerduty;
+pub mod sync;
 pub mod webhook;
 
 use crate::app::App;
@@ -168,7 +169,7 @@ async fn links(app: &App, d: &Delivery) -> Links {
         .filter(|_| http.public_pages)
         .and_then(|base| {
             let base = base.trim_end_matches('/');
-            match (d.incident_id, d.issue_id) {
+            match (d.about_incident(), d.issue_id) {
                 (Some(n), _) => Some(format!("{base}/incidents/INC-{n}")),
                 (None, Some(i)) => Some(format!("{base}/issues/{i}")),
                 _ => None,
@@ -208,6 +209,37 @@ pub fn paged(deliveries: &[Delivery]) -> Vec<(String, Option<String>)> {
     out
 }
 
+fn secret(secrets: &Secrets, var: &str) -> Result<String, Failure> {
+    secrets(var).ok_or_else(|| refused(format!("the environment variable {var} is not set")))
+}
+
+/// `[jira]`, the account's email and its API token, or why not.
+fn jira_access<'a>(
+    app: &'a App,
+    secrets: &Secrets,
+) -> Result<(&'a crate::config::integrations::JiraConfig, String, String), Failure> {
+    let jira = app
+        .config
+        .jira
+        .as_ref()
+        .ok_or_else(|| refused("[jira] is no longer configured".into()))?;
+    let email = secret(secrets, &jira.email_env)?;
+    Ok((jira, email, secret(secrets, &jira.token_env)?))
+}
+
+/// `[linear]` and its API key, or why not.
+fn linear_access<'a>(
+    app: &'a App,
+    secrets: &Secrets,
+) -> Result<(&'a crate::config::integrations::LinearConfig, String), Failure> {
+    let linear = app
+        .config
+        .linear
+        .as_ref()
+        .ok_or_else(|| refused("[linear] is no longer configured".into()))?;
+    Ok((linear, secret(secrets, &linear.token_env)?))
+}
+
 /// Creates a Jira issue for a ticket delivery.
 async fn send_jira(
     app: &App,
@@ -215,15 +247,7 @@ async fn send_jira(
     secrets: &Secrets,
     d: &Delivery,
 ) -> Result<serde_json::Value, Failure> {
-    let jira = app
-        .config
-        .jira
-        .as_ref()
-        .ok_or_else(|| refused("[jira] is no longer configured".into()))?;
-    let secret = |var: &str| {
-        secrets(var).ok_or_else(|| refused(format!("the environment variable {var} is not set")))
-    };
-    let (email, token) = (secret(&jira.email_env)?, secret(&jira.token_env)?);
+    let (jira, email, token) = jira_access(app, secrets)?;
     let links = links(app, d).await;
     let reply = http
         .post(&jira::request(d, jira, &email, &token, &links))
@@ -239,17 +263,7 @@ async fn send_linear(
     secrets: &Secrets,
     d: &Delivery,
 ) -> Result<serde_json::Value, Failure> {
-    let linear = app
-        .config
-        .linear
-        .as_ref()
-        .ok_or_else(|| refused("[linear] is no longer configured".into()))?;
-    let key = secrets(&linear.token_env).ok_or_else(|| {
-        refused(format!(
-            "the environment variable {} is not set",
-            linear.token_env
-        ))
-    })?;
+    let (linear, key) = linear_access(app, secrets)?;
     let links = links(app, d).await;
     let reply = http.post(&linear::request(d, linear, &key, &links)).await?;
     http::judge(&reply, "Linear")?;
@@ -294,11 +308,12 @@ pub fn tickets(deliveries: &[Delivery]) -> Vec<(String, String)> {
         .collect()
 }
 
-/// The ticket created for a subject: (key, address), from its done `jira` delivery.
-pub fn ticket(deliveries: &[Delivery]) -> Option<(String, String)> {
+/// The ticket created for a subject in `tracker` (`jira`, `linear`): (key, address), from its
+/// done delivery.
+pub fn ticket(deliveries: &[Delivery], tracker: &str) -> Option<(String, String)> {
     deliveries
         .iter()
-        .filter(|d| d.kind == "jira" && d.state == "done")
+        .filter(|d| d.kind == tracker && d.state == "done")
         .find_map(|d| {
             let r = d.response.as_ref()?;
             Some((r["key"].as_str()?.to_owned(), r["url"].as_str()?.to_owned()))

@@ -213,3 +213,85 @@ fn the_receiver_checks_signature_and_window() {
     assert_eq!(call(&mut s, sign(1_000_000, b"whsec")), 200);
     assert_eq!((s.webhooks.len(), s.webhook_repeats), (1, 1));
 }
+
+#[test]
+fn jira_and_linear_read_states_back_as_documented() {
+    use base64::Engine;
+    let mut s = State::default();
+    let auth = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode("bot@example.com:jira-token")
+    );
+    let a = [("authorization", auth.as_str())];
+    let good = json!({"fields": {"project": {"key": "DATA"}, "issuetype": {"name": "Task"}, "summary": "s"}});
+    assert_eq!(post(&mut s, "/rest/api/3/issue", &a, good).0, 201);
+    let get = |s: &mut State, path: &str, auth: Option<&str>| {
+        let (path, query) = path.split_once('?').unwrap_or((path, ""));
+        let h: BTreeMap<String, String> = auth
+            .map(|v| [("authorization".to_owned(), v.to_owned())].into())
+            .unwrap_or_default();
+        handle_get(s, &keys(), path, query, &h)
+    };
+    let (st, v) = get(&mut s, "/rest/api/3/issue/DATA-1?fields=status", None);
+    assert_eq!(st, 401, "{v}");
+    assert!(
+        v["errorMessages"][0]
+            .as_str()
+            .unwrap()
+            .contains("not authenticated")
+    );
+    let (st, v) = get(
+        &mut s,
+        "/rest/api/3/issue/DATA-9?fields=status",
+        Some(&auth),
+    );
+    assert_eq!(
+        (st, v),
+        (
+            404,
+            json!({"errorMessages": ["Issue does not exist or you do not have permission to see it."], "errors": {}})
+        )
+    );
+    // A new issue is To Do (category `new`); `fields=status` leaves the other fields out.
+    let (st, v) = get(
+        &mut s,
+        "/rest/api/3/issue/DATA-1?fields=status",
+        Some(&auth),
+    );
+    assert_eq!(st, 200);
+    assert_eq!(v["key"], "DATA-1");
+    assert_eq!(v["fields"]["status"]["statusCategory"]["key"], "new");
+    assert!(v["fields"].get("summary").is_none(), "{v}");
+    s.jira_status
+        .insert("DATA-1".into(), ("Done".into(), "done".into()));
+    let (_, v) = get(&mut s, "/rest/api/3/issue/10000?fields=status", Some(&auth));
+    assert_eq!(v["fields"]["status"]["name"], "Done", "by id too");
+    assert_eq!(v["fields"]["status"]["statusCategory"]["key"], "done");
+
+    let k = [("authorization", "lin_api_key")];
+    let create = json!({"query": "mutation { issueCreate(input: $input) { success } }",
+        "variables": {"input": {"teamId": "team-1", "title": "t"}}});
+    post(&mut s, "/graphql", &k, create);
+    let query = |id: &str| {
+        json!({"query": "query IssueState($id: String!) { issue(id: $id) { identifier state { name type } } }",
+        "variables": {"id": id}})
+    };
+    assert_eq!(
+        post(&mut s, "/graphql", &[], query("ENG-1")).0,
+        400,
+        "no key"
+    );
+    let (st, v) = post(&mut s, "/graphql", &k, query("ENG-9"));
+    assert_eq!(st, 200);
+    assert_eq!(v["data"], Value::Null);
+    assert_eq!(v["errors"][0]["message"], "Entity not found: Issue");
+    let (_, v) = post(&mut s, "/graphql", &k, query("ENG-1"));
+    assert_eq!(
+        v["data"]["issue"]["state"],
+        json!({"name": "Todo", "type": "unstarted"})
+    );
+    s.linear_state
+        .insert("ENG-1".into(), ("Won't do".into(), "canceled".into()));
+    let (_, v) = post(&mut s, "/graphql", &k, query("issue-1"));
+    assert_eq!(v["data"]["issue"]["state"]["type"], "canceled");
+}

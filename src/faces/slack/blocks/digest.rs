@@ -13,6 +13,24 @@ use crate::domain::text::short_name;
 use crate::sources::artifacts::human_duration;
 use serde_json::json;
 
+/// " · <url|DATA-2> (In Progress)": a follow-up's ticket and the state last read back.
+fn followup_ticket(f: &crate::domain::incidents::Followup) -> String {
+    let Some(key) = f.ticket_key.as_deref() else {
+        return String::new();
+    };
+    let key = escape(&clip(key, 40));
+    let mut out = match f.ticket_url.as_deref() {
+        Some(u) if u.starts_with("https://") || u.starts_with("http://") => {
+            format!(" · <{}|{key}>", escape(&clip(u, 400)))
+        }
+        _ => format!(" · {key}"),
+    };
+    if let Some(s) = f.ticket_state.as_deref() {
+        out.push_str(&format!(" ({})", escape(&clip(&one_line(s), 40))));
+    }
+    out
+}
+
 /// Where the whole digest is.
 const MORE: &str = ": `steward digest`";
 /// Text caps per part, so one long list cannot crowd out the others.
@@ -181,13 +199,14 @@ pub fn digest_message(d: &Digest) -> Message {
             8,
             |f| {
                 format!(
-                    "• INC-{}: {}{}",
+                    "• INC-{}: {}{}{}",
                     f.incident,
                     escape(&clip(&one_line(&f.text), 150)),
                     f.owner
                         .as_deref()
                         .map(|o| format!(" — {}", mention(o)))
-                        .unwrap_or_default()
+                        .unwrap_or_default(),
+                    followup_ticket(f)
                 )
             },
             "\n",
@@ -415,6 +434,40 @@ mod tests {
                     "says where the rest is"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn open_followups_show_their_ticket_and_its_state() {
+        let mut d = digest(1, 1, 1);
+        let followup =
+            |id: i64, key: Option<&str>, state: Option<&str>| crate::domain::incidents::Followup {
+                id,
+                incident: 3,
+                text: format!("Follow-up {id}"),
+                owner: Some("U0ANA".into()),
+                state: "open".into(),
+                tracker: key.map(|_| "jira".into()),
+                ticket_key: key.map(str::to_owned),
+                ticket_url: key.map(|k| format!("https://example.atlassian.net/browse/{k}")),
+                ticket_state: state.map(str::to_owned),
+                ticket_checked_at: None,
+                created_by: "cli".into(),
+                created_at: "2025-03-30T10:00:00Z".into(),
+                updated_at: "2025-03-30T10:00:00Z".into(),
+            };
+        d.open_followups = vec![
+            followup(1, Some("DATA-2"), Some("In Progress")),
+            followup(2, Some("DATA-3"), None),
+            followup(3, None, None),
+        ];
+        let all = serde_json::to_string(&digest_message(&d).blocks).unwrap();
+        for needle in [
+            "INC-3: Follow-up 1 — <@U0ANA> · <https://example.atlassian.net/browse/DATA-2|DATA-2> (In Progress)",
+            "INC-3: Follow-up 2 — <@U0ANA> · <https://example.atlassian.net/browse/DATA-3|DATA-3>\\n",
+            "INC-3: Follow-up 3 — <@U0ANA>",
+        ] {
+            assert!(all.contains(needle), "{needle}: {all}");
         }
     }
 

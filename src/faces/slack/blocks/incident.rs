@@ -27,10 +27,23 @@ pub struct IncidentView<'a> {
     pub teams: &'a [crate::domain::incidents::TeamContact],
     /// The pagers that took the incident: ("PagerDuty", a link back when one came).
     pub paged: &'a [(String, Option<String>)],
-    /// Jira is configured: the message offers "Create Jira issue" until a ticket exists.
-    pub jira: bool,
-    /// The incident's ticket: (key, address).
-    pub ticket: Option<(&'a str, &'a str)>,
+    /// The trackers configured (`jira`, `linear`), each with the incident's ticket in it when
+    /// one exists: (key, address). The message offers "Create Jira issue" / "Create Linear
+    /// issue" for each tracker without one, and shows the tickets.
+    pub trackers: &'a [(&'a str, Option<(&'a str, &'a str)>)],
+}
+
+/// A tracker's name for people, its button's `action_id` and label.
+fn tracker_button(tracker: &str) -> Option<(&'static str, &'static str, &'static str)> {
+    match tracker {
+        "jira" => Some(("Jira", "steward.incident.ticket", "🎫 Create Jira issue")),
+        "linear" => Some((
+            "Linear",
+            "steward.incident.ticket.linear",
+            "🎫 Create Linear issue",
+        )),
+        _ => None,
+    }
 }
 
 /// The incident's message in the incident channel, edited in place as it changes.
@@ -90,13 +103,10 @@ pub fn incident_message(i: &IncidentView) -> Message {
         &value,
         None,
     ));
-    if i.jira && i.ticket.is_none() {
-        elements.push(button(
-            "steward.incident.ticket",
-            "🎫 Create Jira issue",
-            &value,
-            None,
-        ));
+    for (tracker, ticket) in i.trackers {
+        if let (Some((_, action_id, label)), None) = (tracker_button(tracker), ticket) {
+            elements.push(button(action_id, label, &value, None));
+        }
     }
     let actions = json!({"type": "actions", "block_id": format!("steward.incident.{n}"), "elements": elements});
 
@@ -163,12 +173,23 @@ pub fn incident_message(i: &IncidentView) -> Message {
             "",
         );
     }
-    if let Some((key, url)) = i.ticket {
-        let key = escape(&clip(key, 40));
-        let text = match url.starts_with("https://") || url.starts_with("http://") {
-            true => format!("🎫 Jira: <{}|{key}>", escape(url)),
-            false => format!("🎫 Jira: {key}"),
-        };
+    let tickets: Vec<String> = i
+        .trackers
+        .iter()
+        .filter_map(|(tracker, ticket)| {
+            let (key, url) = (*ticket)?;
+            let name = tracker_button(tracker).map_or("Ticket", |t| t.0);
+            let key = escape(&clip(key, 40));
+            Some(
+                match url.starts_with("https://") || url.starts_with("http://") {
+                    true => format!("{name}: <{}|{key}>", escape(&clip(url, 400))),
+                    false => format!("{name}: {key}"),
+                },
+            )
+        })
+        .collect();
+    if !tickets.is_empty() {
+        let text = format!("🎫 {}", tickets.join(" · "));
         b.section(
             Some(&format!("steward.incident.{n}.ticket")),
             &text,

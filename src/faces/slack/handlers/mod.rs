@@ -110,6 +110,10 @@ static BUTTONS: &[(&str, Press)] = &[
     ("steward.incident.merge", press::<incident::reshape::Merge>),
     ("steward.incident.split", press::<incident::reshape::Split>),
     ("steward.incident.ticket", press::<incident::ticket::Ticket>),
+    (
+        "steward.incident.ticket.linear",
+        press::<incident::ticket::Ticket>,
+    ),
 ];
 
 /// Modals, by `callback_id`: the check made at the ack, and the handler.

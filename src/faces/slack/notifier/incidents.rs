@@ -27,20 +27,31 @@ pub(super) async fn incident_changed(ctx: &Arc<Context>, payload: &Value) -> Res
         return Ok(());
     };
     let app = ctx.app.clone();
-    let (incident, linked, existing, paged, ticket) =
+    let (incident, linked, existing, paged, tickets) =
         tokio::task::spawn_blocking(move || -> Result<_> {
             let incident = app.incident(n)?;
             let deliveries = app.incident_deliveries(n)?;
             let paged = crate::faces::integrations::paged(&deliveries);
-            let ticket = crate::faces::integrations::ticket(&deliveries);
+            let tickets: Vec<(&str, Option<(String, String)>)> = ["jira", "linear"]
+                .into_iter()
+                .filter(|t| match *t {
+                    "jira" => app.config.jira.is_some(),
+                    _ => app.config.linear.is_some(),
+                })
+                .map(|t| (t, crate::faces::integrations::ticket(&deliveries, t)))
+                .collect();
             let linked = app.issues(&IssueFilter {
                 ids: Some(incident.issues.clone()),
                 ..Default::default()
             })?;
             let existing = app.store.read(|c| incident_message(c, n))?;
-            Ok((incident, linked, existing, paged, ticket))
+            Ok((incident, linked, existing, paged, tickets))
         })
         .await??;
+    let trackers: Vec<(&str, Option<(&str, &str)>)> = tickets
+        .iter()
+        .map(|(t, ticket)| (*t, ticket.as_ref().map(|(k, u)| (k.as_str(), u.as_str()))))
+        .collect();
     let view = blocks::IncidentView {
         number: incident.number,
         title: &incident.title,
@@ -53,8 +64,7 @@ pub(super) async fn incident_changed(ctx: &Arc<Context>, payload: &Value) -> Res
         declared_at: &incident.declared,
         teams: &incident.teams,
         paged: &paged,
-        jira: ctx.app.config.jira.is_some(),
-        ticket: ticket.as_ref().map(|(k, u)| (k.as_str(), u.as_str())),
+        trackers: &trackers,
     };
     let open = crate::faces::http::pages::signed::page_url(
         &ctx.app.config,

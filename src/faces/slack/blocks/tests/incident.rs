@@ -23,19 +23,49 @@ fn the_incident_message() {
             why: vec!["owns data product Finance reporting".into()],
         }],
         paged: &[("PagerDuty".into(), None)],
-        jira: true,
-        ticket: None,
+        trackers: &[("jira", None), ("linear", None)],
     };
     let m = incident_message(&v);
     assert_fits(&m);
     assert!(all_text(&m.blocks).contains("📟 Paged via PagerDuty"));
     assert!(action_ids(&m.blocks).contains(&"steward.incident.ticket".to_owned()));
+    // Each tracker's button goes once its ticket exists; the tickets show as links.
     let with_ticket = incident_message(&IncidentView {
-        ticket: Some(("DATA-7", "https://example.atlassian.net/browse/DATA-7")),
+        trackers: &[
+            (
+                "jira",
+                Some(("DATA-7", "https://example.atlassian.net/browse/DATA-7")),
+            ),
+            ("linear", None),
+        ],
         ..v
     });
-    assert!(!action_ids(&with_ticket.blocks).contains(&"steward.incident.ticket".to_owned()));
-    assert!(all_text(&with_ticket.blocks).contains("DATA-7"));
+    let ids = action_ids(&with_ticket.blocks);
+    assert!(!ids.contains(&"steward.incident.ticket".to_owned()));
+    assert!(ids.contains(&"steward.incident.ticket.linear".to_owned()));
+    assert!(
+        all_text(&with_ticket.blocks)
+            .contains("Jira: <https://example.atlassian.net/browse/DATA-7|DATA-7>")
+    );
+    let both = incident_message(&IncidentView {
+        trackers: &[
+            (
+                "jira",
+                Some(("DATA-7", "https://example.atlassian.net/browse/DATA-7")),
+            ),
+            (
+                "linear",
+                Some(("ENG-3", "https://linear.app/acme/issue/ENG-3")),
+            ),
+        ],
+        ..v
+    });
+    assert!(
+        !action_ids(&both.blocks)
+            .iter()
+            .any(|a| a.starts_with("steward.incident.ticket"))
+    );
+    assert!(all_text(&both.blocks).contains("🎫 Jira: <https://example.atlassian.net/browse/DATA-7|DATA-7> · Linear: <https://linear.app/acme/issue/ENG-3|ENG-3>"));
     assert_eq!(
         m.blocks[0]["text"]["text"],
         "🚨 INC-7: Payments late & <broken>"
@@ -71,7 +101,8 @@ fn the_incident_message() {
             "steward.incident.comment",
             "steward.incident.resolve",
             "steward.incident.postmortem",
-            "steward.incident.ticket"
+            "steward.incident.ticket",
+            "steward.incident.ticket.linear"
         ]
     );
     assert!(
@@ -95,7 +126,7 @@ fn the_incident_message() {
         title: &long,
         commander: None,
         status: "resolved",
-        jira: false,
+        trackers: &[],
         ..v
     };
     let m = incident_message(&v);
