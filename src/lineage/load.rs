@@ -24,7 +24,7 @@ pub struct LoadOptions {
 /// Parses and builds the lineage of a manifest. `origin` names the file or request in errors.
 /// A manifest without nodes is refused (see [`LoadOptions::allow_empty`]).
 pub fn load_manifest(origin: &str, bytes: &[u8]) -> Result<Lineage, InputError> {
-    parse_and_build(origin, bytes, LoadOptions::default())
+    parse_and_build(origin, bytes, LoadOptions::default(), false)
 }
 
 /// [`load_manifest`] with options.
@@ -33,7 +33,7 @@ pub fn load_manifest_with(
     bytes: &[u8],
     options: LoadOptions,
 ) -> Result<Lineage, InputError> {
-    parse_and_build(origin, bytes, options)
+    parse_and_build(origin, bytes, options, false)
 }
 
 /// Like [`load_manifest_with`] for a manifest that is a private read-only file mapping: the
@@ -48,13 +48,17 @@ pub unsafe fn load_mapped_manifest(
     options: LoadOptions,
 ) -> Result<Lineage, InputError> {
     // SAFETY: forwarded from this function's contract.
-    unsafe { super::release::while_parsing(bytes, || parse_and_build(origin, bytes, options)) }
+    unsafe {
+        super::release::while_parsing(bytes, || parse_and_build(origin, bytes, options, true))
+    }
 }
 
+/// `mapped`: `bytes` is a private read-only file mapping (see [`load_mapped_manifest`]).
 fn parse_and_build(
     origin: &str,
     bytes: &[u8],
     options: LoadOptions,
+    mapped: bool,
 ) -> Result<Lineage, InputError> {
     schema_version::refuse_empty(origin, bytes)?;
     // Validating UTF-8 once up front (GB/s) lets serde_json skip it for every string.
@@ -64,11 +68,15 @@ fn parse_and_build(
     })?;
     // The kind and version are checked as the parser meets `metadata.dbt_schema_version`
     // (`CheckedVersion`), wherever `metadata` sits: a wrong file stops the parse there.
-    let mut de = serde_json::Deserializer::from_str(text);
-    let raw = SizedManifest(bytes.len())
-        .deserialize(&mut de)
-        .and_then(|raw| de.end().map(|_| raw))
-        .map_err(|e| InputError::from_json::<RawManifest>(origin, bytes, e))?;
+    // The fast path reads what lineage needs and skips the rest unchecked (`fast`); when it
+    // refuses the file, serde_json reads it again to say where and why (or reads it, when the
+    // fast path met a shape it does not handle).
+    let raw = match super::fast::parse(text, mapped) {
+        Ok(raw) => raw,
+        Err(_) => {
+            serde_parse(text).map_err(|e| InputError::from_json::<RawManifest>(origin, bytes, e))?
+        }
+    };
     let version = raw.metadata.dbt_schema_version.as_ref().map_or(0, |v| v.0);
     if !options.allow_empty {
         let why = match raw.nodes_section {
@@ -100,6 +108,14 @@ fn parse_and_build(
     Ok(lineage)
 }
 
+/// The serde path: slower than `fast`, but its errors say where and why.
+pub(super) fn serde_parse(text: &str) -> Result<RawManifest<'_>, serde_json::Error> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    SizedManifest(text.len())
+        .deserialize(&mut de)
+        .and_then(|raw| de.end().map(|_| raw))
+}
+
 /// What the manifest's `nodes` section held.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum NodesSection {
@@ -126,7 +142,17 @@ pub struct Loaded<'a> {
 
 impl<'de: 'a, 'a> Deserialize<'de> for Loaded<'a> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut raw = RawNode::deserialize(d)?;
+        let raw = RawNode::deserialize(d)?;
+        if let Cow::Borrowed(id) = &raw.unique_id.0 {
+            super::release::passed(id.as_ptr());
+        }
+        Ok(Loaded::from_raw(raw))
+    }
+}
+
+impl Loaded<'_> {
+    /// Converts an entry as read; both parsers (`fast` and serde) end here.
+    pub(super) fn from_raw(mut raw: RawNode<'_>) -> Self {
         let kind = raw
             .resource_type
             .as_deref()
@@ -138,23 +164,20 @@ impl<'de: 'a, 'a> Deserialize<'de> for Loaded<'a> {
             .map(|d| d.nodes.join("\n"))
             .unwrap_or_default();
         let attached_node = raw.attached_node.take().map(Str::into_owned);
-        if let Cow::Borrowed(id) = &raw.unique_id.0 {
-            super::release::passed(id.as_ptr());
-        }
         let tested_name = raw
             .test_metadata
             .as_ref()
             .and_then(|t| t.kwargs.as_ref())
             .and_then(|k| k.model.as_deref())
             .and_then(referenced_name);
-        Ok(Loaded {
+        Loaded {
             untyped: raw.resource_type.is_none(),
             node: node_from_raw(raw, kind),
             deps,
             attached_node,
             tested_name,
             _file: std::marker::PhantomData,
-        })
+        }
     }
 }
 
@@ -174,7 +197,7 @@ pub struct RawManifest<'a> {
 }
 
 impl RawManifest<'_> {
-    fn push(&mut self, loaded: Loaded, section_kind: NodeKind) {
+    pub(super) fn push(&mut self, loaded: Loaded, section_kind: NodeKind) {
         let Loaded {
             mut node,
             untyped,

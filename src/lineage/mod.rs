@@ -4,12 +4,14 @@
 //! A [`Lineage`] is immutable once built; [`LineageHandle`] swaps in a new one atomically, so a
 //! reader holds a consistent graph for as long as it needs and never blocks a writer.
 
+mod fast;
 mod load;
 pub mod manifest;
 pub mod openlineage;
 pub mod projects;
 mod queries;
 mod release;
+mod scan;
 mod stitch;
 
 use petgraph::Direction;
