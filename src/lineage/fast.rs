@@ -18,7 +18,7 @@ use super::load::{Loaded, NodesSection, RawManifest};
 use super::manifest::{
     MapEntries, MapValues, NodeKey, RawConfig, RawGroup, RawMetadata, RawNode, Str,
 };
-use super::scan::{Bad, Scan, expect, read_str, skip_string, skip_value, ws};
+use super::scan::{Bad, Scan, expect, read_str, skip_string, skip_value, utf8, ws};
 use crate::schema_version::ObjectOnly;
 use memchr::memmem;
 use serde::Deserialize;
@@ -31,17 +31,18 @@ const MIN_SPLIT: usize = 8 << 20;
 const SPLIT_AT: f64 = 0.5;
 
 /// Reads `text` (a whole manifest). `mapped`: it is a private read-only file mapping, so the
-/// second thread may release pages behind it too (see [`super::release`]).
-pub(super) fn parse(text: &str, mapped: bool) -> Scan<RawManifest<'_>> {
+/// second thread may release pages behind it too (see [`super::release`]). The text is checked
+/// to be UTF-8 piece by piece as it is read (on both threads), not before.
+pub(super) fn parse(text: &[u8], mapped: bool) -> Scan<RawManifest<'_>> {
     let split = (text.len() >= MIN_SPLIT
         && std::thread::available_parallelism().is_ok_and(|n| n.get() >= 2))
-    .then(|| candidate(text.as_bytes()))
+    .then(|| candidate(text))
     .flatten();
     parse_split(text, mapped, split)
 }
 
 /// [`parse`] with the second thread starting at `split`, if any.
-fn parse_split(text: &str, mapped: bool, split: Option<usize>) -> Scan<RawManifest<'_>> {
+fn parse_split(text: &[u8], mapped: bool, split: Option<usize>) -> Scan<RawManifest<'_>> {
     let abort = AtomicBool::new(false);
     let Some(at) = split else {
         let mut r = Reader::new(text, usize::MAX, &abort, false);
@@ -57,7 +58,7 @@ fn parse_split(text: &str, mapped: bool, split: Option<usize>) -> Scan<RawManife
             let flow = if mapped {
                 // SAFETY: `mapped` means the caller holds `load_mapped_manifest`'s contract for
                 // all of `text`, so for this part of it too.
-                unsafe { super::release::while_parsing(&text.as_bytes()[at..], run) }
+                unsafe { super::release::while_parsing(&text[at..], run) }
             } else {
                 run()
             };
@@ -108,7 +109,7 @@ enum Flow {
 }
 
 struct Reader<'a, 'f> {
-    t: &'a str,
+    b: &'a [u8],
     out: RawManifest<'a>,
     /// The first thread stops at the `nodes` entry that starts here; `usize::MAX` otherwise.
     stop_at: usize,
@@ -131,10 +132,10 @@ struct Seen {
 }
 
 impl<'a, 'f> Reader<'a, 'f> {
-    fn new(t: &'a str, stop_at: usize, abort: &'f AtomicBool, second: bool) -> Self {
-        let span = if second { t.len() / 2 } else { t.len() };
+    fn new(b: &'a [u8], stop_at: usize, abort: &'f AtomicBool, second: bool) -> Self {
+        let span = if second { b.len() / 2 } else { b.len() };
         Reader {
-            t,
+            b,
             // See `TopLevel` in `load`: reserving from the size avoids regrowing the lists.
             out: RawManifest {
                 nodes: Vec::with_capacity(span / 2048),
@@ -151,7 +152,7 @@ impl<'a, 'f> Reader<'a, 'f> {
 
     /// The whole file.
     fn top(&mut self) -> Scan<Flow> {
-        let b = self.t.as_bytes();
+        let b = self.b;
         let i = ws(b, 0);
         if b.get(i) != Some(&b'{') {
             return Err(Bad);
@@ -177,15 +178,14 @@ impl<'a, 'f> Reader<'a, 'f> {
     /// Only whitespace may follow the top-level object.
     fn finish(&self, flow: Flow) -> Scan<Flow> {
         match flow {
-            Flow::At(i) if ws(self.t.as_bytes(), i) != self.t.len() => Err(Bad),
+            Flow::At(i) if ws(self.b, i) != self.b.len() => Err(Bad),
             flow => Ok(flow),
         }
     }
 
     /// The members of the top-level object, from `i` (at a key, or after a value).
     fn members(&mut self, mut i: usize, mut after_value: bool) -> Scan<Flow> {
-        let t = self.t;
-        let b = t.as_bytes();
+        let b = self.b;
         loop {
             if after_value {
                 i = ws(b, i);
@@ -199,7 +199,7 @@ impl<'a, 'f> Reader<'a, 'f> {
             if b.get(i) != Some(&b'"') {
                 return Err(Bad);
             }
-            let (key, j) = read_str(t, i)?;
+            let (key, j) = read_str(b, i)?;
             i = expect(b, j, b':')?;
             let section = match &*key {
                 "nodes" => Some(NodeKind::Other),
@@ -219,7 +219,7 @@ impl<'a, 'f> Reader<'a, 'f> {
                 continue;
             }
             let end = skip_value(b, i)?;
-            let v = &t[i..end];
+            let v = &b[i..end];
             match &*key {
                 "metadata" => {
                     self.seen.metadata = true;
@@ -235,7 +235,9 @@ impl<'a, 'f> Reader<'a, 'f> {
                     self.seen.parent_map = true;
                     self.out.parent_map = de::<MapEntries<_, _>>(v)?.0;
                 }
-                _ => {}
+                _ => {
+                    utf8(v)?;
+                }
             }
             i = end;
         }
@@ -243,7 +245,7 @@ impl<'a, 'f> Reader<'a, 'f> {
 
     /// A section (`nodes`, `sources`, …) at `i`: `null` or an object of entries.
     fn section(&mut self, i: usize, kind: NodeKind) -> Scan<Flow> {
-        let b = self.t.as_bytes();
+        let b = self.b;
         if kind == NodeKind::Other {
             self.seen.nodes = true;
             self.section_start = self.out.nodes.len();
@@ -271,8 +273,7 @@ impl<'a, 'f> Reader<'a, 'f> {
 
     /// The entries of a section, from the key of one of them at `i` to the closing brace.
     fn entries(&mut self, mut i: usize, kind: NodeKind) -> Scan<Flow> {
-        let t = self.t;
-        let b = t.as_bytes();
+        let b = self.b;
         loop {
             if kind == NodeKind::Other && i >= self.stop_at {
                 if i == self.stop_at {
@@ -289,8 +290,11 @@ impl<'a, 'f> Reader<'a, 'f> {
                 return Err(Bad);
             }
             super::release::passed(b[i..].as_ptr());
+            let start = i;
             i = expect(b, skip_string(b, i)?, b':')?;
-            let (raw, end) = entry(t, i)?;
+            let (raw, end) = entry(b, i)?;
+            // What the entry reader skipped is checked here (what it read, as it read it).
+            utf8(&b[start..end])?;
             self.out.push(Loaded::from_raw(raw), kind);
             i = ws(b, end);
             match b.get(i) {
@@ -343,13 +347,13 @@ impl<'a, 'f> Reader<'a, 'f> {
 }
 
 /// A value lineage reads, by serde_json (its own errors are dropped: see the module's notes).
-fn de<'a, T: Deserialize<'a>>(v: &'a str) -> Scan<T> {
-    serde_json::from_str(v).map_err(|_| Bad)
+fn de<'a, T: Deserialize<'a>>(v: &'a [u8]) -> Scan<T> {
+    serde_json::from_slice(v).map_err(|_| Bad)
 }
 
 /// `v` is a whole JSON value, usually a string.
-fn string(v: &str) -> Scan<Str<'_>> {
-    if v.starts_with('"')
+fn string(v: &[u8]) -> Scan<Str<'_>> {
+    if v.first() == Some(&b'"')
         && let Ok((s, end)) = read_str(v, 0)
         && end == v.len()
     {
@@ -358,19 +362,18 @@ fn string(v: &str) -> Scan<Str<'_>> {
     de(v)
 }
 
-fn opt_string(v: &str) -> Scan<Option<Str<'_>>> {
-    match v.as_bytes().first() {
+fn opt_string(v: &[u8]) -> Scan<Option<Str<'_>>> {
+    match v.first() {
         Some(b'"') => string(v).map(Some),
-        Some(b'n') if v == "null" => Ok(None),
+        Some(b'n') if v == b"null" => Ok(None),
         _ => de(v),
     }
 }
 
 /// One entry (a node, source, exposure…) at `i`, and the index after it. Reads what
 /// [`RawNode`]'s serde visitor reads, with the same refusals.
-fn entry(t: &str, mut i: usize) -> Scan<(RawNode<'_>, usize)> {
+fn entry(b: &[u8], mut i: usize) -> Scan<(RawNode<'_>, usize)> {
     use NodeKey::*;
-    let b = t.as_bytes();
     if b.get(i) != Some(&b'{') {
         return Err(Bad);
     }
@@ -385,7 +388,7 @@ fn entry(t: &str, mut i: usize) -> Scan<(RawNode<'_>, usize)> {
         if b.get(i) != Some(&b'"') {
             return Err(Bad);
         }
-        let (name, j) = read_str(t, i)?;
+        let (name, j) = read_str(b, i)?;
         let key = NodeKey::from_bytes(name.as_bytes());
         i = expect(b, j, b':')?;
         if key == Other {
@@ -397,12 +400,12 @@ fn entry(t: &str, mut i: usize) -> Scan<(RawNode<'_>, usize)> {
             }
             seen |= bit;
             if key == Config {
-                let (config, end) = config(t, i)?;
+                let (config, end) = config(b, i)?;
                 n.config = config;
                 i = end;
             } else {
                 let end = skip_value(b, i)?;
-                let v = &t[i..end];
+                let v = &b[i..end];
                 match key {
                     UniqueId => unique_id = Some(string(v)?),
                     ResourceType => n.resource_type = opt_string(v)?,
@@ -446,11 +449,10 @@ fn entry(t: &str, mut i: usize) -> Scan<(RawNode<'_>, usize)> {
 
 /// An entry's `config` at `i`: walked here rather than by serde_json because it is large
 /// (~30 keys) and lineage reads four of them.
-fn config(t: &str, i: usize) -> Scan<(Option<RawConfig<'_>>, usize)> {
-    let b = t.as_bytes();
+fn config(b: &[u8], i: usize) -> Scan<(Option<RawConfig<'_>>, usize)> {
     if b.get(i) != Some(&b'{') {
         let end = skip_value(b, i)?;
-        return Ok((de(&t[i..end])?, end));
+        return Ok((de(&b[i..end])?, end));
     }
     let mut c = RawConfig::default();
     let mut seen = 0u8;
@@ -462,7 +464,7 @@ fn config(t: &str, i: usize) -> Scan<(Option<RawConfig<'_>>, usize)> {
         if b.get(i) != Some(&b'"') {
             return Err(Bad);
         }
-        let (key, j) = read_str(t, i)?;
+        let (key, j) = read_str(b, i)?;
         i = expect(b, j, b':')?;
         let field: u8 = match &*key {
             "meta" => 1,
@@ -477,7 +479,7 @@ fn config(t: &str, i: usize) -> Scan<(Option<RawConfig<'_>>, usize)> {
                 return Err(Bad);
             }
             seen |= field;
-            let v = &t[i..end];
+            let v = &b[i..end];
             match field {
                 1 => c.meta = de(v)?,
                 2 => c.severity = opt_string(v)?,

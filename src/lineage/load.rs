@@ -61,20 +61,21 @@ fn parse_and_build(
     mapped: bool,
 ) -> Result<Lineage, InputError> {
     schema_version::refuse_empty(origin, bytes)?;
-    // Validating UTF-8 once up front (GB/s) lets serde_json skip it for every string.
-    let text = super::release::validate_utf8(bytes).map_err(|e| {
-        InputError::new(origin, "the file is not valid UTF-8")
-            .at(format!("byte {}", e.valid_up_to()))
-    })?;
-    // The kind and version are checked as the parser meets `metadata.dbt_schema_version`
+    // The fast path reads what lineage needs and skips the rest, checking only its structure
+    // and UTF-8 (`fast`); when it refuses the file, serde_json reads it again to say where and
+    // why (or reads it, when the fast path met a shape it does not handle). Either way the kind
+    // and version are checked as the parser meets `metadata.dbt_schema_version`
     // (`CheckedVersion`), wherever `metadata` sits: a wrong file stops the parse there.
-    // The fast path reads what lineage needs and skips the rest unchecked (`fast`); when it
-    // refuses the file, serde_json reads it again to say where and why (or reads it, when the
-    // fast path met a shape it does not handle).
-    let raw = match super::fast::parse(text, mapped) {
+    let raw = match super::fast::parse(bytes, mapped) {
         Ok(raw) => raw,
         Err(_) => {
-            serde_parse(text).map_err(|e| InputError::from_json::<RawManifest>(origin, bytes, e))?
+            // Validating UTF-8 once up front (GB/s) lets serde_json skip it for every string.
+            let text = super::release::validate_utf8(bytes).map_err(|e| {
+                InputError::new(origin, "the file is not valid UTF-8")
+                    .at(format!("byte {}", e.valid_up_to()))
+            })?;
+            serde_parse(text)
+                .map_err(|e| InputError::from_json::<RawManifest>(origin, bytes, e))?
         }
     };
     let version = raw.metadata.dbt_schema_version.as_ref().map_or(0, |v| v.0);

@@ -53,25 +53,45 @@ pub fn skip_string(b: &[u8], i: usize) -> Scan<usize> {
 }
 
 /// `i` is at an opening quote of a string lineage reads: its text, borrowed unless it has
-/// escapes (then decoded by serde_json), and the index after it. Control characters are refused,
-/// as serde_json refuses them.
+/// escapes (then decoded by serde_json), and the index after it. Control characters and
+/// invalid UTF-8 are refused, as serde_json refuses them.
 #[inline]
-pub fn read_str(t: &str, i: usize) -> Scan<(Cow<'_, str>, usize)> {
-    let b = t.as_bytes();
+pub fn read_str(b: &[u8], i: usize) -> Scan<(Cow<'_, str>, usize)> {
     let mut j = i + 1;
+    let mut ascii = true;
     while let Some(&c) = b.get(j) {
         match c {
-            b'"' => return Ok((Cow::Borrowed(&t[i + 1..j]), j + 1)),
+            b'"' => {
+                let raw = &b[i + 1..j];
+                let s = if ascii {
+                    // SAFETY: every byte of `raw` was checked to be ASCII.
+                    unsafe { std::str::from_utf8_unchecked(raw) }
+                } else {
+                    std::str::from_utf8(raw).map_err(|_| Bad)?
+                };
+                return Ok((Cow::Borrowed(s), j + 1));
+            }
             b'\\' => {
                 let end = skip_string(b, i)?;
-                let s: String = serde_json::from_str(&t[i..end]).map_err(|_| Bad)?;
+                let s: String = serde_json::from_slice(&b[i..end]).map_err(|_| Bad)?;
                 return Ok((Cow::Owned(s), end));
             }
             0..=0x1f => return Err(Bad),
+            0x80.. => {
+                ascii = false;
+                j += 1;
+            }
             _ => j += 1,
         }
     }
     Err(Bad)
+}
+
+/// `bytes` as text, or [`Bad`] if it is not UTF-8: everything the fast path skips is checked
+/// this way once it has been passed, while it is still in cache.
+#[inline]
+pub fn utf8(bytes: &[u8]) -> Scan<&str> {
+    std::str::from_utf8(bytes).map_err(|_| Bad)
 }
 
 /// The bracket kinds of the open containers, one bit per level (1 = object): 64 levels in a
@@ -274,13 +294,15 @@ mod tests {
 
     #[test]
     fn read_strings_borrow_unless_escaped_and_refuse_control_characters() {
-        let t = r#""plain" "d\u00e9v\n" "tab	here" "open"#;
+        let t = r#""plain" "d\u00e9v\n" "tab	here" "open"#.as_bytes();
         assert_eq!(read_str(t, 0), Ok((Cow::Borrowed("plain"), 7)));
         let (s, end) = read_str(t, 8).unwrap();
         assert!(matches!(s, Cow::Owned(_)));
         assert_eq!((s.as_ref(), end), ("dév\n", 20));
         assert_eq!(read_str(t, 21), Err(Bad));
         assert_eq!(read_str(t, 32), Err(Bad));
-        assert_eq!(read_str(r#""bad \x escape""#, 0), Err(Bad));
+        assert_eq!(read_str(br#""bad \x escape""#, 0), Err(Bad));
+        assert_eq!(read_str("\"é\"".as_bytes(), 0), Ok((Cow::Borrowed("é"), 4)));
+        assert_eq!(read_str(b"\"a\xff\"", 0), Err(Bad));
     }
 }

@@ -80,10 +80,10 @@ fn the_fast_path_reads_real_manifests_as_serde_does_split_or_not() {
         };
         let expected = summary(&slow);
         let name = path.display();
-        let fast = parse_split(&text, false, None).unwrap_or_else(|_| panic!("{name}"));
+        let fast = parse_split(text.as_bytes(), false, None).unwrap_or_else(|_| panic!("{name}"));
         assert_eq!(summary(&fast), expected, "{name}");
         if let Some(at) = candidate(text.as_bytes()) {
-            let split = parse_split(&text, false, Some(at)).unwrap();
+            let split = parse_split(text.as_bytes(), false, Some(at)).unwrap();
             assert_eq!(summary(&split), expected, "{name}: guessed split at {at}");
         }
         // Every entry boundary (right guesses) and points just off them (wrong guesses).
@@ -91,7 +91,7 @@ fn the_fast_path_reads_real_manifests_as_serde_does_split_or_not() {
         let step = (starts.len() / 12).max(1);
         for &at in starts.iter().step_by(step) {
             for at in [at, at + 1, at - 1] {
-                let split = parse_split(&text, false, Some(at)).unwrap();
+                let split = parse_split(text.as_bytes(), false, Some(at)).unwrap();
                 assert_eq!(summary(&split), expected, "{name}: split at {at}");
             }
         }
@@ -113,7 +113,7 @@ fn a_split_keeps_duplicate_sections_and_the_later_metadata() {
     let expected = summary(&serde_parse(text).unwrap());
     assert!(expected.contains("Entries(2)") && expected.contains("\"second\""));
     for (at, _) in text.match_indices('"') {
-        let split = parse_split(text, false, Some(at)).unwrap();
+        let split = parse_split(text.as_bytes(), false, Some(at)).unwrap();
         assert_eq!(summary(&split), expected, "split at {at}");
     }
 }
@@ -144,7 +144,7 @@ fn what_serde_refuses_in_what_lineage_reads_the_fast_path_refuses() {
     ] {
         let text = base.replace('@', entry);
         assert!(serde_parse(&text).is_err(), "{entry}");
-        assert_eq!(parse_split(&text, false, None).err(), Some(Bad), "{entry}");
+        assert_eq!(parse_split(text.as_bytes(), false, None).err(), Some(Bad), "{entry}");
     }
     for text in [
         "",
@@ -159,7 +159,7 @@ fn what_serde_refuses_in_what_lineage_reads_the_fast_path_refuses() {
         r#"{"parent_map": {"a": 5}}"#,
     ] {
         assert!(serde_parse(text).is_err(), "{text}");
-        assert_eq!(parse_split(text, false, None).err(), Some(Bad), "{text}");
+        assert_eq!(parse_split(text.as_bytes(), false, None).err(), Some(Bad), "{text}");
     }
     // Truncated anywhere: refused, never a panic, split or not.
     let full = base.replace(
@@ -169,8 +169,8 @@ fn what_serde_refuses_in_what_lineage_reads_the_fast_path_refuses() {
     assert!(serde_parse(&full).is_ok());
     for n in 0..full.len() {
         if let Some(part) = full.get(..n) {
-            assert_eq!(parse_split(part, false, None).err(), Some(Bad), "{part}");
-            assert!(parse_split(part, false, Some(n / 2)).is_err(), "{part}");
+            assert_eq!(parse_split(part.as_bytes(), false, None).err(), Some(Bad), "{part}");
+            assert!(parse_split(part.as_bytes(), false, Some(n / 2)).is_err(), "{part}");
         }
     }
 }
@@ -181,6 +181,20 @@ fn skipped_values_are_not_checked_beyond_their_structure() {
     let text = r#"{"nodes": {"model.p.a": {"unique_id": "model.p.a", "raw_code": "bad \x escape",
         "columns": {"c": [tru, 01]}}}, "macros": {"m": "tab	inside"}}"#;
     assert!(serde_parse(text).is_err());
-    let fast = parse_split(text, false, None).unwrap();
+    let fast = parse_split(text.as_bytes(), false, None).unwrap();
     assert_eq!(fast.nodes.len(), 1);
+}
+
+#[test]
+fn invalid_utf8_anywhere_is_refused_split_or_not() {
+    let text = r#"{"nodes": {"model.p.a": {"unique_id": "model.p.a", "raw_code": "@"},
+        "model.p.b": {"unique_id": "model.p.b", "name": "@"}}, "macros": {"@": "@"}}"#;
+    assert!(parse_split(text.as_bytes(), false, None).is_ok());
+    let at = text.find("\"model.p.b").unwrap();
+    for (i, _) in text.match_indices('@') {
+        let mut bad = text.as_bytes().to_vec();
+        bad[i] = 0xff;
+        assert_eq!(parse_split(&bad, false, None).err(), Some(Bad), "at {i}");
+        assert!(parse_split(&bad, false, Some(at)).is_err(), "at {i}");
+    }
 }
