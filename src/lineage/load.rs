@@ -74,8 +74,7 @@ fn parse_and_build(
                 InputError::new(origin, "the file is not valid UTF-8")
                     .at(format!("byte {}", e.valid_up_to()))
             })?;
-            serde_parse(text)
-                .map_err(|e| InputError::from_json::<RawManifest>(origin, bytes, e))?
+            serde_parse(text).map_err(|e| InputError::from_json::<RawManifest>(origin, bytes, e))?
         }
     };
     let version = raw.metadata.dbt_schema_version.as_ref().map_or(0, |v| v.0);

@@ -144,7 +144,11 @@ fn what_serde_refuses_in_what_lineage_reads_the_fast_path_refuses() {
     ] {
         let text = base.replace('@', entry);
         assert!(serde_parse(&text).is_err(), "{entry}");
-        assert_eq!(parse_split(text.as_bytes(), false, None).err(), Some(Bad), "{entry}");
+        assert_eq!(
+            parse_split(text.as_bytes(), false, None).err(),
+            Some(Bad),
+            "{entry}"
+        );
     }
     for text in [
         "",
@@ -159,7 +163,11 @@ fn what_serde_refuses_in_what_lineage_reads_the_fast_path_refuses() {
         r#"{"parent_map": {"a": 5}}"#,
     ] {
         assert!(serde_parse(text).is_err(), "{text}");
-        assert_eq!(parse_split(text.as_bytes(), false, None).err(), Some(Bad), "{text}");
+        assert_eq!(
+            parse_split(text.as_bytes(), false, None).err(),
+            Some(Bad),
+            "{text}"
+        );
     }
     // Truncated anywhere: refused, never a panic, split or not.
     let full = base.replace(
@@ -169,8 +177,15 @@ fn what_serde_refuses_in_what_lineage_reads_the_fast_path_refuses() {
     assert!(serde_parse(&full).is_ok());
     for n in 0..full.len() {
         if let Some(part) = full.get(..n) {
-            assert_eq!(parse_split(part.as_bytes(), false, None).err(), Some(Bad), "{part}");
-            assert!(parse_split(part.as_bytes(), false, Some(n / 2)).is_err(), "{part}");
+            assert_eq!(
+                parse_split(part.as_bytes(), false, None).err(),
+                Some(Bad),
+                "{part}"
+            );
+            assert!(
+                parse_split(part.as_bytes(), false, Some(n / 2)).is_err(),
+                "{part}"
+            );
         }
     }
 }
