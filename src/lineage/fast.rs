@@ -2,7 +2,7 @@
 //! ([`super::scan`]), only the values lineage uses go to serde_json, and a large `nodes` is read
 //! in two halves on two threads.
 //!
-//! Any failure is [`Bad`] with no detail: `load` then re-parses the whole file with the serde
+//! Any failure is [`Bad`] with no detail: `read` then re-parses the whole file with the serde
 //! path ([`super::load::RawManifest`]'s `Deserialize`), whose error names the place. Results
 //! are the serde path's: same nodes, same order, same refusals for everything lineage reads.
 //!
