@@ -1,103 +1,22 @@
-//! Turns the bytes of a dbt `manifest.json` into a [`Lineage`].
+//! The serde path of a manifest load, and the conversion of entries into [`Node`]s and of the
+//! whole into a [`LineageSnapshot`] (both paths end there; see `lineage::read`).
 
 use super::manifest::{
     BoolLike, MapEntries, MapValues, MaybeStr, OptionOrMap, RawGroup, RawMetadata, RawNode, Str,
 };
-use super::{ExposureInfo, Group, Lineage, LineageSnapshot, Node, NodeKind, StewardMeta};
-use crate::error::InputError;
-use crate::schema_version::{self, ObjectOnly};
+use super::{ExposureInfo, Group, LineageSnapshot, Node, NodeKind, StewardMeta};
+use crate::schema_version::ObjectOnly;
 use rustc_hash::FxHashMap;
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, IgnoredAny, Visitor};
 use std::borrow::Cow;
 
-pub use crate::schema_version::SUPPORTED_MANIFEST_VERSIONS;
-
-/// How a manifest load treats a file that parses but would empty the lineage.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct LoadOptions {
-    /// Accept a manifest whose `nodes` is null, missing or empty (`--allow-empty`): by default
-    /// it is refused, so that a broken dbt run never replaces the graph with an empty one.
-    pub allow_empty: bool,
-}
-
-/// Parses and builds the lineage of a manifest. `origin` names the file or request in errors.
-/// A manifest without nodes is refused (see [`LoadOptions::allow_empty`]).
-pub fn load_manifest(origin: &str, bytes: &[u8]) -> Result<Lineage, InputError> {
-    parse_and_build(origin, bytes, LoadOptions::default())
-}
-
-/// [`load_manifest`] with options.
-pub fn load_manifest_with(
-    origin: &str,
-    bytes: &[u8],
-    options: LoadOptions,
-) -> Result<Lineage, InputError> {
-    parse_and_build(origin, bytes, options)
-}
-
-/// Like [`load_manifest_with`] for a manifest that is a private read-only file mapping: the
-/// pages the parser has passed are handed back to the OS as it goes, which keeps peak memory
-/// far below the file's size.
-///
-/// # Safety
-/// `bytes` must be a private, read-only file mapping that nothing writes to.
-pub unsafe fn load_mapped_manifest(
-    origin: &str,
-    bytes: &[u8],
-    options: LoadOptions,
-) -> Result<Lineage, InputError> {
-    // SAFETY: forwarded from this function's contract.
-    unsafe { super::release::while_parsing(bytes, || parse_and_build(origin, bytes, options)) }
-}
-
-fn parse_and_build(
-    origin: &str,
-    bytes: &[u8],
-    options: LoadOptions,
-) -> Result<Lineage, InputError> {
-    schema_version::refuse_empty(origin, bytes)?;
-    // Validating UTF-8 once up front (GB/s) lets serde_json skip it for every string.
-    let text = super::release::validate_utf8(bytes).map_err(|e| {
-        InputError::new(origin, "the file is not valid UTF-8")
-            .at(format!("byte {}", e.valid_up_to()))
-    })?;
-    // The kind and version are checked as the parser meets `metadata.dbt_schema_version`
-    // (`CheckedVersion`), wherever `metadata` sits: a wrong file stops the parse there.
+/// The serde path: slower than `fast`, but its errors say where and why.
+pub(super) fn serde_parse(text: &str) -> Result<RawManifest<'_>, serde_json::Error> {
     let mut de = serde_json::Deserializer::from_str(text);
-    let raw = SizedManifest(bytes.len())
+    SizedManifest(text.len())
         .deserialize(&mut de)
         .and_then(|raw| de.end().map(|_| raw))
-        .map_err(|e| InputError::from_json::<RawManifest>(origin, bytes, e))?;
-    let version = raw.metadata.dbt_schema_version.as_ref().map_or(0, |v| v.0);
-    if !options.allow_empty {
-        let why = match raw.nodes_section {
-            NodesSection::Missing => Some("is missing"),
-            NodesSection::Null => Some("is null"),
-            NodesSection::Entries(0) => Some("is empty"),
-            NodesSection::Entries(_) => None,
-        };
-        if let Some(why) = why {
-            return Err(InputError::new(
-                origin,
-                format!(
-                    "`nodes` {why}, so this manifest would empty the lineage graph; refused \
-                     (pass --allow-empty, or allow_empty over HTTP, to accept it)"
-                ),
-            )
-            .at("at `nodes`"));
-        }
-    }
-    if raw.nodes.is_empty() && raw.metadata.dbt_schema_version.is_none() {
-        return Err(InputError::new(
-            origin,
-            "no `metadata.dbt_schema_version` and no `nodes`: this is not a dbt manifest",
-        ));
-    }
-    let project_id = raw.metadata.project_id.as_deref().map(str::to_owned);
-    let mut lineage = Lineage::build(snapshot_from_raw(raw, version));
-    lineage.project_id = project_id;
-    Ok(lineage)
 }
 
 /// What the manifest's `nodes` section held.
@@ -126,7 +45,17 @@ pub struct Loaded<'a> {
 
 impl<'de: 'a, 'a> Deserialize<'de> for Loaded<'a> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut raw = RawNode::deserialize(d)?;
+        let raw = RawNode::deserialize(d)?;
+        if let Cow::Borrowed(id) = &raw.unique_id.0 {
+            super::release::passed(id.as_ptr());
+        }
+        Ok(Loaded::from_raw(raw))
+    }
+}
+
+impl Loaded<'_> {
+    /// Converts an entry as read; both parsers (`fast` and serde) end here.
+    pub(super) fn from_raw(mut raw: RawNode<'_>) -> Self {
         let kind = raw
             .resource_type
             .as_deref()
@@ -138,23 +67,20 @@ impl<'de: 'a, 'a> Deserialize<'de> for Loaded<'a> {
             .map(|d| d.nodes.join("\n"))
             .unwrap_or_default();
         let attached_node = raw.attached_node.take().map(Str::into_owned);
-        if let Cow::Borrowed(id) = &raw.unique_id.0 {
-            super::release::passed(id.as_ptr());
-        }
         let tested_name = raw
             .test_metadata
             .as_ref()
             .and_then(|t| t.kwargs.as_ref())
             .and_then(|k| k.model.as_deref())
             .and_then(referenced_name);
-        Ok(Loaded {
+        Loaded {
             untyped: raw.resource_type.is_none(),
             node: node_from_raw(raw, kind),
             deps,
             attached_node,
             tested_name,
             _file: std::marker::PhantomData,
-        })
+        }
     }
 }
 
@@ -174,7 +100,7 @@ pub struct RawManifest<'a> {
 }
 
 impl RawManifest<'_> {
-    fn push(&mut self, loaded: Loaded, section_kind: NodeKind) {
+    pub(super) fn push(&mut self, loaded: Loaded, section_kind: NodeKind) {
         let Loaded {
             mut node,
             untyped,
@@ -304,7 +230,7 @@ impl<'de: 'a, 'a> Visitor<'de> for Section<'_, 'a> {
     }
 }
 
-fn snapshot_from_raw(raw: RawManifest<'_>, version: u32) -> LineageSnapshot {
+pub(super) fn snapshot_from_raw(raw: RawManifest<'_>, version: u32) -> LineageSnapshot {
     let RawManifest {
         metadata,
         nodes: out_nodes,

@@ -4,12 +4,15 @@
 //! A [`Lineage`] is immutable once built; [`LineageHandle`] swaps in a new one atomically, so a
 //! reader holds a consistent graph for as long as it needs and never blocks a writer.
 
+mod fast;
 mod load;
 pub mod manifest;
 pub mod openlineage;
 pub mod projects;
 mod queries;
+mod read;
 mod release;
+mod scan;
 mod stitch;
 
 use petgraph::Direction;
@@ -18,11 +21,11 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 
-pub use load::{
+pub use projects::{EnvGraph, LineageHandle, Part, ProjectInfo};
+pub use read::{
     LoadOptions, SUPPORTED_MANIFEST_VERSIONS, load_manifest, load_manifest_with,
     load_mapped_manifest,
 };
-pub use projects::{EnvGraph, LineageHandle, Part, ProjectInfo};
 
 /// What a node is, by dbt `resource_type`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
