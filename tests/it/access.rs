@@ -2,8 +2,8 @@
 //! Slack (members of user groups read with `usergroups.users.list`, refreshed on demand), the
 //! CLI acting as an administrator under `--as`, config errors, and `steward slack check`.
 
-use crate::slack_bot::{click, issue_id, outbox_drained};
 use crate::slack_check::{by, check_with_good_tokens, parse, workspace};
+use crate::slack_support::{click, issue_id, outbox_drained};
 use crate::support::{ALERTS, INCIDENTS, TestBot, stderr, steward, steward_ok};
 use serde_json::{Value, json};
 use std::time::Duration;

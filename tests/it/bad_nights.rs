@@ -3,7 +3,7 @@
 //! model) and the causes a person names reading the run. The causes are written out in each
 //! case, so the expectation is explicit. `BENCHMARKS.md` ("Signal over noise") records the table.
 
-use crate::slack_bot::{blocks_text, outbox_drained};
+use crate::slack_support::{blocks_text, outbox_drained};
 use crate::support::{ALERTS, MARKETING, TestBot, fixtures};
 use serde_json::{Value, json};
 use steward::app::ingest::{DbtArtifacts, Input};

@@ -1,7 +1,7 @@
 //! Merging and splitting incidents from their Slack messages, through the fake Slack: the
 //! buttons open their modals, the submissions change the incidents, and both threads say so.
 
-use crate::slack_bot::outbox_drained;
+use crate::slack_support::outbox_drained;
 use crate::support::{INCIDENTS, TestBot};
 use serde_json::json;
 use std::time::Duration;

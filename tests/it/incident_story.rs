@@ -4,7 +4,7 @@
 //! post-incident report, and see the App Home, the product channel and `/status.json` follow.
 //! Also: two status changes at the same moment both land in the timeline.
 
-use crate::slack_bot::{alert_of, click, command, issue_id, outbox_drained};
+use crate::slack_support::{alert_of, click, command, issue_id, outbox_drained};
 use crate::support::{FINANCE, INCIDENTS, TestApp, TestBot};
 use serde_json::{Value, json};
 use std::time::Duration;

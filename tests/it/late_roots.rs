@@ -2,7 +2,7 @@
 //! events arrive and explain it. Its old message must point at the new root's, not stay a
 //! second "root cause" for the same night.
 
-use crate::slack_bot::{alert_of, blocks_text, outbox_drained};
+use crate::slack_support::{alert_of, blocks_text, outbox_drained};
 use crate::support::{MARKETING, TestBot};
 use steward::app::ingest::Input;
 use steward::domain::issues::IssueFilter;

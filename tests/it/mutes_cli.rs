@@ -138,7 +138,7 @@ fn bad_mutes_are_refused_and_write_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slash_mute_mutes_and_unmute() {
-    use crate::slack_bot::command;
+    use crate::slack_support::command;
     let bot = crate::support::TestBot::start().await;
     bot.ingest("broken").await;
     let ephemeral = |bot: &crate::support::TestBot, needle: &'static str| {

@@ -559,7 +559,7 @@ fn open_link(payload: &str, base: &str) -> Option<String> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn slack_messages_and_the_home_tab_open_in_steward_with_signed_links() {
-    use crate::slack_bot::{blocks_text, outbox_drained};
+    use crate::slack_support::{blocks_text, outbox_drained};
     use crate::support::{ALERTS, INCIDENTS, TestBot};
     let env = "STEWARD_TEST_PAGES_SECRET_SLACK";
     // SAFETY: this variable is only ever read by this test's bot.

@@ -1,7 +1,7 @@
 //! People by name outside Slack: the bot learns names with `users.info` from the fake Slack, and
 //! the CLI, the pages and the Markdown report show `@bruno` where Slack stores `<@U0BRUNO>`.
 
-use crate::slack_bot::{click, issue_id, outbox_drained};
+use crate::slack_support::{click, issue_id, outbox_drained};
 use crate::support::{TestBot, steward_ok};
 use steward::domain::people::Style;
 use steward::faces::slack::fake::ActionValue;

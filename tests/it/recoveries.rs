@@ -1,7 +1,7 @@
 //! A recovered root keeps what it explained: the demo's broken run, then its healthy run, through
 //! the fake Slack.
 
-use crate::slack_bot::{alert_of, blocks_text, outbox_drained};
+use crate::slack_support::{alert_of, blocks_text, outbox_drained};
 use crate::support::TestBot;
 use steward::domain::issues::IssueFilter;
 

@@ -3,7 +3,7 @@
 //! postmortem.
 
 use crate::http_api::{multipart_body, multipart_type};
-use crate::slack_bot::{alert_of, blocks_text, outbox_drained};
+use crate::slack_support::{alert_of, blocks_text, outbox_drained};
 use crate::support::{TestBot, TestServer, demo_artifact, stderr, stdout, steward, steward_bin};
 use serde_json::Value;
 use steward::domain::issues::{Issue, IssueFilter};

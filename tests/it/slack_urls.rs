@@ -2,7 +2,7 @@
 //! with the verb, content type and token Slack reads: the fake records each request and says
 //! which ones Slack would not read as meant.
 
-use crate::slack_bot::{alert_of, click, command, issue_id, outbox_drained};
+use crate::slack_support::{alert_of, click, command, issue_id, outbox_drained};
 use crate::support::{ALERTS, INCIDENTS, TestBot};
 use serde_json::json;
 use std::time::Duration;

@@ -1,7 +1,7 @@
 //! `/steward incident INC-n …`: every change to an incident from the slash command, through the
 //! fake Slack.
 
-use crate::slack_bot::command;
+use crate::slack_support::command;
 use crate::support::{ALERTS, TestBot};
 use steward::domain::incidents::Declaration;
 

@@ -2,7 +2,7 @@
 //! Jira or Linear, and their state read back from the trackers (strict fakes on port 0).
 
 use crate::incident_story::press;
-use crate::integrations::keys;
+use crate::integrations_support::keys;
 use crate::support::{INCIDENTS, TestBot};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -195,8 +195,8 @@ pub(crate) fn tracker_cli(
 }
 
 /// A Rig (in-process app on a manual clock, the fakes) with Linear configured and its key.
-async fn linear_rig(extra: &str) -> crate::integrations::Rig {
-    let mut rig = crate::integrations::Rig::start(&format!(
+async fn linear_rig(extra: &str) -> crate::integrations_support::Rig {
+    let mut rig = crate::integrations_support::Rig::start(&format!(
         "[linear]\nurl = \"{{url}}/graphql\"\nteam_id = \"team-1\"\ntoken_env = \"LINEAR_KEY\"\n{extra}"
     ))
     .await;
@@ -320,7 +320,7 @@ async fn serve_reads_ticket_states_back_on_its_schedule() {
         rig.http.clone(),
         rig.secrets.clone(),
     ));
-    let gets = |rig: &crate::integrations::Rig| {
+    let gets = |rig: &crate::integrations_support::Rig| {
         rig.fake
             .state
             .lock()
