@@ -9,6 +9,7 @@ pub mod ingest;
 pub mod integrations;
 mod mutes;
 mod people;
+mod pushing;
 pub mod reports;
 
 use crate::clock::{Clock, SystemClock};
@@ -19,7 +20,8 @@ use crate::error::InputError;
 use crate::lineage::{Impact, Lineage, LineageHandle};
 use crate::store::Store;
 use anyhow::Result;
-use ingest::{DbtArtifacts, IngestSummary, Input};
+use ingest::{DbtArtifacts, IngestSummary, Input, Pusher};
+pub use pushing::Pushing;
 use rusqlite::OptionalExtension;
 use serde::Serialize;
 use std::path::Path;
@@ -58,6 +60,8 @@ pub struct IssueDetail {
     pub slack: Option<SlackRef>,
     /// Whether the node's dbt code changed since the check last passed (None: unknown).
     pub changed_since_last_pass: Option<bool>,
+    /// The ingests that brought its results, newest first (at most 5): who pushed them.
+    pub pushes: Vec<crate::domain::ingests::IngestRecord>,
 }
 
 /// The impact of one node, as `steward lineage impact` and `GET /v1/lineage/impact` show it.
@@ -104,53 +108,26 @@ impl App {
     }
 
     pub fn ingest_dbt(&self, artifacts: DbtArtifacts) -> Result<IngestSummary> {
-        let start = std::time::Instant::now();
-        let s = ingest::ingest_dbt(
-            &self.store,
-            &self.lineage,
-            &self.config,
-            artifacts,
-            self.clock.now(),
-        );
-        self.signal(counted("dbt", start, s))
+        self.pushed_by(Pusher::default()).ingest_dbt(artifacts)
     }
 
     pub fn ingest_alerts(&self, input: Input, env: Option<String>) -> Result<IngestSummary> {
-        let start = std::time::Instant::now();
-        let s = ingest::ingest_alerts(
-            &self.store,
-            &self.lineage,
-            &self.config,
-            input,
-            env,
-            self.clock.now(),
-        );
-        self.signal(counted("alert", start, s))
+        self.pushed_by(Pusher::default()).ingest_alerts(input, env)
     }
 
     pub fn ingest_openlineage(&self, input: Input, env: Option<String>) -> Result<IngestSummary> {
-        let start = std::time::Instant::now();
-        let s = ingest::ingest_openlineage(
-            &self.store,
-            &self.lineage,
-            &self.config,
-            input,
-            env,
-            self.clock.now(),
-        );
-        self.signal(counted("openlineage", start, s))
+        self.pushed_by(Pusher::default())
+            .ingest_openlineage(input, env)
     }
 
     /// Ingests how a scheduled job's run went (see [`ingest::JobRun`]).
     pub fn ingest_job_run(&self, run: ingest::JobRun) -> Result<IngestSummary> {
-        let s = ingest::ingest_job_run(
-            &self.store,
-            &self.lineage,
-            &self.config,
-            run,
-            self.clock.now(),
-        );
-        self.signal(s)
+        self.pushed_by(Pusher::default()).ingest_job_run(run)
+    }
+
+    /// The ingests, as pushed by `by`: each is recorded with who pushed it.
+    pub fn pushed_by(&self, by: Pusher) -> Pushing<'_> {
+        Pushing { app: self, by }
     }
 
     /// Refuses `actor` when `[access]` does not let them take `action`: an [`InputError`] of kind
@@ -238,6 +215,14 @@ impl App {
         crate::domain::incidents::suggest_severity(&self.config, &lineage, &catalog, &assets)
     }
 
+    /// The record of ingests, newest first: what arrived and who pushed it.
+    pub fn ingests(
+        &self,
+        filter: &crate::domain::ingests::IngestFilter,
+    ) -> Result<Vec<crate::domain::ingests::IngestRecord>> {
+        self.store.read(|c| crate::domain::ingests::list(c, filter))
+    }
+
     pub fn issues(&self, filter: &IssueFilter) -> Result<Vec<Issue>> {
         self.store.read(|c| issues::list(c, filter))
     }
@@ -259,6 +244,7 @@ impl App {
                 events: issues::events(c, id)?,
                 slack,
                 changed_since_last_pass,
+                pushes: crate::domain::ingests::of_issue(c, id, 5)?,
             })
         })
     }

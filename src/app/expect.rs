@@ -47,13 +47,17 @@ impl App {
             let mut issue = None;
             if let Some(o) = expect::observation(&w, verdict, known, now) {
                 let start = std::time::Instant::now();
-                let summary = super::ingest::ingest_observations(
+                let batch = super::ingest::Observed {
+                    kind: "expect",
+                    env: Some(w.env.clone()),
+                    observations: vec![o],
+                    by: super::ingest::Pusher::new("steward", None),
+                };
+                let summary = super::ingest::ingest_observed(
                     &self.store,
                     &self.lineage,
                     &self.config,
-                    "expect",
-                    Some(w.env.clone()),
-                    vec![o],
+                    batch,
                     now,
                 );
                 let summary = self.signal(super::counted("expect", start, summary))?;

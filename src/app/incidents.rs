@@ -7,6 +7,7 @@ use crate::domain::access::{Action, Actor};
 use crate::domain::incidents::{self, Declaration, Incident};
 use crate::domain::integrations::{Change, IncidentEvent};
 use crate::domain::issues::{Issue, IssueFilter};
+use crate::error::InputError;
 use crate::lineage::Lineage;
 use anyhow::Result;
 use rusqlite::OptionalExtension;
@@ -417,11 +418,30 @@ impl App {
         self.store.read(|c| incidents::get_followup(c, id))
     }
 
-    /// Sets a follow-up's state: `open`, `done` or `dropped`.
-    pub fn followup_state(&self, id: i64, state: &str, actor: &str) -> Result<incidents::Followup> {
+    /// Sets follow-up `id` of incident `n` to `open`, `done` or `dropped`; a follow-up of
+    /// another incident is refused, naming it.
+    pub fn followup_state(
+        &self,
+        n: i64,
+        id: i64,
+        state: &str,
+        actor: &str,
+    ) -> Result<incidents::Followup> {
         let (state, actor) = (state.to_owned(), actor.to_owned());
         let fan = self.fanout();
         self.signal(self.write_now(move |tx, now| {
+            let of = incidents::get_followup(tx, id)?.incident;
+            if of != n {
+                return Err(InputError::new(
+                    format!("follow-up {id}"),
+                    format!(
+                        "it belongs to {}, not {}",
+                        incidents::label(of),
+                        incidents::label(n)
+                    ),
+                )
+                .into());
+            }
             let f = incidents::set_followup_state(tx, id, &state, &actor, now)?;
             let said = format!("marked the follow-up \"{}\" {}", f.text, f.state);
             incident_changed(tx, &fan, f.incident, &actor, &said, now)?;

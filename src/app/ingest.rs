@@ -107,6 +107,31 @@ pub struct ManifestSummary {
     pub changed_checksums: usize,
 }
 
+/// Who pushed an ingest: the face it came through and, when known, a name (the HTTP token's
+/// name, or the CLI's `--as`). Recorded on the ingest; it acts for no person, so `[access]`
+/// never applies to it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Pusher {
+    /// `http`, `cli`, `dbt_cloud` or `steward`; None when the caller did not say.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub via: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+impl Pusher {
+    pub fn new(via: &'static str, name: Option<&str>) -> Pusher {
+        Pusher {
+            via: Some(via),
+            name: name.map(str::to_owned),
+        }
+    }
+
+    pub fn is_unknown(&self) -> bool {
+        self.via.is_none() && self.name.is_none()
+    }
+}
+
 /// What one ingest did.
 #[derive(Debug, Clone, Serialize)]
 pub struct IngestSummary {
@@ -119,6 +144,9 @@ pub struct IngestSummary {
     /// The CI run that produced this ingest, when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub run_url: Option<String>,
+    /// Who pushed it, when known.
+    #[serde(skip_serializing_if = "Pusher::is_unknown")]
+    pub pushed_by: Pusher,
     #[serde(flatten)]
     pub applied: ApplySummary,
 }
@@ -189,6 +217,7 @@ struct Prepared {
     has_run_results: bool,
     ignored: usize,
     run_url: Option<String>,
+    by: Pusher,
 }
 
 /// Ingests dbt artifacts. A manifest, when given, is used to map this run's results and then
@@ -198,6 +227,7 @@ pub fn ingest_dbt(
     lineage: &LineageHandle,
     config: &Config,
     artifacts: DbtArtifacts,
+    by: Pusher,
     now: DateTime<Utc>,
 ) -> Result<IngestSummary> {
     if artifacts.manifest.is_none()
@@ -320,6 +350,7 @@ pub fn ingest_dbt(
         has_run_results,
         ignored,
         run_url,
+        by,
     };
     commit(store, lineage, config, prepared, now)
 }
@@ -331,20 +362,19 @@ pub fn ingest_alerts(
     config: &Config,
     input: Input,
     env: Option<String>,
+    by: Pusher,
     now: DateTime<Utc>,
 ) -> Result<IngestSummary> {
     let env = env.unwrap_or_else(|| config.issues.default_environment.clone());
     let observations =
         alerts::parse_alerts(&input.origin, &input.bytes, &lineage.env(Some(&env)), now)?;
-    ingest_observations(
-        store,
-        lineage,
-        config,
-        "alert",
-        Some(env),
+    let batch = Observed {
+        kind: "alert",
+        env: Some(env),
         observations,
-        now,
-    )
+        by,
+    };
+    ingest_observed(store, lineage, config, batch, now)
 }
 
 /// Ingests OpenLineage RunEvents: their jobs join the environment's graph (between their input
@@ -355,6 +385,7 @@ pub fn ingest_openlineage(
     config: &Config,
     input: Input,
     env: Option<String>,
+    by: Pusher,
     now: DateTime<Utc>,
 ) -> Result<IngestSummary> {
     let env = env.unwrap_or_else(|| config.issues.default_environment.clone());
@@ -376,6 +407,7 @@ pub fn ingest_openlineage(
         has_run_results,
         ignored: 0,
         run_url: None,
+        by,
     };
     commit(store, lineage, config, prepared, now)
 }
@@ -406,6 +438,7 @@ pub fn ingest_job_run(
     lineage: &LineageHandle,
     config: &Config,
     run: JobRun,
+    by: Pusher,
     now: DateTime<Utc>,
 ) -> Result<IngestSummary> {
     let env = run
@@ -437,18 +470,26 @@ pub fn ingest_job_run(
         occurred_at: now,
         compiled_sql: None,
     };
-    ingest_observations(
-        store,
-        lineage,
-        config,
-        run.source,
-        Some(env),
-        vec![observation],
-        now,
-    )
+    let batch = Observed {
+        kind: run.source,
+        env: Some(env),
+        observations: vec![observation],
+        by,
+    };
+    ingest_observed(store, lineage, config, batch, now)
 }
 
-/// Ingests observations already mapped to assets (by a parser above, or by a test).
+/// Observations already mapped to assets, and where they came from.
+pub struct Observed {
+    /// `alert`, `dbt_cloud`, `expect`, …: the ingest's kind.
+    pub kind: &'static str,
+    pub env: Option<String>,
+    pub observations: Vec<Observation>,
+    pub by: Pusher,
+}
+
+/// Ingests observations already mapped to assets (by a parser above, or by a test), pushed by
+/// no one in particular.
 pub fn ingest_observations(
     store: &Store,
     lineage: &LineageHandle,
@@ -458,6 +499,29 @@ pub fn ingest_observations(
     observations: Vec<Observation>,
     now: DateTime<Utc>,
 ) -> Result<IngestSummary> {
+    let batch = Observed {
+        kind,
+        env,
+        observations,
+        by: Pusher::default(),
+    };
+    ingest_observed(store, lineage, config, batch, now)
+}
+
+/// Ingests an [`Observed`] batch.
+pub fn ingest_observed(
+    store: &Store,
+    lineage: &LineageHandle,
+    config: &Config,
+    batch: Observed,
+    now: DateTime<Utc>,
+) -> Result<IngestSummary> {
+    let Observed {
+        kind,
+        env,
+        observations,
+        by,
+    } = batch;
     let has_run_results = observations.iter().any(|o| o.outcome == Outcome::Skipped);
     let env = env.unwrap_or_else(|| config.issues.default_environment.clone());
     let prepared = Prepared {
@@ -472,6 +536,7 @@ pub fn ingest_observations(
         has_run_results,
         ignored: 0,
         run_url: None,
+        by,
     };
     commit(store, lineage, config, prepared, now)
 }
@@ -516,8 +581,8 @@ fn commit(
     let targets = crate::domain::integrations::any_target(config).then(|| config.clone());
     let summary = store.write(move |tx| {
         tx.execute(
-            "INSERT INTO ingests (kind, env, invocation_id, received_at, raises_issues, summary) VALUES (?1, ?2, ?3, ?4, ?5, '{}')",
-            params![p.kind, p.env, p.invocation_id, ts(now), raises],
+            "INSERT INTO ingests (kind, env, invocation_id, received_at, raises_issues, summary, via, pushed_by) VALUES (?1, ?2, ?3, ?4, ?5, '{}', ?6, ?7)",
+            params![p.kind, p.env, p.invocation_id, ts(now), raises, p.by.via, p.by.name],
         )?;
         let ingest_id = tx.last_insert_rowid();
         let manifest = match &p.new_part {
@@ -576,6 +641,7 @@ fn commit(
             manifest,
             ignored_results: p.ignored,
             run_url: p.run_url.clone(),
+            pushed_by: p.by.clone(),
             applied,
         };
         tx.execute(

@@ -96,6 +96,18 @@ impl App {
                 && let (Some(key), Some(url)) = (response["key"].as_str(), response["url"].as_str())
             {
                 crate::domain::incidents::set_followup_ticket(tx, id, &d.kind, key, url, now)?;
+                // Said in the incident's thread, where the follow-up was asked for.
+                let f = crate::domain::incidents::get_followup(tx, id)?;
+                crate::store::outbox::enqueue(
+                    tx,
+                    crate::store::outbox::INCIDENT_CHANGED,
+                    &serde_json::json!({
+                        "incident": f.incident,
+                        "actor": crate::domain::incidents::tracker_name(&d.kind),
+                        "text": format!("tracks the follow-up \"{}\" as {key}: {url}", f.text),
+                    }),
+                    now,
+                )?;
             }
             if sent
                 && d.action == "create"

@@ -366,6 +366,11 @@ pub struct HttpConfig {
     /// How long a signed page link stays valid, e.g. "30d".
     #[serde(with = "duration_ms_text")]
     pub link_ttl: Duration,
+    /// The name pushes with `STEWARD_TOKEN` are recorded under.
+    pub token_name: String,
+    /// More tokens, each with its own name (Airflow's, CI's, dbt Cloud's jobs…).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tokens: Vec<operate::HttpTokenConfig>,
 }
 
 impl Default for Config {
@@ -420,6 +425,8 @@ impl Default for HttpConfig {
             public_metrics: false,
             pages_secret_env: "STEWARD_PAGES_SECRET".to_owned(),
             link_ttl: Duration::from_secs(30 * 86_400),
+            token_name: "api".to_owned(),
+            tokens: Vec::new(),
         }
     }
 }
@@ -497,6 +504,7 @@ impl Config {
                 "http.body_limit must be at least 1KiB",
             ));
         }
+        operate::validate_http_tokens(&self.http.token_name, &self.http.tokens, origin)?;
         for (key, d) in [
             ("header_timeout", self.http.header_timeout),
             ("body_timeout", self.http.body_timeout),

@@ -1,5 +1,5 @@
-//! Settings for operating Steward itself: `[[expect]]` (the dead man's switch) and a team's
-//! `error_budget` ("40h/30d").
+//! Settings for operating Steward itself: `[[expect]]` (the dead man's switch), a team's
+//! `error_budget` ("40h/30d") and the HTTP API's named tokens (`[[http.tokens]]`).
 
 use super::parse_duration;
 use super::text::duration_text;
@@ -137,4 +137,68 @@ mod tests {
         let short = toml("project = \"a\"\nevery = \"10s\"");
         assert!(short.validate("steward.toml", 0).is_err());
     }
+}
+
+/// `[[http.tokens]]`: one more bearer token for the HTTP API, with the name its pushes are
+/// recorded under (`STEWARD_TOKEN` is recorded as `[http] token_name`).
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct HttpTokenConfig {
+    pub name: String,
+    /// The environment variable holding the token.
+    pub token_env: String,
+}
+
+/// Token names unique and well formed (`[http] token_name` included), each variable a valid
+/// environment variable name.
+pub(super) fn validate_http_tokens(
+    token_name: &str,
+    tokens: &[HttpTokenConfig],
+    origin: &str,
+) -> Result<(), InputError> {
+    let well_formed = |n: &str| {
+        !n.is_empty()
+            && n.len() <= 64
+            && n.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+    };
+    if !well_formed(token_name) {
+        return Err(InputError::new(
+            origin,
+            format!("http.token_name {token_name:?} must be 1-64 letters, digits, '-', '_' or '.'"),
+        ));
+    }
+    let mut seen = vec![token_name];
+    for (i, t) in tokens.iter().enumerate() {
+        let at = format!("http.tokens[{i}]");
+        if !well_formed(&t.name) {
+            return Err(InputError::new(
+                origin,
+                format!(
+                    "{at}: name {:?} must be 1-64 letters, digits, '-', '_' or '.'",
+                    t.name
+                ),
+            ));
+        }
+        if seen.contains(&t.name.as_str()) {
+            return Err(InputError::new(
+                origin,
+                format!(
+                    "{at}: the name {:?} is used twice (token_name included)",
+                    t.name
+                ),
+            ));
+        }
+        seen.push(&t.name);
+        if !super::integrations::is_env_name(&t.token_env) || t.token_env == "STEWARD_TOKEN" {
+            return Err(InputError::new(
+                origin,
+                format!(
+                    "{at}: token_env {:?} must be an environment variable name other than STEWARD_TOKEN",
+                    t.token_env
+                ),
+            ));
+        }
+    }
+    Ok(())
 }

@@ -9,6 +9,7 @@ pub mod expect;
 pub mod gauges;
 pub mod history;
 pub mod incidents;
+pub mod ingests;
 pub mod integrations;
 pub mod issues;
 pub mod metrics;

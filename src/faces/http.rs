@@ -1,8 +1,9 @@
 //! The HTTP API (hyper 1): ingest endpoints for machines, issue and lineage reads, `/healthz`,
 //! `/status.json`, and the pages for people ([`pages`]: `/status`, incidents, issues, products).
 //!
-//! `/v1/*` needs `Authorization: Bearer $STEWARD_TOKEN`, compared in constant time, except
-//! `/v1/dbt-cloud`, which dbt Cloud signs instead ([`dbt_cloud`]). Bodies are
+//! `/v1/*` needs `Authorization: Bearer` with `$STEWARD_TOKEN` or a named `[[http.tokens]]`
+//! token ([`auth`]), compared in constant time, except `/v1/dbt-cloud`, which dbt Cloud signs
+//! instead ([`dbt_cloud`]). Each ingest records the name of the token that pushed it. Bodies are
 //! limited (after gzip decompression) and parsed off the async threads; errors are
 //! `{"error": "..."}` with a 4xx status for bad input.
 //!
@@ -13,7 +14,7 @@
 //! is decompressed as it arrives, never past the limit; and at most `max_large_bodies` bodies
 //! over [`LARGE_BODY`] are held at once, so memory stays near `body_limit` times that.
 
-use crate::app::ingest::{DbtArtifacts, Input};
+use crate::app::ingest::{DbtArtifacts, Input, Pusher};
 use crate::app::{self, App};
 use crate::domain::issues::{IssueFilter, Status};
 use crate::error::{InputError, InputErrorKind, as_input_error};
@@ -30,16 +31,17 @@ use serde_json::value::RawValue;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
-use subtle::ConstantTimeEq;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, watch};
 
+pub mod auth;
 mod body;
 pub mod dbt_cloud;
 mod metrics;
 pub mod pages;
 
+pub use auth::Tokens;
 pub use body::LARGE_BODY;
 use body::{Limits, Refused, read_body};
 
@@ -65,7 +67,7 @@ impl std::fmt::Debug for Secret {
 
 struct Shared {
     app: App,
-    token: Option<Secret>,
+    tokens: Tokens,
     /// Signs and checks page links (`[http] pages_secret_env`).
     pages_secret: Option<Secret>,
     limits: Limits,
@@ -92,14 +94,22 @@ impl Server {
     }
 }
 
-/// Binds `listen` and serves until stopped. Refuses a non-loopback address without a token.
+/// Binds `listen` and serves until stopped, with `STEWARD_TOKEN` (`token`) as the only token.
+/// Refuses a non-loopback address without a token.
 pub async fn start(app: App, listen: &str, token: Option<Secret>) -> Result<Server> {
+    let tokens = Tokens::single(&app.config.http.token_name, token);
+    start_with(app, listen, tokens).await
+}
+
+/// Binds `listen` and serves until stopped, accepting `tokens`. Refuses a non-loopback address
+/// without a token.
+pub async fn start_with(app: App, listen: &str, tokens: Tokens) -> Result<Server> {
     let addr: SocketAddr = tokio::net::lookup_host(listen)
         .await
         .with_context(|| format!("resolving listen address {listen}"))?
         .next()
         .ok_or_else(|| anyhow::anyhow!("listen address {listen} resolves to nothing"))?;
-    if !addr.ip().is_loopback() && token.is_none() {
+    if !addr.ip().is_loopback() && tokens.is_empty() {
         return Err(InputError::new(
             format!("--listen {listen}"),
             "refusing to listen on a non-loopback address without STEWARD_TOKEN set",
@@ -120,7 +130,7 @@ pub async fn start(app: App, listen: &str, token: Option<Secret>) -> Result<Serv
         pages_secret: pages::signed::secret(&app.config),
         dbt_cloud: dbt_cloud::DbtCloud::from_env(&app.config)?.map(Arc::new),
         app,
-        token,
+        tokens,
     });
     let connections = Arc::new(Semaphore::new(http.max_connections));
     let mut builder = hyper::server::conn::http1::Builder::new();
@@ -306,23 +316,9 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Reply {
     reply
 }
 
-/// Whether the request carries the bearer token (always, when none is set).
+/// Whether the request carries a bearer token (always, when none is set).
 fn authorized(shared: &Shared, headers: &hyper::HeaderMap) -> bool {
-    let Some(token) = &shared.token else {
-        return true;
-    };
-    let given = headers
-        .get(AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            let (scheme, token) = v.trim().split_once(' ')?;
-            scheme
-                .eq_ignore_ascii_case("bearer")
-                .then_some(token.trim())
-        })
-        .unwrap_or("");
-    // In constant time: how long the compare takes says nothing of where the bytes differ.
-    bool::from(given.as_bytes().ct_eq(token.expose().as_bytes()))
+    shared.tokens.check(headers).is_ok()
 }
 
 async fn respond(shared: Arc<Shared>, req: Request<Incoming>) -> Reply {
@@ -365,31 +361,35 @@ async fn respond(shared: Arc<Shared>, req: Request<Incoming>) -> Reply {
             .await
             .unwrap_or_else(reply_for_error);
     }
-    if !authorized(&shared, req.headers()) {
-        return error_reply(StatusCode::UNAUTHORIZED, "missing or wrong bearer token");
-    }
+    let by = match shared.tokens.check(req.headers()) {
+        Ok(name) => Pusher::new("http", name),
+        Err(_) => return error_reply(StatusCode::UNAUTHORIZED, "missing or wrong bearer token"),
+    };
     let query = parse_query(req.uri().query().unwrap_or(""));
     let result = match (method, path.as_str()) {
-        (Method::POST, "/v1/dbt") => post_dbt(&shared, req).await,
-        (Method::POST, "/v1/alerts") => post_simple(&shared, req, query, Kind::Alerts).await,
+        (Method::POST, "/v1/dbt") => post_dbt(&shared, req, by).await,
+        (Method::POST, "/v1/alerts") => post_simple(&shared, req, query, Kind::Alerts, by).await,
         (Method::POST, "/v1/openlineage") => {
-            post_simple(&shared, req, query, Kind::OpenLineage).await
+            post_simple(&shared, req, query, Kind::OpenLineage, by).await
         }
         (Method::GET, "/v1/issues") => get_issues(&shared, query).await,
         (Method::GET, p) if p.starts_with("/v1/issues/") => {
             get_issue(&shared, &p["/v1/issues/".len()..]).await
         }
         (Method::GET, "/v1/lineage/impact") => get_impact(&shared, query).await,
+        (Method::GET, "/v1/ingests") => get_ingests(&shared, query).await,
         (Method::GET, "/v1/lineage/projects") => shared
             .app
             .lineage_projects(query.get("env").map(String::as_str))
             .map(|list| json_reply(StatusCode::OK, &serde_json::json!({ "projects": list }))),
-        (_, "/v1/dbt" | "/v1/alerts" | "/v1/openlineage" | "/v1/issues" | "/v1/lineage/impact") => {
-            Ok(error_reply(
-                StatusCode::METHOD_NOT_ALLOWED,
-                format!("method not allowed on {path}"),
-            ))
-        }
+        (
+            _,
+            "/v1/dbt" | "/v1/alerts" | "/v1/openlineage" | "/v1/issues" | "/v1/lineage/impact"
+            | "/v1/ingests",
+        ) => Ok(error_reply(
+            StatusCode::METHOD_NOT_ALLOWED,
+            format!("method not allowed on {path}"),
+        )),
         _ => Ok(error_reply(
             StatusCode::NOT_FOUND,
             format!("no route {path}"),
@@ -414,7 +414,7 @@ struct DbtBody<'a> {
     run_url: Option<String>,
 }
 
-async fn post_dbt(shared: &Arc<Shared>, req: Request<Incoming>) -> Result<Reply> {
+async fn post_dbt(shared: &Arc<Shared>, req: Request<Incoming>, by: Pusher) -> Result<Reply> {
     let origin = "POST /v1/dbt";
     let mut query = parse_query(req.uri().query().unwrap_or(""));
     let (env_query, run_url_query) = (query.remove("env"), query.remove("run_url"));
@@ -467,7 +467,8 @@ async fn post_dbt(shared: &Arc<Shared>, req: Request<Incoming>) -> Result<Reply>
         .into());
     }
     let app = shared.app.clone();
-    let summary = tokio::task::spawn_blocking(move || app.ingest_dbt(artifacts)).await??;
+    let summary =
+        tokio::task::spawn_blocking(move || app.pushed_by(by).ingest_dbt(artifacts)).await??;
     let mut value = serde_json::to_value(&summary)?;
     value["summary"] = serde_json::Value::String(summary.to_string());
     Ok(json_reply(StatusCode::OK, &value))
@@ -561,6 +562,7 @@ async fn post_simple(
     req: Request<Incoming>,
     mut query: std::collections::HashMap<String, String>,
     kind: Kind,
+    by: Pusher,
 ) -> Result<Reply> {
     let origin = match kind {
         Kind::Alerts => "POST /v1/alerts",
@@ -572,8 +574,8 @@ async fn post_simple(
     let env = query.remove("env");
     let app = shared.app.clone();
     let summary = tokio::task::spawn_blocking(move || match kind {
-        Kind::Alerts => app.ingest_alerts(input, env),
-        Kind::OpenLineage => app.ingest_openlineage(input, env),
+        Kind::Alerts => app.pushed_by(by).ingest_alerts(input, env),
+        Kind::OpenLineage => app.pushed_by(by).ingest_openlineage(input, env),
     })
     .await??;
     let mut value = serde_json::to_value(&summary)?;
@@ -654,6 +656,36 @@ async fn get_impact(
         .lineage_of(query.get("env").map(String::as_str))?;
     let impact = app::node_impact(&lineage, &node)?;
     Ok(json_reply(StatusCode::OK, &impact))
+}
+
+/// `GET /v1/ingests?env=&by=&limit=`: the record of ingests, newest first (limit 20, at most
+/// 500), with who pushed each.
+async fn get_ingests(
+    shared: &Arc<Shared>,
+    mut query: std::collections::HashMap<String, String>,
+) -> Result<Reply> {
+    let limit = match query.remove("limit") {
+        Some(l) => l
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=500).contains(n))
+            .ok_or_else(|| {
+                InputError::new("GET /v1/ingests", "limit must be a number from 1 to 500")
+                    .at("query `limit`")
+            })?,
+        None => 20,
+    };
+    let filter = crate::domain::ingests::IngestFilter {
+        env: query.remove("env"),
+        pushed_by: query.remove("by"),
+        limit,
+    };
+    let app = shared.app.clone();
+    let ingests = tokio::task::spawn_blocking(move || app.ingests(&filter)).await??;
+    Ok(json_reply(
+        StatusCode::OK,
+        &serde_json::json!({ "ingests": ingests }),
+    ))
 }
 
 /// `GET /status.json`: data products, their status and uptime, and the open incidents.

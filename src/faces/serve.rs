@@ -3,22 +3,19 @@
 //! [`http::SHUTDOWN_GRACE`]) before the process exits.
 
 use crate::app::App;
-use crate::faces::http::{self, Secret};
+use crate::faces::http::{self, Tokens};
 use crate::faces::slack::bot::{self, SlackSettings};
 use anyhow::Result;
 
 pub async fn run(app: App, listen: &str) -> Result<()> {
-    let token = std::env::var("STEWARD_TOKEN")
-        .ok()
-        .filter(|t| !t.is_empty())
-        .map(Secret::new);
-    if token.is_none() {
+    let tokens = Tokens::from_env(&app.config)?;
+    if tokens.is_empty() {
         tracing::warn!(
             "STEWARD_TOKEN is not set: the API accepts unauthenticated requests on loopback only"
         );
     }
     let slack = SlackSettings::from_env(app.config.slack.as_ref())?;
-    let server = http::start(app.clone(), listen, token).await?;
+    let server = http::start_with(app.clone(), listen, tokens).await?;
     // The dead man's switch runs with or without Slack: its issues wait in the outbox.
     let expectations = tokio::spawn(crate::app::expect::run_expectations(app.clone()));
     let deliveries = crate::faces::integrations::wanted(&app.config).then(|| {

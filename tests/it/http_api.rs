@@ -18,25 +18,7 @@ pub(crate) async fn call(
     headers: &[(&str, &str)],
     body: Vec<u8>,
 ) -> (u16, Value) {
-    use http_body_util::{BodyExt, Full};
-    use hyper_util::client::legacy::Client;
-    use hyper_util::rt::TokioExecutor;
-    let client: Client<_, Full<bytes::Bytes>> = Client::builder(TokioExecutor::new()).build_http();
-    let mut req = hyper::Request::builder()
-        .method(method)
-        .uri(format!("{base}{path}"));
-    for (k, v) in headers {
-        req = req.header(*k, *v);
-    }
-    let resp = client
-        .request(req.body(Full::new(bytes::Bytes::from(body))).unwrap())
-        .await
-        .expect("request");
-    let status = resp.status().as_u16();
-    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-    let json = serde_json::from_slice(&bytes)
-        .unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into_owned()));
-    (status, json)
+    crate::support::send_to(&format!("{base}{path}"), None, method, headers, body).await
 }
 
 fn demo(file: &str) -> Vec<u8> {

@@ -610,6 +610,7 @@ fn the_single_graph_of_an_older_database_joins_the_default_environment() {
          DROP TABLE lineage_parts; DROP TABLE lineage_jobs; DROP TABLE deliveries;
          ALTER TABLE mutes DROP COLUMN reason; ALTER TABLE mutes DROP COLUMN ended_at;
          ALTER TABLE mutes DROP COLUMN ended_by; DROP TABLE people;
+         ALTER TABLE ingests DROP COLUMN via; ALTER TABLE ingests DROP COLUMN pushed_by;
          CREATE TABLE lineage_snapshot (id INTEGER PRIMARY KEY CHECK (id = 1), loaded_at TEXT NOT NULL,
              schema_version INTEGER NOT NULL, node_count INTEGER NOT NULL, data BLOB NOT NULL);
          PRAGMA user_version = 4;",

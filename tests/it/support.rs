@@ -80,31 +80,41 @@ impl TestServer {
         headers: &[(&str, &str)],
         body: Vec<u8>,
     ) -> (u16, serde_json::Value) {
-        use http_body_util::{BodyExt, Full};
-        use hyper_util::client::legacy::Client;
-        use hyper_util::rt::TokioExecutor;
-        let client: Client<_, Full<bytes::Bytes>> =
-            Client::builder(TokioExecutor::new()).build_http();
-        let mut req = hyper::Request::builder()
-            .method(method)
-            .uri(format!("{}{}", self.base, path));
-        if let Some(t) = &self.token {
-            req = req.header("authorization", format!("Bearer {t}"));
-        }
-        for (k, v) in headers {
-            req = req.header(*k, *v);
-        }
-        let resp = client
-            .request(req.body(Full::new(bytes::Bytes::from(body))).unwrap())
-            .await
-            .expect("request");
-        let status = resp.status().as_u16();
-        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-        let json = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::String(
-            String::from_utf8_lossy(&bytes).into_owned(),
-        ));
-        (status, json)
+        let url = format!("{}{}", self.base, path);
+        send_to(&url, self.token.as_deref(), method, headers, body).await
     }
+}
+
+/// Sends a request to `url` with `token` as its bearer token (if any) and returns status and
+/// parsed JSON (a JSON string of the body when it is not JSON).
+pub async fn send_to(
+    url: &str,
+    token: Option<&str>,
+    method: &str,
+    headers: &[(&str, &str)],
+    body: Vec<u8>,
+) -> (u16, serde_json::Value) {
+    use http_body_util::{BodyExt, Full};
+    use hyper_util::client::legacy::Client;
+    use hyper_util::rt::TokioExecutor;
+    let client: Client<_, Full<bytes::Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+    let mut req = hyper::Request::builder().method(method).uri(url);
+    if let Some(t) = token {
+        req = req.header("authorization", format!("Bearer {t}"));
+    }
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let resp = client
+        .request(req.body(Full::new(bytes::Bytes::from(body))).unwrap())
+        .await
+        .expect("request");
+    let status = resp.status().as_u16();
+    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+    let json = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::String(
+        String::from_utf8_lossy(&bytes).into_owned(),
+    ));
+    (status, json)
 }
 
 /// `../shared/fixtures`, or None with a printed skip message naming the test.
@@ -478,8 +488,14 @@ impl ServeProcess {
     /// Starts `steward serve` on `db`, with `config` as its steward.toml when given; waits for
     /// the address it prints.
     pub fn start(db: &Path, config: Option<&Path>) -> ServeProcess {
+        ServeProcess::start_env(db, config, &[])
+    }
+
+    /// [`ServeProcess::start`], with these variables set in the server's environment.
+    pub fn start_env(db: &Path, config: Option<&Path>, env: &[(&str, &str)]) -> ServeProcess {
         use std::io::BufRead;
         let mut cmd = steward_bin();
+        cmd.envs(env.iter().copied());
         cmd.args(["serve", "--listen", "127.0.0.1:0"])
             .env("STEWARD_DB", db)
             .env_remove("SLACK_BOT_TOKEN")

@@ -51,6 +51,29 @@ fn linear_config(url: &str) -> steward::config::integrations::LinearConfig {
     }
 }
 
+/// A bot on the story clock with the broken run ingested, Jira (and Linear, when `linear`)
+/// configured against the strict fakes it returns.
+pub(crate) async fn tracker_bot(linear: bool) -> (TestBot, FakeVendors) {
+    let clock = Arc::new(steward::faces::demo::story_clock());
+    let vendor_clock = Arc::new(ManualClock::new(clock.now()));
+    let fake = FakeVendors::start(tracker_keys(&vendor_clock))
+        .await
+        .unwrap();
+    let url = fake.url();
+    let bot = TestBot::start_configured(
+        Vec::new(),
+        move |c| {
+            c.jira = Some(jira_config(&url));
+            c.linear = linear.then(|| linear_config(&url));
+        },
+        clock,
+        |_| {},
+    )
+    .await;
+    bot.ingest("broken").await;
+    (bot, fake)
+}
+
 /// The incident channel's top-level messages' blocks, as text.
 pub(crate) fn incident_blocks(f: &FakeSlack) -> String {
     f.messages(INCIDENTS)
@@ -102,23 +125,7 @@ pub(crate) async fn deliveries_of(bot: &TestBot, n: i64, kind: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_incident_message_creates_one_linear_issue_from_its_button() {
-    let clock = Arc::new(steward::faces::demo::story_clock());
-    let vendor_clock = Arc::new(ManualClock::new(clock.now()));
-    let fake = FakeVendors::start(tracker_keys(&vendor_clock))
-        .await
-        .unwrap();
-    let url = fake.url();
-    let bot = TestBot::start_configured(
-        Vec::new(),
-        move |c| {
-            c.jira = Some(jira_config(&url));
-            c.linear = Some(linear_config(&url));
-        },
-        clock,
-        |_| {},
-    )
-    .await;
-    bot.ingest("broken").await;
+    let (bot, fake) = tracker_bot(true).await;
     let n = declare_on(&bot).await;
     bot.until("the incident message with both buttons", |f| {
         let t = incident_blocks(f);

@@ -278,18 +278,7 @@ fn followup_to(
     state: &str,
     actor: &str,
 ) -> Result<(crate::domain::incidents::Followup, String)> {
-    let f = app.followup(id)?;
-    if f.incident != n {
-        return Err(InputError::new(
-            format!("follow-up {id}"),
-            format!(
-                "it belongs to {}",
-                crate::domain::incidents::label(f.incident)
-            ),
-        )
-        .into());
-    }
-    let f = app.followup_state(id, state, actor)?;
+    let f = app.followup_state(n, id, state, actor)?;
     let line = format!("follow-up {id} is {}", f.state);
     Ok((f, line))
 }

@@ -1,12 +1,14 @@
 //! Getting results in: `ingest dbt|alert|openlineage` into the local database, and `push` to a
 //! running Steward.
 
-use super::{Context_, IngestCommand, opt_input, print_json, read_input};
-use crate::app::ingest::DbtArtifacts;
+use super::{Context_, IngestCommand, opt_input, print_json, read_input, render};
+use crate::app::ingest::{DbtArtifacts, Pusher};
+use crate::domain::ingests::IngestFilter;
 use anyhow::Result;
 use std::path::PathBuf;
 
 pub(super) fn ingest(ctx: &Context_, cmd: IngestCommand) -> Result<()> {
+    let alerts = matches!(cmd, IngestCommand::Alert { .. });
     let (summary, json) = match cmd {
         IngestCommand::Dbt {
             manifest,
@@ -15,6 +17,7 @@ pub(super) fn ingest(ctx: &Context_, cmd: IngestCommand) -> Result<()> {
             env,
             allow_empty,
             run_url,
+            by,
             json,
         } => {
             let artifacts = DbtArtifacts {
@@ -25,15 +28,29 @@ pub(super) fn ingest(ctx: &Context_, cmd: IngestCommand) -> Result<()> {
                 allow_empty,
                 run_url: run_url_or_detected(run_url)?,
             };
-            (ctx.app()?.ingest_dbt(artifacts)?, json)
+            (ctx.app()?.pushed_by(cli(&by)).ingest_dbt(artifacts)?, json)
         }
-        IngestCommand::Alert { file, env, json } => {
-            (ctx.app()?.ingest_alerts(read_input(&file)?, env)?, json)
-        }
-        IngestCommand::Openlineage { file, env, json } => (
-            ctx.app()?.ingest_openlineage(read_input(&file)?, env)?,
+        IngestCommand::Alert {
+            file,
+            env,
+            by,
             json,
-        ),
+        }
+        | IngestCommand::Openlineage {
+            file,
+            env,
+            by,
+            json,
+        } => {
+            let (input, pushing) = (read_input(&file)?, ctx.app()?);
+            let pushing = pushing.pushed_by(cli(&by));
+            let summary = if alerts {
+                pushing.ingest_alerts(input, env)?
+            } else {
+                pushing.ingest_openlineage(input, env)?
+            };
+            (summary, json)
+        }
     };
     if json {
         print_json(&summary)
@@ -41,6 +58,22 @@ pub(super) fn ingest(ctx: &Context_, cmd: IngestCommand) -> Result<()> {
         outln!("{summary}");
         Ok(())
     }
+}
+
+/// `steward ingests`: the record of ingests, newest first.
+pub(super) fn list(ctx: &Context_, filter: &IngestFilter, json: bool) -> Result<()> {
+    let ingests = ctx.app()?.ingests(filter)?;
+    if json {
+        print_json(&ingests)
+    } else {
+        out!("{}", render::ingests_table(&ingests));
+        Ok(())
+    }
+}
+
+/// An ingest from the CLI, recorded under `--as`.
+fn cli(name: &str) -> Pusher {
+    Pusher::new("cli", Some(name))
 }
 
 /// `--run-url` when given (checked), else the CI run read from the process environment.

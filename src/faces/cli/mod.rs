@@ -67,6 +67,19 @@ pub enum Command {
     /// Ingest dbt artifacts, alerts or OpenLineage events.
     #[command(subcommand)]
     Ingest(IngestCommand),
+    /// The record of ingests, newest first: what arrived, where, and who pushed it.
+    Ingests {
+        /// Only this environment's.
+        #[arg(long)]
+        env: Option<String>,
+        /// Only those pushed under this name (an HTTP token's name, or the CLI's `--as`).
+        #[arg(long)]
+        by: Option<String>,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
     /// List issues (all statuses unless filtered).
     Issues {
         #[command(flatten)]
@@ -455,6 +468,9 @@ pub enum IngestCommand {
         /// Actions, GitLab CI, CircleCI, Buildkite or Jenkins variables).
         #[arg(long)]
         run_url: Option<String>,
+        /// The name this ingest is recorded as pushed by (`steward ingests`).
+        #[arg(long = "as", default_value = "cli")]
+        by: String,
         #[arg(long)]
         json: bool,
     },
@@ -463,6 +479,9 @@ pub enum IngestCommand {
         file: PathBuf,
         #[arg(long)]
         env: Option<String>,
+        /// The name this ingest is recorded as pushed by (`steward ingests`).
+        #[arg(long = "as", default_value = "cli")]
+        by: String,
         #[arg(long)]
         json: bool,
     },
@@ -471,6 +490,9 @@ pub enum IngestCommand {
         file: PathBuf,
         #[arg(long)]
         env: Option<String>,
+        /// The name this ingest is recorded as pushed by (`steward ingests`).
+        #[arg(long = "as", default_value = "cli")]
+        by: String,
         #[arg(long)]
         json: bool,
     },
@@ -611,6 +633,19 @@ fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Demo => crate::faces::demo::run(cli.db.as_deref()),
         Command::Ingest(cmd) => ingest::ingest(&ctx, cmd),
+        Command::Ingests {
+            env,
+            by,
+            limit,
+            json,
+        } => {
+            let filter = crate::domain::ingests::IngestFilter {
+                env,
+                pushed_by: by,
+                limit,
+            };
+            ingest::list(&ctx, &filter, json)
+        }
         Command::Issues { filter, json } => issues::list(&ctx, filter, json),
         Command::Issue { id, json } => issues::show(&ctx, id, json),
         Command::Assign { id, who, actor } => issues::assign(&ctx, id, who, actor),

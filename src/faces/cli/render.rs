@@ -1,6 +1,7 @@
 //! Plain-text rendering for the terminal: tables and issue summaries.
 
 use crate::app::{IssueDetail, NodeImpact};
+use crate::domain::ingests::IngestRecord;
 use crate::domain::issues::Issue;
 pub use crate::domain::text::{channel_mention, short_name, table};
 use std::fmt::Write;
@@ -40,6 +41,43 @@ pub fn issues_table(issues: &[Issue]) -> String {
         ],
         &rows,
         60,
+    )
+}
+
+/// `steward ingests`: one line per ingest, newest first.
+pub fn ingests_table(ingests: &[IngestRecord]) -> String {
+    if ingests.is_empty() {
+        return "no ingests\n".to_owned();
+    }
+    let rows: Vec<Vec<String>> = ingests
+        .iter()
+        .map(|i| {
+            let c = &i.counts;
+            vec![
+                format!("#{}", i.id),
+                i.received_at.clone(),
+                i.kind.clone(),
+                i.env.clone(),
+                i.who(),
+                c.results.to_string(),
+                c.failing.to_string(),
+                format!("{}/{}/{}", c.opened, c.reopened, c.recovered),
+            ]
+        })
+        .collect();
+    table(
+        &[
+            "ID",
+            "RECEIVED",
+            "KIND",
+            "ENV",
+            "PUSHED BY",
+            "RESULTS",
+            "FAILING",
+            "OPENED/REOPENED/RECOVERED",
+        ],
+        &rows,
+        40,
     )
 }
 
@@ -106,6 +144,19 @@ pub fn issue_detail(d: &IssueDetail) -> String {
         let _ = writeln!(out, "  comments:");
         for c in &d.comments {
             let _ = writeln!(out, "    {} {}: {}", c.at, c.author, c.body);
+        }
+    }
+    if !d.pushes.is_empty() {
+        let _ = writeln!(out, "  pushed by:");
+        for p in &d.pushes {
+            let _ = writeln!(
+                out,
+                "    {} {} (ingest #{}, {})",
+                p.received_at,
+                p.who(),
+                p.id,
+                p.kind
+            );
         }
     }
     let _ = writeln!(out, "  timeline:");

@@ -12,7 +12,7 @@
 pub mod admin;
 
 use crate::app::App;
-use crate::app::ingest::{DbtArtifacts, Input, JobRun};
+use crate::app::ingest::{DbtArtifacts, Input, JobRun, Pusher};
 use crate::config::{Config, DbtCloudConfig};
 use crate::error::InputError;
 use crate::faces::http::Secret;
@@ -199,8 +199,10 @@ impl DbtCloud {
                 allow_empty: false,
                 run_url: Some(run.url.clone()),
             };
-            let app2 = app.clone();
-            let summary = tokio::task::spawn_blocking(move || app2.ingest_dbt(artifacts)).await?;
+            let (app2, by) = (app.clone(), pushed_by(&run.job_name));
+            let summary =
+                tokio::task::spawn_blocking(move || app2.pushed_by(by).ingest_dbt(artifacts))
+                    .await?;
             match summary {
                 Ok(s) => tracing::info!(run_id = run.run_id, "dbt Cloud run ingested: {s}"),
                 Err(e) => {
@@ -229,10 +231,15 @@ impl DbtCloud {
             run_id: run.run_id.clone(),
             env: Some(run.env.clone()),
         };
-        let app2 = app.clone();
-        tokio::task::spawn_blocking(move || app2.ingest_job_run(job_run)).await??;
+        let (app2, by) = (app.clone(), pushed_by(&run.job_name));
+        tokio::task::spawn_blocking(move || app2.pushed_by(by).ingest_job_run(job_run)).await??;
         Ok(())
     }
+}
+
+/// A dbt Cloud run's ingests are recorded as pushed by its job, by name.
+fn pushed_by(job_name: &str) -> Pusher {
+    Pusher::new("dbt_cloud", Some(job_name))
 }
 
 /// The constant-time check of dbt Cloud's signature.

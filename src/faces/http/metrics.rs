@@ -49,6 +49,7 @@ pub(super) fn route_of(method: &Method, path: &str) -> &'static str {
         "/v1/issues" => "/v1/issues",
         "/v1/lineage/impact" => "/v1/lineage/impact",
         "/v1/lineage/projects" => "/v1/lineage/projects",
+        "/v1/ingests" => "/v1/ingests",
         _ if under("/v1/issues/") => "/v1/issues/{id}",
         _ if under("/incidents/") => "/incidents/{id}",
         _ if under("/issues/") => "/issues/{id}",

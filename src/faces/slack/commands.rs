@@ -42,7 +42,7 @@
 mod incident;
 mod mutes;
 
-pub use incident::IncidentAction;
+pub use incident::{FollowupChange, IncidentAction};
 
 use std::fmt;
 use std::time::Duration;
@@ -246,9 +246,9 @@ subcommands! {
         "declare an incident";
     "incidents" [] "incidents", "incidents",
         "open incidents";
-    "incident" [] "incident <INC-n> <status S | resolve REASON SUMMARY | severity SEV | commander @person | link n | unlink n | merge-into INC-m | split n… TITLE | postmortem>",
+    "incident" [] "incident <INC-n> <status S | resolve REASON SUMMARY | severity SEV | commander @person | link n | unlink n | merge-into INC-m | split n… TITLE | postmortem | followup [add TEXT [--owner @person] [--jira|--linear] | done n | drop n | reopen n]>",
         "incident INC-3 severity SEV1",
-        "change an incident: its status, severity or commander, resolve it, link or unlink an issue, merge it into another, split issues off into a new one, post its report";
+        "change an incident: its status, severity or commander, resolve it, link or unlink an issue, merge it into another, split issues off into a new one, post its report, add or close its follow-ups";
     "impact" ["downstream"] "impact <node>", "impact stg_orders",
         "what sits downstream of a node: models, exposures and their owners";
     "owner" ["whois", "who-owns", "owners"] "owner <node>", "owner fct_revenue",
@@ -593,13 +593,15 @@ fn issue_number(word: &str, usage: &'static str) -> Result<i64, ParseError> {
             usage,
         )
     };
+    positive_number(digits).ok_or_else(bad)
+}
+
+/// `12` as 12: ASCII digits only (no sign, no spaces), above 0 and within i64.
+fn positive_number(digits: &str) -> Option<i64> {
     if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
-        return Err(bad());
+        return None;
     }
-    match digits.parse::<i64>() {
-        Ok(n) if n > 0 => Ok(n),
-        _ => Err(bad()),
-    }
+    digits.parse::<i64>().ok().filter(|n| *n > 0)
 }
 
 fn no_more(rest: &str, name: &str) -> Result<(), ParseError> {

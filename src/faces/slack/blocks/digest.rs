@@ -14,7 +14,7 @@ use crate::sources::artifacts::human_duration;
 use serde_json::json;
 
 /// " · <url|DATA-2> (In Progress)": a follow-up's ticket and the state last read back.
-fn followup_ticket(f: &crate::domain::incidents::Followup) -> String {
+pub(super) fn followup_ticket(f: &crate::domain::incidents::Followup) -> String {
     let Some(key) = f.ticket_key.as_deref() else {
         return String::new();
     };

@@ -1,8 +1,10 @@
-//! Slash-command answers: plain ephemeral text and titled issue lists, one issue a line.
+//! Slash-command answers: plain ephemeral text, titled issue lists (one issue a line) and an
+//! incident's follow-ups.
 
 use super::alert::{issue_emoji, outcome_word};
 use super::kit::*;
 use super::limits;
+use crate::domain::incidents::Followup;
 use crate::domain::issues::Issue;
 use crate::domain::text::short_name;
 
@@ -136,4 +138,64 @@ pub(super) fn list_text(
         ));
     }
     out
+}
+
+/// An incident's follow-ups, one a line: "*3* ⬜ Add a freshness test — <@U1> · <url|DATA-2>
+/// (In Progress)", open ones first. The tickets' states are as last read back.
+pub fn followup_list(incident: &str, followups: &[Followup]) -> Message {
+    let title = format!("{}'s follow-ups", one_line(incident));
+    if followups.is_empty() {
+        let text = format!(
+            "{} has no follow-ups. Add one: `/steward incident {} followup add …`",
+            escape(&clip(incident, 40)),
+            escape(&clip(incident, 40))
+        );
+        return Message {
+            text: text.clone(),
+            blocks: vec![section(None, &text)],
+        };
+    }
+    let mut sorted: Vec<&Followup> = followups.iter().collect();
+    sorted.sort_by_key(|f| (f.state != "open", f.id));
+    let lines: Vec<String> = sorted
+        .iter()
+        .map(|f| {
+            let mark = match f.state.as_str() {
+                "done" => "✅",
+                "dropped" => "✖️",
+                _ => "⬜",
+            };
+            let owner = f
+                .owner
+                .as_deref()
+                .map(|o| format!(" — {}", mention(&clip(o, 80))))
+                .unwrap_or_default();
+            format!(
+                "*{}* {mark} {}{owner}{}",
+                f.id,
+                escape(&clip(&one_line(&f.text), 200)),
+                super::digest::followup_ticket(f)
+            )
+        })
+        .collect();
+    let open = followups.iter().filter(|f| f.state == "open").count();
+    let body = list_text(
+        &format!("*{}* ({open} open)", escape(&clip(&title, 150))),
+        &lines,
+        50,
+        limits::SECTION_TEXT,
+        ": `steward incident … followup list`",
+    );
+    Message {
+        text: cut(
+            &format!(
+                "{}: {} ({open} open)",
+                escape(&clip(&title, 150)),
+                followups.len()
+            ),
+            1_000,
+            "",
+        ),
+        blocks: vec![section(None, &body)],
+    }
 }

@@ -1,10 +1,10 @@
 //! `/steward incident <INC-n> <action>`: every change to an incident from the slash command,
 //! as `steward incident INC-n …` does from the CLI: status, resolve, severity, commander, link,
-//! unlink, merge-into, split and postmortem.
+//! unlink, merge-into, split, postmortem and follow-ups.
 
 use super::{
-    Command, ParseError, UserRef, free_text, issue_number, split_first, truncate, usage_of,
-    user_ref,
+    Command, ParseError, UserRef, free_text, issue_number, positive_number, split_first, truncate,
+    usage_of, user_ref,
 };
 
 /// What `incident` changes.
@@ -30,10 +30,29 @@ pub enum IncidentAction {
     },
     /// Post the post-incident report in the incident's thread.
     Postmortem,
+    /// Add, close or list the incident's follow-ups.
+    Followup(FollowupChange),
+}
+
+/// What `incident … followup` does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FollowupChange {
+    /// A new follow-up; with `tracker` (`jira` or `linear`), its ticket is created too.
+    Add {
+        text: String,
+        owner: Option<UserRef>,
+        tracker: Option<&'static str>,
+    },
+    /// Set follow-up `id` to `open`, `done` or `dropped`.
+    Set {
+        id: i64,
+        state: &'static str,
+    },
+    List,
 }
 
 const VERBS: &str =
-    "status, resolve, severity, commander, link, unlink, merge-into, split or postmortem";
+    "status, resolve, severity, commander, link, unlink, merge-into, split, postmortem or followup";
 
 /// `INC-3`, `inc-3`, `#3` or `3`.
 pub(super) fn incident_number(word: &str, usage: &'static str) -> Result<i64, ParseError> {
@@ -41,19 +60,15 @@ pub(super) fn incident_number(word: &str, usage: &'static str) -> Result<i64, Pa
         Some(prefix) if prefix.eq_ignore_ascii_case("inc-") => &word[4..],
         _ => word.strip_prefix('#').unwrap_or(word),
     };
-    digits
-        .parse::<i64>()
-        .ok()
-        .filter(|n| *n > 0 && digits.chars().all(|c| c.is_ascii_digit()))
-        .ok_or_else(|| {
-            ParseError::new(
-                format!(
-                    "`{}` is not an incident number (use e.g. INC-3)",
-                    truncate(word, 40)
-                ),
-                usage,
-            )
-        })
+    positive_number(digits).ok_or_else(|| {
+        ParseError::new(
+            format!(
+                "`{}` is not an incident number (use e.g. INC-3)",
+                truncate(word, 40)
+            ),
+            usage,
+        )
+    })
 }
 
 pub(super) fn parse_incident(rest: &str) -> Result<Command, ParseError> {
@@ -123,6 +138,9 @@ pub(super) fn parse_incident(rest: &str) -> Result<Command, ParseError> {
         "unlink" => IncidentAction::Unlink(issue_number(&one("unlink")?, usage)?),
         "merge-into" | "merge_into" | "merge" => parse_merge(incident, rest, usage)?,
         "split" => parse_split(rest, usage)?,
+        "followup" | "follow-up" | "followups" | "follow-ups" => {
+            IncidentAction::Followup(parse_followup(rest, usage)?)
+        }
         "postmortem" | "report" => {
             if !rest.trim().is_empty() {
                 return Err(ParseError::new("`postmortem` takes nothing more", usage));
@@ -172,6 +190,105 @@ fn parse_split(rest: &str, usage: &'static str) -> Result<IncidentAction, ParseE
         )
     })?;
     Ok(IncidentAction::Split { issues, title })
+}
+
+/// `followup [list] | add TEXT [--owner @person] [--jira|--linear] | done|drop|reopen <id>`.
+fn parse_followup(rest: &str, usage: &'static str) -> Result<FollowupChange, ParseError> {
+    let Some((verb, rest)) = split_first(rest) else {
+        return Ok(FollowupChange::List);
+    };
+    let state = match verb.to_lowercase().as_str() {
+        "list" | "ls" => {
+            if !rest.trim().is_empty() {
+                return Err(ParseError::new("`followup list` takes nothing more", usage));
+            }
+            return Ok(FollowupChange::List);
+        }
+        "add" | "new" => return parse_followup_add(rest, usage),
+        "done" | "close" => "done",
+        "drop" | "dropped" => "dropped",
+        "reopen" | "open" => "open",
+        other => {
+            return Err(ParseError::new(
+                format!(
+                    "unknown follow-up change `{}`: use add, done, drop, reopen or list",
+                    truncate(other, 40)
+                ),
+                usage,
+            ));
+        }
+    };
+    let id = match split_first(rest) {
+        Some((w, after)) if after.trim().is_empty() => {
+            positive_number(w.strip_prefix('#').unwrap_or(w)).ok_or_else(|| {
+                ParseError::new(
+                    format!("`{}` is not a follow-up number", truncate(w, 40)),
+                    usage,
+                )
+            })?
+        }
+        _ => {
+            return Err(ParseError::new(
+                format!("`followup {verb}` needs one follow-up number (see `followup list`)"),
+                usage,
+            ));
+        }
+    };
+    Ok(FollowupChange::Set { id, state })
+}
+
+/// `add TEXT [--owner @person] [--jira|--linear]`: the flags may come anywhere; the rest is
+/// the text. A mention Slack escaped (`<@U1|dana smith>`) is one value, spaces and all.
+fn parse_followup_add(rest: &str, usage: &'static str) -> Result<FollowupChange, ParseError> {
+    let (mut words, mut owner, mut tracker) = (Vec::new(), None, None);
+    let mut rest = rest.trim_start();
+    while let Some((word, after)) = split_first(rest) {
+        rest = after;
+        match word.to_lowercase().as_str() {
+            "--jira" | "--linear" => {
+                let wanted = if word.eq_ignore_ascii_case("--jira") {
+                    "jira"
+                } else {
+                    "linear"
+                };
+                if tracker.is_some_and(|t| t != wanted) {
+                    return Err(ParseError::new(
+                        "a follow-up is tracked in Jira or in Linear, not both",
+                        usage,
+                    ));
+                }
+                tracker = Some(wanted);
+            }
+            "--owner" => {
+                let value = if rest.starts_with('<') {
+                    let end = rest.find('>').map_or(rest.len(), |i| i + 1);
+                    let (v, after) = rest.split_at(end);
+                    rest = after.trim_start();
+                    v
+                } else {
+                    let (v, after) = split_first(rest).unwrap_or(("", ""));
+                    rest = after;
+                    v
+                };
+                if value.is_empty() {
+                    return Err(ParseError::new("`--owner` needs a person", usage));
+                }
+                owner = Some(user_ref(value).map_err(|m| ParseError::new(m, usage))?);
+            }
+            _ => words.push(word),
+        }
+    }
+    let text = free_text(&words.join(" ")).ok_or_else(|| {
+        ParseError::new(
+            "`followup add` needs what is to be done, e.g. `followup add Add a freshness test --owner @dana`",
+            usage,
+        )
+    })?;
+    Ok(FollowupChange::Add {
+        text,
+        owner,
+        tracker,
+    })
 }
 
 /// `merge-into [into] <INC-m>`: the open incident this one joins.

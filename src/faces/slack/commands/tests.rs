@@ -335,6 +335,72 @@ fn parses_every_subcommand_and_its_spellings() {
                 },
             },
         ),
+        (
+            "incident INC-1 followups",
+            Command::Incident {
+                incident: 1,
+                action: IncidentAction::Followup(FollowupChange::List),
+            },
+        ),
+        (
+            "incident INC-1 followup list",
+            Command::Incident {
+                incident: 1,
+                action: IncidentAction::Followup(FollowupChange::List),
+            },
+        ),
+        (
+            "incident INC-1 followup add --owner <@U1|dana smith> Add a test &amp; alert --linear",
+            Command::Incident {
+                incident: 1,
+                action: IncidentAction::Followup(FollowupChange::Add {
+                    text: "Add a test & alert".into(),
+                    owner: Some(UserRef::Id("U1".into())),
+                    tracker: Some("linear"),
+                }),
+            },
+        ),
+        (
+            "incident 2 follow-up add \"Backfill Tuesday\"",
+            Command::Incident {
+                incident: 2,
+                action: IncidentAction::Followup(FollowupChange::Add {
+                    text: "Backfill Tuesday".into(),
+                    owner: None,
+                    tracker: None,
+                }),
+            },
+        ),
+        (
+            "incident 2 followup done #4",
+            Command::Incident {
+                incident: 2,
+                action: IncidentAction::Followup(FollowupChange::Set {
+                    id: 4,
+                    state: "done",
+                }),
+            },
+        ),
+        (
+            "incident 2 followup drop 5",
+            Command::Incident {
+                incident: 2,
+                action: IncidentAction::Followup(FollowupChange::Set {
+                    id: 5,
+                    state: "dropped",
+                }),
+            },
+        ),
+        (
+            "incident 2 followup reopen 5",
+            Command::Incident {
+                incident: 2,
+                action: IncidentAction::Followup(FollowupChange::Set {
+                    id: 5,
+                    state: "open",
+                }),
+            },
+        ),
     ];
     assert!(cases.len() >= 30);
     for (text, expected) in cases {
@@ -402,6 +468,36 @@ fn bad_input_says_what_was_wrong_and_carries_usage() {
             Some("incident"),
         ),
         ("incident 3 split 12 13", "needs a title", Some("incident")),
+        (
+            "incident 3 followup add --jira",
+            "needs what is to be done",
+            Some("incident"),
+        ),
+        (
+            "incident 3 followup add Fix it --jira --linear",
+            "Jira or in Linear, not both",
+            Some("incident"),
+        ),
+        (
+            "incident 3 followup add Fix it --owner",
+            "`--owner` needs a person",
+            Some("incident"),
+        ),
+        (
+            "incident 3 followup done",
+            "needs one follow-up number",
+            Some("incident"),
+        ),
+        (
+            "incident 3 followup done 0",
+            "is not a follow-up number",
+            Some("incident"),
+        ),
+        (
+            "incident 3 followup finish 2",
+            "unknown follow-up change `finish`",
+            Some("incident"),
+        ),
         ("issues open extra", "more than it takes", Some("issues")),
         ("issues asset", "needs an asset name", Some("issues")),
         ("issue", "needs an issue number", Some("issue")),

@@ -1,12 +1,12 @@
 //! `/steward incident <INC-n> <change>`: status, resolve, severity, commander, link, unlink,
-//! merge-into, split and postmortem, through the same `App` calls as the incident message's
-//! buttons (and so the same `[access]` rules).
+//! merge-into, split, postmortem and follow-ups, through the same `App` calls as the incident
+//! message's buttons and the CLI (and so the same `[access]` rules).
 
 use super::assign::person;
 use crate::domain::access::Actor;
 use crate::domain::incidents::label;
 use crate::faces::slack::blocks;
-use crate::faces::slack::commands::IncidentAction;
+use crate::faces::slack::commands::{FollowupChange, IncidentAction};
 use crate::faces::slack::context::Context;
 use crate::faces::slack::handlers::kit::{core, mention};
 use anyhow::Result;
@@ -68,6 +68,57 @@ pub async fn answer(
         IncidentAction::Postmortem => {
             core(ctx, move |app| app.share_postmortem(n, &actor)).await?;
             format!("{inc}'s post-incident report is on its way to its thread.")
+        }
+        IncidentAction::Followup(change) => return followup(ctx, n, actor, change).await,
+    };
+    Ok(blocks::ephemeral_text(&text))
+}
+
+/// `incident INC-n followup …`: the list, or a line saying what changed.
+async fn followup(
+    ctx: &Arc<Context>,
+    n: i64,
+    actor: String,
+    change: FollowupChange,
+) -> Result<blocks::Message> {
+    let inc = label(n);
+    let text = match change {
+        FollowupChange::List => {
+            let list = core(ctx, move |app| {
+                app.incident(n)?;
+                app.followups(n)
+            })
+            .await?;
+            return Ok(blocks::followup_list(&inc, &list));
+        }
+        FollowupChange::Add {
+            text,
+            owner,
+            tracker,
+        } => {
+            let owner = match owner {
+                Some(o) => Some(person(ctx, o).await),
+                None => None,
+            };
+            let f = core(ctx, move |app| match tracker {
+                None => app.followup_add(n, &text, owner.as_deref(), &actor),
+                Some(t) => app
+                    .followup_add_tracked(n, &text, owner.as_deref(), &actor, t)
+                    .map(|(f, _)| f),
+            })
+            .await?;
+            match tracker {
+                None => format!("Follow-up {} added to {inc}.", f.id),
+                Some(t) => format!(
+                    "Follow-up {} added to {inc}; its {} issue is being created and will show in {inc}'s thread.",
+                    f.id,
+                    if t == "jira" { "Jira" } else { "Linear" }
+                ),
+            }
+        }
+        FollowupChange::Set { id, state } => {
+            let f = core(ctx, move |app| app.followup_state(n, id, state, &actor)).await?;
+            format!("Follow-up {} of {inc} is {}.", f.id, f.state)
         }
     };
     Ok(blocks::ephemeral_text(&text))
